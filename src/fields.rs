@@ -1,0 +1,256 @@
+//! The Tallyfy member fields this tool writes, and how their values compare.
+//!
+//! Every other module speaks in terms of [`Field`] and [`Value`]: ingest maps columns onto
+//! fields, validation turns cells into canonical values, the planner compares canonical values
+//! with the member's current ones, and the API layer turns them back into JSON. Keeping the
+//! canonical form in one place is what makes a second run send nothing: whatever casing or
+//! spelling the export or the server uses, both sides are brought to the same form here.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// A writable member field, in Tallyfy's own names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    FirstName,
+    LastName,
+    Phone,
+    JobTitle,
+    JobDescription,
+    Team,
+    Timezone,
+    CountryId,
+    DateFormat,
+    StepPreferences,
+    /// Written through its own endpoint (`PUT .../users/{id}/role`), never in the profile body.
+    Role,
+}
+
+impl Field {
+    pub const ALL: [Field; 11] = [
+        Field::FirstName,
+        Field::LastName,
+        Field::Phone,
+        Field::JobTitle,
+        Field::JobDescription,
+        Field::Team,
+        Field::Timezone,
+        Field::CountryId,
+        Field::DateFormat,
+        Field::StepPreferences,
+        Field::Role,
+    ];
+
+    /// The name Tallyfy uses in JSON, and the canonical column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Phone => "phone",
+            Field::JobTitle => "job_title",
+            Field::JobDescription => "job_description",
+            Field::Team => "team",
+            Field::Timezone => "timezone",
+            Field::CountryId => "country_id",
+            Field::DateFormat => "date_format",
+            Field::StepPreferences => "step_preferences",
+            Field::Role => "role",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Fields Tallyfy lets a client set to null (the `__CLEAR__` cell).
+    pub fn is_clearable(self) -> bool {
+        matches!(
+            self,
+            Field::Phone | Field::JobTitle | Field::JobDescription | Field::Team
+        )
+    }
+
+    /// Fields that every `PUT /users/{id}` must carry, changed or not: the endpoint is not a
+    /// PATCH.
+    pub fn is_required_on_update(self) -> bool {
+        matches!(self, Field::FirstName | Field::LastName | Field::Timezone)
+    }
+
+    /// Compared case-insensitively (the API answers `Admin` on lists and `admin` on updates).
+    fn is_case_insensitive(self) -> bool {
+        matches!(self, Field::Role | Field::DateFormat)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A canonical field value: the form both the export and the server are brought to before
+/// they are compared or sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Integer(i64),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Text(s) => serde_json::Value::String(s.clone()),
+            Value::Integer(i) => serde_json::Value::from(*i),
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    /// Quoted text, bare numbers and booleans: `"Sales"`, `42`, `true`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Text(s) => write!(f, "{s:?}"),
+            Value::Integer(i) => write!(f, "{i}"),
+            Value::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// What a row wants for one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Desired {
+    Set(Value),
+    /// Set a clearable field to null.
+    Clear,
+}
+
+impl Desired {
+    /// The value the member should end with (`None` = null).
+    pub fn target(&self) -> Option<&Value> {
+        match self {
+            Desired::Set(v) => Some(v),
+            Desired::Clear => None,
+        }
+    }
+}
+
+/// Brings a value received from the API to canonical form, so it can be compared with a
+/// validated value. `None` means "no value": JSON null, or an empty string.
+///
+/// Lenient on purpose: the server is the source of truth for what is there now, so a value we
+/// would refuse to send (an unknown time zone, say) is kept as text rather than dropped.
+pub fn canonical_from_json(field: Field, json: &serde_json::Value) -> Option<Value> {
+    use serde_json::Value as J;
+    match (field, json) {
+        (_, J::Null) => None,
+        (Field::CountryId, J::Number(n)) => n.as_i64().map(Value::Integer),
+        (Field::CountryId, J::String(s)) => match s.trim() {
+            "" => None,
+            t => Some(t.parse().map(Value::Integer).unwrap_or(Value::Text(t.into()))),
+        },
+        (Field::StepPreferences, J::Bool(b)) => Some(Value::Bool(*b)),
+        (Field::StepPreferences, J::Number(n)) => Some(Value::Bool(n.as_i64() != Some(0))),
+        (Field::StepPreferences, J::String(s)) => parse_bool(s).map(Value::Bool),
+        (_, J::String(s)) => canonical_text(field, s),
+        (_, J::Bool(b)) => Some(Value::Text(b.to_string())),
+        (_, J::Number(n)) => Some(Value::Text(n.to_string())),
+        (_, other) => Some(Value::Text(other.to_string())),
+    }
+}
+
+/// Canonical text for a field: trimmed, empty as absent, lower-cased where the API's casing
+/// varies, time zones spelled as the IANA database spells them.
+pub fn canonical_text(field: Field, raw: &str) -> Option<Value> {
+    let trimmed = trim_cell(raw);
+    if trimmed.is_empty() {
+        return None;
+    }
+    let text = if field.is_case_insensitive() {
+        trimmed.to_lowercase()
+    } else if field == Field::Timezone {
+        canonical_timezone(trimmed).unwrap_or_else(|| trimmed.to_string())
+    } else {
+        trimmed.to_string()
+    };
+    Some(Value::Text(text))
+}
+
+/// Trims ASCII and Unicode white space, NBSP included (`char::is_whitespace` covers U+00A0).
+pub fn trim_cell(raw: &str) -> &str {
+    raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+}
+
+/// `true/false`, `yes/no`, `1/0`, `y/n`, case-insensitive.
+pub fn parse_bool(raw: &str) -> Option<bool> {
+    match trim_cell(raw).to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" => Some(true),
+        "false" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// The IANA spelling of a time zone name, matched case-insensitively (`america/new_york` →
+/// `America/New_York`). `None` when the name is not in the time zone database.
+pub fn canonical_timezone(raw: &str) -> Option<String> {
+    static NAMES: OnceLock<HashMap<String, String>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        jiff::tz::db()
+            .available()
+            .map(|name| name.as_str().to_string())
+            .filter(|name| !matches!(name.as_str(), "Factory" | "localtime" | "posixrules"))
+            .map(|name| (name.to_ascii_lowercase(), name))
+            .collect()
+    });
+    names.get(&trim_cell(raw).to_ascii_lowercase()).cloned()
+}
+
+/// Tallyfy's member roles.
+pub const ROLES: [&str; 3] = ["admin", "standard", "light"];
+
+/// Tallyfy's two date formats.
+pub const DATE_FORMATS: [&str; 2] = ["mm/dd/yyyy", "dd/mm/yyyy"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn timezone_names_are_canonicalized_case_insensitively() {
+        assert_eq!(
+            canonical_timezone("america/new_york").as_deref(),
+            Some("America/New_York")
+        );
+        assert_eq!(canonical_timezone(" Europe/London ").as_deref(), Some("Europe/London"));
+        assert_eq!(canonical_timezone("Mars/Olympus"), None);
+        assert_eq!(canonical_timezone("localtime"), None);
+    }
+
+    #[test]
+    fn server_casing_does_not_matter_for_role_and_date_format() {
+        assert_eq!(
+            canonical_from_json(Field::Role, &json!("Admin")),
+            Some(Value::Text("admin".into()))
+        );
+        assert_eq!(
+            canonical_from_json(Field::DateFormat, &json!("MM/DD/YYYY")),
+            Some(Value::Text("mm/dd/yyyy".into()))
+        );
+    }
+
+    #[test]
+    fn empty_string_and_null_are_both_absent() {
+        assert_eq!(canonical_from_json(Field::Team, &json!("")), None);
+        assert_eq!(canonical_from_json(Field::Team, &json!(null)), None);
+        assert_eq!(canonical_from_json(Field::Team, &json!("\u{a0}")), None);
+    }
+
+    #[test]
+    fn country_id_accepts_numbers_and_numeric_strings() {
+        assert_eq!(canonical_from_json(Field::CountryId, &json!(44)), Some(Value::Integer(44)));
+        assert_eq!(canonical_from_json(Field::CountryId, &json!("44")), Some(Value::Integer(44)));
+    }
+}
