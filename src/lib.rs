@@ -5,7 +5,20 @@
 //! beside them. `main.rs` only parses arguments, calls [`run`] and turns its result into an exit
 //! code.
 
+pub mod api;
+pub mod cli;
+pub mod env_vars;
+pub mod execute;
+pub mod exit_code;
 pub mod fields;
 pub mod ingest;
+pub mod plan;
+pub mod progress;
+pub mod report;
+pub mod run;
 pub mod sandbox;
+pub mod settings;
+pub mod sync;
 pub mod validate;
+
+pub use run::run;

@@ -1,1 +1,30 @@
-fn main() {}
+//! `member-sync`: parse, run, exit. Everything else is in the library; this binary only adds
+//! what needs a terminal (the progress bar, and logs that do not break it).
+
+mod terminal;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use member_sync::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print to stdout and succeed; real usage errors exit 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let ui = terminal::TerminalUi::new(&cli.global);
+    terminal::init_logging(&cli.global, ui.clone());
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(member_sync::run(cli, ui)).into()
+}

@@ -1,0 +1,281 @@
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::wire::{self, Envelope, Member, MemberPage};
+
+/// Where to send requests and as whom.
+#[derive(Clone)]
+pub struct Connection {
+    /// The API base, e.g. `https://go.tallyfy.com/api` (no trailing slash needed).
+    pub base_url: Url,
+    pub org_id: String,
+    pub token: SecretString,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("base_url", &self.base_url.as_str())
+            .field("org_id", &self.org_id)
+            .field("token", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A successful response.
+#[derive(Debug)]
+pub struct Reply<T> {
+    pub value: T,
+    pub status: u16,
+    pub request_id: Option<String>,
+}
+
+/// One request that did not succeed. Messages are short and safe to put in a report: no token,
+/// no response bodies beyond a clipped first line.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// The server answered with a non-2xx status.
+    #[error("HTTP {status}: {message}")]
+    Status {
+        status: u16,
+        message: String,
+        request_id: Option<String>,
+        /// `Retry-After`, in seconds or as an HTTP date, turned into a wait from now.
+        retry_after: Option<Duration>,
+    },
+    /// A 2xx whose body is not what the API documents.
+    #[error("HTTP {status}: unreadable response ({message})")]
+    Malformed {
+        status: u16,
+        message: String,
+        request_id: Option<String>,
+    },
+    #[error("timed out: {0}")]
+    Timeout(String),
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// Any other transport failure (reset mid-response, protocol error).
+    #[error("request failed: {0}")]
+    Transport(String),
+    /// The run was stopped (Ctrl-C, or another request's 401) before this one finished.
+    #[error("not sent: the run was stopped")]
+    Stopped,
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } | ApiError::Malformed { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { request_id, .. } | ApiError::Malformed { request_id, .. } => {
+                request_id.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    fn from_reqwest(e: reqwest::Error) -> ApiError {
+        // Without the URL: it is ours, and a message per row needs no more than the cause.
+        let (timeout, connect) = (e.is_timeout(), e.is_connect());
+        let message = error_chain(&e.without_url());
+        if timeout {
+            ApiError::Timeout(message)
+        } else if connect {
+            ApiError::Connect(message)
+        } else {
+            ApiError::Transport(message)
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = s.source();
+    }
+    message
+}
+
+/// The Tallyfy member API.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    /// `{base}/organizations/{org}`
+    org_url: String,
+}
+
+impl Client {
+    /// Builds a client with Tallyfy's required headers. The token goes into a header marked
+    /// sensitive, so HTTP-level debug output shows it as `Sensitive`.
+    pub fn new(connection: &Connection, timeout: Duration) -> Result<Client, String> {
+        let mut headers = HeaderMap::new();
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", connection.token.expose_secret()))
+                .map_err(|_| "the access token contains characters not allowed in an HTTP header (check the token file for stray quotes or line breaks)".to_string())?;
+        auth.set_sensitive(true);
+        headers.insert(header::AUTHORIZATION, auth);
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert("X-Tallyfy-Client", HeaderValue::from_static("APIClient"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("member-sync/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_keepalive(Duration::from_secs(30))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
+        let base = connection.base_url.as_str().trim_end_matches('/');
+        let org = utf8_percent_encode_segment(&connection.org_id);
+        Ok(Client {
+            http,
+            org_url: format!("{base}/organizations/{org}"),
+        })
+    }
+
+    /// `GET /organizations/{org}/users?page=&per_page=`
+    pub async fn list_members(&self, page: u64, per_page: u64) -> Result<Reply<MemberPage>, ApiError> {
+        let url = format!("{}/users?page={page}&per_page={per_page}", self.org_url);
+        self.send(self.http.get(url)).await
+    }
+
+    /// `PUT /organizations/{org}/users/{id}` with a full profile body.
+    pub async fn update_profile(
+        &self,
+        member_id: u64,
+        body: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Reply<Member>, ApiError> {
+        let url = format!("{}/users/{member_id}", self.org_url);
+        let reply: Reply<Envelope<Member>> = self.send(self.http.put(url).json(body)).await?;
+        Ok(unwrap_envelope(reply))
+    }
+
+    /// `PUT /organizations/{org}/users/{id}/role`
+    pub async fn update_role(&self, member_id: u64, role: &str) -> Result<Reply<Member>, ApiError> {
+        let url = format!("{}/users/{member_id}/role", self.org_url);
+        let body = serde_json::json!({ "role": role });
+        let reply: Reply<Envelope<Member>> = self.send(self.http.put(url).json(&body)).await?;
+        Ok(unwrap_envelope(reply))
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<Reply<T>, ApiError> {
+        let response = request.send().await.map_err(ApiError::from_reqwest)?;
+        let status = response.status().as_u16();
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let body = response.text().await.map_err(ApiError::from_reqwest)?;
+        if !(200..300).contains(&status) {
+            return Err(ApiError::Status {
+                status,
+                message: wire::flatten_error_body(&body),
+                request_id,
+                retry_after,
+            });
+        }
+        match serde_json::from_str::<T>(&body) {
+            Ok(value) => Ok(Reply { value, status, request_id }),
+            Err(e) => Err(ApiError::Malformed {
+                status,
+                message: format!("{} at line {} column {}", classify_json_error(&e), e.line(), e.column()),
+                request_id,
+            }),
+        }
+    }
+}
+
+fn classify_json_error(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Data => "JSON of an unexpected shape",
+        serde_json::error::Category::Eof => "truncated JSON",
+    }
+}
+
+fn unwrap_envelope<T>(reply: Reply<Envelope<T>>) -> Reply<T> {
+    Reply {
+        value: reply.value.data,
+        status: reply.status,
+        request_id: reply.request_id,
+    }
+}
+
+/// `Retry-After: 30` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`, as a wait from `now`.
+/// A date in the past means "now" (zero).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Percent-encodes an org id for use as one path segment.
+fn utf8_percent_encode_segment(segment: &str) -> String {
+    let mut url = Url::parse("http://x/").expect("static URL");
+    url.path_segments_mut().expect("base URL").push(segment);
+    url.path().trim_start_matches('/').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470);
+        assert_eq!(parse_retry_after("30", now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_token() {
+        let connection = Connection {
+            base_url: Url::parse("https://go.tallyfy.com/api").unwrap(),
+            org_id: "org".into(),
+            token: SecretString::from("super-secret-token"),
+        };
+        assert!(!format!("{connection:?}").contains("super-secret"));
+    }
+
+    #[test]
+    fn org_ids_are_encoded_as_one_segment() {
+        assert_eq!(utf8_percent_encode_segment("abc123"), "abc123");
+        assert_eq!(utf8_percent_encode_segment("a/b c"), "a%2Fb%20c");
+    }
+}

@@ -1,0 +1,12 @@
+//! The Tallyfy member API client: one method per call the tool makes, nothing more.
+//!
+//! The client sends exactly one HTTP request per method call and reports what happened as an
+//! [`ApiError`] with enough detail (status, `Retry-After`, request id, a short message) for the
+//! execute stage to decide what to do. It never retries and never sleeps: pacing and retries
+//! are policies, decided once in `execute`.
+
+mod client;
+pub mod wire;
+
+pub use client::{ApiError, Client, Connection, Reply};
+pub use wire::{Member, MemberPage};

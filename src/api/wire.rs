@@ -1,0 +1,270 @@
+//! Wire types: what the Tallyfy API sends back, read leniently.
+//!
+//! The API's own documentation and clients disagree on shapes (pagination links as an object,
+//! `[]` or `null`; ids as numbers or numeric strings; `updated_at` or `last_updated`), so
+//! everything here accepts every variant in `shared/reference/tallyfy-api.md` and ignores
+//! fields it does not know. Only `id` is required of a member.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value as Json};
+
+use crate::fields::{self, Field, Value};
+
+/// A member as the API returns it. Field values are kept as raw JSON and brought to canonical
+/// form on demand with [`Member::current`], so nothing the server sends is lost before the diff.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Member {
+    #[serde(deserialize_with = "lenient_u64")]
+    pub id: u64,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(flatten)]
+    pub rest: Map<String, Json>,
+}
+
+impl Member {
+    /// The canonical current value of a field (`None` = null or empty).
+    pub fn current(&self, field: Field) -> Option<Value> {
+        self.rest
+            .get(field.name())
+            .and_then(|json| fields::canonical_from_json(field, json))
+    }
+
+    /// The lower-cased email, the match key.
+    pub fn email_key(&self) -> Option<String> {
+        self.email
+            .as_deref()
+            .map(|e| fields::trim_cell(e).to_lowercase())
+            .filter(|e| !e.is_empty())
+    }
+
+    /// The raw JSON of a field, as the server sent it.
+    pub fn raw(&self, field: Field) -> Option<&Json> {
+        self.rest.get(field.name())
+    }
+}
+
+/// `{"data": ...}`: every successful member response.
+#[derive(Debug, Deserialize)]
+pub struct Envelope<T> {
+    pub data: T,
+}
+
+/// One page of `GET /organizations/{org}/users`.
+#[derive(Debug, Deserialize)]
+pub struct MemberPage {
+    #[serde(default)]
+    pub data: Vec<Member>,
+    #[serde(default)]
+    pub meta: Option<Meta>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Meta {
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+}
+
+/// Pagination block. `links` may be an object, `[]` or `null`; it is not needed to page (page
+/// numbers are), so it is accepted in any shape and ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct Pagination {
+    #[serde(default, deserialize_with = "lenient_opt_u64")]
+    pub total: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_opt_u64")]
+    pub count: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_opt_u64")]
+    pub per_page: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_opt_u64")]
+    pub current_page: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_opt_u64")]
+    pub total_pages: Option<u64>,
+    #[serde(default)]
+    pub links: Json,
+}
+
+impl MemberPage {
+    pub fn pagination(&self) -> Option<&Pagination> {
+        self.meta.as_ref().and_then(|m| m.pagination.as_ref())
+    }
+}
+
+fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    lenient_opt_u64(d)?.ok_or_else(|| serde::de::Error::custom("expected an integer id"))
+}
+
+/// Accepts `7`, `"7"`, `7.0` and `null`.
+fn lenient_opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match Json::deserialize(d)? {
+        Json::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)),
+        Json::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// Turns an error body of any documented shape into one short line for a report:
+/// Laravel 422 (`{"message", "errors": {field: [msgs]}}`), `{"error": true, "errors": ...}`,
+/// `{"error": {"code", "message"}}`, `{"error": true, "message", "code"}`. A body that is not
+/// JSON (an HTML 502 page, a stack trace) is reduced to its first plain line, clipped.
+pub fn flatten_error_body(body: &str) -> String {
+    let Ok(json) = serde_json::from_str::<Json>(body) else {
+        return sanitize_text(body);
+    };
+    if let Some(errors) = json.get("errors").filter(|e| !e.is_null()) {
+        let flat = flatten_errors(errors, None);
+        if !flat.is_empty() {
+            return clip(&flat.join("; "));
+        }
+    }
+    let message = json
+        .get("message")
+        .and_then(Json::as_str)
+        .or_else(|| json.pointer("/error/message").and_then(Json::as_str))
+        .or_else(|| json.get("error").and_then(Json::as_str));
+    let code = json
+        .get("code")
+        .and_then(Json::as_str)
+        .or_else(|| json.pointer("/error/code").and_then(Json::as_str));
+    match (message, code) {
+        (Some(m), Some(c)) => clip(&format!("{m} ({c})")),
+        (Some(m), None) => clip(m),
+        (None, Some(c)) => c.to_string(),
+        (None, None) => sanitize_text(body),
+    }
+}
+
+/// `{"job_title": ["msg"], "a": {"b": "msg"}}` → `["job_title: msg", "a.b: msg"]`.
+fn flatten_errors(errors: &Json, prefix: Option<&str>) -> Vec<String> {
+    let label = |msg: &str| match prefix {
+        Some(p) => format!("{p}: {msg}"),
+        None => msg.to_string(),
+    };
+    match errors {
+        Json::Object(map) => map
+            .iter()
+            .flat_map(|(key, value)| {
+                let path = match prefix {
+                    Some(p) => format!("{p}.{key}"),
+                    None => key.clone(),
+                };
+                flatten_errors(value, Some(&path))
+            })
+            .collect(),
+        Json::Array(items) => {
+            let messages: Vec<String> = items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect();
+            if messages.is_empty() {
+                items.iter().flat_map(|i| flatten_errors(i, prefix)).collect()
+            } else {
+                vec![label(&messages.join("; "))]
+            }
+        }
+        Json::String(s) => vec![label(s)],
+        Json::Null => vec![],
+        other => vec![label(&other.to_string())],
+    }
+}
+
+/// First non-empty line of a non-JSON body, HTML tags removed, clipped: enough to recognise
+/// "502 Bad Gateway", never a whole page or stack trace.
+fn sanitize_text(body: &str) -> String {
+    let mut text = String::with_capacity(body.len().min(512));
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push('\n');
+            }
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("(empty body)");
+    clip(line)
+}
+
+fn clip(s: &str) -> String {
+    const MAX: usize = 300;
+    let s = s.trim();
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn laravel_422_flattens_field_by_field() {
+        let body = r#"{"message":"The given data was invalid.","errors":{"job_title":["The job title may not be greater than 255 characters."],"timezone":["The timezone field is required.","The timezone must be a valid zone."]}}"#;
+        assert_eq!(
+            flatten_error_body(body),
+            "job_title: The job title may not be greater than 255 characters.; timezone: The timezone field is required.; The timezone must be a valid zone."
+        );
+    }
+
+    #[test]
+    fn every_documented_error_shape_reads() {
+        assert_eq!(
+            flatten_error_body(r#"{"error":true,"errors":{"a":{"b":"bad"}}}"#),
+            "a.b: bad"
+        );
+        assert_eq!(
+            flatten_error_body(
+                r#"{"error":true,"message":"Resource not found","code":"RESOURCE_NOT_FOUND"}"#
+            ),
+            "Resource not found (RESOURCE_NOT_FOUND)"
+        );
+        assert_eq!(
+            flatten_error_body(
+                r#"{"error":{"code":"SEAT_POOL_EXHAUSTED","message":"No seats left","details":{}}}"#
+            ),
+            "No seats left (SEAT_POOL_EXHAUSTED)"
+        );
+    }
+
+    #[test]
+    fn html_and_stack_traces_are_reduced_to_one_short_line() {
+        let html = "<html><head><title>502 Bad Gateway</title></head><body><h1>502</h1></body></html>";
+        assert_eq!(flatten_error_body(html), "502 Bad Gateway");
+        let trace = format!("PDOException: SQLSTATE[HY000]\n#0 /var/www/{}\n", "x".repeat(5000));
+        let flat = flatten_error_body(&trace);
+        assert_eq!(flat, "PDOException: SQLSTATE[HY000]");
+        assert!(flatten_error_body(&"y".repeat(5000)).chars().count() <= 301);
+    }
+
+    #[test]
+    fn members_read_leniently() {
+        let page: MemberPage = serde_json::from_value(json!({
+            "data": [{"id": "17", "email": "A@X.example", "role": "Admin", "surprise": 1}],
+            "meta": {"pagination": {"total": "1", "current_page": 1, "total_pages": 1, "links": []}}
+        }))
+        .unwrap();
+        let m = &page.data[0];
+        assert_eq!(m.id, 17);
+        assert_eq!(m.email_key().as_deref(), Some("a@x.example"));
+        assert_eq!(m.current(Field::Role), Some(Value::Text("admin".into())));
+        assert_eq!(page.pagination().unwrap().total, Some(1));
+        for links in [json!(null), json!({"next": null, "previous": null})] {
+            let p: MemberPage = serde_json::from_value(
+                json!({"data": [], "meta": {"pagination": {"links": links}}}),
+            )
+            .unwrap();
+            assert!(p.data.is_empty());
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The command line, as typed. Nothing here is validated beyond what clap does; `settings`
+//! turns it into what the run uses. Environment variable names live in `env_vars`.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::env_vars;
+use crate::execute::pacing::Rate;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    every row updated, unchanged, planned or not_found
+  1    the run could not proceed (token refused, API unreachable, unreadable input, bad config)
+  2    usage error
+  3    the run finished, but some rows are invalid or failed
+  130  interrupted";
+
+/// Keep Tallyfy member profiles in line with an HR or directory export.
+#[derive(Debug, Parser)]
+#[command(name = "member-sync", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print nothing on stderr but errors (no plan, no summary, no progress bar).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More log detail on stderr: -v info, -vv debug, -vvv trace.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what would change, without writing anything. Rows that would change end as
+    /// `planned` in the report.
+    Plan(RunArgs),
+    /// Apply the changes: only the fields that differ, paced and retried.
+    Apply(ApplyArgs),
+    /// Serve a local Tallyfy-compatible API with a sample organization, for rehearsals.
+    Sandbox(SandboxArgs),
+}
+
+/// What `plan` and `apply` share.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The export to sync from (CSV with a header row; see docs/input.md).
+    pub input: PathBuf,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Where to write the per-row report [default: member-sync-report-<time>.csv here].
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+
+    /// Request rate for every call, the member list included: `20/s`, `600/min` or a number
+    /// per second. Stay under your organization's limit.
+    #[arg(long, value_name = "RATE", default_value = "90/min")]
+    pub rate: Rate,
+
+    /// Give up on a request that has not answered after this many seconds (it is retried).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    /// Do not ask for confirmation (it is only asked when stdin is a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// Tallyfy organization id.
+    #[arg(long, env = env_vars::ORG_ID, value_name = "ID", required_unless_present = "sandbox")]
+    pub org: Option<String>,
+
+    /// API base URL. Plain http:// is refused unless the host is loopback.
+    #[arg(long, env = env_vars::BASE_URL, value_name = "URL", default_value = "https://go.tallyfy.com/api")]
+    pub base_url: String,
+
+    /// Read the access token from this file instead of the TALLYFY_ACCESS_TOKEN variable.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Run against a built-in sandbox organization (no credentials, nothing real touched).
+    #[arg(long, conflicts_with_all = ["org", "token_file"])]
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+
+    /// Members to serve: a JSON file shaped like samples/sandbox-org.json [default: that file,
+    /// compiled in].
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+
+    /// Delay every response by this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+
+    /// Largest page the member list returns, whatever the client asks for.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub per_page_cap: usize,
+}

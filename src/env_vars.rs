@@ -1,0 +1,13 @@
+//! Every environment variable the tool reads, in one place.
+
+/// The access token (a personal access token or an app token). Never logged.
+pub const ACCESS_TOKEN: &str = "TALLYFY_ACCESS_TOKEN";
+
+/// The organization id, when `--org` is not given.
+pub const ORG_ID: &str = "TALLYFY_ORG_ID";
+
+/// The API base URL, when `--base-url` is not given.
+pub const BASE_URL: &str = "TALLYFY_BASE_URL";
+
+/// A tracing filter that replaces the one `-v`/`-q` choose (e.g. `member_sync=debug`).
+pub const LOG: &str = "MEMBER_SYNC_LOG";

@@ -1,0 +1,193 @@
+//! Execute: every request of a run goes through one [`Engine`], which paces it, retries it per
+//! the retry policy, counts it, and stops the run when the token is refused or the user
+//! interrupts.
+//!
+//! The stages built on it: [`fetch`] reads the member list, [`pool`] applies a plan's writes
+//! with bounded concurrency. Neither knows about rates, retries or cancellation; they just call
+//! [`Engine::call`].
+
+pub mod fetch;
+pub mod pacing;
+pub mod pool;
+pub mod retry_policy;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use backon::Retryable;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{ApiError, Client, Reply};
+use pacing::{Pacer, Rate};
+use retry_policy::{Disposition, RetryPolicy, classify};
+
+/// How long a request already on the wire may still finish after the run is stopped, so its
+/// real result (not a guess) reaches the report.
+const IN_FLIGHT_GRACE: Duration = Duration::from_secs(3);
+
+/// Request counters for the summary.
+#[derive(Debug, Default)]
+pub struct Stats {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+}
+
+/// A snapshot of [`Stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// HTTP requests sent (every attempt counts).
+    pub requests: u64,
+    /// Attempts after the first, for any reason.
+    pub retries: u64,
+    /// Responses with status 429.
+    pub throttled: u64,
+}
+
+/// The result of one logical call, after all its attempts.
+#[derive(Debug)]
+pub struct Attempted<T> {
+    pub result: Result<Reply<T>, ApiError>,
+    pub attempts: u32,
+}
+
+/// Paces, retries and counts every request of a run.
+pub struct Engine {
+    client: Client,
+    pacer: Pacer,
+    policy: RetryPolicy,
+    stats: Stats,
+    stop: CancellationToken,
+    token_refused: AtomicBool,
+}
+
+impl Engine {
+    pub fn new(client: Client, rate: Rate, policy: RetryPolicy, stop: CancellationToken) -> Engine {
+        Engine {
+            client,
+            pacer: Pacer::new(rate),
+            policy,
+            stats: Stats::default(),
+            stop,
+            token_refused: AtomicBool::new(false),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Cancelled when the run must stop (Ctrl-C, or a 401).
+    pub fn stop_token(&self) -> &CancellationToken {
+        &self.stop
+    }
+
+    /// Whether the server refused the token (a 401) during this run.
+    pub fn token_refused(&self) -> bool {
+        self.token_refused.load(Ordering::SeqCst)
+    }
+
+    pub fn stats(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            requests: self.stats.requests.load(Ordering::Relaxed),
+            retries: self.stats.retries.load(Ordering::Relaxed),
+            throttled: self.stats.throttled.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs one logical call: waits for its turn, sends, and retries per the policy.
+    /// `request` builds a fresh request future for each attempt.
+    pub async fn call<T, F, Fut>(&self, mut request: F) -> Attempted<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Reply<T>, ApiError>>,
+    {
+        let attempts = AtomicUsize::new(0);
+        let transient_spent = AtomicUsize::new(0);
+        let throttled_spent = AtomicUsize::new(0);
+        let attempt = || {
+            let sent = request();
+            let attempts = &attempts;
+            async move {
+                if self.stop.is_cancelled() || self.pacer.ready(&self.stop).await.is_err() {
+                    return Err(ApiError::Stopped);
+                }
+                if attempts.fetch_add(1, Ordering::SeqCst) > 0 {
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                }
+                self.stats.requests.fetch_add(1, Ordering::Relaxed);
+                let result = tokio::select! {
+                    result = sent => result,
+                    _ = self.stopped_past_grace() => Err(ApiError::Stopped),
+                };
+                if let Err(ApiError::Status { status: 429, .. }) = &result {
+                    self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                }
+                result
+            }
+        };
+        let stop = self.stop.clone();
+        let result = attempt
+            .retry(self.policy.backoff())
+            .sleep(move |delay| {
+                let stop = stop.clone();
+                async move {
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = stop.cancelled() => {}
+                    }
+                }
+            })
+            .when(|error| {
+                let retry = self.policy.should_retry(
+                    error,
+                    transient_spent.load(Ordering::SeqCst),
+                    throttled_spent.load(Ordering::SeqCst),
+                );
+                if retry {
+                    let spent = match classify(error) {
+                        Disposition::Throttled { .. } => &throttled_spent,
+                        _ => &transient_spent,
+                    };
+                    spent.fetch_add(1, Ordering::SeqCst);
+                }
+                retry
+            })
+            .adjust(|error, backoff_delay| match classify(error) {
+                Disposition::Throttled { retry_after } => {
+                    let pause = self
+                        .policy
+                        .throttle_pause(retry_after, backoff_delay.unwrap_or(self.policy.max_delay));
+                    self.pacer.pause_for(pause);
+                    // The pacer now holds every worker back; this one waits there too.
+                    Some(Duration::ZERO)
+                }
+                _ => backoff_delay,
+            })
+            .notify(|error, delay| {
+                tracing::debug!(%error, ?delay, "retrying");
+            })
+            .await;
+        if let Err(error) = &result {
+            self.observe_final(error);
+        }
+        Attempted {
+            result,
+            attempts: attempts.load(Ordering::SeqCst) as u32,
+        }
+    }
+
+    /// A 401 ends the whole run: every other request would be refused too.
+    fn observe_final(&self, error: &ApiError) {
+        if classify(error) == Disposition::StopRun {
+            self.token_refused.store(true, Ordering::SeqCst);
+            self.stop.cancel();
+        }
+    }
+
+    async fn stopped_past_grace(&self) {
+        self.stop.cancelled().await;
+        tokio::time::sleep(IN_FLIGHT_GRACE).await;
+    }
+}

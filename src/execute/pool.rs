@@ -1,0 +1,199 @@
+//! The worker pool: applies a plan's updates with bounded concurrency, every request through
+//! the one [`Engine`], and hands each finished row to the caller as soon as it is done.
+//!
+//! Workers take the next update from a shared cursor, so a slow row never holds others back.
+//! After the run is stopped no worker takes another update; rows never started are the
+//! caller's to mark `cancelled` (it knows which rows it handed in).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use crate::api::{ApiError, Member};
+use crate::execute::Engine;
+use crate::execute::retry_policy::{Disposition, classify};
+use crate::fields::Field;
+use crate::plan::{Change, Update};
+
+/// How one update ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Updated,
+    Failed,
+    Cancelled,
+}
+
+/// The result of applying one [`Update`].
+#[derive(Debug, Clone)]
+pub struct WriteResult {
+    pub row: usize,
+    pub outcome: WriteOutcome,
+    /// Status of the last response received.
+    pub http_status: Option<u16>,
+    /// HTTP attempts over both calls (profile and role).
+    pub attempts: u32,
+    pub error: Option<String>,
+    /// Request ids of the responses, space-separated when there were two calls.
+    pub request_id: Option<String>,
+    pub elapsed: Duration,
+}
+
+/// Applies `updates` with at most `concurrency` in flight, sending each result on `results` as
+/// it finishes. Returns when every update has been taken and finished, or the run was stopped.
+pub async fn apply_updates(
+    engine: Arc<Engine>,
+    updates: Arc<Vec<Update>>,
+    concurrency: usize,
+    results: mpsc::UnboundedSender<WriteResult>,
+) {
+    let cursor = Arc::new(AtomicUsize::new(0));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency.clamp(1, updates.len().max(1)) {
+        let (engine, updates, cursor, results) =
+            (engine.clone(), updates.clone(), cursor.clone(), results.clone());
+        workers.spawn(async move {
+            while !engine.stop_token().is_cancelled() {
+                let Some(update) = updates.get(cursor.fetch_add(1, Ordering::SeqCst)) else {
+                    break;
+                };
+                let result = apply_one(&engine, update).await;
+                if results.send(result).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    while let Some(joined) = workers.join_next().await {
+        if let Err(e) = joined
+            && e.is_panic()
+        {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+/// The profile `PUT` (if any), then the role `PUT` (if any), each checked for fields that did
+/// not stick.
+async fn apply_one(engine: &Engine, update: &Update) -> WriteResult {
+    let started = Instant::now();
+    let mut result = WriteResult {
+        row: update.row,
+        outcome: WriteOutcome::Updated,
+        http_status: None,
+        attempts: 0,
+        error: None,
+        request_id: None,
+        elapsed: Duration::ZERO,
+    };
+    if let Some(body) = &update.profile_body {
+        let attempted = engine
+            .call(|| engine.client().update_profile(update.member_id, body))
+            .await;
+        result.attempts += attempted.attempts;
+        let profile_fields = |c: &&Change| c.field != Field::Role;
+        if let Err(failure) = record(&mut result, attempted.result, update, profile_fields) {
+            return finish(result, failure, started, "");
+        }
+    }
+    if let Some(role) = &update.role {
+        let attempted = engine
+            .call(|| engine.client().update_role(update.member_id, role))
+            .await;
+        result.attempts += attempted.attempts;
+        let role_field = |c: &&Change| c.field == Field::Role;
+        if let Err(failure) = record(&mut result, attempted.result, update, role_field) {
+            let note = if update.profile_body.is_some() {
+                "the profile fields were updated, the role was not: "
+            } else {
+                ""
+            };
+            return finish(result, failure, started, note);
+        }
+    }
+    result.elapsed = started.elapsed();
+    result
+}
+
+/// Notes a response on the row; `Err` carries the failure (outcome, message).
+fn record(
+    result: &mut WriteResult,
+    response: Result<crate::api::Reply<Member>, ApiError>,
+    update: &Update,
+    checked: impl Fn(&&Change) -> bool,
+) -> Result<(), (WriteOutcome, String)> {
+    match response {
+        Ok(reply) => {
+            result.http_status = Some(reply.status);
+            append_request_id(result, reply.request_id.as_deref());
+            let not_applied: Vec<String> = update
+                .changes
+                .iter()
+                .filter(checked)
+                .filter_map(|c| {
+                    let now = reply.value.current(c.field);
+                    (now != c.after).then(|| {
+                        format!("{} (sent {}, server has {})", c.field, show(&c.after), show(&now))
+                    })
+                })
+                .collect();
+            if not_applied.is_empty() {
+                Ok(())
+            } else {
+                Err((
+                    WriteOutcome::Failed,
+                    format!(
+                        "the server accepted the update but did not apply: {}",
+                        not_applied.join("; ")
+                    ),
+                ))
+            }
+        }
+        Err(error) => {
+            result.http_status = error.status();
+            append_request_id(result, error.request_id());
+            let outcome = match classify(&error) {
+                Disposition::Stopped => WriteOutcome::Cancelled,
+                _ => WriteOutcome::Failed,
+            };
+            let message = match classify(&error) {
+                Disposition::StopRun => format!("{error} (the access token was refused)"),
+                Disposition::Stopped if result.attempts > 0 => {
+                    "the run was stopped while this request was in flight; it may or may not have been applied (a re-run will tell)".to_string()
+                }
+                _ if result.attempts > 1 => format!("{error} (after {} attempts)", result.attempts),
+                _ => error.to_string(),
+            };
+            Err((outcome, message))
+        }
+    }
+}
+
+fn finish(
+    mut result: WriteResult,
+    (outcome, message): (WriteOutcome, String),
+    started: Instant,
+    note: &str,
+) -> WriteResult {
+    result.outcome = outcome;
+    result.error = Some(format!("{note}{message}"));
+    result.elapsed = started.elapsed();
+    result
+}
+
+fn append_request_id(result: &mut WriteResult, id: Option<&str>) {
+    if let Some(id) = id {
+        match &mut result.request_id {
+            Some(ids) => {
+                ids.push(' ');
+                ids.push_str(id);
+            }
+            None => result.request_id = Some(id.to_string()),
+        }
+    }
+}
+
+fn show(value: &Option<crate::fields::Value>) -> String {
+    value.as_ref().map_or("null".to_string(), |v| v.to_string())
+}

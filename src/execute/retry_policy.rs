@@ -1,0 +1,165 @@
+//! Retry policy: which failures are worth another attempt, how long to wait, when to give up.
+//!
+//! This is the only place that looks at a failure and decides its fate. Everything else asks
+//! [`classify`]. The rules follow `shared/reference/tallyfy-api.md`: our `PUT` carries the full
+//! required field set, so repeating it lands in the same state, which makes retrying writes
+//! after a 5xx or a timeout safe (at most one more audit entry on Tallyfy's side).
+
+use std::time::Duration;
+
+use backon::ExponentialBuilder;
+
+use crate::api::ApiError;
+
+/// What to do about one failed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Transient (5xx, 408, timeout, connection trouble, garbled 2xx): back off and try again.
+    Retry,
+    /// 429: the whole pool waits `Retry-After` (or the backoff delay when absent), then retries.
+    Throttled { retry_after: Option<Duration> },
+    /// Permanent for this row (400, 403, 404, 409, 422, other 4xx): one attempt only.
+    FailRow,
+    /// 401: the token is gone; nothing else will succeed, so the run stops.
+    StopRun,
+    /// The run was stopped before this request completed.
+    Stopped,
+}
+
+pub fn classify(error: &ApiError) -> Disposition {
+    match error {
+        ApiError::Status { status: 401, .. } => Disposition::StopRun,
+        ApiError::Status {
+            status: 429,
+            retry_after,
+            ..
+        } => Disposition::Throttled {
+            retry_after: *retry_after,
+        },
+        ApiError::Status { status: 408, .. } => Disposition::Retry,
+        ApiError::Status { status, .. } if *status >= 500 => Disposition::Retry,
+        ApiError::Status { .. } => Disposition::FailRow,
+        ApiError::Malformed { .. }
+        | ApiError::Timeout(_)
+        | ApiError::Connect(_)
+        | ApiError::Transport(_) => Disposition::Retry,
+        ApiError::Stopped => Disposition::Stopped,
+    }
+}
+
+/// Bounds on retrying. Transient failures and 429s have separate budgets: a 429 is the server
+/// asking us to wait, not a sign the request is broken, so a burst of them should not use up
+/// the attempts a flaky network needs.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after transient failures (so at most `1 + max_retries` attempts of those).
+    pub max_retries: usize,
+    /// Retries after 429s.
+    pub max_throttled_retries: usize,
+    /// First backoff delay; doubled each retry, with jitter.
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// A `Retry-After` longer than this is cut to it (a misconfigured proxy can say an hour).
+    pub retry_after_cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Modelled on Tallyfy's own Go CLI: 500 ms doubling to 8 s, jittered; Retry-After capped.
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 4,
+            max_throttled_retries: 10,
+            min_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            retry_after_cap: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The backoff schedule. Its own attempt limit is the sum of both budgets; which budget a
+    /// failure draws from is checked per failure by [`RetryPolicy::should_retry`].
+    pub fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_jitter()
+            .with_factor(2.0)
+            .with_min_delay(self.min_delay)
+            .with_max_delay(self.max_delay)
+            .with_max_times(self.max_retries + self.max_throttled_retries)
+    }
+
+    /// Whether a failure gets another attempt, given the retries already spent of each kind.
+    pub fn should_retry(&self, error: &ApiError, transient_spent: usize, throttled_spent: usize) -> bool {
+        match classify(error) {
+            Disposition::Retry => transient_spent < self.max_retries,
+            Disposition::Throttled { .. } => throttled_spent < self.max_throttled_retries,
+            Disposition::FailRow | Disposition::StopRun | Disposition::Stopped => false,
+        }
+    }
+
+    /// How long the whole pool pauses after a 429: `Retry-After` (capped) or, when the server
+    /// gave none, the backoff delay.
+    pub fn throttle_pause(&self, retry_after: Option<Duration>, backoff_delay: Duration) -> Duration {
+        retry_after.map_or(backoff_delay, |d| d.min(self.retry_after_cap))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16) -> ApiError {
+        ApiError::Status {
+            status: code,
+            message: String::new(),
+            request_id: None,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn client_errors_are_never_retried() {
+        for code in [400, 403, 404, 409, 422] {
+            assert_eq!(classify(&status(code)), Disposition::FailRow, "{code}");
+        }
+    }
+
+    #[test]
+    fn server_errors_and_transport_failures_are_retried() {
+        for code in [500, 502, 503, 504, 408] {
+            assert_eq!(classify(&status(code)), Disposition::Retry, "{code}");
+        }
+        assert_eq!(classify(&ApiError::Timeout("t".into())), Disposition::Retry);
+        assert_eq!(classify(&ApiError::Connect("c".into())), Disposition::Retry);
+        assert_eq!(classify(&ApiError::Transport("reset".into())), Disposition::Retry);
+    }
+
+    #[test]
+    fn a_401_stops_the_run() {
+        assert_eq!(classify(&status(401)), Disposition::StopRun);
+    }
+
+    #[test]
+    fn budgets_are_separate() {
+        let policy = RetryPolicy::default();
+        assert!(policy.should_retry(&status(503), 3, 0));
+        assert!(!policy.should_retry(&status(503), 4, 0));
+        assert!(policy.should_retry(&status(429), 4, 9));
+        assert!(!policy.should_retry(&status(429), 0, 10));
+    }
+
+    #[test]
+    fn retry_after_is_capped_and_missing_falls_back_to_backoff() {
+        let policy = RetryPolicy::default();
+        let backoff = Duration::from_millis(700);
+        assert_eq!(policy.throttle_pause(None, backoff), backoff);
+        assert_eq!(
+            policy.throttle_pause(Some(Duration::from_secs(3)), backoff),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            policy.throttle_pause(Some(Duration::from_secs(3600)), backoff),
+            Duration::from_secs(60)
+        );
+    }
+}

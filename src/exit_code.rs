@@ -1,0 +1,63 @@
+//! Exit codes: the contract with cron, scripts and monitoring, decided here and nowhere else.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | every row updated, unchanged, planned or not_found |
+//! | 1 | the run could not proceed: auth refused, API unreachable, unreadable input, bad config |
+//! | 2 | usage error (bad flags or arguments) |
+//! | 3 | the run finished, but some rows are invalid or failed |
+//! | 130 | interrupted (Ctrl-C / SIGINT) |
+
+use crate::report::{Outcome, Summary};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    Success,
+    CouldNotRun,
+    Usage,
+    RowFailures,
+    Interrupted,
+}
+
+impl ExitCode {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitCode::Success => 0,
+            ExitCode::CouldNotRun => 1,
+            ExitCode::Usage => 2,
+            ExitCode::RowFailures => 3,
+            ExitCode::Interrupted => 130,
+        }
+    }
+
+    /// The code for a run that reached its end.
+    pub fn for_summary(summary: &Summary) -> ExitCode {
+        let bad = [Outcome::Invalid, Outcome::Failed, Outcome::Cancelled];
+        if bad.iter().any(|o| summary.count(*o) > 0) {
+            ExitCode::RowFailures
+        } else {
+            ExitCode::Success
+        }
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_rows_do_not_fail_a_run_but_invalid_ones_do() {
+        let mut summary = Summary::default();
+        summary.add(Outcome::Updated);
+        summary.add(Outcome::NotFound);
+        assert_eq!(ExitCode::for_summary(&summary), ExitCode::Success);
+        summary.add(Outcome::Invalid);
+        assert_eq!(ExitCode::for_summary(&summary), ExitCode::RowFailures);
+    }
+}

@@ -1,0 +1,262 @@
+//! Plan: compare what each valid row wants with the member as it is now, and decide, per row,
+//! what to send. Pure: no I/O, so it is the same for `plan`, `apply` and tests.
+//!
+//! Both sides are canonical [`Value`]s (see `fields`), so a second run over the same file finds
+//! nothing to do. A `PUT` body carries the member's current `first_name`, `last_name` and
+//! `timezone` (the endpoint requires them) merged with the changed profile fields, and only
+//! those; a role change is a separate call.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value as Json};
+
+use crate::api::Member;
+use crate::fields::{Field, Value};
+use crate::validate::{DesiredRow, InvalidRow, MemberKey, RowProblem, RowVerdict};
+
+/// One field that will change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub field: Field,
+    /// `None` = null / empty.
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// The writes for one row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    pub row: usize,
+    pub member_id: u64,
+    pub email: Option<String>,
+    /// Every changed field, role included, in field order.
+    pub changes: Vec<Change>,
+    /// The `PUT /users/{id}` body, when any profile field changes.
+    pub profile_body: Option<Map<String, Json>>,
+    /// The new role (lower-case), when it changes.
+    pub role: Option<String>,
+}
+
+/// What happens to one input row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowPlan {
+    Invalid(InvalidRow),
+    NotFound {
+        row: usize,
+        email: Option<String>,
+        user_id: Option<u64>,
+    },
+    Unchanged {
+        row: usize,
+        member_id: u64,
+        email: Option<String>,
+    },
+    Update(Update),
+}
+
+impl RowPlan {
+    pub fn row(&self) -> usize {
+        match self {
+            RowPlan::Invalid(r) => r.row,
+            RowPlan::NotFound { row, .. } | RowPlan::Unchanged { row, .. } => *row,
+            RowPlan::Update(u) => u.row,
+        }
+    }
+}
+
+/// Members looked up by id and by lower-cased email.
+pub struct MemberIndex<'m> {
+    by_id: HashMap<u64, &'m Member>,
+    by_email: HashMap<String, &'m Member>,
+}
+
+impl<'m> MemberIndex<'m> {
+    pub fn new(members: &'m [Member]) -> MemberIndex<'m> {
+        let mut by_email = HashMap::with_capacity(members.len());
+        for member in members {
+            if let Some(email) = member.email_key() {
+                by_email.entry(email).or_insert(member);
+            }
+        }
+        MemberIndex {
+            by_id: members.iter().map(|m| (m.id, m)).collect(),
+            by_email,
+        }
+    }
+
+    fn find(&self, key: &MemberKey) -> Option<&'m Member> {
+        match key {
+            MemberKey::Email(email) => self.by_email.get(email).copied(),
+            MemberKey::UserId(id) => self.by_id.get(id).copied(),
+        }
+    }
+}
+
+/// Plans every row, in input order. Rows that would write to the same member (one by email,
+/// one by user id) are both made invalid: which one should win is not ours to guess.
+pub fn plan(verdicts: &[RowVerdict], members: &MemberIndex) -> Vec<RowPlan> {
+    let mut plans: Vec<RowPlan> = verdicts
+        .iter()
+        .map(|verdict| match verdict {
+            RowVerdict::Invalid(invalid) => RowPlan::Invalid(invalid.clone()),
+            RowVerdict::Valid(desired) => plan_row(desired, members),
+        })
+        .collect();
+    reject_rows_sharing_a_member(&mut plans);
+    plans
+}
+
+fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
+    let Some(member) = members.find(&desired.key) else {
+        return RowPlan::NotFound {
+            row: desired.row,
+            email: desired.email.clone(),
+            user_id: desired.user_id,
+        };
+    };
+    if let (MemberKey::UserId(id), Some(email)) = (&desired.key, &desired.email)
+        && member.email_key().as_deref() != Some(email.as_str())
+    {
+        return invalid(
+            desired,
+            "email",
+            email,
+            format!(
+                "user_id {id} belongs to {}, not to this email; fix whichever is wrong",
+                member.email.as_deref().unwrap_or("a member without an email")
+            ),
+        );
+    }
+    let changes = diff(desired, member);
+    if changes.is_empty() {
+        return RowPlan::Unchanged {
+            row: desired.row,
+            member_id: member.id,
+            email: member.email_key(),
+        };
+    }
+    let profile_changes: Vec<&Change> = changes.iter().filter(|c| c.field != Field::Role).collect();
+    let profile_body = if profile_changes.is_empty() {
+        None
+    } else {
+        match profile_body(member, &profile_changes) {
+            Ok(body) => Some(body),
+            Err(missing) => {
+                return invalid(
+                    desired,
+                    missing.name(),
+                    "",
+                    format!(
+                        "Tallyfy requires {missing} in every profile update and this member has none; add a {missing} column with a value for this row"
+                    ),
+                );
+            }
+        }
+    };
+    let role = changes
+        .iter()
+        .find(|c| c.field == Field::Role)
+        .and_then(|c| match &c.after {
+            Some(Value::Text(role)) => Some(role.clone()),
+            _ => None,
+        });
+    RowPlan::Update(Update {
+        row: desired.row,
+        member_id: member.id,
+        email: member.email_key(),
+        changes,
+        profile_body,
+        role,
+    })
+}
+
+/// The fields whose canonical value differs between the row and the member.
+pub fn diff(desired: &DesiredRow, member: &Member) -> Vec<Change> {
+    desired
+        .fields
+        .iter()
+        .filter_map(|(&field, want)| {
+            let before = member.current(field);
+            let after = want.target().cloned();
+            (before != after).then_some(Change { field, before, after })
+        })
+        .collect()
+}
+
+/// The member's required fields as they are now, overlaid with the changes.
+fn profile_body(member: &Member, changes: &[&Change]) -> Result<Map<String, Json>, Field> {
+    let mut body = Map::new();
+    for field in Field::ALL.into_iter().filter(|f| f.is_required_on_update()) {
+        match member.raw(field) {
+            Some(Json::String(s)) if !s.trim().is_empty() => {
+                body.insert(field.name().into(), Json::String(s.clone()));
+            }
+            _ if changes.iter().any(|c| c.field == field && c.after.is_some()) => {}
+            _ => return Err(field),
+        }
+    }
+    for change in changes {
+        let value = change.after.as_ref().map_or(Json::Null, Value::to_json);
+        body.insert(change.field.name().into(), value);
+    }
+    Ok(body)
+}
+
+fn invalid(desired: &DesiredRow, column: &str, value: &str, rule: String) -> RowPlan {
+    RowPlan::Invalid(InvalidRow {
+        row: desired.row,
+        email: desired.email.clone().unwrap_or_default(),
+        user_id: desired.user_id.map(|id| id.to_string()).unwrap_or_default(),
+        problems: vec![RowProblem {
+            column: column.into(),
+            value: value.into(),
+            rule,
+        }],
+    })
+}
+
+fn reject_rows_sharing_a_member(plans: &mut [RowPlan]) {
+    let mut rows_by_member: HashMap<u64, Vec<usize>> = HashMap::new();
+    for plan in plans.iter() {
+        if let RowPlan::Unchanged { member_id, row, .. } = plan {
+            rows_by_member.entry(*member_id).or_default().push(*row);
+        } else if let RowPlan::Update(update) = plan {
+            rows_by_member.entry(update.member_id).or_default().push(update.row);
+        }
+    }
+    let shared: HashMap<usize, Vec<usize>> = rows_by_member
+        .into_values()
+        .filter(|rows| rows.len() > 1)
+        .flat_map(|rows| {
+            rows.iter()
+                .map(|&row| (row, rows.iter().copied().filter(|&r| r != row).collect()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for plan in plans.iter_mut() {
+        let Some(others) = shared.get(&plan.row()) else { continue };
+        let (email, user_id) = match plan {
+            RowPlan::Update(u) => (u.email.clone(), Some(u.member_id)),
+            RowPlan::Unchanged { email, member_id, .. } => (email.clone(), Some(*member_id)),
+            _ => continue,
+        };
+        let list: Vec<String> = others.iter().map(usize::to_string).collect();
+        *plan = RowPlan::Invalid(InvalidRow {
+            row: plan.row(),
+            email: email.unwrap_or_default(),
+            user_id: user_id.map(|id| id.to_string()).unwrap_or_default(),
+            problems: vec![RowProblem {
+                column: "email/user_id".into(),
+                value: String::new(),
+                rule: format!(
+                    "duplicate key: the same member as row {}",
+                    list.join(", ")
+                ),
+            }],
+        });
+    }
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

@@ -1,0 +1,34 @@
+//! How the core tells a person what is going on, without knowing whether a terminal is there.
+//!
+//! The library reports through [`Progress`]; only the binary draws bars (it implements this
+//! trait with indicatif). Tests and library users get [`Quiet`] or [`Stderr`].
+
+use crate::report::Outcome;
+
+pub trait Progress: Send + Sync {
+    /// A line for a person (a plan, a warning, the summary). Never data.
+    fn note(&self, line: &str);
+    /// A long wait without a known length begins (reading the member list).
+    fn waiting(&self, _what: &str) {}
+    /// Rows start to finish; `total` of them will.
+    fn start_rows(&self, _total: u64) {}
+    fn row_finished(&self, _outcome: Outcome) {}
+    /// All rows are done; clear any bar.
+    fn finish(&self) {}
+}
+
+/// Says nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn note(&self, _line: &str) {}
+}
+
+/// Notes on stderr, no bar.
+pub struct Stderr;
+
+impl Progress for Stderr {
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
+    }
+}

@@ -1,0 +1,275 @@
+//! The per-row report: one CSV line for every input row, the run's audit trail, retry list and
+//! undo file.
+//!
+//! Lines are written as rows finish and flushed one by one, so a crash loses nothing already
+//! done. Cells are made safe to open in Excel: a cell that starts with `=`, `+`, `-`, `@`, tab
+//! or carriage return would run as a formula (CWE-1236), so it gets a leading `'`, the same
+//! prefix Excel itself uses to mean "text". A reader of the report strips one leading `'` from
+//! such cells to get the value back ([`unescape_cell`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Map, Value as Json};
+
+use crate::execute::StatsSnapshot;
+use crate::fields::Value;
+use crate::plan::Change;
+
+/// How an input row ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Updated,
+    Unchanged,
+    Planned,
+    Invalid,
+    NotFound,
+    Failed,
+    Cancelled,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Updated,
+        Outcome::Unchanged,
+        Outcome::Planned,
+        Outcome::Invalid,
+        Outcome::NotFound,
+        Outcome::Failed,
+        Outcome::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Updated => "updated",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Planned => "planned",
+            Outcome::Invalid => "invalid",
+            Outcome::NotFound => "not_found",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, Default)]
+pub struct ReportRow {
+    pub row: usize,
+    pub email: String,
+    pub user_id: String,
+    pub outcome: Option<Outcome>,
+    pub changes: String,
+    pub before: String,
+    pub after: String,
+    pub http_status: Option<u16>,
+    pub attempts: u32,
+    pub error: String,
+    pub request_id: String,
+    pub elapsed_ms: Option<u128>,
+}
+
+/// The report's columns, in order.
+pub const COLUMNS: [&str; 12] = [
+    "row",
+    "email",
+    "user_id",
+    "outcome",
+    "changes",
+    "before",
+    "after",
+    "http_status",
+    "attempts",
+    "error",
+    "request_id",
+    "elapsed_ms",
+];
+
+impl ReportRow {
+    /// Fills `changes`, `before` and `after` from a list of changes.
+    pub fn with_changes(mut self, changes: &[Change]) -> ReportRow {
+        self.changes = describe_changes(changes);
+        let (before, after): (Map<String, Json>, Map<String, Json>) = changes
+            .iter()
+            .map(|c| {
+                let name = c.field.name().to_string();
+                (
+                    (name.clone(), to_json(&c.before)),
+                    (name, to_json(&c.after)),
+                )
+            })
+            .unzip();
+        self.before = Json::Object(before).to_string();
+        self.after = Json::Object(after).to_string();
+        self
+    }
+
+    fn cells(&self) -> [String; 12] {
+        [
+            self.row.to_string(),
+            self.email.clone(),
+            self.user_id.clone(),
+            self.outcome.map(Outcome::as_str).unwrap_or_default().to_string(),
+            self.changes.clone(),
+            self.before.clone(),
+            self.after.clone(),
+            self.http_status.map(|s| s.to_string()).unwrap_or_default(),
+            self.attempts.to_string(),
+            self.error.clone(),
+            self.request_id.clone(),
+            self.elapsed_ms.map(|ms| ms.to_string()).unwrap_or_default(),
+        ]
+    }
+}
+
+fn to_json(value: &Option<Value>) -> Json {
+    value.as_ref().map_or(Json::Null, Value::to_json)
+}
+
+/// `job_title: "A" -> "B"; team: (empty) -> "Sales"`
+pub fn describe_changes(changes: &[Change]) -> String {
+    let show = |v: &Option<Value>| v.as_ref().map_or("(empty)".to_string(), Value::to_string);
+    changes
+        .iter()
+        .map(|c| format!("{}: {} -> {}", c.field, show(&c.before), show(&c.after)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Writes report lines, each flushed to the file as soon as it is written.
+pub struct ReportWriter {
+    csv: csv::Writer<BufWriter<File>>,
+    path: PathBuf,
+}
+
+impl ReportWriter {
+    /// Creates the file (refusing to overwrite one that exists) and writes the header.
+    pub fn create(path: &Path) -> io::Result<ReportWriter> {
+        let file = File::options().write(true).create_new(true).open(path)?;
+        let mut csv = csv::Writer::from_writer(BufWriter::new(file));
+        csv.write_record(COLUMNS)?;
+        csv.flush()?;
+        Ok(ReportWriter {
+            csv,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn write(&mut self, row: &ReportRow) -> io::Result<()> {
+        let cells = row.cells();
+        self.csv
+            .write_record(cells.iter().map(|c| escape_cell(c).into_owned()))?;
+        self.csv.flush()
+    }
+}
+
+/// Neutralizes a cell that a spreadsheet would run as a formula.
+pub fn escape_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// The inverse of [`escape_cell`], for reading a report back.
+pub fn unescape_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+/// The run's totals, printed at the end.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub counts: BTreeMap<Outcome, usize>,
+    pub stats: StatsSnapshot,
+    pub duration: Duration,
+}
+
+impl Summary {
+    pub fn add(&mut self, outcome: Outcome) {
+        *self.counts.entry(outcome).or_default() += 1;
+    }
+
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.counts.get(&outcome).copied().unwrap_or(0)
+    }
+
+    pub fn rows(&self) -> usize {
+        self.counts.values().sum()
+    }
+}
+
+impl fmt::Display for Summary {
+    /// `60 rows: 12 updated, 40 unchanged, 3 invalid, 2 not_found · 14 requests (1 retry, 0 throttled) in 9.4s`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let counts: Vec<String> = Outcome::ALL
+            .iter()
+            .filter(|o| self.count(**o) > 0)
+            .map(|o| format!("{} {o}", self.count(*o)))
+            .collect();
+        let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        write!(
+            f,
+            "{} rows: {} · {} ({}, {} throttled) in {:.1}s",
+            self.rows(),
+            if counts.is_empty() { "none".to_string() } else { counts.join(", ") },
+            plural(self.stats.requests, "request"),
+            plural(self.stats.retries, "retry").replace("retrys", "retries"),
+            self.stats.throttled,
+            self.duration.as_secs_f64()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::Field;
+
+    #[test]
+    fn formula_cells_are_neutralized_and_restored() {
+        for cell in ["=SUM(A1)", "+44 20 7946 0000", "-1", "@cmd", "\tx", "\rx"] {
+            let escaped = escape_cell(cell);
+            assert!(escaped.starts_with('\''), "{cell:?}");
+            assert_eq!(unescape_cell(&escaped), cell);
+        }
+        assert_eq!(escape_cell("plain"), "plain");
+        assert_eq!(unescape_cell("'quoted by the user"), "'quoted by the user");
+    }
+
+    #[test]
+    fn changes_read_like_a_diff() {
+        let changes = vec![
+            Change {
+                field: Field::JobTitle,
+                before: Some(Value::Text("A".into())),
+                after: Some(Value::Text("B".into())),
+            },
+            Change {
+                field: Field::Team,
+                before: None,
+                after: Some(Value::Text("Sales".into())),
+            },
+        ];
+        let row = ReportRow::default().with_changes(&changes);
+        assert_eq!(row.changes, r#"job_title: "A" -> "B"; team: (empty) -> "Sales""#);
+        assert_eq!(row.before, r#"{"job_title":"A","team":null}"#);
+        assert_eq!(row.after, r#"{"job_title":"B","team":"Sales"}"#);
+    }
+}

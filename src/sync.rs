@@ -1,0 +1,328 @@
+//! A `plan` or `apply` run from start to end: ingest → validate → fetch → plan → (confirm →
+//! execute) → report. This module only sequences the stages and turns their results into
+//! report lines; each decision lives in its stage.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use secrecy::SecretString;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{Client, Connection};
+use crate::exit_code::ExitCode;
+use crate::execute::pool::{WriteOutcome, WriteResult, apply_updates};
+use crate::execute::{Engine, fetch};
+use crate::ingest;
+use crate::plan::{self, MemberIndex, RowPlan, Update};
+use crate::progress::Progress;
+use crate::report::{Outcome, ReportRow, ReportWriter, Summary};
+use crate::sandbox::{Sandbox, SandboxConfig, Seed};
+use crate::settings::{RunSettings, Target};
+use crate::validate::{self, describe};
+
+/// What the run does once it has a plan.
+#[derive(Debug, Clone, Copy)]
+pub enum Mode {
+    /// Report the plan; write nothing.
+    Plan,
+    Apply { concurrency: usize, yes: bool },
+}
+
+/// Why a run could not proceed (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct RunError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl RunError {
+    fn new(message: impl Into<String>) -> RunError {
+        RunError {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> RunError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+const TOKEN_HINT: &str = "get a new token in Tallyfy (Settings > Integrations > REST API); personal tokens expire after about 6 months and when their owner logs out of the web app";
+
+pub async fn run(
+    settings: RunSettings,
+    mode: Mode,
+    progress: Arc<dyn Progress>,
+    stop: CancellationToken,
+) -> Result<ExitCode, RunError> {
+    let started = Instant::now();
+    let table = ingest::load(&settings.input).map_err(|e| RunError::new(e.to_string()))?;
+    if !table.unknown_columns.is_empty() {
+        progress.note(&format!(
+            "ignoring columns that map to no Tallyfy field: {}",
+            table.unknown_columns.join(", ")
+        ));
+    }
+    let verdicts = validate::validate(&table);
+
+    // The sandbox handle lives until the run ends; dropping it stops the server.
+    let (_sandbox, connection) = connect(&settings.target).await?;
+    let client = Client::new(&connection, settings.timeout).map_err(RunError::new)?;
+    let engine = Arc::new(Engine::new(client, settings.rate, settings.retry.clone(), stop.clone()));
+
+    progress.waiting("reading the organization's members");
+    let members = fetch::fetch_members(&engine).await.map_err(|e| {
+        if engine.token_refused() {
+            RunError::new(format!("the access token was refused (HTTP 401) while reading the member list of {}", connection.org_id)).hint(TOKEN_HINT)
+        } else if stop.is_cancelled() {
+            RunError::new("interrupted while reading the member list; nothing was written")
+        } else {
+            RunError::new(e.to_string()).hint("check --base-url and --org, and that this machine can reach the API")
+        }
+    })?;
+    let plans = plan::plan(&verdicts, &MemberIndex::new(&members));
+    show_plan(&plans, mode, members.len(), &connection.org_id, progress.as_ref());
+
+    let updates: Vec<Update> = match mode {
+        Mode::Apply { .. } => plans
+            .iter()
+            .filter_map(|p| match p {
+                RowPlan::Update(u) => Some(u.clone()),
+                _ => None,
+            })
+            .collect(),
+        Mode::Plan => Vec::new(),
+    };
+    if let Mode::Apply { yes: false, .. } = mode
+        && !updates.is_empty()
+        && std::io::stdin().is_terminal()
+        && !confirm(updates.len(), &connection.org_id, progress.as_ref())
+    {
+        progress.note("nothing written");
+        return Ok(ExitCode::Success);
+    }
+
+    let report_path = settings.report.clone().unwrap_or_else(default_report_path);
+    let mut report = ReportWriter::create(&report_path).map_err(|e| {
+        RunError::new(format!("cannot create the report {}: {e}", report_path.display()))
+            .hint("choose another path with --report (an existing report is never overwritten)")
+    })?;
+    progress.note(&format!("report: {}", report.path().display()));
+
+    let mut summary = Summary::default();
+    progress.start_rows(plans.len() as u64);
+    for plan in &plans {
+        if !matches!((plan, mode), (RowPlan::Update(_), Mode::Apply { .. })) {
+            write_row(&mut report, &mut summary, progress.as_ref(), planned_row(plan))?;
+        }
+    }
+
+    if let Mode::Apply { concurrency, .. } = mode
+        && !updates.is_empty()
+    {
+        let updates = Arc::new(updates);
+        let (sender, mut results) = mpsc::unbounded_channel();
+        let pool = tokio::spawn(apply_updates(engine.clone(), updates.clone(), concurrency, sender));
+        let by_row: HashMap<usize, &Update> = updates.iter().map(|u| (u.row, u)).collect();
+        let mut finished = HashSet::new();
+        while let Some(result) = results.recv().await {
+            finished.insert(result.row);
+            let update = by_row[&result.row];
+            if let Err(e) = write_row(&mut report, &mut summary, progress.as_ref(), written_row(update, &result)) {
+                stop.cancel();
+                return Err(e);
+            }
+        }
+        pool.await.map_err(|e| RunError::new(format!("the worker pool failed: {e}")))?;
+        for update in updates.iter().filter(|u| !finished.contains(&u.row)) {
+            let row = ReportRow {
+                outcome: Some(Outcome::Cancelled),
+                error: "not sent: the run was stopped".into(),
+                ..identity(update)
+            }
+            .with_changes(&update.changes);
+            write_row(&mut report, &mut summary, progress.as_ref(), row)?;
+        }
+    }
+    progress.finish();
+
+    summary.stats = engine.stats();
+    summary.duration = started.elapsed();
+    progress.note(&summary.to_string());
+    if engine.token_refused() {
+        return Err(RunError::new(format!(
+            "the access token was refused (HTTP 401); the run stopped and every row not done is `cancelled` in {}",
+            report.path().display()
+        ))
+        .hint(TOKEN_HINT));
+    }
+    if stop.is_cancelled() {
+        progress.note(&format!("interrupted; rows not done are `cancelled` in {}", report.path().display()));
+        return Ok(ExitCode::Interrupted);
+    }
+    Ok(ExitCode::for_summary(&summary))
+}
+
+/// The connection to use, starting a sandbox first when asked to.
+async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunError> {
+    match target {
+        Target::Api(connection) => Ok((None, connection.clone())),
+        Target::Sandbox => {
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let sandbox = Sandbox::start(SandboxConfig::default(), Seed::embedded(), addr)
+                .await
+                .map_err(|e| RunError::new(format!("cannot start the sandbox: {e}")))?;
+            let connection = Connection {
+                base_url: url::Url::parse(&sandbox.base_url()).expect("the sandbox's own URL"),
+                org_id: sandbox.org_id().to_string(),
+                token: SecretString::from(sandbox.token().to_string()),
+            };
+            Ok((Some(sandbox), connection))
+        }
+    }
+}
+
+fn write_row(
+    report: &mut ReportWriter,
+    summary: &mut Summary,
+    progress: &dyn Progress,
+    row: ReportRow,
+) -> Result<(), RunError> {
+    report.write(&row).map_err(|e| {
+        RunError::new(format!("cannot write the report {}: {e}", report.path().display()))
+    })?;
+    let outcome = row.outcome.expect("every report row has an outcome");
+    summary.add(outcome);
+    progress.row_finished(outcome);
+    Ok(())
+}
+
+/// The report line of a row that needs no request (or, for `plan`, will not get one).
+fn planned_row(plan: &RowPlan) -> ReportRow {
+    let id = |id: Option<u64>| id.map(|i| i.to_string()).unwrap_or_default();
+    match plan {
+        RowPlan::Invalid(invalid) => ReportRow {
+            row: invalid.row,
+            email: invalid.email.clone(),
+            user_id: invalid.user_id.clone(),
+            outcome: Some(Outcome::Invalid),
+            error: describe(&invalid.problems),
+            ..Default::default()
+        },
+        RowPlan::NotFound { row, email, user_id } => ReportRow {
+            row: *row,
+            email: email.clone().unwrap_or_default(),
+            user_id: id(*user_id),
+            outcome: Some(Outcome::NotFound),
+            error: "no member of the organization has this key".into(),
+            ..Default::default()
+        },
+        RowPlan::Unchanged { row, member_id, email } => ReportRow {
+            row: *row,
+            email: email.clone().unwrap_or_default(),
+            user_id: member_id.to_string(),
+            outcome: Some(Outcome::Unchanged),
+            ..Default::default()
+        },
+        RowPlan::Update(update) => ReportRow {
+            outcome: Some(Outcome::Planned),
+            ..identity(update)
+        }
+        .with_changes(&update.changes),
+    }
+}
+
+fn identity(update: &Update) -> ReportRow {
+    ReportRow {
+        row: update.row,
+        email: update.email.clone().unwrap_or_default(),
+        user_id: update.member_id.to_string(),
+        ..Default::default()
+    }
+}
+
+fn written_row(update: &Update, result: &WriteResult) -> ReportRow {
+    ReportRow {
+        outcome: Some(match result.outcome {
+            WriteOutcome::Updated => Outcome::Updated,
+            WriteOutcome::Failed => Outcome::Failed,
+            WriteOutcome::Cancelled => Outcome::Cancelled,
+        }),
+        http_status: result.http_status,
+        attempts: result.attempts,
+        error: result.error.clone().unwrap_or_default(),
+        request_id: result.request_id.clone().unwrap_or_default(),
+        elapsed_ms: Some(result.elapsed.as_millis()),
+        ..identity(update)
+    }
+    .with_changes(&update.changes)
+}
+
+/// The plan, for a person: one line per change or problem, then the counts.
+fn show_plan(plans: &[RowPlan], mode: Mode, member_count: usize, org: &str, progress: &dyn Progress) {
+    const APPLY_PREVIEW: usize = 20;
+    let limit = match mode {
+        Mode::Plan => usize::MAX,
+        Mode::Apply { .. } => APPLY_PREVIEW,
+    };
+    let mut shown = 0;
+    let mut hidden = 0;
+    for plan in plans {
+        let line = match plan {
+            RowPlan::Update(u) => format!(
+                "~ {}  {}",
+                u.email.as_deref().unwrap_or("?"),
+                crate::report::describe_changes(&u.changes)
+            ),
+            RowPlan::Invalid(i) => format!("! row {} invalid: {}", i.row, describe(&i.problems)),
+            RowPlan::NotFound { row, email, user_id } => format!(
+                "? row {row} not found: {}",
+                email.clone().or(user_id.map(|i| format!("user_id {i}"))).unwrap_or_default()
+            ),
+            RowPlan::Unchanged { .. } => continue,
+        };
+        if shown < limit {
+            progress.note(&line);
+            shown += 1;
+        } else {
+            hidden += 1;
+        }
+    }
+    if hidden > 0 {
+        progress.note(&format!("… and {hidden} more (`member-sync plan` lists them all)"));
+    }
+    let count = |f: fn(&RowPlan) -> bool| plans.iter().filter(|p| f(p)).count();
+    progress.note(&format!(
+        "plan for {org} ({member_count} members): {} to update, {} unchanged, {} invalid, {} not found",
+        count(|p| matches!(p, RowPlan::Update(_))),
+        count(|p| matches!(p, RowPlan::Unchanged { .. })),
+        count(|p| matches!(p, RowPlan::Invalid(_))),
+        count(|p| matches!(p, RowPlan::NotFound { .. })),
+    ));
+}
+
+fn confirm(updates: usize, org: &str, progress: &dyn Progress) -> bool {
+    progress.note(&format!("Apply {updates} update(s) to {org}? [y/N] "));
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok()
+        && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+/// `member-sync-report-20261124-021500.csv` in the current directory, never an existing file.
+fn default_report_path() -> PathBuf {
+    let stamp = jiff::ZonedDateTime::now().strftime("%Y%m%d-%H%M%S").to_string();
+    let mut path = PathBuf::from(format!("member-sync-report-{stamp}.csv"));
+    let mut n = 2;
+    while Path::new(&path).exists() {
+        path = PathBuf::from(format!("member-sync-report-{stamp}-{n}.csv"));
+        n += 1;
+    }
+    path
+}

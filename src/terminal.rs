@@ -1,0 +1,172 @@
+//! The terminal side of the binary: an indicatif progress bar on stderr (only when stderr is a
+//! terminal, and not with `--quiet`/`--no-progress`), and a tracing writer that prints log lines
+//! above the bar instead of through it.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use member_sync::cli::GlobalArgs;
+use member_sync::env_vars;
+use member_sync::progress::Progress;
+use member_sync::report::Outcome;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Counts shown on the bar.
+#[derive(Default)]
+struct Tally {
+    updated: u64,
+    failed: u64,
+}
+
+pub struct TerminalUi {
+    quiet: bool,
+    bars: bool,
+    bar: Mutex<Option<ProgressBar>>,
+    tally: Mutex<Tally>,
+}
+
+impl TerminalUi {
+    pub fn new(global: &GlobalArgs) -> Arc<TerminalUi> {
+        Arc::new(TerminalUi {
+            quiet: global.quiet,
+            bars: !global.quiet && !global.no_progress && io::stderr().is_terminal(),
+            bar: Mutex::new(None),
+            tally: Mutex::new(Tally::default()),
+        })
+    }
+
+    /// Runs `f` with the bar (if any) cleared, so the output lands above it.
+    fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        let bar = self.bar.lock().expect("bar lock").clone();
+        match bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
+    fn replace_bar(&self, bar: Option<ProgressBar>) {
+        if let Some(old) = std::mem::replace(&mut *self.bar.lock().expect("bar lock"), bar) {
+            old.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for TerminalUi {
+    fn note(&self, line: &str) {
+        if !self.quiet {
+            self.suspend(|| eprintln!("{line}"));
+        }
+    }
+
+    fn waiting(&self, what: &str) {
+        if self.bars {
+            let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            spinner.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"));
+            spinner.set_message(what.to_string());
+            spinner.enable_steady_tick(Duration::from_millis(120));
+            self.replace_bar(Some(spinner));
+        }
+    }
+
+    fn start_rows(&self, total: u64) {
+        if !self.bars {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:30.cyan/blue} {pos}/{len} rows · {per_sec} · ETA {eta} · {msg}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        self.replace_bar(Some(bar));
+    }
+
+    fn row_finished(&self, outcome: Outcome) {
+        let message = {
+            let mut tally = self.tally.lock().expect("tally lock");
+            match outcome {
+                Outcome::Updated => tally.updated += 1,
+                Outcome::Failed => tally.failed += 1,
+                _ => {}
+            }
+            format!("{} updated, {} failed", tally.updated, tally.failed)
+        };
+        if let Some(bar) = self.bar.lock().expect("bar lock").as_ref() {
+            bar.inc(1);
+            bar.set_message(message);
+        }
+    }
+
+    fn finish(&self) {
+        self.replace_bar(None);
+    }
+}
+
+/// Log lines go to stderr, above the bar. `-q` errors only, default warnings, `-v` info,
+/// `-vv` debug, `-vvv` trace, for this crate; HTTP libraries stay at `warn` unless
+/// `MEMBER_SYNC_LOG` says otherwise (their debug output is noise, and the Authorization header
+/// is marked sensitive anyway).
+pub fn init_logging(global: &GlobalArgs, ui: Arc<TerminalUi>) {
+    let level = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = std::env::var(env_vars::LOG)
+        .ok()
+        .and_then(|spec| EnvFilter::try_new(spec).ok())
+        .unwrap_or_else(|| EnvFilter::new(format!("warn,member_sync={level}")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(AboveTheBar(ui))
+        .with_target(global.verbose >= 2)
+        .init();
+}
+
+#[derive(Clone)]
+struct AboveTheBar(Arc<TerminalUi>);
+
+impl<'a> MakeWriter<'a> for AboveTheBar {
+    type Writer = LineWriter;
+
+    fn make_writer(&'a self) -> LineWriter {
+        LineWriter {
+            ui: self.0.clone(),
+            buffer: Vec::new(),
+        }
+    }
+}
+
+/// Collects one log event and prints it in one piece when dropped.
+struct LineWriter {
+    ui: Arc<TerminalUi>,
+    buffer: Vec<u8>,
+}
+
+impl Write for LineWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for LineWriter {
+    fn drop(&mut self) {
+        let buffer = std::mem::take(&mut self.buffer);
+        self.ui.suspend(|| {
+            let _ = io::stderr().lock().write_all(&buffer);
+        });
+    }
+}
