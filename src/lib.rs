@@ -5,6 +5,7 @@
 //! beside them. `main.rs` only parses arguments, calls [`run`] and turns its result into an exit
 //! code.
 
+pub mod blank;
 pub mod fields;
 pub mod ingest;
 pub mod sandbox;
