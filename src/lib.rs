@@ -6,6 +6,7 @@
 //! code.
 
 pub mod api;
+pub mod blank;
 pub mod cli;
 pub mod env_vars;
 pub mod execute;

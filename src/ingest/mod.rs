@@ -5,6 +5,15 @@
 //! the rest of the pipeline sees the same `Table` whatever produced the file. Values are kept
 //! as the file spelled them; interpreting them is validation's job.
 
+//!
+//! The stages are separate functions so later formats slot in without touching the others:
+//! bytes → text ([`decode`]), text → rows ([`csv_reader`]), header row → columns
+//! ([`header`]), rows → [`Table`] (here).
+
+pub mod csv_reader;
+pub mod decode;
+pub mod header;
+
 use std::path::{Path, PathBuf};
 
 use crate::fields::Field;
@@ -74,8 +83,70 @@ pub enum IngestError {
     Unusable { path: PathBuf, message: String },
 }
 
+/// How to read a file. Empty today; encodings, delimiters, header-row detection and presets
+/// arrive here, so callers already build it with `LoadOptions::default()`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadOptions {}
+
 /// Reads and maps an export file.
 pub fn load(path: &Path) -> Result<Table, IngestError> {
-    let _ = path;
-    todo!("ingest::load")
+    load_with(path, &LoadOptions::default())
 }
+
+/// Reads and maps an export file with explicit options.
+pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Table, IngestError> {
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_bytes_with(&bytes, path, options)
+}
+
+/// Maps an export already in memory; `source_name` stands for the path in messages.
+pub fn load_from_bytes(bytes: &[u8], source_name: &str) -> Result<Table, IngestError> {
+    load_bytes_with(bytes, Path::new(source_name), &LoadOptions::default())
+}
+
+fn load_bytes_with(bytes: &[u8], path: &Path, options: &LoadOptions) -> Result<Table, IngestError> {
+    let LoadOptions {} = options;
+    let unusable = |message: String| IngestError::Unusable {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = decode::decode(bytes).map_err(unusable)?;
+    let rows = csv_reader::read_rows(text).map_err(unusable)?;
+    table_from_rows(rows).map_err(unusable)
+}
+
+/// The first row is the header; the rest are records.
+///
+/// Rows whose cells are all blank (the empty rows Excel leaves at the end, or a `,,,` line)
+/// are dropped and not counted: `row` numbers the member rows only, and `line` still points
+/// into the file.
+fn table_from_rows(rows: Vec<csv_reader::RawRow>) -> Result<Table, String> {
+    let mut rows = rows.into_iter().filter(|r| !r.is_blank());
+    let Some(header_row) = rows.next() else {
+        return Err("the file is empty: expected a header row".to_string());
+    };
+    let header::HeaderMap {
+        columns,
+        unknown_columns,
+    } = header::map_headers(&header_row.cells)?;
+    let records = rows
+        .enumerate()
+        .map(|(i, raw)| Record {
+            row: i + 1,
+            line: raw.line,
+            cells: raw.cells,
+        })
+        .collect();
+    Ok(Table {
+        columns,
+        unknown_columns,
+        records,
+    })
+}
+
+#[cfg(test)]
+mod tests;

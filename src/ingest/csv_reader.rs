@@ -1,0 +1,144 @@
+//! Text → rows of cells, with the csv crate.
+//!
+//! This layer knows nothing about headers: it yields every physical record with the line it
+//! starts on, so header-row detection and delimiter sniffing (later issues) can look at the
+//! rows before anything is mapped. Rows may be short or long (`flexible`): a ragged export is
+//! still readable, and a missing cell reads as empty.
+
+/// One record as the file holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRow {
+    /// 1-based line where the record starts.
+    pub line: u64,
+    pub cells: Vec<String>,
+}
+
+impl RawRow {
+    /// True when every cell is empty or white space (NBSP included): Excel's trailing rows.
+    pub fn is_blank(&self) -> bool {
+        self.cells
+            .iter()
+            .all(|c| crate::fields::trim_cell(c).is_empty())
+    }
+}
+
+/// Reads every record of comma-separated text. Lines that are entirely empty are skipped by
+/// the csv crate and produce no record at all.
+///
+/// Line numbers are counted here from the record's byte offset: the csv crate's own
+/// `Position::line()` lags by one after a CRLF (it finishes a record on the `\r` and consumes
+/// the `\n` with the next one).
+pub fn read_rows(text: &str) -> Result<Vec<RawRow>, String> {
+    let mut lines = LineCounter::new(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => rows.push(RawRow {
+                line: record
+                    .position()
+                    .map_or(0, |p| lines.line_of_record_at(p.byte())),
+                cells: record.iter().map(str::to_string).collect(),
+            }),
+            Err(err) => {
+                let line = err
+                    .position()
+                    .map_or(String::new(), |p| format!(" at line {}", p.line()));
+                return Err(format!("cannot read the CSV{line}: {err}"));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Turns byte offsets (visited in increasing order) into 1-based line numbers.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first byte at or after `start` that is not a line terminator (a record
+    /// never starts with one: a quoted cell starts with `"`).
+    fn line_of_record_at(&mut self, start: u64) -> u64 {
+        let mut start = usize::try_from(start)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.offset {
+            let newlines = self.bytes[self.offset..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.line += newlines as u64;
+            self.offset = start;
+        }
+        self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(rows: &[RawRow]) -> Vec<Vec<&str>> {
+        rows.iter()
+            .map(|r| r.cells.iter().map(String::as_str).collect())
+            .collect()
+    }
+
+    #[test]
+    fn crlf_quoted_newlines_and_no_final_newline() {
+        let rows = read_rows("email,team\r\na@x.io,\"Sales\nEMEA\"\r\nb@x.io,Ops").unwrap();
+        assert_eq!(
+            cells(&rows),
+            [
+                vec!["email", "team"],
+                vec!["a@x.io", "Sales\nEMEA"],
+                vec!["b@x.io", "Ops"]
+            ]
+        );
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 2, 4]);
+    }
+
+    #[test]
+    fn line_numbers_skip_empty_lines_and_follow_lf_and_crlf() {
+        let rows = read_rows("a\n\nb\r\n\r\nc\n\"d\r\nd\"\ne").unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [1, 3, 5, 6, 8]
+        );
+    }
+
+    #[test]
+    fn ragged_rows_are_read() {
+        let rows = read_rows("a,b,c\n1\n1,2,3,4\n").unwrap();
+        assert_eq!(
+            cells(&rows),
+            [vec!["a", "b", "c"], vec!["1"], vec!["1", "2", "3", "4"]]
+        );
+    }
+
+    #[test]
+    fn blank_rows_are_recognized() {
+        let rows = read_rows("a,b\n, \u{a0}\n").unwrap();
+        assert!(!rows[0].is_blank());
+        assert!(rows[1].is_blank());
+    }
+}

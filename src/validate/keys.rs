@@ -1,0 +1,132 @@
+//! Member keys: the user id or email that says which member a row is about.
+//!
+//! A user id wins over an email, and a row whose user id is unreadable is invalid rather than
+//! silently matched by email: falling back would be a guess. Rows sharing a key are all
+//! refused, for the same reason: we never pick which of two rows "wins".
+
+use std::collections::HashMap;
+
+use super::MemberKey;
+
+/// A positive whole number.
+pub fn parse_user_id(cell: &str) -> Result<u64, String> {
+    match cell.parse::<u64>() {
+        Ok(id) if id > 0 && cell.bytes().all(|b| b.is_ascii_digit()) => Ok(id),
+        _ => Err("must be a positive whole number (the member's Tallyfy id)".to_string()),
+    }
+}
+
+/// A lower-cased email, checked simply: exactly one `@`, something before it, a domain with a
+/// dot that neither starts, ends nor doubles, and no white space anywhere. The server (and the
+/// member lookup) is the real judge; this only catches cells that are clearly not addresses.
+pub fn parse_email(cell: &str) -> Result<String, String> {
+    let rule = || "is not an email address (expected name@example.com)".to_string();
+    if cell.contains(char::is_whitespace) || cell.contains(char::is_control) {
+        return Err(rule());
+    }
+    let Some((local, domain)) = cell.split_once('@') else {
+        return Err(rule());
+    };
+    let domain_ok = domain.contains('.')
+        && !domain.contains('@')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..");
+    if local.is_empty() || !domain_ok {
+        return Err(rule());
+    }
+    Ok(cell.to_lowercase())
+}
+
+/// For each position, the positions of the other entries with the same key (empty when the
+/// key is unique or absent).
+pub fn duplicates(keys: &[Option<MemberKey>]) -> Vec<Vec<usize>> {
+    let mut by_key: HashMap<&MemberKey, Vec<usize>> = HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(key) = key {
+            by_key.entry(key).or_default().push(i);
+        }
+    }
+    keys.iter()
+        .enumerate()
+        .map(|(i, key)| match key {
+            Some(key) => by_key[key].iter().copied().filter(|&j| j != i).collect(),
+            None => Vec::new(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_are_positive_whole_numbers() {
+        assert_eq!(parse_user_id("42"), Ok(42));
+        assert_eq!(parse_user_id("007"), Ok(7));
+        for cell in [
+            "0",
+            "-3",
+            "+3",
+            "4.0",
+            "abc",
+            "00u1abcd",
+            "99999999999999999999999",
+        ] {
+            assert!(parse_user_id(cell).is_err(), "{cell}");
+        }
+    }
+
+    #[test]
+    fn emails_are_lower_cased_and_simply_checked() {
+        assert_eq!(
+            parse_email("Ann.Lee@Example.COM").as_deref(),
+            Ok("ann.lee@example.com")
+        );
+        assert_eq!(
+            parse_email("a+tag@mail.x.io").as_deref(),
+            Ok("a+tag@mail.x.io")
+        );
+        for cell in [
+            "ann",
+            "@x.io",
+            "ann@",
+            "ann@localhost",
+            "ann@x..io",
+            "ann@.x.io",
+            "ann@x.io.",
+            "a@b@x.io",
+            "ann lee@x.io",
+            "Ann <ann@x.io>",
+        ] {
+            assert!(parse_email(cell).is_err(), "{cell}");
+        }
+    }
+
+    #[test]
+    fn every_duplicate_names_all_the_others() {
+        let e = |s: &str| Some(MemberKey::Email(s.to_string()));
+        let keys = [
+            e("a"),
+            e("b"),
+            None,
+            e("a"),
+            Some(MemberKey::UserId(1)),
+            e("a"),
+            None,
+        ];
+        let got = duplicates(&keys);
+        assert_eq!(
+            got,
+            [
+                vec![3, 5],
+                vec![],
+                vec![],
+                vec![0, 5],
+                vec![],
+                vec![0, 3],
+                vec![]
+            ]
+        );
+    }
+}
