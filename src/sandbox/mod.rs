@@ -5,13 +5,30 @@
 //! `shared/reference/tallyfy-api.md` describes. It validates with its own code, never with the
 //! client's `validate` module, so the client's checks are tested against it, not with it.
 
-use std::net::SocketAddr;
-use std::time::Duration;
+//!
+//! Files: `store.rs` holds the members, `rules.rs` the field rules, `routes.rs` the HTTP side.
+
+mod routes;
+mod rules;
+mod store;
+#[cfg(test)]
+mod tests;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+use routes::Shared;
+use store::{Casing, Store};
 
 /// How the sandbox behaves. Built with struct-update syntax from `Default`.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
-    /// The organization id served; requests for other orgs get 404.
+    /// The organization id served when the seed names none (a seed's `org_id` wins); requests
+    /// for other orgs get 404. [`Sandbox::org_id`] tells which one is served.
     pub org_id: String,
     /// The one Bearer token accepted.
     pub token: String,
@@ -22,6 +39,20 @@ pub struct SandboxConfig {
     pub revoke_token_after: Option<u64>,
     /// Added to every response.
     pub latency: Duration,
+    /// The shape of `meta.pagination.links` in list responses.
+    pub pagination_links: PaginationLinks,
+}
+
+/// Tallyfy sends pagination links in three shapes; clients must read them all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PaginationLinks {
+    /// `{"previous": url|null, "next": url|null}`
+    #[default]
+    Object,
+    /// Always `[]` (what PHP encodes for an empty links array).
+    EmptyArray,
+    /// Always `null`.
+    Null,
 }
 
 impl Default for SandboxConfig {
@@ -32,6 +63,7 @@ impl Default for SandboxConfig {
             per_page_cap: 100,
             revoke_token_after: None,
             latency: Duration::ZERO,
+            pagination_links: PaginationLinks::Object,
         }
     }
 }
@@ -45,8 +77,10 @@ pub struct JournalEntry {
     pub query: Option<String>,
     pub status: u16,
     pub body: Option<serde_json::Value>,
-    /// Time since the sandbox started.
+    /// Time since the sandbox started, when the request arrived.
     pub at: Duration,
+    /// The `X-Request-Id` sent back.
+    pub request_id: String,
 }
 
 /// Members to start with: the JSON shape of `samples/sandbox-org.json`.
@@ -57,46 +91,121 @@ pub struct Seed {
 }
 
 impl Seed {
+    /// Parses and checks a seed: every member needs an integer `id` and an `email`, both
+    /// unique; errors say which member (`members[3] (id 1004): ...`) and what is wrong.
     pub fn from_json(text: &str) -> Result<Seed, String> {
-        let _ = text;
-        todo!()
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("seed is not valid JSON: {e}"))?;
+        let Some(obj) = value.as_object() else {
+            return Err("seed must be a JSON object with a `members` array".into());
+        };
+        let org_id = match obj.get("org_id") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+            Some(other) => {
+                return Err(format!(
+                    "seed `org_id` must be a non-empty string, got {other}"
+                ));
+            }
+        };
+        let Some(members) = obj.get("members").and_then(|m| m.as_array()) else {
+            return Err("seed has no `members` array".into());
+        };
+        Store::from_seed(members)?;
+        Ok(Seed {
+            org_id,
+            members: members.clone(),
+        })
     }
 
     /// The org in `samples/sandbox-org.json`, compiled in.
     pub fn embedded() -> Seed {
-        todo!()
+        const TEXT: &str = include_str!("../../samples/sandbox-org.json");
+        Seed::from_json(TEXT).unwrap_or_else(|e| panic!("samples/sandbox-org.json is broken: {e}"))
     }
 }
 
 /// A running sandbox. Dropping it stops the server.
-pub struct Sandbox {}
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    /// Cancels the server's graceful shutdown when the handle is dropped.
+    _stop: DropGuard,
+}
 
 impl Sandbox {
-    /// Starts serving on `addr` (port 0 picks a free port).
-    pub async fn start(config: SandboxConfig, seed: Seed, addr: SocketAddr) -> std::io::Result<Sandbox> {
-        let _ = (config, seed, addr);
-        todo!()
+    /// Starts serving on `addr` (port 0 picks a free port). A seed that fails its checks is
+    /// an `InvalidData` error. Must be called inside a tokio runtime.
+    pub async fn start(
+        config: SandboxConfig,
+        seed: Seed,
+        addr: SocketAddr,
+    ) -> std::io::Result<Sandbox> {
+        let store = Store::from_seed(&seed.members)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let mut addr = listener.local_addr()?;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(Ipv4Addr::LOCALHOST.into());
+        }
+        let shared = Arc::new(Shared {
+            org_id: seed.org_id.unwrap_or_else(|| config.org_id.clone()),
+            base_url: format!("http://{addr}/api"),
+            config,
+            started: Instant::now(),
+            run_tag: format!("{:08x}", rand::random::<u32>()),
+            requests: AtomicU64::new(0),
+            authenticated: AtomicU64::new(0),
+            store: Mutex::new(store),
+            journal: Mutex::new(Vec::new()),
+        });
+        let stop = CancellationToken::new();
+        let app = routes::router(shared.clone());
+        let shutdown = stop.clone().cancelled_owned();
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::warn!("sandbox server stopped: {e}");
+            }
+        });
+        Ok(Sandbox {
+            shared,
+            addr,
+            _stop: stop.drop_guard(),
+        })
     }
 
     /// `http://127.0.0.1:PORT/api`
     pub fn base_url(&self) -> String {
-        todo!()
+        self.shared.base_url.clone()
+    }
+
+    /// The address actually bound (the real port when started on port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     pub fn org_id(&self) -> &str {
-        todo!()
+        &self.shared.org_id
     }
 
     pub fn token(&self) -> &str {
-        todo!()
+        &self.shared.config.token
     }
 
     /// Every member as the list endpoint would show it, ordered by id.
     pub fn members(&self) -> Vec<serde_json::Value> {
-        todo!()
+        self.shared
+            .store()
+            .iter()
+            .map(|m| m.to_json(Casing::List))
+            .collect()
     }
 
+    /// Every request so far, in the order the responses were sent.
     pub fn journal(&self) -> Vec<JournalEntry> {
-        todo!()
+        self.shared.journal().clone()
     }
 }

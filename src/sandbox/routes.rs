@@ -1,0 +1,319 @@
+//! HTTP surface: routes, the auth/journal/latency middleware, handlers and error shapes.
+//!
+//! One middleware wraps every request, unknown routes included, so that auth, revocation,
+//! `X-Request-Id`, latency and the journal apply uniformly, the way a client sees the real
+//! API. Handlers take raw strings and bytes and never let an axum extractor answer on their
+//! behalf: a rejection would be plain text, which Tallyfy never sends.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use serde_json::{Map, Value, json};
+
+use super::store::{Casing, Store};
+use super::{JournalEntry, PaginationLinks, SandboxConfig, rules};
+
+/// Largest request body read; anything bigger gets 413.
+const MAX_BODY: usize = 1 << 20;
+
+/// State shared by the handlers and the [`super::Sandbox`] handle.
+pub(crate) struct Shared {
+    pub config: SandboxConfig,
+    pub org_id: String,
+    pub base_url: String,
+    pub started: Instant,
+    /// Random per sandbox, so request ids differ between runs.
+    pub run_tag: String,
+    pub requests: AtomicU64,
+    /// Requests that presented the right credentials (counted for `revoke_token_after`).
+    pub authenticated: AtomicU64,
+    pub store: Mutex<Store>,
+    pub journal: Mutex<Vec<JournalEntry>>,
+}
+
+impl Shared {
+    pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn journal(&self) -> std::sync::MutexGuard<'_, Vec<JournalEntry>> {
+        self.journal.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    const USERS: &str = "/api/organizations/{org}/users";
+    Router::new()
+        .route(USERS, get(list).fallback(endpoint_not_found))
+        .route(
+            &format!("{USERS}/{{id}}"),
+            get(show).put(update).fallback(endpoint_not_found),
+        )
+        .route(
+            &format!("{USERS}/{{id}}/role"),
+            put(change_role).fallback(endpoint_not_found),
+        )
+        .fallback(endpoint_not_found)
+        .layer(middleware::from_fn_with_state(shared.clone(), around))
+        .with_state(shared)
+}
+
+/// Auth and revocation, then the handler, then latency, `X-Request-Id` and the journal.
+async fn around(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let at = shared.started.elapsed();
+    let n = shared.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    let request_id = format!("sbx-{}-{n:06}", shared.run_tag);
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+
+    let (parts, body) = req.into_parts();
+    let (body_json, mut response) = match axum::body::to_bytes(body, MAX_BODY).await {
+        Err(_) => (
+            None,
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The request body is too large.",
+            ),
+        ),
+        Ok(bytes) => {
+            let json = serde_json::from_slice::<Value>(&bytes).ok();
+            let response = if authenticated(&shared, &parts.headers) {
+                next.run(Request::from_parts(parts, Body::from(bytes)))
+                    .await
+            } else {
+                error(StatusCode::UNAUTHORIZED, "Unauthenticated.")
+            };
+            (json, response)
+        }
+    };
+
+    if !shared.config.latency.is_zero() {
+        tokio::time::sleep(shared.config.latency).await;
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    shared.journal().push(JournalEntry {
+        method,
+        path,
+        query,
+        status: response.status().as_u16(),
+        body: body_json,
+        at,
+        request_id,
+    });
+    response
+}
+
+/// Right token and `X-Tallyfy-Client`, and the token not yet revoked.
+fn authenticated(shared: &Shared, headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let token_ok = header("authorization")
+        .and_then(|v| {
+            v.get(..7)
+                .filter(|s| s.eq_ignore_ascii_case("bearer "))
+                .map(|_| &v[7..])
+        })
+        .is_some_and(|token| token.trim() == shared.config.token);
+    let client_ok = header("x-tallyfy-client") == Some("APIClient");
+    if !(token_ok && client_ok) {
+        return false;
+    }
+    let prior = shared.authenticated.fetch_add(1, Ordering::SeqCst);
+    shared
+        .config
+        .revoke_token_after
+        .is_none_or(|limit| prior < limit)
+}
+
+async fn list(
+    State(shared): State<Arc<Shared>>,
+    Path(org): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if org != shared.org_id {
+        return resource_not_found();
+    }
+    let params: HashMap<String, String> = query
+        .as_deref()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let number = |key: &str| {
+        params
+            .get(key)
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+    };
+    let cap = shared.config.per_page_cap.max(1);
+    let per_page = number("per_page").unwrap_or(cap).min(cap);
+    let page = number("page").unwrap_or(1);
+
+    let (data, total) = {
+        let store = shared.store();
+        let data: Vec<Value> = store
+            .iter()
+            .skip((page - 1).saturating_mul(per_page))
+            .take(per_page)
+            .map(|m| m.to_json(Casing::List))
+            .collect();
+        (data, store.len())
+    };
+    let total_pages = total.div_ceil(per_page).max(1);
+    let page_url = |p: usize| {
+        Value::String(format!(
+            "{}/organizations/{org}/users?page={p}&per_page={per_page}",
+            shared.base_url
+        ))
+    };
+    let links = match shared.config.pagination_links {
+        PaginationLinks::Object => json!({
+            "previous": if page > 1 { page_url(page - 1) } else { Value::Null },
+            "next": if page < total_pages { page_url(page + 1) } else { Value::Null },
+        }),
+        PaginationLinks::EmptyArray => json!([]),
+        PaginationLinks::Null => Value::Null,
+    };
+    let pagination = json!({
+        "total": total,
+        "count": data.len(),
+        "per_page": per_page,
+        "current_page": page,
+        "total_pages": total_pages,
+        "links": links,
+    });
+    ok(json!({ "data": data, "meta": { "pagination": pagination } }))
+}
+
+async fn show(
+    State(shared): State<Arc<Shared>>,
+    Path((org, id)): Path<(String, String)>,
+) -> Response {
+    let Some(id) = find(&shared, &org, &id) else {
+        return resource_not_found();
+    };
+    match shared.store().get(id) {
+        Some(member) => ok(json!({ "data": member.to_json(Casing::List) })),
+        None => resource_not_found(),
+    }
+}
+
+async fn update(
+    State(shared): State<Arc<Shared>>,
+    Path((org, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    edit(&shared, &org, &id, &body, |member, body| {
+        let update = rules::profile(body)?;
+        member.apply(update);
+        Ok(())
+    })
+}
+
+async fn change_role(
+    State(shared): State<Arc<Shared>>,
+    Path((org, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    edit(&shared, &org, &id, &body, |member, body| {
+        let role = rules::role(body)?;
+        member.set_role(role);
+        Ok(())
+    })
+}
+
+/// The shared path of both PUTs: 404, then 403 (authorization precedes validation, as in a
+/// Laravel form request), then the body, then the change itself.
+fn edit(
+    shared: &Shared,
+    org: &str,
+    id: &str,
+    body: &[u8],
+    change: impl FnOnce(&mut super::store::Member, &Map<String, Value>) -> Result<(), rules::Errors>,
+) -> Response {
+    let Some(id) = find(shared, org, id) else {
+        return resource_not_found();
+    };
+    let mut store = shared.store();
+    let Some(member) = store.get_mut(id) else {
+        return resource_not_found();
+    };
+    if member.is_bot {
+        return error(StatusCode::FORBIDDEN, "Bot users cannot be edited.");
+    }
+    if member.multi_org {
+        return error(
+            StatusCode::FORBIDDEN,
+            "This member belongs to other organizations and can only be edited by themselves.",
+        );
+    }
+    let Some(body) = parse_object(body) else {
+        let message = "The request body must be a JSON object.";
+        return error(StatusCode::BAD_REQUEST, message);
+    };
+    match change(member, &body) {
+        Ok(()) => ok(json!({ "data": member.to_json(Casing::Update) })),
+        Err(errors) => invalid(errors),
+    }
+}
+
+/// The member id if the org is ours and the id is an integer.
+fn find(shared: &Shared, org: &str, id: &str) -> Option<u64> {
+    if org != shared.org_id {
+        return None;
+    }
+    id.parse().ok()
+}
+
+/// An empty body counts as `{}` (it then fails the required fields, as in Laravel).
+fn parse_object(body: &[u8]) -> Option<Map<String, Value>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Some(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+fn ok(body: Value) -> Response {
+    axum::Json(body).into_response()
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({ "error": true, "message": message })),
+    )
+        .into_response()
+}
+
+fn resource_not_found() -> Response {
+    let body =
+        json!({ "error": true, "message": "Resource not found", "code": "RESOURCE_NOT_FOUND" });
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+}
+
+async fn endpoint_not_found() -> Response {
+    let body =
+        json!({ "error": true, "message": "Endpoint not found", "code": "ENDPOINT_NOT_FOUND" });
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+}
+
+fn invalid(errors: rules::Errors) -> Response {
+    let body = json!({ "message": "The given data was invalid.", "errors": errors });
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
+}
