@@ -149,7 +149,11 @@ pub fn canonical_from_json(field: Field, json: &serde_json::Value) -> Option<Val
         (Field::CountryId, J::Number(n)) => n.as_i64().map(Value::Integer),
         (Field::CountryId, J::String(s)) => match s.trim() {
             "" => None,
-            t => Some(t.parse().map(Value::Integer).unwrap_or(Value::Text(t.into()))),
+            t => Some(
+                t.parse()
+                    .map(Value::Integer)
+                    .unwrap_or(Value::Text(t.into())),
+            ),
         },
         (Field::StepPreferences, J::Bool(b)) => Some(Value::Bool(*b)),
         (Field::StepPreferences, J::Number(n)) => Some(Value::Bool(n.as_i64() != Some(0))),
@@ -224,7 +228,10 @@ mod tests {
             canonical_timezone("america/new_york").as_deref(),
             Some("America/New_York")
         );
-        assert_eq!(canonical_timezone(" Europe/London ").as_deref(), Some("Europe/London"));
+        assert_eq!(
+            canonical_timezone(" Europe/London ").as_deref(),
+            Some("Europe/London")
+        );
         assert_eq!(canonical_timezone("Mars/Olympus"), None);
         assert_eq!(canonical_timezone("localtime"), None);
     }
@@ -250,7 +257,13 @@ mod tests {
 
     #[test]
     fn country_id_accepts_numbers_and_numeric_strings() {
-        assert_eq!(canonical_from_json(Field::CountryId, &json!(44)), Some(Value::Integer(44)));
-        assert_eq!(canonical_from_json(Field::CountryId, &json!("44")), Some(Value::Integer(44)));
+        assert_eq!(
+            canonical_from_json(Field::CountryId, &json!(44)),
+            Some(Value::Integer(44))
+        );
+        assert_eq!(
+            canonical_from_json(Field::CountryId, &json!("44")),
+            Some(Value::Integer(44))
+        );
     }
 }

@@ -19,7 +19,10 @@ fn main() -> ExitCode {
     };
     let ui = terminal::TerminalUi::new(&cli.global);
     terminal::init_logging(&cli.global, ui.clone());
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -123,7 +123,10 @@ fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
             email,
             format!(
                 "user_id {id} belongs to {}, not to this email; fix whichever is wrong",
-                member.email.as_deref().unwrap_or("a member without an email")
+                member
+                    .email
+                    .as_deref()
+                    .unwrap_or("a member without an email")
             ),
         );
     }
@@ -178,7 +181,11 @@ pub fn diff(desired: &DesiredRow, member: &Member) -> Vec<Change> {
         .filter_map(|(&field, want)| {
             let before = member.current(field);
             let after = want.target().cloned();
-            (before != after).then_some(Change { field, before, after })
+            (before != after).then_some(Change {
+                field,
+                before,
+                after,
+            })
         })
         .collect()
 }
@@ -191,7 +198,9 @@ fn profile_body(member: &Member, changes: &[&Change]) -> Result<Map<String, Json
             Some(Json::String(s)) if !s.trim().is_empty() => {
                 body.insert(field.name().into(), Json::String(s.clone()));
             }
-            _ if changes.iter().any(|c| c.field == field && c.after.is_some()) => {}
+            _ if changes
+                .iter()
+                .any(|c| c.field == field && c.after.is_some()) => {}
             _ => return Err(field),
         }
     }
@@ -221,7 +230,10 @@ fn reject_rows_sharing_a_member(plans: &mut [RowPlan]) {
         if let RowPlan::Unchanged { member_id, row, .. } = plan {
             rows_by_member.entry(*member_id).or_default().push(*row);
         } else if let RowPlan::Update(update) = plan {
-            rows_by_member.entry(update.member_id).or_default().push(update.row);
+            rows_by_member
+                .entry(update.member_id)
+                .or_default()
+                .push(update.row);
         }
     }
     let shared: HashMap<usize, Vec<usize>> = rows_by_member
@@ -234,10 +246,14 @@ fn reject_rows_sharing_a_member(plans: &mut [RowPlan]) {
         })
         .collect();
     for plan in plans.iter_mut() {
-        let Some(others) = shared.get(&plan.row()) else { continue };
+        let Some(others) = shared.get(&plan.row()) else {
+            continue;
+        };
         let (email, user_id) = match plan {
             RowPlan::Update(u) => (u.email.clone(), Some(u.member_id)),
-            RowPlan::Unchanged { email, member_id, .. } => (email.clone(), Some(*member_id)),
+            RowPlan::Unchanged {
+                email, member_id, ..
+            } => (email.clone(), Some(*member_id)),
             _ => continue,
         };
         let list: Vec<String> = others.iter().map(usize::to_string).collect();
@@ -248,10 +264,7 @@ fn reject_rows_sharing_a_member(plans: &mut [RowPlan]) {
             problems: vec![RowProblem {
                 column: "email/user_id".into(),
                 value: String::new(),
-                rule: format!(
-                    "duplicate key: the same member as row {}",
-                    list.join(", ")
-                ),
+                rule: format!("duplicate key: the same member as row {}", list.join(", ")),
             }],
         });
     }

@@ -119,7 +119,10 @@ impl ReportRow {
             self.row.to_string(),
             self.email.clone(),
             self.user_id.clone(),
-            self.outcome.map(Outcome::as_str).unwrap_or_default().to_string(),
+            self.outcome
+                .map(Outcome::as_str)
+                .unwrap_or_default()
+                .to_string(),
             self.changes.clone(),
             self.before.clone(),
             self.after.clone(),
@@ -228,7 +231,11 @@ impl fmt::Display for Summary {
             f,
             "{} rows: {} · {} ({}, {} throttled) in {:.1}s",
             self.rows(),
-            if counts.is_empty() { "none".to_string() } else { counts.join(", ") },
+            if counts.is_empty() {
+                "none".to_string()
+            } else {
+                counts.join(", ")
+            },
             plural(self.stats.requests, "request"),
             plural(self.stats.retries, "retry").replace("retrys", "retries"),
             self.stats.throttled,
@@ -268,7 +275,10 @@ mod tests {
             },
         ];
         let row = ReportRow::default().with_changes(&changes);
-        assert_eq!(row.changes, r#"job_title: "A" -> "B"; team: (empty) -> "Sales""#);
+        assert_eq!(
+            row.changes,
+            r#"job_title: "A" -> "B"; team: (empty) -> "Sales""#
+        );
         assert_eq!(row.before, r#"{"job_title":"A","team":null}"#);
         assert_eq!(row.after, r#"{"job_title":"B","team":"Sales"}"#);
     }

@@ -60,7 +60,11 @@ fn watch_for_interrupt(stop: CancellationToken, progress: Arc<dyn Progress>) {
     });
 }
 
-async fn serve_sandbox(args: SandboxArgs, progress: &dyn Progress, stop: CancellationToken) -> ExitCode {
+async fn serve_sandbox(
+    args: SandboxArgs,
+    progress: &dyn Progress,
+    stop: CancellationToken,
+) -> ExitCode {
     let seed = match &args.seed {
         None => Seed::embedded(),
         Some(path) => match std::fs::read_to_string(path)
@@ -68,7 +72,12 @@ async fn serve_sandbox(args: SandboxArgs, progress: &dyn Progress, stop: Cancell
             .and_then(|text| Seed::from_json(&text))
         {
             Ok(seed) => seed,
-            Err(e) => return fail(&format!("cannot use the seed {}: {e}", path.display()), None),
+            Err(e) => {
+                return fail(
+                    &format!("cannot use the seed {}: {e}", path.display()),
+                    None,
+                );
+            }
         },
     };
     let config = SandboxConfig {
@@ -79,7 +88,12 @@ async fn serve_sandbox(args: SandboxArgs, progress: &dyn Progress, stop: Cancell
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
     let sandbox = match Sandbox::start(config, seed, addr).await {
         Ok(sandbox) => sandbox,
-        Err(e) => return fail(&format!("cannot listen on {addr}: {e}"), Some("pick another --port, or 0 for any free one")),
+        Err(e) => {
+            return fail(
+                &format!("cannot listen on {addr}: {e}"),
+                Some("pick another --port, or 0 for any free one"),
+            );
+        }
     };
     // Data on stdout, in a form a shell can `eval` or a person can paste.
     println!("TALLYFY_BASE_URL={}", sandbox.base_url());

@@ -91,7 +91,9 @@ pub fn parse_base_url(raw: &str) -> Result<Url, SettingsError> {
         "https" => Ok(url),
         "http" if loopback => Ok(url),
         "http" => Err(SettingsError {
-            message: format!("refusing plain http:// to {raw}: the access token would cross the network unencrypted"),
+            message: format!(
+                "refusing plain http:// to {raw}: the access token would cross the network unencrypted"
+            ),
             hint: Some("use https://, or a loopback address for a local sandbox".into()),
         }),
         other => Err(SettingsError {
@@ -154,6 +156,11 @@ mod tests {
         let token = read_token(Some(&path)).unwrap();
         assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "abc123");
         std::fs::write(&path, "  \n").unwrap();
-        assert!(read_token(Some(&path)).unwrap_err().message.contains("empty"));
+        assert!(
+            read_token(Some(&path))
+                .unwrap_err()
+                .message
+                .contains("empty")
+        );
     }
 }

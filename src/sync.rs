@@ -13,9 +13,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{Client, Connection};
-use crate::exit_code::ExitCode;
 use crate::execute::pool::{WriteOutcome, WriteResult, apply_updates};
 use crate::execute::{Engine, fetch};
+use crate::exit_code::ExitCode;
 use crate::ingest;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
@@ -29,7 +29,10 @@ use crate::validate::{self, describe};
 pub enum Mode {
     /// Report the plan; write nothing.
     Plan,
-    Apply { concurrency: usize, yes: bool },
+    Apply {
+        concurrency: usize,
+        yes: bool,
+    },
 }
 
 /// Why a run could not proceed (exit 1).
@@ -75,20 +78,36 @@ pub async fn run(
     // The sandbox handle lives until the run ends; dropping it stops the server.
     let (_sandbox, connection) = connect(&settings.target).await?;
     let client = Client::new(&connection, settings.timeout).map_err(RunError::new)?;
-    let engine = Arc::new(Engine::new(client, settings.rate, settings.retry.clone(), stop.clone()));
+    let engine = Arc::new(Engine::new(
+        client,
+        settings.rate,
+        settings.retry.clone(),
+        stop.clone(),
+    ));
 
     progress.waiting("reading the organization's members");
     let members = fetch::fetch_members(&engine).await.map_err(|e| {
         if engine.token_refused() {
-            RunError::new(format!("the access token was refused (HTTP 401) while reading the member list of {}", connection.org_id)).hint(TOKEN_HINT)
+            RunError::new(format!(
+                "the access token was refused (HTTP 401) while reading the member list of {}",
+                connection.org_id
+            ))
+            .hint(TOKEN_HINT)
         } else if stop.is_cancelled() {
             RunError::new("interrupted while reading the member list; nothing was written")
         } else {
-            RunError::new(e.to_string()).hint("check --base-url and --org, and that this machine can reach the API")
+            RunError::new(e.to_string())
+                .hint("check --base-url and --org, and that this machine can reach the API")
         }
     })?;
     let plans = plan::plan(&verdicts, &MemberIndex::new(&members));
-    show_plan(&plans, mode, members.len(), &connection.org_id, progress.as_ref());
+    show_plan(
+        &plans,
+        mode,
+        members.len(),
+        &connection.org_id,
+        progress.as_ref(),
+    );
 
     let updates: Vec<Update> = match mode {
         Mode::Apply { .. } => plans
@@ -111,8 +130,11 @@ pub async fn run(
 
     let report_path = settings.report.clone().unwrap_or_else(default_report_path);
     let mut report = ReportWriter::create(&report_path).map_err(|e| {
-        RunError::new(format!("cannot create the report {}: {e}", report_path.display()))
-            .hint("choose another path with --report (an existing report is never overwritten)")
+        RunError::new(format!(
+            "cannot create the report {}: {e}",
+            report_path.display()
+        ))
+        .hint("choose another path with --report (an existing report is never overwritten)")
     })?;
     progress.note(&format!("report: {}", report.path().display()));
 
@@ -120,7 +142,12 @@ pub async fn run(
     progress.start_rows(plans.len() as u64);
     for plan in &plans {
         if !matches!((plan, mode), (RowPlan::Update(_), Mode::Apply { .. })) {
-            write_row(&mut report, &mut summary, progress.as_ref(), planned_row(plan))?;
+            write_row(
+                &mut report,
+                &mut summary,
+                progress.as_ref(),
+                planned_row(plan),
+            )?;
         }
     }
 
@@ -129,18 +156,29 @@ pub async fn run(
     {
         let updates = Arc::new(updates);
         let (sender, mut results) = mpsc::unbounded_channel();
-        let pool = tokio::spawn(apply_updates(engine.clone(), updates.clone(), concurrency, sender));
+        let pool = tokio::spawn(apply_updates(
+            engine.clone(),
+            updates.clone(),
+            concurrency,
+            sender,
+        ));
         let by_row: HashMap<usize, &Update> = updates.iter().map(|u| (u.row, u)).collect();
         let mut finished = HashSet::new();
         while let Some(result) = results.recv().await {
             finished.insert(result.row);
             let update = by_row[&result.row];
-            if let Err(e) = write_row(&mut report, &mut summary, progress.as_ref(), written_row(update, &result)) {
+            if let Err(e) = write_row(
+                &mut report,
+                &mut summary,
+                progress.as_ref(),
+                written_row(update, &result),
+            ) {
                 stop.cancel();
                 return Err(e);
             }
         }
-        pool.await.map_err(|e| RunError::new(format!("the worker pool failed: {e}")))?;
+        pool.await
+            .map_err(|e| RunError::new(format!("the worker pool failed: {e}")))?;
         for update in updates.iter().filter(|u| !finished.contains(&u.row)) {
             let row = ReportRow {
                 outcome: Some(Outcome::Cancelled),
@@ -164,7 +202,10 @@ pub async fn run(
         .hint(TOKEN_HINT));
     }
     if stop.is_cancelled() {
-        progress.note(&format!("interrupted; rows not done are `cancelled` in {}", report.path().display()));
+        progress.note(&format!(
+            "interrupted; rows not done are `cancelled` in {}",
+            report.path().display()
+        ));
         return Ok(ExitCode::Interrupted);
     }
     Ok(ExitCode::for_summary(&summary))
@@ -196,7 +237,10 @@ fn write_row(
     row: ReportRow,
 ) -> Result<(), RunError> {
     report.write(&row).map_err(|e| {
-        RunError::new(format!("cannot write the report {}: {e}", report.path().display()))
+        RunError::new(format!(
+            "cannot write the report {}: {e}",
+            report.path().display()
+        ))
     })?;
     let outcome = row.outcome.expect("every report row has an outcome");
     summary.add(outcome);
@@ -216,7 +260,11 @@ fn planned_row(plan: &RowPlan) -> ReportRow {
             error: describe(&invalid.problems),
             ..Default::default()
         },
-        RowPlan::NotFound { row, email, user_id } => ReportRow {
+        RowPlan::NotFound {
+            row,
+            email,
+            user_id,
+        } => ReportRow {
             row: *row,
             email: email.clone().unwrap_or_default(),
             user_id: id(*user_id),
@@ -224,7 +272,11 @@ fn planned_row(plan: &RowPlan) -> ReportRow {
             error: "no member of the organization has this key".into(),
             ..Default::default()
         },
-        RowPlan::Unchanged { row, member_id, email } => ReportRow {
+        RowPlan::Unchanged {
+            row,
+            member_id,
+            email,
+        } => ReportRow {
             row: *row,
             email: email.clone().unwrap_or_default(),
             user_id: member_id.to_string(),
@@ -266,7 +318,13 @@ fn written_row(update: &Update, result: &WriteResult) -> ReportRow {
 }
 
 /// The plan, for a person: one line per change or problem, then the counts.
-fn show_plan(plans: &[RowPlan], mode: Mode, member_count: usize, org: &str, progress: &dyn Progress) {
+fn show_plan(
+    plans: &[RowPlan],
+    mode: Mode,
+    member_count: usize,
+    org: &str,
+    progress: &dyn Progress,
+) {
     const APPLY_PREVIEW: usize = 20;
     let limit = match mode {
         Mode::Plan => usize::MAX,
@@ -282,9 +340,16 @@ fn show_plan(plans: &[RowPlan], mode: Mode, member_count: usize, org: &str, prog
                 crate::report::describe_changes(&u.changes)
             ),
             RowPlan::Invalid(i) => format!("! row {} invalid: {}", i.row, describe(&i.problems)),
-            RowPlan::NotFound { row, email, user_id } => format!(
+            RowPlan::NotFound {
+                row,
+                email,
+                user_id,
+            } => format!(
                 "? row {row} not found: {}",
-                email.clone().or(user_id.map(|i| format!("user_id {i}"))).unwrap_or_default()
+                email
+                    .clone()
+                    .or(user_id.map(|i| format!("user_id {i}")))
+                    .unwrap_or_default()
             ),
             RowPlan::Unchanged { .. } => continue,
         };
@@ -296,7 +361,9 @@ fn show_plan(plans: &[RowPlan], mode: Mode, member_count: usize, org: &str, prog
         }
     }
     if hidden > 0 {
-        progress.note(&format!("… and {hidden} more (`member-sync plan` lists them all)"));
+        progress.note(&format!(
+            "… and {hidden} more (`member-sync plan` lists them all)"
+        ));
     }
     let count = |f: fn(&RowPlan) -> bool| plans.iter().filter(|p| f(p)).count();
     progress.note(&format!(
@@ -317,7 +384,9 @@ fn confirm(updates: usize, org: &str, progress: &dyn Progress) -> bool {
 
 /// `member-sync-report-20261124-021500.csv` in the current directory, never an existing file.
 fn default_report_path() -> PathBuf {
-    let stamp = jiff::ZonedDateTime::now().strftime("%Y%m%d-%H%M%S").to_string();
+    let stamp = jiff::ZonedDateTime::now()
+        .strftime("%Y%m%d-%H%M%S")
+        .to_string();
     let mut path = PathBuf::from(format!("member-sync-report-{stamp}.csv"));
     let mut n = 2;
     while Path::new(&path).exists() {

@@ -64,7 +64,10 @@ impl Progress for TerminalUi {
     fn waiting(&self, what: &str) {
         if self.bars {
             let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            spinner.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"));
+            spinner.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .expect("static template"),
+            );
             spinner.set_message(what.to_string());
             spinner.enable_steady_tick(Duration::from_millis(120));
             self.replace_bar(Some(spinner));

@@ -149,7 +149,11 @@ impl Client {
     }
 
     /// `GET /organizations/{org}/users?page=&per_page=`
-    pub async fn list_members(&self, page: u64, per_page: u64) -> Result<Reply<MemberPage>, ApiError> {
+    pub async fn list_members(
+        &self,
+        page: u64,
+        per_page: u64,
+    ) -> Result<Reply<MemberPage>, ApiError> {
         let url = format!("{}/users?page={page}&per_page={per_page}", self.org_url);
         self.send(self.http.get(url)).await
     }
@@ -173,7 +177,10 @@ impl Client {
         Ok(unwrap_envelope(reply))
     }
 
-    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<Reply<T>, ApiError> {
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Reply<T>, ApiError> {
         let response = request.send().await.map_err(ApiError::from_reqwest)?;
         let status = response.status().as_u16();
         let request_id = response
@@ -196,10 +203,19 @@ impl Client {
             });
         }
         match serde_json::from_str::<T>(&body) {
-            Ok(value) => Ok(Reply { value, status, request_id }),
+            Ok(value) => Ok(Reply {
+                value,
+                status,
+                request_id,
+            }),
             Err(e) => Err(ApiError::Malformed {
                 status,
-                message: format!("{} at line {} column {}", classify_json_error(&e), e.line(), e.column()),
+                message: format!(
+                    "{} at line {} column {}",
+                    classify_json_error(&e),
+                    e.line(),
+                    e.column()
+                ),
                 request_id,
             }),
         }

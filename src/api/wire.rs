@@ -156,7 +156,10 @@ fn flatten_errors(errors: &Json, prefix: Option<&str>) -> Vec<String> {
                 .filter_map(|i| i.as_str().map(str::to_string))
                 .collect();
             if messages.is_empty() {
-                items.iter().flat_map(|i| flatten_errors(i, prefix)).collect()
+                items
+                    .iter()
+                    .flat_map(|i| flatten_errors(i, prefix))
+                    .collect()
             } else {
                 vec![label(&messages.join("; "))]
             }
@@ -239,9 +242,13 @@ mod tests {
 
     #[test]
     fn html_and_stack_traces_are_reduced_to_one_short_line() {
-        let html = "<html><head><title>502 Bad Gateway</title></head><body><h1>502</h1></body></html>";
+        let html =
+            "<html><head><title>502 Bad Gateway</title></head><body><h1>502</h1></body></html>";
         assert_eq!(flatten_error_body(html), "502 Bad Gateway");
-        let trace = format!("PDOException: SQLSTATE[HY000]\n#0 /var/www/{}\n", "x".repeat(5000));
+        let trace = format!(
+            "PDOException: SQLSTATE[HY000]\n#0 /var/www/{}\n",
+            "x".repeat(5000)
+        );
         let flat = flatten_error_body(&trace);
         assert_eq!(flat, "PDOException: SQLSTATE[HY000]");
         assert!(flatten_error_body(&"y".repeat(5000)).chars().count() <= 301);

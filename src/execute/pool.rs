@@ -51,8 +51,12 @@ pub async fn apply_updates(
     let cursor = Arc::new(AtomicUsize::new(0));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency.clamp(1, updates.len().max(1)) {
-        let (engine, updates, cursor, results) =
-            (engine.clone(), updates.clone(), cursor.clone(), results.clone());
+        let (engine, updates, cursor, results) = (
+            engine.clone(),
+            updates.clone(),
+            cursor.clone(),
+            results.clone(),
+        );
         workers.spawn(async move {
             while !engine.stop_token().is_cancelled() {
                 let Some(update) = updates.get(cursor.fetch_add(1, Ordering::SeqCst)) else {
@@ -134,7 +138,12 @@ fn record(
                 .filter_map(|c| {
                     let now = reply.value.current(c.field);
                     (now != c.after).then(|| {
-                        format!("{} (sent {}, server has {})", c.field, show(&c.after), show(&now))
+                        format!(
+                            "{} (sent {}, server has {})",
+                            c.field,
+                            show(&c.after),
+                            show(&now)
+                        )
                     })
                 })
                 .collect();

@@ -89,7 +89,12 @@ impl RetryPolicy {
     }
 
     /// Whether a failure gets another attempt, given the retries already spent of each kind.
-    pub fn should_retry(&self, error: &ApiError, transient_spent: usize, throttled_spent: usize) -> bool {
+    pub fn should_retry(
+        &self,
+        error: &ApiError,
+        transient_spent: usize,
+        throttled_spent: usize,
+    ) -> bool {
         match classify(error) {
             Disposition::Retry => transient_spent < self.max_retries,
             Disposition::Throttled { .. } => throttled_spent < self.max_throttled_retries,
@@ -99,7 +104,11 @@ impl RetryPolicy {
 
     /// How long the whole pool pauses after a 429: `Retry-After` (capped) or, when the server
     /// gave none, the backoff delay.
-    pub fn throttle_pause(&self, retry_after: Option<Duration>, backoff_delay: Duration) -> Duration {
+    pub fn throttle_pause(
+        &self,
+        retry_after: Option<Duration>,
+        backoff_delay: Duration,
+    ) -> Duration {
         retry_after.map_or(backoff_delay, |d| d.min(self.retry_after_cap))
     }
 }
@@ -131,7 +140,10 @@ mod tests {
         }
         assert_eq!(classify(&ApiError::Timeout("t".into())), Disposition::Retry);
         assert_eq!(classify(&ApiError::Connect("c".into())), Disposition::Retry);
-        assert_eq!(classify(&ApiError::Transport("reset".into())), Disposition::Retry);
+        assert_eq!(
+            classify(&ApiError::Transport("reset".into())),
+            Disposition::Retry
+        );
     }
 
     #[test]
