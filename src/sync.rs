@@ -119,8 +119,10 @@ pub async fn run(
             .collect(),
         Mode::Plan => Vec::new(),
     };
+    // The sandbox touches nothing real, so a rehearsal is not interrupted by a question.
     if let Mode::Apply { yes: false, .. } = mode
         && !updates.is_empty()
+        && !matches!(settings.target, Target::Sandbox)
         && std::io::stdin().is_terminal()
         && !confirm(updates.len(), &connection.org_id, progress.as_ref())
     {
