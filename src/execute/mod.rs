@@ -156,10 +156,7 @@ impl Engine {
             })
             .adjust(|error, backoff_delay| match classify(error) {
                 Disposition::Throttled { retry_after } => {
-                    let pause = self.policy.throttle_pause(
-                        retry_after,
-                        backoff_delay.unwrap_or(self.policy.max_delay),
-                    );
+                    let pause = self.policy.throttle_pause(retry_after, backoff_delay?);
                     self.pacer.pause_for(pause);
                     // The pacer now holds every worker back; this one waits there too.
                     Some(Duration::ZERO)

@@ -3,7 +3,7 @@
 //! report lines; each decision lives in its stage.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{Client, Connection};
-use crate::execute::pool::{WriteOutcome, WriteResult, apply_updates};
+use crate::execute::pool::apply_updates;
 use crate::execute::{Engine, fetch};
 use crate::exit_code::ExitCode;
 use crate::ingest;
@@ -22,7 +22,13 @@ use crate::progress::Progress;
 use crate::report::{Outcome, ReportRow, ReportWriter, Summary};
 use crate::sandbox::{Sandbox, SandboxConfig, Seed};
 use crate::settings::{RunSettings, Target};
-use crate::validate::{self, describe};
+use crate::validate;
+
+mod rows;
+mod show;
+
+use rows::{identity, planned_row, written_row};
+use show::{confirm, show_plan};
 
 /// What the run does once it has a plan.
 #[derive(Debug, Clone, Copy)]
@@ -86,20 +92,25 @@ pub async fn run(
     ));
 
     progress.waiting("reading the organization's members");
-    let members = fetch::fetch_members(&engine).await.map_err(|e| {
-        if engine.token_refused() {
-            RunError::new(format!(
+    let members = match fetch::fetch_members(&engine).await {
+        Ok(members) => members,
+        Err(_) if engine.token_refused() => {
+            return Err(RunError::new(format!(
                 "the access token was refused (HTTP 401) while reading the member list of {}",
                 connection.org_id
             ))
-            .hint(TOKEN_HINT)
-        } else if stop.is_cancelled() {
-            RunError::new("interrupted while reading the member list; nothing was written")
-        } else {
-            RunError::new(e.to_string())
-                .hint("check --base-url and --org, and that this machine can reach the API")
+            .hint(TOKEN_HINT));
         }
-    })?;
+        Err(_) if stop.is_cancelled() => {
+            progress.finish();
+            progress.note("interrupted while reading the member list; nothing was written");
+            return Ok(ExitCode::Interrupted);
+        }
+        Err(e) => {
+            return Err(RunError::new(e.to_string())
+                .hint("check --base-url and --org, and that this machine can reach the API"));
+        }
+    };
     let plans = plan::plan(&verdicts, &MemberIndex::new(&members));
     show_plan(
         &plans,
@@ -248,140 +259,6 @@ fn write_row(
     summary.add(outcome);
     progress.row_finished(outcome);
     Ok(())
-}
-
-/// The report line of a row that needs no request (or, for `plan`, will not get one).
-fn planned_row(plan: &RowPlan) -> ReportRow {
-    let id = |id: Option<u64>| id.map(|i| i.to_string()).unwrap_or_default();
-    match plan {
-        RowPlan::Invalid(invalid) => ReportRow {
-            row: invalid.row,
-            email: invalid.email.clone(),
-            user_id: invalid.user_id.clone(),
-            outcome: Some(Outcome::Invalid),
-            error: describe(&invalid.problems),
-            ..Default::default()
-        },
-        RowPlan::NotFound {
-            row,
-            email,
-            user_id,
-        } => ReportRow {
-            row: *row,
-            email: email.clone().unwrap_or_default(),
-            user_id: id(*user_id),
-            outcome: Some(Outcome::NotFound),
-            error: "no member of the organization has this key".into(),
-            ..Default::default()
-        },
-        RowPlan::Unchanged {
-            row,
-            member_id,
-            email,
-        } => ReportRow {
-            row: *row,
-            email: email.clone().unwrap_or_default(),
-            user_id: member_id.to_string(),
-            outcome: Some(Outcome::Unchanged),
-            ..Default::default()
-        },
-        RowPlan::Update(update) => ReportRow {
-            outcome: Some(Outcome::Planned),
-            ..identity(update)
-        }
-        .with_changes(&update.changes),
-    }
-}
-
-fn identity(update: &Update) -> ReportRow {
-    ReportRow {
-        row: update.row,
-        email: update.email.clone().unwrap_or_default(),
-        user_id: update.member_id.to_string(),
-        ..Default::default()
-    }
-}
-
-fn written_row(update: &Update, result: &WriteResult) -> ReportRow {
-    ReportRow {
-        outcome: Some(match result.outcome {
-            WriteOutcome::Updated => Outcome::Updated,
-            WriteOutcome::Failed => Outcome::Failed,
-            WriteOutcome::Cancelled => Outcome::Cancelled,
-        }),
-        http_status: result.http_status,
-        attempts: result.attempts,
-        error: result.error.clone().unwrap_or_default(),
-        request_id: result.request_id.clone().unwrap_or_default(),
-        elapsed_ms: Some(result.elapsed.as_millis()),
-        ..identity(update)
-    }
-    .with_changes(&update.changes)
-}
-
-/// The plan, for a person: one line per change or problem, then the counts.
-fn show_plan(
-    plans: &[RowPlan],
-    mode: Mode,
-    member_count: usize,
-    org: &str,
-    progress: &dyn Progress,
-) {
-    const APPLY_PREVIEW: usize = 20;
-    let limit = match mode {
-        Mode::Plan => usize::MAX,
-        Mode::Apply { .. } => APPLY_PREVIEW,
-    };
-    let mut shown = 0;
-    let mut hidden = 0;
-    for plan in plans {
-        let line = match plan {
-            RowPlan::Update(u) => format!(
-                "~ {}  {}",
-                u.email.as_deref().unwrap_or("?"),
-                crate::report::describe_changes(&u.changes)
-            ),
-            RowPlan::Invalid(i) => format!("! row {} invalid: {}", i.row, describe(&i.problems)),
-            RowPlan::NotFound {
-                row,
-                email,
-                user_id,
-            } => format!(
-                "? row {row} not found: {}",
-                email
-                    .clone()
-                    .or(user_id.map(|i| format!("user_id {i}")))
-                    .unwrap_or_default()
-            ),
-            RowPlan::Unchanged { .. } => continue,
-        };
-        if shown < limit {
-            progress.note(&line);
-            shown += 1;
-        } else {
-            hidden += 1;
-        }
-    }
-    if hidden > 0 {
-        progress.note(&format!(
-            "… and {hidden} more (`member-sync plan` lists them all)"
-        ));
-    }
-    let count = |f: fn(&RowPlan) -> bool| plans.iter().filter(|p| f(p)).count();
-    progress.note(&format!(
-        "plan for {org} ({member_count} members): {} to update, {} unchanged, {} invalid, {} not found",
-        count(|p| matches!(p, RowPlan::Update(_))),
-        count(|p| matches!(p, RowPlan::Unchanged { .. })),
-        count(|p| matches!(p, RowPlan::Invalid(_))),
-        count(|p| matches!(p, RowPlan::NotFound { .. })),
-    ));
-}
-
-fn confirm(updates: usize, org: &str, progress: &dyn Progress) -> bool {
-    progress.note(&format!("Apply {updates} update(s) to {org}? [y/N] "));
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).is_ok()
-        && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 /// `member-sync-report-20261124-021500.csv` in the current directory, never an existing file.

@@ -1,0 +1,74 @@
+//! What a person sees of the plan on stderr, and the confirmation question.
+
+use std::io::BufRead;
+
+use crate::plan::RowPlan;
+use crate::progress::Progress;
+use crate::validate::describe;
+
+use super::Mode;
+
+/// The plan, for a person: one line per change or problem, then the counts.
+pub(super) fn show_plan(
+    plans: &[RowPlan],
+    mode: Mode,
+    member_count: usize,
+    org: &str,
+    progress: &dyn Progress,
+) {
+    const APPLY_PREVIEW: usize = 20;
+    let limit = match mode {
+        Mode::Plan => usize::MAX,
+        Mode::Apply { .. } => APPLY_PREVIEW,
+    };
+    let mut shown = 0;
+    let mut hidden = 0;
+    for plan in plans {
+        let line = match plan {
+            RowPlan::Update(u) => format!(
+                "~ {}  {}",
+                u.email.as_deref().unwrap_or("?"),
+                crate::report::describe_changes(&u.changes)
+            ),
+            RowPlan::Invalid(i) => format!("! row {} invalid: {}", i.row, describe(&i.problems)),
+            RowPlan::NotFound {
+                row,
+                email,
+                user_id,
+            } => format!(
+                "? row {row} not found: {}",
+                email
+                    .clone()
+                    .or(user_id.map(|i| format!("user_id {i}")))
+                    .unwrap_or_default()
+            ),
+            RowPlan::Unchanged { .. } => continue,
+        };
+        if shown < limit {
+            progress.note(&line);
+            shown += 1;
+        } else {
+            hidden += 1;
+        }
+    }
+    if hidden > 0 {
+        progress.note(&format!(
+            "… and {hidden} more (`member-sync plan` lists them all)"
+        ));
+    }
+    let count = |f: fn(&RowPlan) -> bool| plans.iter().filter(|p| f(p)).count();
+    progress.note(&format!(
+        "plan for {org} ({member_count} members): {} to update, {} unchanged, {} invalid, {} not found",
+        count(|p| matches!(p, RowPlan::Update(_))),
+        count(|p| matches!(p, RowPlan::Unchanged { .. })),
+        count(|p| matches!(p, RowPlan::Invalid(_))),
+        count(|p| matches!(p, RowPlan::NotFound { .. })),
+    ));
+}
+
+pub(super) fn confirm(updates: usize, org: &str, progress: &dyn Progress) -> bool {
+    progress.note(&format!("Apply {updates} update(s) to {org}? [y/N] "));
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok()
+        && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
