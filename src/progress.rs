@@ -13,6 +13,8 @@ pub trait Progress: Send + Sync {
     /// Rows start to finish; `total` of them will.
     fn start_rows(&self, _total: u64) {}
     fn row_finished(&self, _outcome: Outcome) {}
+    /// The rows that need requests start now (the ones before needed none).
+    fn sending(&self) {}
     /// All rows are done; clear any bar.
     fn finish(&self) {}
 }

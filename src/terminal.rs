@@ -2,11 +2,12 @@
 //! terminal, and not with `--quiet`/`--no-progress`), and a tracing writer that prints log lines
 //! above the bar instead of through it.
 
+use std::fmt;
 use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use member_sync::cli::GlobalArgs;
 use member_sync::env_vars;
 use member_sync::progress::Progress;
@@ -81,9 +82,12 @@ impl Progress for TerminalUi {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template(
-                "{bar:30.cyan/blue} {pos}/{len} rows · {per_sec} · ETA {eta} · {msg}",
+                "{bar:30.cyan/blue} {pos}/{len} rows · {rate} · ETA {eta} · {msg}",
             )
             .expect("static template")
+            .with_key("rate", |state: &ProgressState, out: &mut dyn fmt::Write| {
+                let _ = write!(out, "{:.1} rows/s", state.per_sec());
+            })
             .progress_chars("=> "),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
@@ -103,6 +107,13 @@ impl Progress for TerminalUi {
         if let Some(bar) = self.bar.lock().expect("bar lock").as_ref() {
             bar.inc(1);
             bar.set_message(message);
+        }
+    }
+
+    fn sending(&self) {
+        if let Some(bar) = self.bar.lock().expect("bar lock").as_ref() {
+            // Rows settled without a request would make the rate and ETA look far too good.
+            bar.reset_eta();
         }
     }
 

@@ -167,6 +167,7 @@ pub async fn run(
     if let Mode::Apply { concurrency, .. } = mode
         && !updates.is_empty()
     {
+        progress.sending();
         let updates = Arc::new(updates);
         let (sender, mut results) = mpsc::unbounded_channel();
         let pool = tokio::spawn(apply_updates(
