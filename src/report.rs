@@ -219,25 +219,26 @@ impl Summary {
 }
 
 impl fmt::Display for Summary {
-    /// `60 rows: 12 updated, 40 unchanged, 3 invalid, 2 not_found · 14 requests (1 retry, 0 throttled) in 9.4s`
+    /// `60 rows: 12 updated, 40 unchanged, 3 invalid, 2 not_found · 14 requests (1 retry, 0 answered 429) in 9.4s`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let counts: Vec<String> = Outcome::ALL
             .iter()
             .filter(|o| self.count(**o) > 0)
             .map(|o| format!("{} {o}", self.count(*o)))
             .collect();
-        let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let count =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         write!(
             f,
-            "{} rows: {} · {} ({}, {} throttled) in {:.1}s",
+            "{} rows: {} · {} ({}, {} answered 429) in {:.1}s",
             self.rows(),
             if counts.is_empty() {
                 "none".to_string()
             } else {
                 counts.join(", ")
             },
-            plural(self.stats.requests, "request"),
-            plural(self.stats.retries, "retry").replace("retrys", "retries"),
+            count(self.stats.requests, "request", "requests"),
+            count(self.stats.retries, "retry", "retries"),
             self.stats.throttled,
             self.duration.as_secs_f64()
         )
