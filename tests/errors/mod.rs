@@ -1,0 +1,95 @@
+//! Runs that cannot start: usage errors exit 2, configuration and input problems exit 1, and
+//! the message says what to fix. None of these reach a server.
+
+use crate::util::*;
+
+/// `member-sync ARGS` with a scratch directory for files.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> Run {
+    let report = dir.join("report.csv");
+    Run::of(member_sync().current_dir(dir).args(args), report)
+}
+
+#[test]
+fn an_unknown_flag_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample_export();
+    let sample = sample.to_str().unwrap();
+
+    let run = run_in(dir.path(), &["plan", sample, "--sandbox", "--frobnicate"]);
+
+    run.assert_code(2);
+    assert!(run.stderr.contains("--frobnicate"), "{}", run.stderr);
+}
+
+#[test]
+fn a_missing_input_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-export.csv");
+
+    let run = run_in(
+        dir.path(),
+        &["plan", missing.to_str().unwrap(), "--sandbox"],
+    );
+
+    run.assert_code(1);
+    assert!(run.stderr.contains("no-such-export.csv"), "{}", run.stderr);
+}
+
+#[test]
+fn plain_http_to_another_host_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample_export();
+
+    let run = Run::of(
+        member_sync()
+            .arg("plan")
+            .arg(&sample)
+            .args(["--base-url", "http://example.com/api", "--org", "acme"])
+            .env("TALLYFY_ACCESS_TOKEN", "not-a-real-token")
+            .current_dir(dir.path()),
+        dir.path().join("report.csv"),
+    );
+
+    run.assert_code(1);
+    assert!(run.stderr.contains("http://"), "{}", run.stderr);
+    assert!(!dir.path().join("report.csv").exists());
+}
+
+#[test]
+fn no_token_says_where_to_put_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample_export();
+
+    let run = Run::of(
+        member_sync()
+            .arg("plan")
+            .arg(&sample)
+            .args(["--base-url", "http://127.0.0.1:9/api", "--org", "acme"])
+            .current_dir(dir.path()),
+        dir.path().join("report.csv"),
+    );
+
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("TALLYFY_ACCESS_TOKEN"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_input_without_a_key_column_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("names.csv");
+    write_csv(
+        &input,
+        &["first_name", "last_name", "team"],
+        [vec!["Amelia", "Hart", "Platform"]],
+    );
+
+    let run = run_in(dir.path(), &["plan", input.to_str().unwrap(), "--sandbox"]);
+
+    run.assert_code(1);
+    assert!(run.stderr.contains("email"), "{}", run.stderr);
+    assert!(run.report.is_empty(), "no report for an unusable input");
+}

@@ -1,0 +1,21 @@
+//! The integration tests of `member-sync`: one binary, every test running the real executable
+//! against the in-process sandbox on 127.0.0.1 (never the internet).
+//!
+//! Each group is a directory module (`apply/mod.rs`), not a top-level `apply.rs`: Cargo would
+//! build every top-level file in `tests/` as a test binary of its own.
+
+// Shared helpers: a sandbox org per test, CSV inputs and reports as data, running the binary.
+mod util;
+
+// `apply`: outcomes, the organization's end state, the requests sent, re-runs, stopping.
+mod apply;
+// `plan`: the same decisions as `apply`, nothing written.
+mod plan;
+// The access token never shows up in output, logs or reports, whatever the verbosity.
+mod secrets;
+// Usage and configuration errors: exit codes 1 and 2 and what the messages say.
+mod errors;
+// `member-sync sandbox`: the standalone server and the connection it prints.
+mod sandbox_cmd;
+// What goes where: stdout stays empty, report cells are safe to open in a spreadsheet.
+mod output;

@@ -1,0 +1,167 @@
+//! A sandbox organization for one test: the in-process sandbox on `127.0.0.1:0`, kept alive by
+//! its own tokio runtime (the binary under test is run synchronously, so the server must run on
+//! other threads), and a temporary directory for the test's inputs and reports.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use member_sync::sandbox::{JournalEntry, Sandbox, SandboxConfig, Seed};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// The distinctive token the secrecy tests look for.
+pub const SECRET_TOKEN: &str = "tok-SECRET-8f3a91c2d7";
+
+/// A running sandbox org and a scratch directory, both gone when the value is dropped.
+pub struct TestOrg {
+    // Field order is drop order: the server stops before its runtime goes away.
+    sandbox: Sandbox,
+    _runtime: tokio::runtime::Runtime,
+    dir: TempDir,
+}
+
+impl TestOrg {
+    /// `samples/sandbox-org.json` (60 members, ids 1001–1060) with the default config.
+    pub fn embedded() -> TestOrg {
+        TestOrg::start(SandboxConfig::default(), Seed::embedded())
+    }
+
+    /// The sample org, served with the distinctive [`SECRET_TOKEN`].
+    pub fn with_secret_token(config: SandboxConfig) -> TestOrg {
+        let config = SandboxConfig {
+            token: SECRET_TOKEN.into(),
+            ..config
+        };
+        TestOrg::start(config, Seed::embedded())
+    }
+
+    pub fn start(config: SandboxConfig, seed: Seed) -> TestOrg {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime for the sandbox");
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let sandbox = runtime
+            .block_on(Sandbox::start(config, seed, addr))
+            .expect("the sandbox starts");
+        TestOrg {
+            sandbox,
+            _runtime: runtime,
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    pub fn base_url(&self) -> String {
+        self.sandbox.base_url()
+    }
+
+    pub fn org_id(&self) -> &str {
+        self.sandbox.org_id()
+    }
+
+    pub fn token(&self) -> &str {
+        self.sandbox.token()
+    }
+
+    /// A path in the scratch directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Every member as the list endpoint shows it, ordered by id.
+    pub fn members(&self) -> Vec<Value> {
+        self.sandbox.members()
+    }
+
+    /// One member by id.
+    pub fn member(&self, id: u64) -> Value {
+        self.members()
+            .into_iter()
+            .find(|m| m["id"] == json!(id))
+            .unwrap_or_else(|| panic!("no member {id} in the sandbox"))
+    }
+
+    /// Every request the sandbox has answered, in order.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.sandbox.journal()
+    }
+
+    /// The journal as `(method, route, status)`, the route relative to the organization:
+    /// `("PUT", "/users/1001/role", 200)`.
+    pub fn requests(&self) -> Vec<Request> {
+        self.journal().iter().map(|e| self.request(e)).collect()
+    }
+
+    /// Requests answered after the first `skip` ones (those of an earlier run).
+    pub fn requests_after(&self, skip: usize) -> Vec<Request> {
+        self.requests().into_iter().skip(skip).collect()
+    }
+
+    fn request(&self, entry: &JournalEntry) -> Request {
+        let prefix = format!("/api/organizations/{}", self.org_id());
+        Request {
+            method: entry.method.clone(),
+            route: entry
+                .path
+                .strip_prefix(&prefix)
+                .unwrap_or(&entry.path)
+                .to_string(),
+            status: entry.status,
+        }
+    }
+}
+
+/// One journal entry, reduced to what tests compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    /// Path after `/api/organizations/{org}`, e.g. `/users/1001`.
+    pub route: String,
+    pub status: u16,
+}
+
+impl Request {
+    pub fn is(&self, method: &str) -> bool {
+        self.method == method
+    }
+
+    /// The member id of `/users/{id}` or `/users/{id}/role`.
+    pub fn member_id(&self) -> Option<u64> {
+        let rest = self.route.strip_prefix("/users/")?;
+        rest.trim_end_matches("/role").parse().ok()
+    }
+
+    pub fn is_role_change(&self) -> bool {
+        self.method == "PUT" && self.route.ends_with("/role")
+    }
+
+    pub fn is_profile_update(&self) -> bool {
+        self.method == "PUT" && self.member_id().is_some() && !self.route.ends_with("/role")
+    }
+}
+
+/// A generated org of `n` members, ids 1..=n, emails `person{id}@gen.example`.
+pub fn generated_seed(n: u64) -> Seed {
+    let members: Vec<Value> = (1..=n)
+        .map(|id| {
+            json!({
+                "id": id,
+                "email": format!("person{id}@gen.example"),
+                "first_name": format!("First{id}"),
+                "last_name": format!("Last{id}"),
+                "job_title": "Analyst",
+                "team": "Operations",
+                "timezone": "Europe/London",
+                "role": "standard",
+            })
+        })
+        .collect();
+    let text = json!({ "org_id": "generated-org", "members": members }).to_string();
+    Seed::from_json(&text).expect("the generated seed is valid")
+}
+
+/// Sandbox latency for tests that need requests to overlap.
+pub fn latency(ms: u64) -> Duration {
+    Duration::from_millis(ms)
+}

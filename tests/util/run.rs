@@ -1,0 +1,133 @@
+//! Running the binary: against a [`TestOrg`] the way the README shows, or bare.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+use super::files::{ReportRow, read_report};
+use super::org::TestOrg;
+
+/// Environment variables the tool reads; cleared so the developer's own never leak in.
+const TOOL_ENV: [&str; 4] = [
+    "TALLYFY_ACCESS_TOKEN",
+    "TALLYFY_ORG_ID",
+    "TALLYFY_BASE_URL",
+    "MEMBER_SYNC_LOG",
+];
+
+/// `member-sync` with a clean environment and no stdin.
+pub fn member_sync() -> Command {
+    let mut command = Command::new(binary());
+    for name in TOOL_ENV {
+        command.env_remove(name);
+    }
+    command
+        .env("NO_COLOR", "1")
+        .write_stdin("")
+        .timeout(std::time::Duration::from_secs(60));
+    command
+}
+
+/// What a finished run left behind.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub report_path: PathBuf,
+    pub report: Vec<ReportRow>,
+}
+
+impl Run {
+    /// Runs `command` and reads the report it was pointed at (none if it wrote none).
+    pub fn of(command: &mut Command, report_path: PathBuf) -> Run {
+        let output = command.output().expect("member-sync runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            report: read_report(&report_path),
+            report_path,
+        }
+    }
+
+    /// The raw report file, for looking for things that must never be in it.
+    pub fn report_text(&self) -> String {
+        std::fs::read_to_string(&self.report_path).unwrap_or_default()
+    }
+
+    /// Panics with the run's output unless the exit code is `code`.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+impl TestOrg {
+    /// `member-sync SUBCOMMAND INPUT --base-url URL --org ORG --report PATH --rate 1000/s` with
+    /// `TALLYFY_ACCESS_TOKEN` set to the sandbox's token (`apply` also gets `--yes`).
+    pub fn command(&self, subcommand: &str, input: &Path, report: &Path) -> Command {
+        let mut command = member_sync();
+        command
+            .arg(subcommand)
+            .arg(input)
+            .args(["--base-url", &self.base_url(), "--org", self.org_id()])
+            .arg("--report")
+            .arg(report)
+            .args(["--rate", "1000/s"])
+            .env("TALLYFY_ACCESS_TOKEN", self.token());
+        if subcommand == "apply" {
+            command.arg("--yes");
+        }
+        command
+    }
+
+    /// A report path in the scratch directory not used yet.
+    pub fn fresh_report_path(&self) -> PathBuf {
+        (1..)
+            .map(|n| self.path(&format!("report-{n}.csv")))
+            .find(|p| !p.exists())
+            .expect("a free report name")
+    }
+
+    /// `member-sync apply INPUT ...EXTRA` against this org.
+    pub fn apply(&self, input: &Path, extra: &[&str]) -> Run {
+        self.run("apply", input, extra)
+    }
+
+    /// `member-sync plan INPUT ...EXTRA` against this org.
+    pub fn plan(&self, input: &Path, extra: &[&str]) -> Run {
+        self.run("plan", input, extra)
+    }
+
+    fn run(&self, subcommand: &str, input: &Path, extra: &[&str]) -> Run {
+        let report = self.fresh_report_path();
+        Run::of(self.command(subcommand, input, &report).args(extra), report)
+    }
+
+    /// Writes `name` in the scratch directory and returns its path.
+    pub fn input<R, C>(&self, name: &str, headers: &[&str], rows: R) -> PathBuf
+    where
+        R: IntoIterator<Item = Vec<C>>,
+        C: AsRef<str>,
+    {
+        let path = self.path(name);
+        super::files::write_csv(&path, headers, rows);
+        path
+    }
+}
+
+/// The sample export shipped in the repository.
+pub fn sample_export() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/hr-export.csv")
+}
+
+/// The binary Cargo built for this test run.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_member-sync"))
+}
