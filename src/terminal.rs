@@ -141,6 +141,7 @@ pub fn init_logging(global: &GlobalArgs, ui: Arc<TerminalUi>) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(AboveTheBar(ui))
+        .with_ansi(io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_target(global.verbose >= 2)
         .init();
 }

@@ -65,7 +65,6 @@ fn report_cells_are_excel_safe() {
 }
 
 #[test]
-#[ignore = "bug: log lines carry ANSI colour codes when stderr is not a terminal (src/terminal.rs, init_logging: no with_ansi)"]
 fn logs_on_a_pipe_are_plain_text() {
     let org = TestOrg::embedded();
     let scenario = twenty_changes(&org, &[]);
