@@ -105,7 +105,8 @@ pub struct ConnectionArgs {
     pub token_file: Option<PathBuf>,
 
     /// Run against a built-in sandbox organization (no credentials, nothing real touched).
-    #[arg(long, conflicts_with_all = ["org", "token_file"])]
+    /// Any --org, --base-url or token given (or set in the environment) is ignored.
+    #[arg(long)]
     pub sandbox: bool,
 }
 

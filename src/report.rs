@@ -230,8 +230,8 @@ impl fmt::Display for Summary {
             |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         write!(
             f,
-            "{} rows: {} · {} ({}, {} answered 429) in {:.1}s",
-            self.rows(),
+            "{}: {} · {} ({}, {} answered 429) in {:.1}s",
+            count(self.rows() as u64, "row", "rows"),
             if counts.is_empty() {
                 "none".to_string()
             } else {

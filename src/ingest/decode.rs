@@ -28,8 +28,8 @@ fn not_utf8_message(bytes: &[u8], offset: usize) -> String {
     let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
     format!(
         "not valid UTF-8 at line {line}, byte offset {offset} (byte 0x{:02X}); the file is \
-         probably in a legacy encoding such as Windows-1252: save it as \"CSV UTF-8\", or pass \
-         `--encoding windows-1252`",
+         probably in a legacy encoding such as Windows-1252: open it in Excel and save it as \
+         \"CSV UTF-8\" (File > Save As)",
         bytes[offset]
     )
 }
@@ -45,10 +45,10 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_names_line_offset_and_the_encoding_flag() {
+    fn invalid_utf8_names_line_offset_and_what_to_do() {
         let err = decode(b"email\nj\xe9@x.example\n").unwrap_err();
         assert!(err.contains("line 2, byte offset 7 (byte 0xE9)"), "{err}");
-        assert!(err.contains("--encoding windows-1252"), "{err}");
+        assert!(err.contains("CSV UTF-8"), "{err}");
     }
 
     #[test]

@@ -68,7 +68,7 @@ fn a_bom_is_stripped_before_the_first_header() {
 fn invalid_utf8_is_refused_with_line_and_encoding_hint() {
     let message = unusable(b"email\nj\xe9@x.example\n");
     assert!(message.contains("line 2"), "{message}");
-    assert!(message.contains("--encoding windows-1252"), "{message}");
+    assert!(message.contains("CSV UTF-8"), "{message}");
     assert!(!message.contains('\u{fffd}'), "{message}");
 }
 

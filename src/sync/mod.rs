@@ -19,7 +19,7 @@ use crate::exit_code::ExitCode;
 use crate::ingest;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
-use crate::report::{Outcome, ReportRow, ReportWriter, Summary};
+use crate::report::{Outcome, ReportRow, ReportWriter};
 use crate::sandbox::{Sandbox, SandboxConfig, Seed};
 use crate::settings::{RunSettings, Target};
 use crate::validate;
@@ -27,7 +27,7 @@ use crate::validate;
 mod rows;
 mod show;
 
-use rows::{identity, planned_row, written_row};
+use rows::{Ledger, identity, planned_row, unreached_row, written_row};
 use show::{confirm, show_plan};
 
 /// What the run does once it has a plan.
@@ -81,6 +81,18 @@ pub async fn run(
     }
     let verdicts = validate::validate(&table);
 
+    // The report exists before the first request, so every row ends in it whatever happens next.
+    let report_path = settings.report.clone().unwrap_or_else(default_report_path);
+    let report = ReportWriter::create(&report_path).map_err(|e| {
+        RunError::new(format!(
+            "cannot create the report {}: {e}",
+            report_path.display()
+        ))
+        .hint("choose another path with --report (an existing report is never overwritten)")
+    })?;
+    progress.note(&format!("report: {}", report.path().display()));
+    let mut ledger = Ledger::new(report, progress.clone());
+
     // The sandbox handle lives until the run ends; dropping it stops the server.
     let (_sandbox, connection) = connect(&settings.target).await?;
     let client = Client::new(&connection, settings.timeout).map_err(RunError::new)?;
@@ -94,21 +106,29 @@ pub async fn run(
     progress.waiting("reading the organization's members");
     let members = match fetch::fetch_members(&engine).await {
         Ok(members) => members,
-        Err(_) if engine.token_refused() => {
-            return Err(RunError::new(format!(
-                "the access token was refused (HTTP 401) while reading the member list of {}",
-                connection.org_id
-            ))
-            .hint(TOKEN_HINT));
-        }
-        Err(_) if stop.is_cancelled() => {
-            progress.finish();
-            progress.note("interrupted while reading the member list; nothing was written");
-            return Ok(ExitCode::Interrupted);
-        }
         Err(e) => {
-            return Err(RunError::new(e.to_string())
-                .hint("check --base-url and --org, and that this machine can reach the API"));
+            progress.finish();
+            let (failure, reason) = if engine.token_refused() {
+                let message = format!(
+                    "the access token was refused (HTTP 401) while reading the member list of {}",
+                    connection.org_id
+                );
+                (
+                    Err(RunError::new(message).hint(TOKEN_HINT)),
+                    "the access token was refused",
+                )
+            } else if stop.is_cancelled() {
+                progress.note("interrupted while reading the member list; nothing was written");
+                (Ok(ExitCode::Interrupted), "the run was interrupted")
+            } else {
+                let error = RunError::new(e.to_string())
+                    .hint("check --base-url and --org, and that this machine can reach the API");
+                (Err(error), "the member list could not be read")
+            };
+            for verdict in &verdicts {
+                ledger.record(unreached_row(verdict, reason))?;
+            }
+            return failure;
         }
     };
     let plans = plan::plan(&verdicts, &MemberIndex::new(&members));
@@ -135,32 +155,19 @@ pub async fn run(
         && !updates.is_empty()
         && !matches!(settings.target, Target::Sandbox)
         && std::io::stdin().is_terminal()
-        && !confirm(updates.len(), &connection.org_id, progress.as_ref())
+        && !confirm(updates.len(), &connection.org_id)
     {
-        progress.note("nothing written");
+        for plan in &plans {
+            ledger.record(planned_row(plan))?;
+        }
+        progress.note("nothing written: rows that would change are `planned` in the report");
         return Ok(ExitCode::Success);
     }
 
-    let report_path = settings.report.clone().unwrap_or_else(default_report_path);
-    let mut report = ReportWriter::create(&report_path).map_err(|e| {
-        RunError::new(format!(
-            "cannot create the report {}: {e}",
-            report_path.display()
-        ))
-        .hint("choose another path with --report (an existing report is never overwritten)")
-    })?;
-    progress.note(&format!("report: {}", report.path().display()));
-
-    let mut summary = Summary::default();
     progress.start_rows(plans.len() as u64);
     for plan in &plans {
         if !matches!((plan, mode), (RowPlan::Update(_), Mode::Apply { .. })) {
-            write_row(
-                &mut report,
-                &mut summary,
-                progress.as_ref(),
-                planned_row(plan),
-            )?;
+            ledger.record(planned_row(plan))?;
         }
     }
 
@@ -180,13 +187,7 @@ pub async fn run(
         let mut finished = HashSet::new();
         while let Some(result) = results.recv().await {
             finished.insert(result.row);
-            let update = by_row[&result.row];
-            if let Err(e) = write_row(
-                &mut report,
-                &mut summary,
-                progress.as_ref(),
-                written_row(update, &result),
-            ) {
+            if let Err(e) = ledger.record(written_row(by_row[&result.row], &result)) {
                 stop.cancel();
                 return Err(e);
             }
@@ -200,11 +201,12 @@ pub async fn run(
                 ..identity(update)
             }
             .with_changes(&update.changes);
-            write_row(&mut report, &mut summary, progress.as_ref(), row)?;
+            ledger.record(row)?;
         }
     }
     progress.finish();
 
+    let (report, mut summary) = ledger.into_parts();
     summary.stats = engine.stats();
     summary.duration = started.elapsed();
     progress.note(&summary.to_string());
@@ -242,24 +244,6 @@ async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunEr
             Ok((Some(sandbox), connection))
         }
     }
-}
-
-fn write_row(
-    report: &mut ReportWriter,
-    summary: &mut Summary,
-    progress: &dyn Progress,
-    row: ReportRow,
-) -> Result<(), RunError> {
-    report.write(&row).map_err(|e| {
-        RunError::new(format!(
-            "cannot write the report {}: {e}",
-            report.path().display()
-        ))
-    })?;
-    let outcome = row.outcome.expect("every report row has an outcome");
-    summary.add(outcome);
-    progress.row_finished(outcome);
-    Ok(())
 }
 
 /// `member-sync-report-20261124-021500.csv` in the current directory, never an existing file.

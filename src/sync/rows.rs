@@ -1,10 +1,64 @@
-//! Report lines for each kind of row: from a plan (no request needed, or `plan` mode) or from
-//! a write's result.
+//! Report lines for each kind of row (from a plan, from a write's result, or for a row the run
+//! never reached) and the [`Ledger`] that writes them and keeps count.
+
+use std::sync::Arc;
 
 use crate::execute::pool::{WriteOutcome, WriteResult};
 use crate::plan::{RowPlan, Update};
-use crate::report::{Outcome, ReportRow};
-use crate::validate::describe;
+use crate::progress::Progress;
+use crate::report::{Outcome, ReportRow, ReportWriter, Summary};
+use crate::validate::{RowVerdict, describe};
+
+use super::RunError;
+
+/// Writes each row's line, counts its outcome and moves the progress bar, in one step.
+pub(super) struct Ledger {
+    report: ReportWriter,
+    summary: Summary,
+    progress: Arc<dyn Progress>,
+}
+
+impl Ledger {
+    pub(super) fn new(report: ReportWriter, progress: Arc<dyn Progress>) -> Ledger {
+        Ledger {
+            report,
+            summary: Summary::default(),
+            progress,
+        }
+    }
+
+    pub(super) fn record(&mut self, row: ReportRow) -> Result<(), RunError> {
+        self.report.write(&row).map_err(|e| {
+            RunError::new(format!(
+                "cannot write the report {}: {e}",
+                self.report.path().display()
+            ))
+        })?;
+        let outcome = row.outcome.expect("every report row has an outcome");
+        self.summary.add(outcome);
+        self.progress.row_finished(outcome);
+        Ok(())
+    }
+
+    pub(super) fn into_parts(self) -> (ReportWriter, Summary) {
+        (self.report, self.summary)
+    }
+}
+
+/// The line of a row the run stopped before planning (the member list could not be read).
+pub(super) fn unreached_row(verdict: &RowVerdict, reason: &str) -> ReportRow {
+    match verdict {
+        RowVerdict::Invalid(invalid) => planned_row(&RowPlan::Invalid(invalid.clone())),
+        RowVerdict::Valid(row) => ReportRow {
+            row: row.row,
+            email: row.email.clone().unwrap_or_default(),
+            user_id: row.user_id.map(|id| id.to_string()).unwrap_or_default(),
+            outcome: Some(Outcome::Cancelled),
+            error: format!("not attempted: {reason}"),
+            ..Default::default()
+        },
+    }
+}
 
 /// The report line of a row that needs no request (or, for `plan`, will not get one).
 pub(super) fn planned_row(plan: &RowPlan) -> ReportRow {

@@ -66,8 +66,9 @@ pub(super) fn show_plan(
     ));
 }
 
-pub(super) fn confirm(updates: usize, org: &str, progress: &dyn Progress) -> bool {
-    progress.note(&format!("Apply {updates} update(s) to {org}? [y/N] "));
+/// Asks on stderr, even with `--quiet`: a question nobody sees must not be waited for.
+pub(super) fn confirm(updates: usize, org: &str) -> bool {
+    eprint!("Apply {updates} update(s) to {org}? [y/N] ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).is_ok()
         && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")

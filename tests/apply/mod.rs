@@ -5,7 +5,7 @@ mod stopping;
 
 use std::collections::BTreeMap;
 
-use member_sync::sandbox::{SandboxConfig, Seed};
+use member_sync::sandbox::{PaginationLinks, SandboxConfig, Seed};
 
 use crate::util::scenario::{comparable, twenty_changes};
 use crate::util::*;
@@ -203,4 +203,82 @@ fn pagination_with_a_small_page_cap() {
     assert_eq!(matched, ids, "every member is found, each once");
     let pages = org.requests().iter().filter(|r| r.is("GET")).count();
     assert_eq!(pages, 60usize.div_ceil(7), "one request per page of 7");
+}
+
+#[test]
+fn every_pagination_links_shape_reads_the_whole_list() {
+    for links in [
+        PaginationLinks::Object,
+        PaginationLinks::EmptyArray,
+        PaginationLinks::Null,
+    ] {
+        let config = SandboxConfig {
+            per_page_cap: 25,
+            pagination_links: links,
+            ..SandboxConfig::default()
+        };
+        let org = TestOrg::start(config, Seed::embedded());
+        let rows = org.members().into_iter().map(|m| {
+            vec![
+                m["email"].as_str().unwrap().to_string(),
+                "Synced".to_string(),
+            ]
+        });
+        let input = org.input("everyone.csv", &["email", "team"], rows);
+
+        let run = org.plan(&input, &[]);
+
+        run.assert_code(0);
+        assert_eq!(
+            outcome_counts(&run.report),
+            counts(&[("planned", 60)]),
+            "{links:?}"
+        );
+    }
+}
+
+#[test]
+fn a_token_refused_on_the_member_list_still_reports_every_row() {
+    let org = TestOrg::embedded();
+    let report = org.fresh_report_path();
+    let mut command = org.command("apply", &sample_export(), &report);
+    command.env("TALLYFY_ACCESS_TOKEN", "tok-not-this-one");
+
+    let run = Run::of(&mut command, report);
+
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("the access token was refused"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(row_numbers(&run.report), (1..=44).collect::<Vec<_>>());
+    assert_eq!(
+        outcome_counts(&run.report),
+        counts(&[("cancelled", 38), ("invalid", 6)])
+    );
+    assert!(
+        org.requests().iter().all(|r| r.is("GET")),
+        "nothing written"
+    );
+}
+
+#[test]
+fn sandbox_ignores_a_real_connection_in_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.csv");
+    let mut command = member_sync();
+    command
+        .args(["plan", "--sandbox", "--rate", "1000/s"])
+        .arg(sample_export())
+        .arg("--report")
+        .arg(&report)
+        .env("TALLYFY_ORG_ID", "a-real-org")
+        .env("TALLYFY_BASE_URL", "https://go.tallyfy.com/api")
+        .env("TALLYFY_ACCESS_TOKEN", "a-real-token");
+
+    let run = Run::of(&mut command, report);
+
+    run.assert_code(3);
+    assert_eq!(run.report.len(), 44);
 }
