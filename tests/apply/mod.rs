@@ -247,11 +247,7 @@ fn a_token_refused_on_the_member_list_still_reports_every_row() {
     let run = Run::of(&mut command, report);
 
     run.assert_code(1);
-    assert!(
-        run.stderr.contains("the access token was refused"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("the access token was refused");
     assert_eq!(row_numbers(&run.report), (1..=44).collect::<Vec<_>>());
     assert_eq!(
         outcome_counts(&run.report),

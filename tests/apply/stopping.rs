@@ -24,11 +24,7 @@ fn a_revoked_token_stops_the_run() {
     let run = org.apply(&input, &["--concurrency", &CONCURRENCY.to_string()]);
 
     run.assert_code(1);
-    assert!(
-        run.stderr.contains("the access token was refused"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("the access token was refused");
     assert_eq!(
         row_numbers(&run.report),
         (1..=MEMBERS as usize).collect::<Vec<_>>(),

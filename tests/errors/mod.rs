@@ -18,7 +18,7 @@ fn an_unknown_flag_is_a_usage_error() {
     let run = run_in(dir.path(), &["plan", sample, "--sandbox", "--frobnicate"]);
 
     run.assert_code(2);
-    assert!(run.stderr.contains("--frobnicate"), "{}", run.stderr);
+    run.assert_stderr_contains("--frobnicate");
 }
 
 #[test]
@@ -32,7 +32,7 @@ fn a_missing_input_file_is_named() {
     );
 
     run.assert_code(1);
-    assert!(run.stderr.contains("no-such-export.csv"), "{}", run.stderr);
+    run.assert_stderr_contains("no-such-export.csv");
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn plain_http_to_another_host_is_refused() {
     );
 
     run.assert_code(1);
-    assert!(run.stderr.contains("http://"), "{}", run.stderr);
+    run.assert_stderr_contains("http://");
     assert!(!dir.path().join("report.csv").exists());
 }
 
@@ -70,11 +70,7 @@ fn no_token_says_where_to_put_one() {
     );
 
     run.assert_code(1);
-    assert!(
-        run.stderr.contains("TALLYFY_ACCESS_TOKEN"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("TALLYFY_ACCESS_TOKEN");
 }
 
 #[test]
@@ -90,6 +86,6 @@ fn an_input_without_a_key_column_is_refused() {
     let run = run_in(dir.path(), &["plan", input.to_str().unwrap(), "--sandbox"]);
 
     run.assert_code(1);
-    assert!(run.stderr.contains("email"), "{}", run.stderr);
+    run.assert_stderr_contains("email");
     assert!(run.report.is_empty(), "no report for an unusable input");
 }

@@ -76,11 +76,7 @@ fn logs_on_a_pipe_are_plain_text() {
     let run = Run::of(&mut command, report);
 
     run.assert_code(0);
-    assert!(
-        run.stderr.contains("read a page of members"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("read a page of members");
     assert!(
         !run.stderr.contains('\u{1b}'),
         "escape codes in:\n{:?}",

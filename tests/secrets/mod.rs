@@ -85,11 +85,7 @@ fn a_refused_token_is_not_echoed() {
         let run = Run::of(&mut command, report);
 
         run.assert_code(1);
-        assert!(
-            run.stderr.contains("the access token was refused"),
-            "{}",
-            run.stderr
-        );
+        run.assert_stderr_contains("the access token was refused");
         let refused = org.requests();
         assert!(refused.iter().all(|r| r.is("GET") && r.status == 401));
         assert_secret(&run, &[WRONG_TOKEN, SECRET_TOKEN], "wrong token");

@@ -57,6 +57,17 @@ impl Run {
     }
 
     /// Panics with the run's output unless the exit code is `code`.
+    /// Asserts that stderr says `text`, showing stderr when it does not.
+    #[track_caller]
+    pub fn assert_stderr_contains(&self, text: &str) -> &Run {
+        assert!(
+            self.stderr.contains(text),
+            "{text:?} not in stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+
     #[track_caller]
     pub fn assert_code(&self, code: i32) -> &Run {
         assert_eq!(
