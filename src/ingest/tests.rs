@@ -26,6 +26,11 @@ fn cells(table: &Table) -> Vec<Vec<&str>> {
         .collect()
 }
 
+/// `(row, line)` of every record.
+fn positions(table: &Table) -> Vec<(usize, u64)> {
+    table.records.iter().map(|r| (r.row, r.line)).collect()
+}
+
 #[test]
 fn headers_are_mapped_and_records_numbered() {
     let table = load_ok(b"Work Email,First Name,Department\na@x.io,Ann,Sales\nb@x.io,Bo,Ops\n");
@@ -46,14 +51,7 @@ fn headers_are_mapped_and_records_numbered() {
         cells(&table),
         [["a@x.io", "Ann", "Sales"], ["b@x.io", "Bo", "Ops"]]
     );
-    assert_eq!(
-        table
-            .records
-            .iter()
-            .map(|r| (r.row, r.line))
-            .collect::<Vec<_>>(),
-        [(1, 2), (2, 3)]
-    );
+    assert_eq!(positions(&table), [(1, 2), (2, 3)]);
     assert_eq!(table.column(Target::Email).unwrap().header, "Work Email");
 }
 
@@ -87,14 +85,7 @@ fn crlf_and_a_quoted_multi_line_cell() {
 fn blank_rows_are_skipped_and_not_counted() {
     let table = load_ok(b"email,team\na@x.io,Sales\n,\n \xC2\xA0,\nb@x.io,Ops\n,,\n\n");
     assert_eq!(cells(&table), [["a@x.io", "Sales"], ["b@x.io", "Ops"]]);
-    assert_eq!(
-        table
-            .records
-            .iter()
-            .map(|r| (r.row, r.line))
-            .collect::<Vec<_>>(),
-        [(1, 2), (2, 5)]
-    );
+    assert_eq!(positions(&table), [(1, 2), (2, 5)]);
 }
 
 #[test]

@@ -38,17 +38,8 @@ fn a_missing_input_file_is_named() {
 #[test]
 fn plain_http_to_another_host_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let sample = sample_export();
 
-    let run = Run::of(
-        member_sync()
-            .arg("plan")
-            .arg(&sample)
-            .args(["--base-url", "http://example.com/api", "--org", "acme"])
-            .env("TALLYFY_ACCESS_TOKEN", "not-a-real-token")
-            .current_dir(dir.path()),
-        dir.path().join("report.csv"),
-    );
+    let run = plan_sample_at(&dir, "http://example.com/api", Some("not-a-real-token"));
 
     run.assert_code(1);
     run.assert_stderr_contains("http://");
@@ -58,16 +49,8 @@ fn plain_http_to_another_host_is_refused() {
 #[test]
 fn no_token_says_where_to_put_one() {
     let dir = tempfile::tempdir().unwrap();
-    let sample = sample_export();
 
-    let run = Run::of(
-        member_sync()
-            .arg("plan")
-            .arg(&sample)
-            .args(["--base-url", "http://127.0.0.1:9/api", "--org", "acme"])
-            .current_dir(dir.path()),
-        dir.path().join("report.csv"),
-    );
+    let run = plan_sample_at(&dir, "http://127.0.0.1:9/api", None);
 
     run.assert_code(1);
     run.assert_stderr_contains("TALLYFY_ACCESS_TOKEN");
@@ -88,4 +71,19 @@ fn an_input_without_a_key_column_is_refused() {
     run.assert_code(1);
     run.assert_stderr_contains("email");
     assert!(run.report.is_empty(), "no report for an unusable input");
+}
+
+/// `member-sync plan SAMPLE --base-url BASE_URL --org acme` in `dir`, with `token` (if any)
+/// in `TALLYFY_ACCESS_TOKEN`.
+fn plan_sample_at(dir: &tempfile::TempDir, base_url: &str, token: Option<&str>) -> Run {
+    let mut command = member_sync();
+    command
+        .arg("plan")
+        .arg(sample_export())
+        .args(["--base-url", base_url, "--org", "acme"])
+        .current_dir(dir.path());
+    if let Some(token) = token {
+        command.env("TALLYFY_ACCESS_TOKEN", token);
+    }
+    Run::of(&mut command, dir.path().join("report.csv"))
 }
