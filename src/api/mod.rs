@@ -8,5 +8,5 @@
 mod client;
 pub mod wire;
 
-pub use client::{ApiError, Client, Connection, Reply};
+pub use client::{ApiError, Client, Connection, Reply, parse_retry_after};
 pub use wire::{Member, MemberPage};

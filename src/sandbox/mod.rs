@@ -6,8 +6,19 @@
 //! client's `validate` module, so the client's checks are tested against it, not with it.
 
 //!
-//! Files: `store.rs` holds the members, `rules.rs` the field rules, `routes.rs` the HTTP side.
+//! It also misbehaves on request ([`Faults`]): rate limits, 5xx pages, resets, slow and
+//! garbled answers, so the client's retry and pacing code meets them in tests before it meets
+//! them in production. `docs/sandbox.md` explains both sides.
+//!
+//! Files: `store.rs` holds the members, `rules.rs` the field rules, `routes.rs` the handlers,
+//! `middleware.rs` what every request passes through, `faults.rs` the injected failures,
+//! `listener.rs` the connections that can be reset.
 
+#[cfg(test)]
+mod fault_tests;
+mod faults;
+mod listener;
+mod middleware;
 mod routes;
 mod rules;
 mod store;
@@ -21,8 +32,13 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::{CancellationToken, DropGuard};
 
+pub use faults::{Fault, Faults, PacingViolation, RateLimit, RetryAfterForm};
+use listener::ResettableListener;
 use routes::Shared;
 use store::{Casing, Store};
+
+/// Largest request body read; anything bigger gets 413.
+const MAX_BODY: usize = 1 << 20;
 
 /// How the sandbox behaves. Built with struct-update syntax from `Default`.
 #[derive(Debug, Clone)]
@@ -41,6 +57,34 @@ pub struct SandboxConfig {
     pub latency: Duration,
     /// The shape of `meta.pagination.links` in list responses.
     pub pagination_links: PaginationLinks,
+    /// Which names member objects use for activity and last update.
+    pub field_names: FieldNames,
+    /// The body shape of a 422.
+    pub validation_errors: ValidationErrorShape,
+    /// Failures to inject.
+    pub faults: Faults,
+}
+
+/// Tallyfy renamed two member fields; older responses carry the old names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FieldNames {
+    /// `is_active`, `updated_at`.
+    #[default]
+    Current,
+    /// `active`, `last_updated`.
+    Legacy,
+    /// All four.
+    Both,
+}
+
+/// The two 422 bodies Tallyfy sends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ValidationErrorShape {
+    /// `{"message": "The given data was invalid.", "errors": {field: [msg]}}`
+    #[default]
+    Laravel,
+    /// `{"error": true, "errors": {field: [msg]}}`
+    ErrorFlag,
 }
 
 /// Tallyfy sends pagination links in three shapes; clients must read them all.
@@ -64,6 +108,9 @@ impl Default for SandboxConfig {
             revoke_token_after: None,
             latency: Duration::ZERO,
             pagination_links: PaginationLinks::Object,
+            field_names: FieldNames::Current,
+            validation_errors: ValidationErrorShape::Laravel,
+            faults: Faults::default(),
         }
     }
 }
@@ -81,6 +128,8 @@ pub struct JournalEntry {
     pub at: Duration,
     /// The `X-Request-Id` sent back.
     pub request_id: String,
+    /// The fault injected into this request, if any. A reset has status 0.
+    pub fault: Option<Fault>,
 }
 
 /// Members to start with: the JSON shape of `samples/sandbox-org.json`.
@@ -151,6 +200,7 @@ impl Sandbox {
         let shared = Arc::new(Shared {
             org_id: seed.org_id.unwrap_or_else(|| config.org_id.clone()),
             base_url: format!("http://{addr}/api"),
+            faults: faults::FaultState::new(config.faults.clone()),
             config,
             started: Instant::now(),
             run_tag: format!("{:08x}", rand::random::<u32>()),
@@ -160,7 +210,9 @@ impl Sandbox {
             journal: Mutex::new(Vec::new()),
         });
         let stop = CancellationToken::new();
-        let app = routes::router(shared.clone());
+        let app = routes::router(shared.clone())
+            .into_make_service_with_connect_info::<listener::Connection>();
+        let listener = ResettableListener(listener);
         let shutdown = stop.clone().cancelled_owned();
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app)
@@ -200,12 +252,17 @@ impl Sandbox {
         self.shared
             .store()
             .iter()
-            .map(|m| m.to_json(Casing::List))
+            .map(|m| m.to_json(Casing::List, self.shared.config.field_names))
             .collect()
     }
 
     /// Every request so far, in the order the responses were sent.
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.shared.journal().clone()
+    }
+
+    /// Requests that arrived inside a `Retry-After` window announced to their token.
+    pub fn pacing_violations(&self) -> Vec<PacingViolation> {
+        self.shared.faults.violations()
     }
 }

@@ -1,29 +1,26 @@
-//! HTTP surface: routes, the auth/journal/latency middleware, handlers and error shapes.
+//! HTTP surface: routes, handlers and error shapes. What every request passes through first
+//! (rate limit, auth, faults, journal) is in `middleware.rs`.
 //!
-//! One middleware wraps every request, unknown routes included, so that auth, revocation,
-//! `X-Request-Id`, latency and the journal apply uniformly, the way a client sees the real
-//! API. Handlers take raw strings and bytes and never let an axum extractor answer on their
+//! Handlers take raw strings and bytes and never let an axum extractor answer on their
 //! behalf: a rejection would be plain text, which Tallyfy never sends.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use serde_json::{Map, Value, json};
 
+use super::faults::FaultState;
 use super::store::{Casing, Store};
-use super::{JournalEntry, PaginationLinks, SandboxConfig, rules};
-
-/// Largest request body read; anything bigger gets 413.
-const MAX_BODY: usize = 1 << 20;
+use super::{JournalEntry, PaginationLinks, SandboxConfig, ValidationErrorShape, rules};
 
 /// State shared by the handlers and the [`super::Sandbox`] handle.
 pub(crate) struct Shared {
@@ -38,6 +35,7 @@ pub(crate) struct Shared {
     pub authenticated: AtomicU64,
     pub store: Mutex<Store>,
     pub journal: Mutex<Vec<JournalEntry>>,
+    pub faults: FaultState,
 }
 
 impl Shared {
@@ -63,77 +61,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             put(change_role).fallback(endpoint_not_found),
         )
         .fallback(endpoint_not_found)
-        .layer(middleware::from_fn_with_state(shared.clone(), around))
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            super::middleware::around,
+        ))
         .with_state(shared)
-}
-
-/// Auth and revocation, then the handler, then latency, `X-Request-Id` and the journal.
-async fn around(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let at = shared.started.elapsed();
-    let n = shared.requests.fetch_add(1, Ordering::Relaxed) + 1;
-    let request_id = format!("sbx-{}-{n:06}", shared.run_tag);
-    let method = req.method().to_string();
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().map(str::to_string);
-
-    let (parts, body) = req.into_parts();
-    let (body_json, mut response) = match axum::body::to_bytes(body, MAX_BODY).await {
-        Err(_) => (
-            None,
-            error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "The request body is too large.",
-            ),
-        ),
-        Ok(bytes) => {
-            let json = serde_json::from_slice::<Value>(&bytes).ok();
-            let response = if authenticated(&shared, &parts.headers) {
-                next.run(Request::from_parts(parts, Body::from(bytes)))
-                    .await
-            } else {
-                error(StatusCode::UNAUTHORIZED, "Unauthenticated.")
-            };
-            (json, response)
-        }
-    };
-
-    if !shared.config.latency.is_zero() {
-        tokio::time::sleep(shared.config.latency).await;
-    }
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    shared.journal().push(JournalEntry {
-        method,
-        path,
-        query,
-        status: response.status().as_u16(),
-        body: body_json,
-        at,
-        request_id,
-    });
-    response
-}
-
-/// Right token and `X-Tallyfy-Client`, and the token not yet revoked.
-fn authenticated(shared: &Shared, headers: &HeaderMap) -> bool {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let token_ok = header("authorization")
-        .and_then(|v| {
-            v.get(..7)
-                .filter(|s| s.eq_ignore_ascii_case("bearer "))
-                .map(|_| &v[7..])
-        })
-        .is_some_and(|token| token.trim() == shared.config.token);
-    let client_ok = header("x-tallyfy-client") == Some("APIClient");
-    if !(token_ok && client_ok) {
-        return false;
-    }
-    let prior = shared.authenticated.fetch_add(1, Ordering::SeqCst);
-    shared
-        .config
-        .revoke_token_after
-        .is_none_or(|limit| prior < limit)
 }
 
 async fn list(
@@ -168,7 +100,7 @@ async fn list(
             .iter()
             .skip((page - 1).saturating_mul(per_page))
             .take(per_page)
-            .map(|m| m.to_json(Casing::List))
+            .map(|m| m.to_json(Casing::List, shared.config.field_names))
             .collect();
         (data, store.len())
     };
@@ -206,7 +138,9 @@ async fn show(
         return resource_not_found();
     };
     match shared.store().get(id) {
-        Some(member) => ok(json!({ "data": member.to_json(Casing::List) })),
+        Some(member) => {
+            ok(json!({ "data": member.to_json(Casing::List, shared.config.field_names) }))
+        }
         None => resource_not_found(),
     }
 }
@@ -265,8 +199,8 @@ fn edit(
         return error(StatusCode::BAD_REQUEST, message);
     };
     match change(member, &body) {
-        Ok(()) => ok(json!({ "data": member.to_json(Casing::Update) })),
-        Err(errors) => invalid(errors),
+        Ok(()) => ok(json!({ "data": member.to_json(Casing::Update, shared.config.field_names) })),
+        Err(errors) => invalid(errors, shared.config.validation_errors),
     }
 }
 
@@ -293,7 +227,7 @@ fn ok(body: Value) -> Response {
     axum::Json(body).into_response()
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     (
         status,
         axum::Json(json!({ "error": true, "message": message })),
@@ -313,7 +247,12 @@ async fn endpoint_not_found() -> Response {
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 
-fn invalid(errors: rules::Errors) -> Response {
-    let body = json!({ "message": "The given data was invalid.", "errors": errors });
+fn invalid(errors: rules::Errors, shape: ValidationErrorShape) -> Response {
+    let body = match shape {
+        ValidationErrorShape::Laravel => {
+            json!({ "message": "The given data was invalid.", "errors": errors })
+        }
+        ValidationErrorShape::ErrorFlag => json!({ "error": true, "errors": errors }),
+    };
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{Map, Value, json};
 
+use super::FieldNames;
 use super::rules::{self, DATE_FORMATS, ProfileUpdate, ROLES};
 
 const STATUSES: [&str; 3] = ["active", "invited", "disabled"];
@@ -114,8 +115,9 @@ impl Member {
         })
     }
 
-    /// The member as the API shows it (never with the seed-only flags).
-    pub fn to_json(&self, casing: Casing) -> Value {
+    /// The member as the API shows it (never with the seed-only flags), with the activity and
+    /// timestamp fields under their current names, their older ones, or both.
+    pub fn to_json(&self, casing: Casing, names: FieldNames) -> Value {
         let (role, date_format) = match casing {
             Casing::Update => (self.role.clone(), self.date_format.clone()),
             Casing::List => (title_case(&self.role), self.date_format.to_uppercase()),
@@ -123,7 +125,7 @@ impl Member {
         let full_name = format!("{} {}", self.first_name, self.last_name)
             .trim()
             .to_string();
-        json!({
+        let mut member = json!({
             "id": self.id,
             "email": self.email,
             "username": self.username,
@@ -147,7 +149,22 @@ impl Member {
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "last_login_at": self.last_login_at,
-        })
+        });
+        let fields = member
+            .as_object_mut()
+            .expect("a member renders as an object");
+        if names != FieldNames::Current {
+            fields.insert("active".into(), Value::Bool(self.status == "active"));
+            fields.insert(
+                "last_updated".into(),
+                Value::String(self.updated_at.clone()),
+            );
+        }
+        if names == FieldNames::Legacy {
+            fields.remove("is_active");
+            fields.remove("updated_at");
+        }
+        member
     }
 
     /// Applies a validated profile update; true if anything changed (then `updated_at` moves).
@@ -318,17 +335,29 @@ mod tests {
                           "first_name": "Zoë", "last_name": "Fischer", "date_format": "dd/mm/yyyy"});
         let m = Member::from_seed(0, &seed).unwrap();
         assert_eq!(m.role, "admin");
-        let list = m.to_json(Casing::List);
+        let list = m.to_json(Casing::List, FieldNames::Current);
         assert_eq!(
             (list["role"].as_str(), list["date_format"].as_str()),
             (Some("Admin"), Some("DD/MM/YYYY"))
         );
         assert_eq!(list["full_name"], "Zoë Fischer");
         assert!(list.get("is_bot").is_none() && list.get("multi_org").is_none());
-        let upd = m.to_json(Casing::Update);
+        let upd = m.to_json(Casing::Update, FieldNames::Current);
         assert_eq!(
             (upd["role"].as_str(), upd["date_format"].as_str()),
             (Some("admin"), Some("dd/mm/yyyy"))
         );
+    }
+
+    #[test]
+    fn sandbox_old_and_new_field_names() {
+        let m = Member::from_seed(0, &json!({"id": 7, "email": "a@x.example"})).unwrap();
+        let keys = |names| {
+            let json = m.to_json(Casing::List, names);
+            ["is_active", "active", "updated_at", "last_updated"].map(|k| json.get(k).is_some())
+        };
+        assert_eq!(keys(FieldNames::Current), [true, false, true, false]);
+        assert_eq!(keys(FieldNames::Legacy), [false, true, false, true]);
+        assert_eq!(keys(FieldNames::Both), [true, true, true, true]);
     }
 }

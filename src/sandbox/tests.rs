@@ -11,7 +11,7 @@ use super::*;
 const BOT: u64 = 1059;
 const MULTI_ORG: u64 = 1060;
 
-async fn start(config: SandboxConfig) -> Sandbox {
+pub(super) async fn start(config: SandboxConfig) -> Sandbox {
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
     Sandbox::start(config, Seed::embedded(), addr)
         .await
@@ -19,7 +19,7 @@ async fn start(config: SandboxConfig) -> Sandbox {
 }
 
 /// A request with the headers Tallyfy requires.
-fn req(sb: &Sandbox, method: Method, path: &str) -> reqwest::RequestBuilder {
+pub(super) fn req(sb: &Sandbox, method: Method, path: &str) -> reqwest::RequestBuilder {
     reqwest::Client::new()
         .request(method, format!("{}{path}", sb.base_url()))
         .bearer_auth(sb.token())
@@ -27,11 +27,11 @@ fn req(sb: &Sandbox, method: Method, path: &str) -> reqwest::RequestBuilder {
         .header("Accept", "application/json")
 }
 
-fn user(sb: &Sandbox, id: u64) -> String {
+pub(super) fn user(sb: &Sandbox, id: u64) -> String {
     format!("/organizations/{}/users/{id}", sb.org_id())
 }
 
-async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
+pub(super) async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let resp = rb.send().await.unwrap();
     let status = resp.status();
     assert!(
@@ -42,7 +42,7 @@ async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
 }
 
 /// The member's current required fields plus `extra`: a body the server accepts.
-async fn profile_body(sb: &Sandbox, id: u64, extra: Value) -> Value {
+pub(super) async fn profile_body(sb: &Sandbox, id: u64, extra: Value) -> Value {
     let (_, got) = send(req(sb, Method::GET, &user(sb, id))).await;
     let mut body = json!({
         "first_name": got["data"]["first_name"],

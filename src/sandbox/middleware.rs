@@ -1,0 +1,215 @@
+//! What every request passes through, unknown routes included: the rate limit, auth and token
+//! revocation, injected faults, latency, `X-Request-Id` and the journal.
+//!
+//! Doing all of it in one place, around the router, is what makes the sandbox behave as one
+//! server does to a client: a 429 or a reset can hit any call, the member list as much as a
+//! write, and the journal sees exactly what went over the wire.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::SystemTime;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::faults::{Admission, Fault, Roll, server_error_body};
+use super::listener::Connection;
+use super::routes::{Shared, error};
+use super::{JournalEntry, MAX_BODY};
+
+/// How the request was answered, before latency and headers are added.
+struct Answer {
+    response: Response,
+    fault: Option<Fault>,
+    /// A 429's window, announced to the client when the response leaves.
+    announce: Option<(bool, SystemTime)>,
+}
+
+impl Answer {
+    fn plain(response: Response) -> Answer {
+        Answer {
+            response,
+            fault: None,
+            announce: None,
+        }
+    }
+}
+
+pub(crate) async fn around(
+    State(shared): State<Arc<Shared>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let at = shared.started.elapsed();
+    let arrived_at = SystemTime::now();
+    let n = shared.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    let request_id = format!("sbx-{}-{n:06}", shared.run_tag);
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let connection = req
+        .extensions()
+        .get::<ConnectInfo<Connection>>()
+        .map(|c| c.0.clone());
+    let key = bearer_token(req.headers())
+        .unwrap_or("(no token)")
+        .to_string();
+    shared.faults.check_pacing(&key, &method, &path, arrived_at);
+
+    let (parts, body) = req.into_parts();
+    let (body_json, answer) = match axum::body::to_bytes(body, MAX_BODY).await {
+        Err(_) => (
+            None,
+            Answer::plain(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The request body is too large.",
+            )),
+        ),
+        Ok(bytes) => {
+            let json = serde_json::from_slice::<Value>(&bytes).ok();
+            let request = Request::from_parts(parts, Body::from(bytes));
+            (json, answer(&shared, &key, request, next).await)
+        }
+    };
+    let Answer {
+        mut response,
+        fault,
+        announce,
+    } = answer;
+
+    let delay = shared.config.latency + shared.faults.jitter();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    if fault == Some(Fault::Reset)
+        && let Some(connection) = &connection
+    {
+        connection.reset();
+    }
+    if let Some((header_sent, window_end)) = announce {
+        shared.faults.announce(&key, header_sent, window_end);
+    }
+    let status = match fault {
+        Some(Fault::Reset) if connection.is_some() => 0,
+        _ => response.status().as_u16(),
+    };
+    shared.journal().push(JournalEntry {
+        method,
+        path,
+        query,
+        status,
+        body: body_json,
+        at,
+        request_id,
+        fault,
+    });
+    response
+}
+
+/// Rate limit, then auth, then at most one random fault around the handler.
+async fn answer(shared: &Shared, key: &str, request: Request, next: Next) -> Answer {
+    if let Admission::Throttled { header, window_end } = shared.faults.admit(key) {
+        let mut response = too_many_attempts();
+        if let Some(value) = header
+            .as_deref()
+            .and_then(|h| HeaderValue::from_str(h).ok())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return Answer {
+            response,
+            fault: Some(Fault::RateLimited),
+            announce: Some((header.is_some(), window_end)),
+        };
+    }
+    if !authenticated(shared, request.headers()) {
+        return Answer::plain(error(StatusCode::UNAUTHORIZED, "Unauthenticated."));
+    }
+    let (response, fault) = match shared.faults.roll() {
+        Roll::None => (next.run(request).await, None),
+        Roll::Reset => (
+            StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            Some(Fault::Reset),
+        ),
+        Roll::ServerError(504) => {
+            // The gateway gave up, but the application behind it finished the change.
+            let _applied = next.run(request).await;
+            (server_error(504), Some(Fault::ServerError(504)))
+        }
+        Roll::ServerError(status) => (server_error(status), Some(Fault::ServerError(status))),
+        Roll::Slow => {
+            let response = next.run(request).await;
+            tokio::time::sleep(shared.faults.faults().slow_by).await;
+            (response, Some(Fault::Slow))
+        }
+        Roll::Malformed => {
+            let response = next.run(request).await;
+            if response.status() == StatusCode::OK {
+                (truncated(response).await, Some(Fault::Malformed))
+            } else {
+                (response, None)
+            }
+        }
+    };
+    Answer {
+        response,
+        fault,
+        announce: None,
+    }
+}
+
+/// The token after `Bearer `, whatever it is.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("bearer "))
+        .map(|_| value[7..].trim())
+}
+
+/// Right token and `X-Tallyfy-Client`, and the token not yet revoked.
+fn authenticated(shared: &Shared, headers: &HeaderMap) -> bool {
+    let token_ok = bearer_token(headers) == Some(shared.config.token.as_str());
+    let client_ok = headers
+        .get("x-tallyfy-client")
+        .and_then(|v| v.to_str().ok())
+        == Some("APIClient");
+    if !(token_ok && client_ok) {
+        return false;
+    }
+    let prior = shared.authenticated.fetch_add(1, Ordering::SeqCst);
+    shared
+        .config
+        .revoke_token_after
+        .is_none_or(|limit| prior < limit)
+}
+
+fn too_many_attempts() -> Response {
+    let body =
+        serde_json::json!({ "message": "Too Many Attempts.", "code": "RATE_LIMIT_EXCEEDED" });
+    (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
+}
+
+fn server_error(status: u16) -> Response {
+    let (content_type, body) = server_error_body(status);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// The same response with its JSON cut off halfway, as a dropped proxy connection leaves it.
+async fn truncated(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let cut = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(cut))
+}
