@@ -18,6 +18,7 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod sandbox;
+mod sandbox_command;
 pub mod settings;
 pub mod sync;
 pub mod validate;

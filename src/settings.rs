@@ -48,7 +48,11 @@ impl RunSettings {
             target: resolve_target(&args.connection)?,
             rate: args.rate,
             timeout: Duration::from_secs(args.timeout.max(1)),
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy {
+                max_retries: usize::from(args.max_retries),
+                retry_after_cap: Duration::from_secs(args.retry_after_cap),
+                ..RetryPolicy::default()
+            },
         })
     }
 }

@@ -17,5 +17,7 @@ mod secrets;
 mod errors;
 // `member-sync sandbox`: the standalone server and the connection it prints.
 mod sandbox_cmd;
+// Syncs through injected faults, the binary killed mid-run, and a soak: nothing is lost.
+mod reliability;
 // What goes where: stdout stays empty, report cells are safe to open in a spreadsheet.
 mod output;

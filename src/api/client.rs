@@ -197,7 +197,7 @@ impl Client {
         if !(200..300).contains(&status) {
             return Err(ApiError::Status {
                 status,
-                message: wire::flatten_error_body(&body),
+                message: wire::error_message(status, &body),
                 request_id,
                 retry_after,
             });

@@ -102,6 +102,20 @@ fn lenient_opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
     })
 }
 
+/// The message a report shows for a non-2xx answer. A 5xx body is never shown: servers in
+/// debug mode put SQL and stack traces there, gateways an HTML page. The status says what
+/// happened, and the request id (its own report column) is what Tallyfy support needs.
+pub fn error_message(status: u16, body: &str) -> String {
+    if status >= 500 {
+        let reason = reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Server Error");
+        return format!("{reason} (server error; its response body is not shown)");
+    }
+    flatten_error_body(body)
+}
+
 /// Turns an error body of any documented shape into one short line for a report:
 /// Laravel 422 (`{"message", "errors": {field: [msgs]}}`), `{"error": true, "errors": ...}`,
 /// `{"error": {"code", "message"}}`, `{"error": true, "message", "code"}`. A body that is not
@@ -252,6 +266,20 @@ mod tests {
         let flat = flatten_error_body(&trace);
         assert_eq!(flat, "PDOException: SQLSTATE[HY000]");
         assert!(flatten_error_body(&"y".repeat(5000)).chars().count() <= 301);
+    }
+
+    #[test]
+    fn server_error_bodies_are_never_shown() {
+        let leak = r#"{"message":"SQLSTATE[HY000] (SQL: select * from users)","trace":[]}"#;
+        assert_eq!(
+            error_message(500, leak),
+            "Internal Server Error (server error; its response body is not shown)"
+        );
+        assert!(error_message(502, "<html>502</html>").starts_with("Bad Gateway "));
+        assert_eq!(
+            error_message(422, r#"{"errors":{"job_title":["Too long."]}}"#),
+            "job_title: Too long."
+        );
     }
 
     #[test]

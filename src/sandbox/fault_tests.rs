@@ -183,6 +183,9 @@ async fn sandbox_slow_answers_outlast_the_client_but_apply() {
         .timeout(Duration::from_millis(100));
     assert!(put.send().await.unwrap_err().is_timeout());
     assert_eq!(job_title(&sb, 1001), "Slow");
+    // Journaled when the late answer goes out (to a client that has left).
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(sb.journal()[0].fault, Some(Fault::Slow));
 }
 
 #[tokio::test]

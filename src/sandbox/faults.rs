@@ -117,6 +117,18 @@ pub enum Fault {
     Malformed,
 }
 
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::RateLimited => f.write_str("rate_limited"),
+            Fault::ServerError(status) => write!(f, "server_error_{status}"),
+            Fault::Reset => f.write_str("reset"),
+            Fault::Slow => f.write_str("slow"),
+            Fault::Malformed => f.write_str("malformed"),
+        }
+    }
+}
+
 /// A request that arrived while a `Retry-After` announced to its token was still running.
 #[derive(Debug, Clone)]
 pub struct PacingViolation {

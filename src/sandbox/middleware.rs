@@ -60,19 +60,32 @@ pub(crate) async fn around(
         .to_string();
     shared.faults.check_pacing(&key, &method, &path, arrived_at);
 
+    // Journaled even if the client gives up and the connection drops mid-answer (then with
+    // status 0): a request the server saw is a request the server saw.
+    let mut entry = Journaled {
+        shared: shared.clone(),
+        entry: Some(JournalEntry {
+            method: method.clone(),
+            path: path.clone(),
+            query,
+            status: 0,
+            body: None,
+            at,
+            request_id: request_id.clone(),
+            fault: None,
+        }),
+    };
+
     let (parts, body) = req.into_parts();
-    let (body_json, answer) = match axum::body::to_bytes(body, MAX_BODY).await {
-        Err(_) => (
-            None,
-            Answer::plain(error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "The request body is too large.",
-            )),
-        ),
+    let answer = match axum::body::to_bytes(body, MAX_BODY).await {
+        Err(_) => Answer::plain(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body is too large.",
+        )),
         Ok(bytes) => {
-            let json = serde_json::from_slice::<Value>(&bytes).ok();
+            entry.set(|e| e.body = serde_json::from_slice::<Value>(&bytes).ok());
             let request = Request::from_parts(parts, Body::from(bytes));
-            (json, answer(&shared, &key, request, next).await)
+            answer(&shared, &key, request, next, &mut entry).await
         }
     };
     let Answer {
@@ -80,6 +93,7 @@ pub(crate) async fn around(
         fault,
         announce,
     } = answer;
+    entry.set(|e| e.fault = fault);
 
     let delay = shared.config.latency + shared.faults.jitter();
     if !delay.is_zero() {
@@ -88,33 +102,49 @@ pub(crate) async fn around(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    if fault == Some(Fault::Reset)
-        && let Some(connection) = &connection
-    {
+    let reset = fault == Some(Fault::Reset) && connection.is_some();
+    if reset && let Some(connection) = &connection {
         connection.reset();
     }
     if let Some((header_sent, window_end)) = announce {
         shared.faults.announce(&key, header_sent, window_end);
     }
-    let status = match fault {
-        Some(Fault::Reset) if connection.is_some() => 0,
-        _ => response.status().as_u16(),
-    };
-    shared.journal().push(JournalEntry {
-        method,
-        path,
-        query,
-        status,
-        body: body_json,
-        at,
-        request_id,
-        fault,
-    });
+    let status = if reset { 0 } else { response.status().as_u16() };
+    entry.set(|e| e.status = status);
+    drop(entry);
     response
 }
 
+/// A journal entry that is written when dropped, whether the answer was sent or abandoned.
+struct Journaled {
+    shared: Arc<Shared>,
+    entry: Option<JournalEntry>,
+}
+
+impl Journaled {
+    fn set(&mut self, change: impl FnOnce(&mut JournalEntry)) {
+        if let Some(entry) = &mut self.entry {
+            change(entry);
+        }
+    }
+}
+
+impl Drop for Journaled {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            self.shared.journal().push(entry);
+        }
+    }
+}
+
 /// Rate limit, then auth, then at most one random fault around the handler.
-async fn answer(shared: &Shared, key: &str, request: Request, next: Next) -> Answer {
+async fn answer(
+    shared: &Shared,
+    key: &str,
+    request: Request,
+    next: Next,
+    entry: &mut Journaled,
+) -> Answer {
     if let Admission::Throttled { header, window_end } = shared.faults.admit(key) {
         let mut response = too_many_attempts();
         if let Some(value) = header
@@ -123,6 +153,7 @@ async fn answer(shared: &Shared, key: &str, request: Request, next: Next) -> Ans
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
+        entry.set(|e| e.fault = Some(Fault::RateLimited));
         return Answer {
             response,
             fault: Some(Fault::RateLimited),
@@ -132,7 +163,17 @@ async fn answer(shared: &Shared, key: &str, request: Request, next: Next) -> Ans
     if !authenticated(shared, request.headers()) {
         return Answer::plain(error(StatusCode::UNAUTHORIZED, "Unauthenticated."));
     }
-    let (response, fault) = match shared.faults.roll() {
+    let roll = shared.faults.roll();
+    entry.set(|e| {
+        e.fault = match roll {
+            Roll::None => None,
+            Roll::Reset => Some(Fault::Reset),
+            Roll::ServerError(status) => Some(Fault::ServerError(status)),
+            Roll::Slow => Some(Fault::Slow),
+            Roll::Malformed => Some(Fault::Malformed),
+        }
+    });
+    let (response, fault) = match roll {
         Roll::None => (next.run(request).await, None),
         Roll::Reset => (
             StatusCode::INTERNAL_SERVER_ERROR.into_response(),

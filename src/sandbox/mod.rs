@@ -132,6 +132,22 @@ pub struct JournalEntry {
     pub fault: Option<Fault>,
 }
 
+impl JournalEntry {
+    /// One line of `member-sync sandbox --journal`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "at_ms": self.at.as_millis() as u64,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "fault": self.fault.map(|f| f.to_string()),
+            "request_id": self.request_id,
+            "body": self.body,
+        })
+    }
+}
+
 /// Members to start with: the JSON shape of `samples/sandbox-org.json`.
 #[derive(Debug, Clone)]
 pub struct Seed {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use member_sync::sandbox::{JournalEntry, Sandbox, SandboxConfig, Seed};
+use member_sync::sandbox::{JournalEntry, PacingViolation, Sandbox, SandboxConfig, Seed};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -85,6 +85,11 @@ impl TestOrg {
     /// Every request the sandbox has answered, in order.
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.sandbox.journal()
+    }
+
+    /// Requests that arrived inside a `Retry-After` window the sandbox had announced.
+    pub fn pacing_violations(&self) -> Vec<PacingViolation> {
+        self.sandbox.pacing_violations()
     }
 
     /// The journal as `(method, route, status)`, the route relative to the organization:

@@ -1,0 +1,166 @@
+//! `member-sync sandbox`: serves the sandbox until Ctrl-C, for rehearsing a sync by hand.
+//!
+//! The connection goes to stdout as `NAME=value` lines a shell can `eval`; everything meant for
+//! a person (what is served, and on exit what happened: statuses, injected faults, pacing
+//! violations) goes to stderr.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{
+    FaultArgs, FieldNameSet, LinksShape, QuirkArgs, RetryAfterStyle, SandboxArgs, ValidationShape,
+};
+use crate::exit_code::ExitCode;
+use crate::progress::Progress;
+use crate::run::fail;
+use crate::sandbox::{
+    FieldNames, Faults, JournalEntry, PaginationLinks, RateLimit, RetryAfterForm, Sandbox,
+    SandboxConfig, Seed, ValidationErrorShape,
+};
+
+pub async fn serve(args: SandboxArgs, progress: &dyn Progress, stop: CancellationToken) -> ExitCode {
+    let seed = match &args.seed {
+        None => Seed::embedded(),
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Seed::from_json(&text))
+        {
+            Ok(seed) => seed,
+            Err(e) => {
+                return fail(
+                    &format!("cannot use the seed {}: {e}", path.display()),
+                    None,
+                );
+            }
+        },
+    };
+    let config = config(&args.quirks, &args.faults);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    let sandbox = match Sandbox::start(config, seed, addr).await {
+        Ok(sandbox) => sandbox,
+        Err(e) => {
+            return fail(
+                &format!("cannot listen on {addr}: {e}"),
+                Some("pick another --port, or 0 for any free one"),
+            );
+        }
+    };
+    // Data on stdout, in a form a shell can `eval` or a person can paste.
+    println!("TALLYFY_BASE_URL={}", sandbox.base_url());
+    println!("TALLYFY_ORG_ID={}", sandbox.org_id());
+    println!("TALLYFY_ACCESS_TOKEN={}", sandbox.token());
+    let _ = std::io::stdout().flush();
+    progress.note(&format!(
+        "sandbox serving {} members at {} (Ctrl-C to stop)",
+        sandbox.members().len(),
+        sandbox.base_url()
+    ));
+    stop.cancelled().await;
+
+    let journal = sandbox.journal();
+    progress.note(&describe(&journal, sandbox.pacing_violations().len()));
+    if let Some(path) = &args.journal
+        && let Err(e) = write_journal(path, &journal)
+    {
+        return fail(
+            &format!("cannot write the journal to {}: {e}", path.display()),
+            None,
+        );
+    }
+    ExitCode::Success
+}
+
+fn config(quirks: &QuirkArgs, f: &FaultArgs) -> SandboxConfig {
+    let rate_limit = f.rate_limit.map(|rate| {
+        let limit = RateLimit::new(rate.per_second());
+        RateLimit {
+            burst: f.burst.unwrap_or(limit.burst).max(1),
+            retry_after: match f.retry_after {
+                RetryAfterStyle::Seconds => RetryAfterForm::Seconds,
+                RetryAfterStyle::HttpDate => RetryAfterForm::HttpDate,
+                RetryAfterStyle::Mixed => RetryAfterForm::Mixed,
+                RetryAfterStyle::Missing => RetryAfterForm::Missing,
+            },
+            ..limit
+        }
+    });
+    SandboxConfig {
+        per_page_cap: quirks.per_page_cap.max(1),
+        pagination_links: match quirks.links {
+            LinksShape::Object => PaginationLinks::Object,
+            LinksShape::EmptyArray => PaginationLinks::EmptyArray,
+            LinksShape::Null => PaginationLinks::Null,
+        },
+        field_names: match quirks.field_names {
+            FieldNameSet::Current => FieldNames::Current,
+            FieldNameSet::Legacy => FieldNames::Legacy,
+            FieldNameSet::Both => FieldNames::Both,
+        },
+        validation_errors: match quirks.validation_errors {
+            ValidationShape::Laravel => ValidationErrorShape::Laravel,
+            ValidationShape::ErrorFlag => ValidationErrorShape::ErrorFlag,
+        },
+        revoke_token_after: f.revoke_token_after,
+        latency: Duration::from_millis(f.latency_ms),
+        faults: Faults {
+            jitter: Duration::from_millis(f.jitter_ms),
+            rate_limit,
+            server_errors: f.server_errors,
+            resets: f.resets,
+            slow: f.slow,
+            slow_by: Duration::from_millis(f.slow_ms),
+            malformed: f.malformed,
+            seed: f.fault_seed,
+        },
+        ..SandboxConfig::default()
+    }
+}
+
+/// `served 212 requests (200: 190, 429: 12, ...); injected: ...; pacing violations: 0`
+fn describe(journal: &[JournalEntry], violations: usize) -> String {
+    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
+    let mut faults: BTreeMap<String, usize> = BTreeMap::new();
+    for entry in journal {
+        *statuses.entry(entry.status).or_default() += 1;
+        if let Some(fault) = entry.fault {
+            *faults.entry(fault.to_string()).or_default() += 1;
+        }
+    }
+    let list = |map: BTreeMap<String, usize>| {
+        map.into_iter()
+            .map(|(k, n)| format!("{k}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let statuses = list(
+        statuses
+            .into_iter()
+            .map(|(s, n)| (if s == 0 { "reset".into() } else { s.to_string() }, n))
+            .collect(),
+    );
+    let injected = if faults.is_empty() {
+        "none".to_string()
+    } else {
+        list(faults)
+    };
+    if journal.is_empty() {
+        return "served no requests".into();
+    }
+    format!(
+        "served {} requests ({statuses}); injected faults: {injected}; pacing violations: {violations}",
+        journal.len()
+    )
+}
+
+fn write_journal(path: &Path, journal: &[JournalEntry]) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for entry in journal {
+        serde_json::to_writer(&mut out, &entry.to_json())?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}

@@ -1,0 +1,212 @@
+//! The fault matrix: a 300-member sync through each fault alone, then through the mix, must
+//! end with every row reported once, the org in the wanted state and zero pacing violations.
+
+use std::time::Duration;
+
+use member_sync::sandbox::{Fault, Faults, RateLimit, RetryAfterForm, SandboxConfig};
+
+use super::Directory;
+use crate::util::*;
+
+const MEMBERS: u64 = 300;
+
+fn with(faults: Faults) -> SandboxConfig {
+    SandboxConfig {
+        faults,
+        ..SandboxConfig::default()
+    }
+}
+
+/// 429 bursts: the client asks for 200/s, the server allows 100/s after a burst of 20.
+fn limited(retry_after: RetryAfterForm) -> Option<RateLimit> {
+    Some(RateLimit {
+        burst: 20,
+        retry_after,
+        ..RateLimit::new(100.0)
+    })
+}
+
+/// How often the sandbox injected `fault`, to prove a case exercised what it names.
+fn injected(dir: &Directory, fault: fn(&Fault) -> bool) -> usize {
+    dir.org
+        .journal()
+        .iter()
+        .filter(|e| e.fault.as_ref().is_some_and(fault))
+        .count()
+}
+
+#[test]
+fn latency_with_jitter() {
+    let dir = Directory::new(
+        MEMBERS,
+        SandboxConfig {
+            latency: Duration::from_millis(10),
+            ..with(Faults {
+                jitter: Duration::from_millis(40),
+                ..Faults::default()
+            })
+        },
+    );
+    dir.assert_converged(&dir.apply(&[]));
+}
+
+#[test]
+fn server_errors_in_every_shape() {
+    let dir = Directory::new(
+        MEMBERS,
+        with(Faults {
+            server_errors: 0.10,
+            ..Faults::default()
+        }),
+    );
+    let run = dir.apply(&[]);
+    dir.assert_converged(&run);
+    assert!(injected(&dir, |f| matches!(f, Fault::ServerError(_))) >= 10);
+    // Nothing of a 5xx body reaches the report, not even on the rows that were retried.
+    let text = run.report_text();
+    assert!(!text.contains("SQLSTATE") && !text.contains("<html"), "{text}");
+}
+
+#[test]
+fn connection_resets() {
+    let dir = Directory::new(
+        MEMBERS,
+        with(Faults {
+            resets: 0.05,
+            ..Faults::default()
+        }),
+    );
+    dir.assert_converged(&dir.apply(&[]));
+    assert!(injected(&dir, |f| *f == Fault::Reset) >= 5);
+}
+
+#[test]
+fn answers_slower_than_the_timeout() {
+    let dir = Directory::new(
+        MEMBERS,
+        with(Faults {
+            slow: 0.02,
+            slow_by: Duration::from_millis(2_500),
+            ..Faults::default()
+        }),
+    );
+    dir.assert_converged(&dir.apply(&[]));
+    assert!(injected(&dir, |f| *f == Fault::Slow) >= 2);
+}
+
+#[test]
+fn malformed_json_in_a_200() {
+    let dir = Directory::new(
+        MEMBERS,
+        with(Faults {
+            malformed: 0.05,
+            ..Faults::default()
+        }),
+    );
+    dir.assert_converged(&dir.apply(&[]));
+    assert!(injected(&dir, |f| *f == Fault::Malformed) >= 5);
+}
+
+#[test]
+fn rate_limit_with_retry_after_in_seconds() {
+    let dir = Directory::new(
+        MEMBERS,
+        with(Faults {
+            rate_limit: limited(RetryAfterForm::Seconds),
+            ..Faults::default()
+        }),
+    );
+    dir.assert_converged(&dir.apply(&[]));
+    assert!(injected(&dir, |f| *f == Fault::RateLimited) >= 1);
+}
+
+#[test]
+fn rate_limit_with_retry_after_as_a_date() {
+    let dir = Directory::new(
+        MEMBERS,
+        with(Faults {
+            rate_limit: limited(RetryAfterForm::HttpDate),
+            ..Faults::default()
+        }),
+    );
+    dir.assert_converged(&dir.apply(&[]));
+    assert!(injected(&dir, |f| *f == Fault::RateLimited) >= 1);
+}
+
+#[test]
+fn rate_limit_without_retry_after_falls_back_to_backoff() {
+    let dir = Directory::new(
+        MEMBERS,
+        with(Faults {
+            rate_limit: limited(RetryAfterForm::Missing),
+            ..Faults::default()
+        }),
+    );
+    dir.assert_converged(&dir.apply(&[]));
+    assert!(injected(&dir, |f| *f == Fault::RateLimited) >= 1);
+}
+
+/// The mix the issue names: 10% 5xx, 2% resets, 429 bursts with both `Retry-After` forms,
+/// latency with jitter; plus a few cut-short answers.
+pub fn the_mix() -> SandboxConfig {
+    SandboxConfig {
+        latency: Duration::from_millis(5),
+        ..with(Faults {
+            jitter: Duration::from_millis(20),
+            // Lower than in the cases above: backoff after 5xx slows the client down, and the
+            // limit must still bite.
+            rate_limit: Some(RateLimit {
+                burst: 30,
+                retry_after: RetryAfterForm::Mixed,
+                ..RateLimit::new(70.0)
+            }),
+            server_errors: 0.10,
+            resets: 0.02,
+            malformed: 0.01,
+            seed: 7,
+            ..Faults::default()
+        })
+    }
+}
+
+#[test]
+fn the_fault_mix() {
+    let dir = Directory::new(MEMBERS, the_mix());
+    let run = dir.apply(&["--concurrency", "16", "--rate", "120/s"]);
+    dir.assert_converged(&run);
+    assert!(injected(&dir, |f| *f == Fault::RateLimited) >= 2);
+    assert!(injected(&dir, |f| matches!(f, Fault::ServerError(_))) >= 10);
+    assert!(injected(&dir, |f| *f == Fault::Reset) >= 1);
+}
+
+#[test]
+fn a_token_revoked_in_the_middle_of_the_mix() {
+    let dir = Directory::new(
+        MEMBERS,
+        SandboxConfig {
+            revoke_token_after: Some(120),
+            ..the_mix()
+        },
+    );
+    let run = dir.apply(&["--concurrency", "16", "--rate", "120/s"]);
+    run.assert_code(1);
+    run.assert_stderr_contains("the access token was refused");
+    run.assert_stderr_contains("get a new token");
+    super::assert_every_row_once(&run, dir.rows);
+    let counted = outcome_counts(&run.report);
+    assert!(counted.get("cancelled").copied().unwrap_or(0) > 0, "{counted:?}");
+    // Only requests already on their way when the first 401 came back are refused.
+    let refused = dir.org.requests().iter().filter(|r| r.status == 401).count();
+    assert!((1..=16).contains(&refused), "{refused} requests got 401");
+    // An `updated` row is a member in the wanted state, and no other row claims so.
+    let diverging = dir.diverging();
+    for line in &run.report {
+        if let Ok(id) = line["user_id"].parse::<u64>() {
+            let converged = !diverging.contains(&id);
+            if line["outcome"] == "updated" {
+                assert!(converged, "{line:?}");
+            }
+        }
+    }
+    dir.assert_paced();
+}
