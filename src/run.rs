@@ -17,7 +17,9 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
     let stop = CancellationToken::new();
     let on_interrupt = match cli.command {
         Command::Sandbox(_) => "interrupted: stopping the sandbox",
-        _ => "interrupted: finishing requests in flight and writing the report (Ctrl-C again to quit now)",
+        _ => {
+            "interrupted: finishing requests in flight and writing the report (Ctrl-C again to quit now)"
+        }
     };
     watch_for_interrupt(stop.clone(), progress.clone(), on_interrupt);
     let (args, mode) = match cli.command {

@@ -18,11 +18,15 @@ use crate::exit_code::ExitCode;
 use crate::progress::Progress;
 use crate::run::fail;
 use crate::sandbox::{
-    FieldNames, Faults, JournalEntry, PaginationLinks, RateLimit, RetryAfterForm, Sandbox,
+    Faults, FieldNames, JournalEntry, PaginationLinks, RateLimit, RetryAfterForm, Sandbox,
     SandboxConfig, Seed, ValidationErrorShape,
 };
 
-pub async fn serve(args: SandboxArgs, progress: &dyn Progress, stop: CancellationToken) -> ExitCode {
+pub async fn serve(
+    args: SandboxArgs,
+    progress: &dyn Progress,
+    stop: CancellationToken,
+) -> ExitCode {
     let seed = match &args.seed {
         None => Seed::embedded(),
         Some(path) => match std::fs::read_to_string(path)
@@ -139,7 +143,16 @@ fn describe(journal: &[JournalEntry], violations: usize) -> String {
     let statuses = list(
         statuses
             .into_iter()
-            .map(|(s, n)| (if s == 0 { "reset".into() } else { s.to_string() }, n))
+            .map(|(s, n)| {
+                (
+                    if s == 0 {
+                        "reset".into()
+                    } else {
+                        s.to_string()
+                    },
+                    n,
+                )
+            })
             .collect(),
     );
     let injected = if faults.is_empty() {

@@ -64,7 +64,10 @@ fn server_errors_in_every_shape() {
     assert!(injected(&dir, |f| matches!(f, Fault::ServerError(_))) >= 10);
     // Nothing of a 5xx body reaches the report, not even on the rows that were retried.
     let text = run.report_text();
-    assert!(!text.contains("SQLSTATE") && !text.contains("<html"), "{text}");
+    assert!(
+        !text.contains("SQLSTATE") && !text.contains("<html"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -194,9 +197,17 @@ fn a_token_revoked_in_the_middle_of_the_mix() {
     run.assert_stderr_contains("get a new token");
     super::assert_every_row_once(&run, dir.rows);
     let counted = outcome_counts(&run.report);
-    assert!(counted.get("cancelled").copied().unwrap_or(0) > 0, "{counted:?}");
+    assert!(
+        counted.get("cancelled").copied().unwrap_or(0) > 0,
+        "{counted:?}"
+    );
     // Only requests already on their way when the first 401 came back are refused.
-    let refused = dir.org.requests().iter().filter(|r| r.status == 401).count();
+    let refused = dir
+        .org
+        .requests()
+        .iter()
+        .filter(|r| r.status == 401)
+        .count();
     assert!((1..=16).contains(&refused), "{refused} requests got 401");
     // An `updated` row is a member in the wanted state, and no other row claims so.
     let diverging = dir.diverging();

@@ -7,7 +7,7 @@
 //! 3. no request arrived inside a `Retry-After` window the server had announced.
 
 mod crash;
-mod matrix;
+pub mod matrix;
 mod soak;
 
 use std::collections::BTreeMap;
@@ -61,13 +61,27 @@ impl Directory {
             wanted.insert(id, (title, team, role.to_string()));
         }
         for n in 0..INVALID_ROWS {
-            rows.push(vec![format!("not-an-email-{n}"), "X".into(), String::new(), String::new()]);
+            rows.push(vec![
+                format!("not-an-email-{n}"),
+                "X".into(),
+                String::new(),
+                String::new(),
+            ]);
         }
         for n in 0..UNKNOWN_ROWS {
-            rows.push(vec![format!("nobody{n}@gen.example"), "X".into(), String::new(), String::new()]);
+            rows.push(vec![
+                format!("nobody{n}@gen.example"),
+                "X".into(),
+                String::new(),
+                String::new(),
+            ]);
         }
         let count = rows.len();
-        let input = org.input("directory.csv", &["email", "job_title", "team", "role"], rows);
+        let input = org.input(
+            "directory.csv",
+            &["email", "job_title", "team", "role"],
+            rows,
+        );
         Directory {
             org,
             input,
@@ -131,7 +145,11 @@ impl Directory {
                 .map(|r| (&r["row"], &r["error"]))
                 .collect::<Vec<_>>()
         );
-        assert_eq!(self.diverging(), Vec::<u64>::new(), "members not in the wanted state");
+        assert_eq!(
+            self.diverging(),
+            Vec::<u64>::new(),
+            "members not in the wanted state"
+        );
         self.assert_paced();
     }
 

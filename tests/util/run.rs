@@ -85,17 +85,52 @@ impl TestOrg {
     pub fn command(&self, subcommand: &str, input: &Path, report: &Path) -> Command {
         let mut command = member_sync();
         command
-            .arg(subcommand)
-            .arg(input)
-            .args(["--base-url", &self.base_url(), "--org", self.org_id()])
-            .arg("--report")
-            .arg(report)
-            .args(["--rate", "1000/s"])
+            .args(self.arguments(subcommand, input, report))
             .env("TALLYFY_ACCESS_TOKEN", self.token());
-        if subcommand == "apply" {
-            command.arg("--yes");
+        command
+    }
+
+    /// The same run as [`TestOrg::command`], started in the background (for killing it).
+    pub fn spawn(
+        &self,
+        subcommand: &str,
+        input: &Path,
+        report: &Path,
+        extra: &[&str],
+    ) -> std::process::Child {
+        let mut command = std::process::Command::new(binary());
+        for name in TOOL_ENV {
+            command.env_remove(name);
         }
         command
+            .args(self.arguments(subcommand, input, report))
+            .args(extra)
+            .env("TALLYFY_ACCESS_TOKEN", self.token())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("member-sync starts")
+    }
+
+    fn arguments(&self, subcommand: &str, input: &Path, report: &Path) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = vec![subcommand.into(), input.into()];
+        for arg in [
+            "--base-url",
+            &self.base_url(),
+            "--org",
+            self.org_id(),
+            "--report",
+        ] {
+            args.push(arg.into());
+        }
+        args.push(report.into());
+        args.extend(["--rate", "1000/s"].map(Into::into));
+        if subcommand == "apply" {
+            args.push("--yes".into());
+        }
+        args
     }
 
     /// A report path in the scratch directory not used yet.
