@@ -246,6 +246,11 @@ pub struct FaultArgs {
     #[arg(long, value_name = "N")]
     pub revoke_token_after: Option<u64>,
 
+    /// Refuse every write to member ID with STATUS, in Tallyfy's body for it (400 business
+    /// rule, 403, 404 removed, 409 seat pool exhausted, 422). Repeatable: `--refuse 1005=409`.
+    #[arg(long, value_name = "ID=STATUS", value_parser = parse_refusal)]
+    pub refuse: Vec<(u64, u16)>,
+
     /// Seed of the dice that pick which requests fail, to replay a run.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub fault_seed: u64,
@@ -261,6 +266,18 @@ pub enum RetryAfterStyle {
     Mixed,
     /// no Retry-After header
     Missing,
+}
+
+/// `1005=409` → (1005, 409).
+fn parse_refusal(text: &str) -> Result<(u64, u16), String> {
+    let usage = || format!("`{text}` is not ID=STATUS: write e.g. 1005=409");
+    let (id, status) = text.split_once('=').ok_or_else(usage)?;
+    let id = id.trim().parse().map_err(|_| usage())?;
+    let status: u16 = status.trim().parse().map_err(|_| usage())?;
+    if !(400..=599).contains(&status) {
+        return Err(format!("`{text}`: the status must be 400–599"));
+    }
+    Ok((id, status))
 }
 
 /// `0.1`, `10%` → 0.1; refuses anything outside 0–1.
@@ -294,6 +311,13 @@ mod tests {
         assert!(parse_share("150%").is_err());
         assert!(parse_share("-0.1").is_err());
         assert!(parse_share("some").unwrap_err().contains("10%"));
+    }
+
+    #[test]
+    fn refusals_read_as_member_and_status() {
+        assert_eq!(parse_refusal("1005=409"), Ok((1005, 409)));
+        assert!(parse_refusal("1005").unwrap_err().contains("ID=STATUS"));
+        assert!(parse_refusal("1005=200").is_err());
     }
 
     #[test]

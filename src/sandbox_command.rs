@@ -119,6 +119,7 @@ fn config(quirks: &QuirkArgs, f: &FaultArgs) -> SandboxConfig {
             slow_by: Duration::from_millis(f.slow_ms),
             malformed: f.malformed,
             seed: f.fault_seed,
+            refuse: f.refuse.iter().copied().collect(),
         },
         ..SandboxConfig::default()
     }

@@ -9,7 +9,7 @@
 //! The rate limiter also keeps the record the reliability suite is judged by: a request that
 //! arrives while a `Retry-After` it was told about is still running is a *pacing violation*.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -37,6 +37,10 @@ pub struct Faults {
     pub malformed: f64,
     /// Seed of the dice that pick which request meets which fault.
     pub seed: u64,
+    /// Every write to these members is refused with this status (400, 403, 404, 409, 422 or
+    /// any other), in the body Tallyfy sends for it: a seat pool that ran out, a member
+    /// removed mid-run, a business rule. Not random: the same member always fails.
+    pub refuse: BTreeMap<u64, u16>,
 }
 
 impl Default for Faults {
@@ -50,6 +54,7 @@ impl Default for Faults {
             slow_by: Duration::from_secs(35),
             malformed: 0.0,
             seed: 1,
+            refuse: BTreeMap::new(),
         }
     }
 }
@@ -329,6 +334,28 @@ fn round_up_to_second(t: SystemTime) -> SystemTime {
     let since = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
     let whole = since.as_secs() + u64::from(since.subsec_nanos() > 0);
     SystemTime::UNIX_EPOCH + Duration::from_secs(whole)
+}
+
+/// The body of a refused write, as Tallyfy words each status.
+pub(crate) fn refusal_body(status: u16) -> serde_json::Value {
+    use serde_json::json;
+    match status {
+        400 => json!({ "error": true, "message": "This action is not allowed for this member." }),
+        403 => json!({ "error": true, "message": "You are not allowed to edit this member." }),
+        404 => {
+            json!({ "error": true, "message": "Resource not found", "code": "RESOURCE_NOT_FOUND" })
+        }
+        409 => json!({ "error": {
+            "code": "SEAT_POOL_EXHAUSTED",
+            "message": "No seats are left in this organization's plan.",
+            "details": { "seats": 25, "used": 25 }
+        } }),
+        422 => json!({
+            "message": "The given data was invalid.",
+            "errors": { "job_title": ["The job title may not be greater than 255 characters."] }
+        }),
+        _ => json!({ "error": true, "message": "Refused by the sandbox." }),
+    }
 }
 
 /// The body of an injected 5xx: what gateways and a debug-mode Laravel really send.

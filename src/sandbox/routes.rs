@@ -185,6 +185,10 @@ fn edit(
     let Some(member) = store.get_mut(id) else {
         return resource_not_found();
     };
+    if let Some(&status) = shared.config.faults.refuse.get(&id) {
+        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+        return (code, axum::Json(super::faults::refusal_body(status))).into_response();
+    }
     if member.is_bot {
         return error(StatusCode::FORBIDDEN, "Bot users cannot be edited.");
     }

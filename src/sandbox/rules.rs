@@ -14,6 +14,20 @@ use serde_json::{Map, Value};
 pub(crate) type Errors = BTreeMap<String, Vec<String>>;
 
 pub(crate) const NAME_MAX: usize = 32;
+/// Names Tallyfy refuses. Its real list is unpublished, so clients cannot check it first: the
+/// sandbox keeps one of its own to make that 422 happen.
+const DISALLOWED_NAMES: [&str; 7] = [
+    "admin",
+    "administrator",
+    "root",
+    "support",
+    "system",
+    "tallyfy",
+    "undefined",
+];
+/// Country ids the sandbox knows. Tallyfy publishes no table; clients can only check the id
+/// is a whole number, so ids past this are the server's 422 alone.
+const COUNTRY_ID_MAX: i64 = 250;
 pub(crate) const PHONE_MAX: usize = 20;
 pub(crate) const TEXT_MAX: usize = 255;
 pub(crate) const ROLES: [&str; 3] = ["admin", "standard", "light"];
@@ -56,6 +70,14 @@ pub(crate) fn profile(body: &Map<String, Value>) -> Result<ProfileUpdate, Errors
                 );
                 failed = true;
             }
+            if DISALLOWED_NAMES.contains(&name.trim().to_lowercase().as_str()) {
+                fail(
+                    &mut errors,
+                    key,
+                    format!("The {} is not allowed.", label(key)),
+                );
+                failed = true;
+            }
             if looks_like_url(&name) {
                 fail(
                     &mut errors,
@@ -92,7 +114,7 @@ pub(crate) fn profile(body: &Map<String, Value>) -> Result<ProfileUpdate, Errors
         Some(Value::Null) => Some(None),
         Some(Value::Number(n)) if n.as_i64().is_some() => {
             let id = n.as_i64().unwrap_or_default();
-            if id < 1 {
+            if !(1..=COUNTRY_ID_MAX).contains(&id) {
                 fail(
                     &mut errors,
                     "country_id",

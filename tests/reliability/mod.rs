@@ -8,6 +8,7 @@
 
 mod crash;
 pub mod matrix;
+mod refusals;
 mod soak;
 
 use std::collections::BTreeMap;
