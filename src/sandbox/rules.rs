@@ -26,8 +26,8 @@ const DISALLOWED_NAMES: [&str; 7] = [
     "undefined",
 ];
 /// Country ids the sandbox knows. Tallyfy publishes no table; clients can only check the id
-/// is a whole number, so ids past this are the server's 422 alone.
-const COUNTRY_ID_MAX: i64 = 250;
+/// is a whole number, so ids past this (the ISO 3166 numeric range) are the server's 422 alone.
+const COUNTRY_ID_MAX: i64 = 999;
 pub(crate) const PHONE_MAX: usize = 20;
 pub(crate) const TEXT_MAX: usize = 255;
 pub(crate) const ROLES: [&str; 3] = ["admin", "standard", "light"];
@@ -288,6 +288,17 @@ mod tests {
         assert!(!is_timezone("Mars/Olympus_Mons"));
         assert_eq!(utc_offset("UTC"), "+00:00");
         assert_eq!(utc_offset("Asia/Kolkata"), "+05:30");
+    }
+
+    #[test]
+    fn sandbox_rules_clients_cannot_know() {
+        let errs = profile(&body(json!({
+            "first_name": " ADMIN ", "last_name": "Tallyfy", "timezone": "UTC", "country_id": 1000,
+        })))
+        .unwrap_err();
+        assert_eq!(errs["first_name"], ["The first name is not allowed."]);
+        assert_eq!(errs["last_name"], ["The last name is not allowed."]);
+        assert_eq!(errs["country_id"], ["The selected country id is invalid."]);
     }
 
     #[test]

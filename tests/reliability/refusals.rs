@@ -36,7 +36,7 @@ fn client_errors_get_one_attempt_and_the_servers_message() {
             row(5, "", ""),
             // Rules only the server knows: its list of disallowed names, its country table.
             row(6, "Admin", ""),
-            row(7, "", "999"),
+            row(7, "", "4000"),
             row(8, "", ""),
         ];
         let headers = ["email", "first_name", "job_title", "country_id"];
