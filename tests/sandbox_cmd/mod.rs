@@ -21,17 +21,18 @@ impl Drop for Server {
     }
 }
 
-#[test]
-fn sandbox_command_prints_its_connection() {
+/// Starts `member-sync sandbox --port 0 EXTRA...` and reads the connection it prints.
+fn serve(extra: &[&str]) -> (Server, Vec<(String, String)>) {
     let mut server = Server(
         Command::new(binary())
             .args(["sandbox", "--port", "0"])
+            .args(extra)
             .env_remove("TALLYFY_ACCESS_TOKEN")
             .env_remove("TALLYFY_ORG_ID")
             .env_remove("TALLYFY_BASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start `member-sync sandbox`"),
     );
@@ -53,6 +54,12 @@ fn sandbox_command_prints_its_connection() {
         let (name, value) = line.split_once('=').expect("NAME=value");
         connection.push((name.to_string(), value.to_string()));
     }
+    (server, connection)
+}
+
+#[test]
+fn sandbox_command_prints_its_connection() {
+    let (server, connection) = serve(&[]);
     let names: Vec<&str> = connection.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -85,4 +92,77 @@ fn sandbox_command_prints_its_connection() {
         ])
     );
     drop(server);
+}
+
+#[test]
+fn sandbox_command_injects_faults_and_writes_its_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let journal_arg = journal.to_str().unwrap();
+    let (mut server, connection) = serve(&[
+        "--server-errors",
+        "30%",
+        "--rate-limit",
+        "20/s",
+        "--burst",
+        "5",
+        "--retry-after",
+        "http-date",
+        "--refuse",
+        "1003=409",
+        "--field-names",
+        "legacy",
+        "--journal",
+        journal_arg,
+    ]);
+    let report = dir.path().join("report.csv");
+    let mut apply = member_sync();
+    apply
+        .arg("apply")
+        .arg(sample_export())
+        .args(["--rate", "50/s", "--yes", "--max-retries", "10", "--report"])
+        .arg(&report)
+        .timeout(Duration::from_secs(60));
+    for (name, value) in &connection {
+        apply.env(name, value);
+    }
+    let run = Run::of(&mut apply, report);
+    run.assert_code(3);
+    assert_eq!(run.report.len(), 44);
+    // Through 30% 5xx and 429s the outcome is the one the sample always has, but for the row
+    // of member 1003, refused with 409.
+    let counted = outcome_counts(&run.report);
+    assert_eq!(counted["failed"], 3, "{counted:?}");
+    assert_eq!(counted["updated"], 11, "{counted:?}");
+
+    let status = Command::new("kill")
+        .args(["-INT", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = server.0.wait().unwrap();
+    assert_eq!(exit.code(), Some(0));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.0.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("pacing violations: 0"), "{stderr}");
+    assert!(stderr.contains("injected faults: "), "{stderr}");
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["status"] == 409 && l["path"].as_str().unwrap().ends_with("/users/1003"))
+    );
+    assert!(lines.iter().any(|l| {
+        l["fault"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("server_error_"))
+    }));
+    for key in ["at_ms", "method", "path", "status", "request_id", "body"] {
+        assert!(lines[0].get(key).is_some(), "{key} in {}", lines[0]);
+    }
 }
