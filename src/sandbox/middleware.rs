@@ -16,8 +16,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::faults::{Admission, Fault, Roll, server_error_body};
+use super::faults::{Fault, Roll, server_error_body};
 use super::listener::Connection;
+use super::rate_limit::Admission;
 use super::routes::{Shared, error};
 use super::{JournalEntry, MAX_BODY};
 

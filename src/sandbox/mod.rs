@@ -12,6 +12,7 @@
 //!
 //! Files: `store.rs` holds the members, `rules.rs` the field rules, `routes.rs` the handlers,
 //! `middleware.rs` what every request passes through, `faults.rs` the injected failures,
+//! `rate_limit.rs` the 429s and the pacing-violation record,
 //! `listener.rs` the connections that can be reset.
 
 #[cfg(test)]
@@ -19,6 +20,7 @@ mod fault_tests;
 mod faults;
 mod listener;
 mod middleware;
+mod rate_limit;
 mod routes;
 mod rules;
 mod store;
@@ -32,8 +34,9 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-pub use faults::{Fault, Faults, PacingViolation, RateLimit, RetryAfterForm};
+pub use faults::{Fault, Faults};
 use listener::ResettableListener;
+pub use rate_limit::{PacingViolation, RateLimit, RetryAfterForm};
 use routes::Shared;
 use store::{Casing, Store};
 
