@@ -7,6 +7,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::env_vars;
 use crate::execute::pacing::Rate;
+use crate::guard::ChangeLimit;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -14,6 +15,7 @@ Exit codes:
   1    the run could not proceed (token refused, API unreachable, unreadable input, bad config)
   2    usage error
   3    the run finished, but some rows are invalid or failed
+  4    a guard stopped the run before its first write (nothing written)
   130  interrupted";
 
 /// Keep Tallyfy member profiles in line with an HR or directory export.
@@ -83,6 +85,21 @@ pub struct RunArgs {
     /// Longest pause honoured from a 429's Retry-After; a longer one is cut to this.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub retry_after_cap: u64,
+
+    /// Never change members with these emails; globs allowed (`*@contractors.example`).
+    /// Repeatable. Their rows end `excluded`.
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+
+    /// Write the run's summary (counts per outcome, requests, retries, 429s, duration, report
+    /// path, exit code) to this file as JSON, for monitoring.
+    #[arg(long, value_name = "PATH")]
+    pub summary_json: Option<PathBuf>,
+
+    /// Where runs keep state (last run sizes, the per-org lock) [default: MEMBER_SYNC_STATE_DIR,
+    /// else $XDG_STATE_HOME/member-sync, else ~/.local/state/member-sync].
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +114,21 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation (it is only asked when stdin is a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    /// Stop before writing if more members than this would change: a number (50) or a share
+    /// of the organization (10%; never fewer than 25 members).
+    #[arg(long, value_name = "N|N%", default_value = "10%")]
+    pub max_changes: ChangeLimit,
+
+    /// Stop before writing if the input has fewer rows than this share of the last
+    /// successful run's (a truncated export looks like that).
+    #[arg(long, value_name = "SHARE", value_parser = parse_share, default_value = "50%")]
+    pub shrink_limit: f64,
+
+    /// Override the max-changes and source-shrink guards (not the empty-input and last-admin
+    /// ones).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,3 +11,7 @@ pub const BASE_URL: &str = "TALLYFY_BASE_URL";
 
 /// A tracing filter that replaces the one `-v`/`-q` choose (e.g. `member_sync=debug`).
 pub const LOG: &str = "MEMBER_SYNC_LOG";
+
+/// Where runs remember state between them (last run sizes, locks), when `--state-dir` is not
+/// given.
+pub const STATE_DIR: &str = "MEMBER_SYNC_STATE_DIR";

@@ -6,6 +6,7 @@
 //! | 1 | the run could not proceed: auth refused, API unreachable, unreadable input, bad config |
 //! | 2 | usage error (bad flags or arguments) |
 //! | 3 | the run finished, but some rows are invalid or failed |
+//! | 4 | a guard refused the run before its first write (nothing was written) |
 //! | 130 | interrupted (Ctrl-C / SIGINT) |
 
 use crate::report::{Outcome, Summary};
@@ -16,6 +17,7 @@ pub enum ExitCode {
     CouldNotRun,
     Usage,
     RowFailures,
+    GuardRefused,
     Interrupted,
 }
 
@@ -26,6 +28,7 @@ impl ExitCode {
             ExitCode::CouldNotRun => 1,
             ExitCode::Usage => 2,
             ExitCode::RowFailures => 3,
+            ExitCode::GuardRefused => 4,
             ExitCode::Interrupted => 130,
         }
     }

@@ -12,6 +12,7 @@ pub mod env_vars;
 pub mod execute;
 pub mod exit_code;
 pub mod fields;
+pub mod guard;
 pub mod ingest;
 pub mod plan;
 pub mod progress;
@@ -20,6 +21,7 @@ pub mod run;
 pub mod sandbox;
 mod sandbox_command;
 pub mod settings;
+pub mod state;
 pub mod sync;
 pub mod validate;
 

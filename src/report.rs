@@ -30,10 +30,12 @@ pub enum Outcome {
     NotFound,
     Failed,
     Cancelled,
+    /// Matched by `--exclude`: never changed, whatever the row says.
+    Excluded,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Updated,
         Outcome::Unchanged,
         Outcome::Planned,
@@ -41,6 +43,7 @@ impl Outcome {
         Outcome::NotFound,
         Outcome::Failed,
         Outcome::Cancelled,
+        Outcome::Excluded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +55,7 @@ impl Outcome {
             Outcome::NotFound => "not_found",
             Outcome::Failed => "failed",
             Outcome::Cancelled => "cancelled",
+            Outcome::Excluded => "excluded",
         }
     }
 }

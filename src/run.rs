@@ -30,6 +30,11 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
         Command::Apply(apply) => (
             apply.run,
             Mode::Apply {
+                guards: sync::ApplyGuards {
+                    max_changes: apply.max_changes,
+                    shrink_limit: apply.shrink_limit,
+                    force: apply.force,
+                },
                 concurrency: usize::from(apply.concurrency),
                 yes: apply.yes,
             },

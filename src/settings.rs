@@ -12,6 +12,8 @@ use crate::cli::{ConnectionArgs, RunArgs};
 use crate::env_vars;
 use crate::execute::pacing::Rate;
 use crate::execute::retry_policy::RetryPolicy;
+use crate::guard::Exclusions;
+use crate::state::StateDir;
 
 /// Where a run sends its requests.
 #[derive(Debug)]
@@ -30,6 +32,11 @@ pub struct RunSettings {
     pub rate: Rate,
     pub timeout: Duration,
     pub retry: RetryPolicy,
+    /// Members never changed (`--exclude`).
+    pub exclusions: Exclusions,
+    pub summary_json: Option<PathBuf>,
+    /// Where the last run sizes and locks live; `None` if no directory could be found.
+    pub state_dir: Option<StateDir>,
 }
 
 /// A setting that cannot be used, with what to do about it.
@@ -53,6 +60,12 @@ impl RunSettings {
                 retry_after_cap: Duration::from_secs(args.retry_after_cap),
                 ..RetryPolicy::default()
             },
+            exclusions: Exclusions::new(&args.exclude).map_err(|message| SettingsError {
+                message,
+                hint: Some("patterns are emails or globs such as *@contractors.example".into()),
+            })?,
+            summary_json: args.summary_json.clone(),
+            state_dir: StateDir::resolve(args.state_dir.as_deref()),
         })
     }
 }

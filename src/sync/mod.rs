@@ -16,6 +16,8 @@ use crate::api::{Client, Connection};
 use crate::execute::pool::apply_updates;
 use crate::execute::{Engine, fetch};
 use crate::exit_code::ExitCode;
+use crate::guard::{self, ChangeLimit};
+use crate::state::{self, LastRun, Lock, LockError, StateDir};
 use crate::ingest;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
@@ -24,10 +26,11 @@ use crate::sandbox::{Sandbox, SandboxConfig, Seed};
 use crate::settings::{RunSettings, Target};
 use crate::validate;
 
+mod guards;
 mod rows;
 mod show;
 
-use rows::{Ledger, identity, planned_row, unreached_row, written_row};
+use rows::{Ledger, excluded_row, identity, planned_row, unreached_row, written_row};
 use show::{confirm, show_plan};
 
 /// What the run does once it has a plan.
@@ -38,7 +41,16 @@ pub enum Mode {
     Apply {
         concurrency: usize,
         yes: bool,
+        guards: ApplyGuards,
     },
+}
+
+/// The guards `apply` checks before its first write (see `guard.rs`).
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyGuards {
+    pub max_changes: ChangeLimit,
+    pub shrink_limit: f64,
+    pub force: bool,
 }
 
 /// Why a run could not proceed (exit 1).
@@ -71,6 +83,31 @@ pub async fn run(
     progress: Arc<dyn Progress>,
     stop: CancellationToken,
 ) -> Result<ExitCode, RunError> {
+    let summary_json = settings.summary_json.clone();
+    let mut end = RunEnd::default();
+    let result = run_to_end(settings, mode, progress, stop, &mut end).await;
+    match summary_json {
+        None => result,
+        Some(path) => {
+            let json = end.to_json(mode, &result);
+            match std::fs::write(&path, format!("{json:#}\n")) {
+                Ok(()) => result,
+                Err(e) => Err(RunError::new(format!(
+                    "the run ended, but the summary could not be written to {}: {e}",
+                    path.display()
+                ))),
+            }
+        }
+    }
+}
+
+async fn run_to_end(
+    settings: RunSettings,
+    mode: Mode,
+    progress: Arc<dyn Progress>,
+    stop: CancellationToken,
+    end: &mut RunEnd,
+) -> Result<ExitCode, RunError> {
     let started = Instant::now();
     let table = ingest::load(&settings.input).map_err(|e| RunError::new(e.to_string()))?;
     if !table.unknown_columns.is_empty() {
@@ -79,7 +116,26 @@ pub async fn run(
             table.unknown_columns.join(", ")
         ));
     }
+    let input_rows = table.records.len();
+    if let Err(refusal) = guard::check_not_empty(input_rows) {
+        return Ok(refuse(&refusal));
+    }
     let verdicts = validate::validate(&table);
+
+    // One `apply` per organization at a time; state is kept for real organizations only (the
+    // in-process sandbox starts fresh every run).
+    let state = match &settings.target {
+        Target::Api(connection) => settings
+            .state_dir
+            .as_ref()
+            .map(|dir| (dir, connection.org_id.as_str())),
+        Target::Sandbox => None,
+    };
+    end.org = state.map(|(_, org)| org.to_string());
+    let _lock = match (mode, state) {
+        (Mode::Apply { .. }, Some((dir, org))) => Some(take_lock(dir, org, progress.as_ref())?),
+        _ => None,
+    };
 
     // The report exists before the first request, so every row ends in it whatever happens next.
     let report_path = settings.report.clone().unwrap_or_else(default_report_path);
@@ -91,6 +147,7 @@ pub async fn run(
         .hint("choose another path with --report (an existing report is never overwritten)")
     })?;
     progress.note(&format!("report: {}", report.path().display()));
+    end.report = Some(report.path().to_path_buf());
     let mut ledger = Ledger::new(report, progress.clone());
 
     // The sandbox handle lives until the run ends; dropping it stops the server.
@@ -132,6 +189,7 @@ pub async fn run(
         }
     };
     let plans = plan::plan(&verdicts, &MemberIndex::new(&members));
+    let excluded = guards::excluded_rows(&plans, &members, &settings.exclusions);
     show_plan(
         &plans,
         mode,
@@ -139,17 +197,46 @@ pub async fn run(
         &connection.org_id,
         progress.as_ref(),
     );
+    if !excluded.is_empty() {
+        progress.note(&format!(
+            "{} rows left alone: their members match --exclude",
+            excluded.len()
+        ));
+    }
+    let record_plans = |ledger: &mut Ledger, skip_updates: bool| -> Result<(), RunError> {
+        for plan in &plans {
+            match plan {
+                RowPlan::Update(update) if excluded.contains_key(&update.row) => {
+                    ledger.record(excluded_row(update, &excluded[&update.row]))?;
+                }
+                RowPlan::Update(_) if skip_updates => {}
+                plan => ledger.record(planned_row(plan))?,
+            }
+        }
+        Ok(())
+    };
 
     let updates: Vec<Update> = match mode {
         Mode::Apply { .. } => plans
             .iter()
             .filter_map(|p| match p {
-                RowPlan::Update(u) => Some(u.clone()),
+                RowPlan::Update(u) if !excluded.contains_key(&u.row) => Some(u.clone()),
                 _ => None,
             })
             .collect(),
         Mode::Plan => Vec::new(),
     };
+    if let Mode::Apply { guards: limits, .. } = mode {
+        let last_rows = state.and_then(|(dir, org)| dir.last_run(org)).map(|r| r.rows);
+        if let Err(refusal) =
+            guards::check_apply(input_rows, last_rows, &updates, &members, limits)
+        {
+            record_plans(&mut ledger, false)?;
+            let (_, summary) = ledger.into_parts();
+            end.summary = Some(summary);
+            return Ok(refuse(&refusal));
+        }
+    }
     // The sandbox touches nothing real, so a rehearsal is not interrupted by a question.
     if let Mode::Apply { yes: false, .. } = mode
         && !updates.is_empty()
@@ -157,19 +244,15 @@ pub async fn run(
         && std::io::stdin().is_terminal()
         && !confirm(updates.len(), &connection.org_id)
     {
-        for plan in &plans {
-            ledger.record(planned_row(plan))?;
-        }
+        record_plans(&mut ledger, false)?;
         progress.note("nothing written: rows that would change are `planned` in the report");
+        let (_, summary) = ledger.into_parts();
+        end.summary = Some(summary);
         return Ok(ExitCode::Success);
     }
 
     progress.start_rows(plans.len() as u64);
-    for plan in &plans {
-        if !matches!((plan, mode), (RowPlan::Update(_), Mode::Apply { .. })) {
-            ledger.record(planned_row(plan))?;
-        }
-    }
+    record_plans(&mut ledger, matches!(mode, Mode::Apply { .. }))?;
 
     if let Mode::Apply { concurrency, .. } = mode
         && !updates.is_empty()
@@ -210,6 +293,24 @@ pub async fn run(
     summary.stats = engine.stats();
     summary.duration = started.elapsed();
     progress.note(&summary.to_string());
+    end.summary = Some(summary.clone());
+    // A run that reached its end is the size the source-shrink guard compares with next time.
+    if let (Mode::Apply { .. }, Some((dir, org))) = (mode, state)
+        && !engine.token_refused()
+        && !stop.is_cancelled()
+    {
+        let last = LastRun {
+            rows: input_rows,
+            finished_at: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            report: report.path().display().to_string(),
+        };
+        if let Err(e) = dir.record_run(org, &last) {
+            progress.note(&format!(
+                "warning: cannot record this run in {}: {e}",
+                dir.root().display()
+            ));
+        }
+    }
     if engine.token_refused() {
         return Err(RunError::new(format!(
             "the access token was refused (HTTP 401); the run stopped and every row not done is `cancelled` in {}",
@@ -225,6 +326,70 @@ pub async fn run(
         return Ok(ExitCode::Interrupted);
     }
     Ok(ExitCode::for_summary(&summary))
+}
+
+/// Prints a guard's refusal (even with `-q`: it is an error) and gives its exit code.
+fn refuse(refusal: &guard::Refusal) -> ExitCode {
+    eprintln!("error: {refusal}; nothing was written");
+    eprintln!("hint: {}", refusal.hint);
+    ExitCode::GuardRefused
+}
+
+/// The per-org lock, or why not: another live run holds it (exit 1, naming the holder).
+fn take_lock(dir: &StateDir, org: &str, progress: &dyn Progress) -> Result<Lock, RunError> {
+    match dir.lock(org, state::this_process()) {
+        Ok(lock) => {
+            if let Some(stale) = &lock.took_over {
+                progress.note(&format!(
+                    "warning: took over the lock of a run that is gone ({stale})"
+                ));
+            }
+            Ok(lock)
+        }
+        Err(e @ LockError::Held(_)) => Err(RunError::new(e.to_string()).hint(format!(
+            "wait for it to finish; if that process is not running, delete the lock file in {}",
+            dir.root().join("orgs").display()
+        ))),
+        Err(e) => Err(RunError::new(e.to_string())),
+    }
+}
+
+/// What the summary JSON reports about a run, filled in as the run goes.
+#[derive(Debug, Default)]
+struct RunEnd {
+    org: Option<String>,
+    report: Option<PathBuf>,
+    summary: Option<crate::report::Summary>,
+}
+
+impl RunEnd {
+    fn to_json(&self, mode: Mode, result: &Result<ExitCode, RunError>) -> serde_json::Value {
+        let (exit_code, error) = match result {
+            Ok(code) => (code.code(), None),
+            Err(e) => (ExitCode::CouldNotRun.code(), Some(e.message.clone())),
+        };
+        let outcomes: serde_json::Map<String, serde_json::Value> = self
+            .summary
+            .iter()
+            .flat_map(|s| s.counts.iter())
+            .map(|(outcome, n)| (outcome.to_string(), (*n).into()))
+            .collect();
+        let stats = self.summary.as_ref().map(|s| s.stats).unwrap_or_default();
+        serde_json::json!({
+            "command": match mode { Mode::Plan => "plan", Mode::Apply { .. } => "apply" },
+            "org": self.org,
+            "exit_code": exit_code,
+            "error": error,
+            "rows": self.summary.as_ref().map(|s| s.rows()),
+            "outcomes": outcomes,
+            "requests": stats.requests,
+            "retries": stats.retries,
+            "throttled": stats.throttled,
+            "duration_ms": self.summary.as_ref().map(|s| s.duration.as_millis() as u64),
+            "report": self.report.as_ref().map(|p| p.display().to_string()),
+            "finished_at": jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        })
+    }
 }
 
 /// The connection to use, starting a sandbox first when asked to.

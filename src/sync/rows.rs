@@ -103,6 +103,16 @@ pub(super) fn planned_row(plan: &RowPlan) -> ReportRow {
     }
 }
 
+/// The line of a row `--exclude` took out: what it would have changed, and the pattern.
+pub(super) fn excluded_row(update: &Update, pattern: &str) -> ReportRow {
+    ReportRow {
+        outcome: Some(Outcome::Excluded),
+        error: format!("not changed: the member matches --exclude {pattern}"),
+        ..identity(update)
+    }
+    .with_changes(&update.changes)
+}
+
 pub(super) fn identity(update: &Update) -> ReportRow {
     ReportRow {
         row: update.row,

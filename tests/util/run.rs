@@ -8,12 +8,18 @@ use super::files::{ReportRow, read_report};
 use super::org::TestOrg;
 
 /// Environment variables the tool reads; cleared so the developer's own never leak in.
-const TOOL_ENV: [&str; 4] = [
+const TOOL_ENV: [&str; 5] = [
     "TALLYFY_ACCESS_TOKEN",
     "TALLYFY_ORG_ID",
     "TALLYFY_BASE_URL",
     "MEMBER_SYNC_LOG",
+    "MEMBER_SYNC_STATE_DIR",
 ];
+
+/// A state directory for runs that do not name one: never the developer's own.
+pub fn scratch_state_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("member-sync-test-state-{}", std::process::id()))
+}
 
 /// `member-sync` with a clean environment and no stdin.
 pub fn member_sync() -> Command {
@@ -23,6 +29,7 @@ pub fn member_sync() -> Command {
     }
     command
         .env("NO_COLOR", "1")
+        .env("MEMBER_SYNC_STATE_DIR", scratch_state_dir())
         .write_stdin("")
         .timeout(std::time::Duration::from_secs(60));
     command
@@ -81,12 +88,14 @@ impl Run {
 
 impl TestOrg {
     /// `member-sync SUBCOMMAND INPUT --base-url URL --org ORG --report PATH --rate 1000/s` with
-    /// `TALLYFY_ACCESS_TOKEN` set to the sandbox's token (`apply` also gets `--yes`).
+    /// `TALLYFY_ACCESS_TOKEN` set to the sandbox's token and the state directory in the
+    /// scratch directory (`apply` also gets `--yes --max-changes 100%`).
     pub fn command(&self, subcommand: &str, input: &Path, report: &Path) -> Command {
         let mut command = member_sync();
         command
             .args(self.arguments(subcommand, input, report))
-            .env("TALLYFY_ACCESS_TOKEN", self.token());
+            .env("TALLYFY_ACCESS_TOKEN", self.token())
+            .env("MEMBER_SYNC_STATE_DIR", self.path("state"));
         command
     }
 
@@ -106,6 +115,7 @@ impl TestOrg {
             .args(self.arguments(subcommand, input, report))
             .args(extra)
             .env("TALLYFY_ACCESS_TOKEN", self.token())
+            .env("MEMBER_SYNC_STATE_DIR", self.path("state"))
             .env("NO_COLOR", "1")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
@@ -128,7 +138,8 @@ impl TestOrg {
         args.push(report.into());
         args.extend(["--rate", "1000/s"].map(Into::into));
         if subcommand == "apply" {
-            args.push("--yes".into());
+            // Tests change whole organizations on purpose; the guard's own tests set a limit.
+            args.extend(["--yes", "--max-changes", "100%"].map(Into::into));
         }
         args
     }

@@ -1,0 +1,48 @@
+//! Where a run meets the guards: which rows `--exclude` takes out, and the checks `apply`
+//! makes before its first write. The rules themselves are in `guard.rs`.
+
+use std::collections::HashMap;
+
+use crate::api::Member;
+use crate::guard::{self, Exclusions, Refusal};
+use crate::plan::{RowPlan, Update};
+
+use super::ApplyGuards;
+
+/// Rows that would change a member `--exclude` protects: row number → the pattern it matched.
+pub(super) fn excluded_rows(
+    plans: &[RowPlan],
+    members: &[Member],
+    exclusions: &Exclusions,
+) -> HashMap<usize, String> {
+    let email_of: HashMap<u64, &str> = members
+        .iter()
+        .filter_map(|m| Some((m.id, m.email.as_deref()?)))
+        .collect();
+    plans
+        .iter()
+        .filter_map(|plan| match plan {
+            RowPlan::Update(update) => {
+                let email = email_of.get(&update.member_id)?;
+                let pattern = exclusions.matching(email)?;
+                Some((update.row, pattern.to_string()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The guards of `apply`, in order: source size, number of changes, last admin.
+pub(super) fn check_apply(
+    input_rows: usize,
+    last_rows: Option<usize>,
+    updates: &[Update],
+    members: &[Member],
+    guards: ApplyGuards,
+) -> Result<(), Refusal> {
+    if !guards.force {
+        guard::check_source_size(input_rows, last_rows, guards.shrink_limit)?;
+        guard::check_change_count(updates.len(), members.len(), guards.max_changes)?;
+    }
+    guard::check_admins_remain(updates, members)
+}
