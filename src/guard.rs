@@ -71,7 +71,8 @@ impl FromStr for ChangeLimit {
 
     fn from_str(s: &str) -> Result<ChangeLimit, String> {
         let text = s.trim();
-        let usage = || format!("`{s}` is not a limit: write a number of members (50) or a share (10%)");
+        let usage =
+            || format!("`{s}` is not a limit: write a number of members (50) or a share (10%)");
         if let Some(percent) = text.strip_suffix('%') {
             let share = percent.trim().parse::<f64>().map_err(|_| usage())? / 100.0;
             if !(share > 0.0 && share <= 1.0) {
@@ -115,13 +116,19 @@ pub fn check_source_size(rows: usize, last_rows: Option<usize>, limit: f64) -> R
 }
 
 /// Refuses a plan that changes more members than `limit` allows.
-pub fn check_change_count(changes: usize, members: usize, limit: ChangeLimit) -> Result<(), Refusal> {
+pub fn check_change_count(
+    changes: usize,
+    members: usize,
+    limit: ChangeLimit,
+) -> Result<(), Refusal> {
     let allowed = limit.allowed(members);
     if changes <= allowed {
         return Ok(());
     }
     let of = match limit {
-        ChangeLimit::Share(_) => format!(" ({limit} of {members} members, at least {CHANGE_FLOOR})"),
+        ChangeLimit::Share(_) => {
+            format!(" ({limit} of {members} members, at least {CHANGE_FLOOR})")
+        }
         ChangeLimit::Members(_) => String::new(),
     };
     Err(Refusal {
@@ -143,7 +150,9 @@ pub fn check_admins_remain(updates: &[Update], members: &[Member]) -> Result<(),
         .collect();
     let demoted: Vec<&Update> = updates
         .iter()
-        .filter(|u| admins.contains(&u.member_id) && u.role.as_deref().is_some_and(|r| r != "admin"))
+        .filter(|u| {
+            admins.contains(&u.member_id) && u.role.as_deref().is_some_and(|r| r != "admin")
+        })
         .collect();
     if admins.is_empty() || demoted.len() < admins.len() {
         return Ok(());
@@ -190,7 +199,10 @@ impl Exclusions {
     /// The first pattern `email` matches, if any.
     pub fn matching(&self, email: &str) -> Option<&str> {
         let set = self.set.as_ref()?;
-        let hit = set.matches(email.trim().to_lowercase()).into_iter().next()?;
+        let hit = set
+            .matches(email.trim().to_lowercase())
+            .into_iter()
+            .next()?;
         Some(&self.patterns[hit])
     }
 }
@@ -216,7 +228,11 @@ mod tests {
         assert!(check_change_count(25, 60, ChangeLimit::DEFAULT).is_ok());
         let refusal = check_change_count(101, 1_000, ChangeLimit::DEFAULT).unwrap_err();
         assert_eq!(refusal.guard, "max changes");
-        assert!(refusal.message.contains("101 members, more than the 100 allowed"));
+        assert!(
+            refusal
+                .message
+                .contains("101 members, more than the 100 allowed")
+        );
         assert!(refusal.hint.contains("--max-changes 101"));
     }
 
@@ -225,16 +241,23 @@ mod tests {
         assert!(check_source_size(10, None, 0.5).is_ok());
         assert!(check_source_size(50, Some(100), 0.5).is_ok());
         let refusal = check_source_size(49, Some(100), 0.5).unwrap_err();
-        assert!(refusal.message.contains("49 rows, under 50% of the 100 rows"));
+        assert!(
+            refusal
+                .message
+                .contains("49 rows, under 50% of the 100 rows")
+        );
         assert!(check_not_empty(0).is_err());
     }
 
     #[test]
     fn exclusions_match_emails_and_globs_case_insensitively() {
-        let ex = Exclusions::new(&["ceo@acme.example".into(), "*@contractors.example".into()])
-            .unwrap();
+        let ex =
+            Exclusions::new(&["ceo@acme.example".into(), "*@contractors.example".into()]).unwrap();
         assert_eq!(ex.matching("CEO@acme.example"), Some("ceo@acme.example"));
-        assert_eq!(ex.matching("x@Contractors.example"), Some("*@contractors.example"));
+        assert_eq!(
+            ex.matching("x@Contractors.example"),
+            Some("*@contractors.example")
+        );
         assert_eq!(ex.matching("someone@acme.example"), None);
         assert!(Exclusions::new(&["[".into()]).unwrap_err().contains("`[`"));
     }

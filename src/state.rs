@@ -41,7 +41,11 @@ pub struct Holder {
 
 impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "pid {} on {}, started {}", self.pid, self.host, self.started_at)
+        write!(
+            f,
+            "pid {} on {}, started {}",
+            self.pid, self.host, self.started_at
+        )
     }
 }
 
@@ -72,7 +76,11 @@ impl StateDir {
     /// The directory to use: `flag`, else the environment, else the XDG default.
     pub fn resolve(flag: Option<&Path>) -> Option<StateDir> {
         let root = flag.map(Path::to_path_buf).or_else(|| {
-            let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+            let var = |name| {
+                std::env::var_os(name)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            };
             var(env_vars::STATE_DIR)
                 .or_else(|| var("XDG_STATE_HOME").map(|p| p.join("member-sync")))
                 .or_else(|| var("HOME").map(|p| p.join(".local/state/member-sync")))
@@ -92,7 +100,13 @@ impl StateDir {
         // Org ids are short alphanumerics; anything else is escaped so it stays one file name.
         let safe: String = org
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         self.root.join("orgs").join(format!("{safe}.{kind}"))
     }
@@ -119,7 +133,8 @@ impl StateDir {
             path: path.clone(),
             source,
         };
-        fs::create_dir_all(path.parent().expect("org files live in a directory")).map_err(io_error)?;
+        fs::create_dir_all(path.parent().expect("org files live in a directory"))
+            .map_err(io_error)?;
         let mut took_over = None;
         for _ in 0..2 {
             match File::options().write(true).create_new(true).open(&path) {
@@ -144,7 +159,9 @@ impl StateDir {
                 Err(e) => return Err(io_error(e)),
             }
         }
-        Err(io_error(io::Error::other("the lock changed hands while it was being taken over")))
+        Err(io_error(io::Error::other(
+            "the lock changed hands while it was being taken over",
+        )))
     }
 }
 
@@ -153,7 +170,9 @@ pub fn this_process() -> Holder {
     Holder {
         pid: std::process::id(),
         host: host_name(),
-        started_at: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        started_at: jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string(),
     }
 }
 
@@ -195,7 +214,11 @@ mod tests {
         assert_eq!(lock.took_over, None);
         // Held by a live process (this one, as another holder on the same host).
         let err = state.lock("acme", this_process()).unwrap_err();
-        assert!(err.to_string().contains(&format!("pid {}", std::process::id())), "{err}");
+        assert!(
+            err.to_string()
+                .contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
         drop(lock);
         assert!(state.lock("acme", this_process()).is_ok());
     }

@@ -17,6 +17,8 @@ mod secrets;
 mod errors;
 // `member-sync sandbox`: the standalone server and the connection it prints.
 mod sandbox_cmd;
+// Guards that stop apply before its first write, the per-org lock, the summary JSON.
+mod guards;
 // Syncs through injected faults, the binary killed mid-run, and a soak: nothing is lost.
 mod reliability;
 // What goes where: stdout stays empty, report cells are safe to open in a spreadsheet.

@@ -17,13 +17,13 @@ use crate::execute::pool::apply_updates;
 use crate::execute::{Engine, fetch};
 use crate::exit_code::ExitCode;
 use crate::guard::{self, ChangeLimit};
-use crate::state::{self, LastRun, Lock, LockError, StateDir};
 use crate::ingest;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
 use crate::report::{Outcome, ReportRow, ReportWriter};
 use crate::sandbox::{Sandbox, SandboxConfig, Seed};
 use crate::settings::{RunSettings, Target};
+use crate::state::{self, LastRun, Lock, LockError, StateDir};
 use crate::validate;
 
 mod guards;
@@ -227,9 +227,10 @@ async fn run_to_end(
         Mode::Plan => Vec::new(),
     };
     if let Mode::Apply { guards: limits, .. } = mode {
-        let last_rows = state.and_then(|(dir, org)| dir.last_run(org)).map(|r| r.rows);
-        if let Err(refusal) =
-            guards::check_apply(input_rows, last_rows, &updates, &members, limits)
+        let last_rows = state
+            .and_then(|(dir, org)| dir.last_run(org))
+            .map(|r| r.rows);
+        if let Err(refusal) = guards::check_apply(input_rows, last_rows, &updates, &members, limits)
         {
             record_plans(&mut ledger, false)?;
             let (_, summary) = ledger.into_parts();
@@ -301,7 +302,9 @@ async fn run_to_end(
     {
         let last = LastRun {
             rows: input_rows,
-            finished_at: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            finished_at: jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
             report: report.path().display().to_string(),
         };
         if let Err(e) = dir.record_run(org, &last) {

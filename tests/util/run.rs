@@ -162,6 +162,11 @@ impl TestOrg {
         self.run("plan", input, extra)
     }
 
+    /// `member-sync SUBCOMMAND INPUT ...EXTRA` against this org.
+    pub fn run_command(&self, subcommand: &str, input: &Path, extra: &[&str]) -> Run {
+        self.run(subcommand, input, extra)
+    }
+
     fn run(&self, subcommand: &str, input: &Path, extra: &[&str]) -> Run {
         let report = self.fresh_report_path();
         Run::of(self.command(subcommand, input, &report).args(extra), report)

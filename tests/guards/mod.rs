@@ -1,0 +1,231 @@
+//! Guards: each stops `apply` before its first write (exit 4, zero writes), says which guard
+//! and how to override it; the lock keeps two runs of one org apart; the summary JSON.
+
+use std::time::Duration;
+
+use member_sync::sandbox::{SandboxConfig, Seed};
+use serde_json::json;
+
+use crate::util::*;
+
+/// An org of `n` members and an input giving the first `changed` of them a new title (the
+/// rest unchanged), over the first `rows` members.
+fn org_and_input(n: u64, rows: u64, changed: u64) -> (TestOrg, std::path::PathBuf) {
+    let org = TestOrg::start(SandboxConfig::default(), generated_seed(n));
+    let input = titles(&org, "input.csv", rows, changed);
+    (org, input)
+}
+
+fn titles(org: &TestOrg, name: &str, rows: u64, changed: u64) -> std::path::PathBuf {
+    let rows = (1..=rows).map(|id| {
+        let title = if id <= changed {
+            format!("Title {id}")
+        } else {
+            "Analyst".into()
+        };
+        vec![format!("person{id}@gen.example"), title]
+    });
+    org.input(name, &["email", "job_title"], rows)
+}
+
+fn writes(org: &TestOrg) -> usize {
+    org.requests().iter().filter(|r| r.is("PUT")).count()
+}
+
+#[test]
+fn too_many_changes_stop_before_the_first_write() {
+    let (org, input) = org_and_input(300, 300, 40);
+
+    let run = org.apply(&input, &["--max-changes", "10%"]);
+
+    run.assert_code(4);
+    run.assert_stderr_contains(
+        "max changes guard: the plan changes 40 members, more than the 30 allowed",
+    );
+    run.assert_stderr_contains("--max-changes 40 or --force");
+    assert_eq!(writes(&org), 0);
+    assert_eq!(
+        outcome_counts(&run.report),
+        counts(&[("planned", 40), ("unchanged", 260)])
+    );
+
+    // Either override lets it through.
+    org.apply(&input, &["--max-changes", "40"]).assert_code(0);
+    assert_eq!(writes(&org), 40);
+}
+
+#[test]
+fn the_floor_lets_small_orgs_make_ordinary_changes() {
+    // 20 of 60 is a third of the org, but under the floor of 25.
+    let (org, input) = org_and_input(60, 60, 20);
+    org.apply(&input, &["--max-changes", "10%"]).assert_code(0);
+    let (org, input) = org_and_input(60, 60, 26);
+    org.apply(&input, &["--max-changes", "10%"]).assert_code(4);
+    org.apply(&input, &["--max-changes", "10%", "--force"])
+        .assert_code(0);
+}
+
+#[test]
+fn a_shrunken_export_is_refused_until_forced() {
+    let (org, full) = org_and_input(100, 100, 0);
+    org.apply(&full, &[]).assert_code(0);
+    let truncated = titles(&org, "truncated.csv", 40, 5);
+
+    let run = org.apply(&truncated, &[]);
+
+    run.assert_code(4);
+    run.assert_stderr_contains(
+        "source shrink guard: the input has 40 rows, under 50% of the 100 rows",
+    );
+    assert_eq!(writes(&org), 0);
+    org.apply(&truncated, &["--shrink-limit", "30%"])
+        .assert_code(0);
+    assert_eq!(writes(&org), 5);
+}
+
+#[test]
+fn an_empty_export_is_always_refused() {
+    let (org, _) = org_and_input(10, 10, 0);
+    let empty = org.input(
+        "empty.csv",
+        &["email", "job_title"],
+        Vec::<Vec<String>>::new(),
+    );
+    for (command, extra) in [("plan", &[][..]), ("apply", &["--force"][..])] {
+        let run = org.run_command(command, &empty, extra);
+        run.assert_code(4);
+        run.assert_stderr_contains("empty input guard: the input has no data rows");
+    }
+    assert!(
+        org.requests().is_empty(),
+        "not even the member list is read"
+    );
+}
+
+#[test]
+fn the_last_admin_is_never_demoted() {
+    let members: Vec<_> = (1..=3u64)
+        .map(|id| {
+            json!({"id": id, "email": format!("a{id}@x.example"), "first_name": "A", "last_name": "B",
+                   "timezone": "UTC", "role": if id <= 2 { "admin" } else { "standard" }})
+        })
+        .collect();
+    let seed = Seed::from_json(&json!({ "members": members }).to_string()).unwrap();
+    let org = TestOrg::start(SandboxConfig::default(), seed);
+    let rows = [1, 2].map(|id| vec![format!("a{id}@x.example"), "standard".to_string()]);
+    let input = org.input("demote.csv", &["email", "role"], rows);
+
+    let run = org.apply(&input, &["--force"]);
+
+    run.assert_code(4);
+    run.assert_stderr_contains("last admin guard: the plan demotes every administrator");
+    assert_eq!(writes(&org), 0);
+}
+
+#[test]
+fn excluded_members_are_never_changed() {
+    let (org, input) = org_and_input(30, 30, 30);
+
+    let run = org.apply(
+        &input,
+        &[
+            "--exclude",
+            "person1?@gen.example",
+            "--exclude",
+            "PERSON2@gen.example",
+        ],
+    );
+
+    run.assert_code(0);
+    let excluded: Vec<usize> = run
+        .report
+        .iter()
+        .filter(|r| r["outcome"] == "excluded")
+        .map(|r| r["row"].parse().unwrap())
+        .collect();
+    let mut excluded = excluded;
+    excluded.sort_unstable();
+    assert_eq!(excluded, [2, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    let line = report_row(&run.report, 2);
+    assert!(
+        line["error"].contains("--exclude PERSON2@gen.example"),
+        "{line:?}"
+    );
+    assert!(line["changes"].contains("Title 2"), "{line:?}");
+    let touched: Vec<u64> = org
+        .requests()
+        .iter()
+        .filter_map(|r| r.member_id())
+        .collect();
+    assert!(!touched.contains(&2) && !touched.contains(&15));
+    assert_eq!(touched.len(), 30 - 11);
+}
+
+#[test]
+fn a_second_run_of_the_same_org_waits_its_turn() {
+    let org = TestOrg::start(
+        SandboxConfig {
+            latency: Duration::from_millis(100),
+            ..SandboxConfig::default()
+        },
+        generated_seed(60),
+    );
+    let input = titles(&org, "input.csv", 60, 60);
+    let first_report = org.path("first.csv");
+    let mut first = org.spawn(
+        "apply",
+        &input,
+        &first_report,
+        &["--rate", "20/s", "--concurrency", "1"],
+    );
+    // Wait until the first run is past its lock and writing.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while org.requests().iter().filter(|r| r.is("PUT")).count() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first run never started writing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let second = org.apply(&input, &[]);
+
+    second.assert_code(1);
+    second
+        .assert_stderr_contains("another member-sync run is applying changes to this organization");
+    second.assert_stderr_contains(&format!("pid {}", first.id()));
+    assert!(second.report.is_empty(), "the second run wrote no report");
+    let _ = first.kill();
+    let _ = first.wait();
+    // The killed run's lock is stale: the next run takes it over, with a warning.
+    let third = org.apply(&input, &["--max-changes", "100%"]);
+    third.assert_code(0);
+    third.assert_stderr_contains("took over the lock of a run that is gone");
+}
+
+#[test]
+fn the_summary_json_is_written_for_monitoring() {
+    let (org, input) = org_and_input(10, 10, 3);
+    let path = org.path("summary.json");
+    let run = org.apply(&input, &["--summary-json", path.to_str().unwrap()]);
+    run.assert_code(0);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(summary["command"], "apply");
+    assert_eq!(summary["org"], org.org_id());
+    assert_eq!(summary["exit_code"], 0);
+    assert_eq!(summary["rows"], 10);
+    assert_eq!(summary["outcomes"], json!({"updated": 3, "unchanged": 7}));
+    assert_eq!(summary["requests"], 4);
+    assert_eq!(summary["report"], run.report_path.display().to_string());
+    assert!(summary["duration_ms"].is_u64());
+
+    // A run that cannot proceed still says so.
+    let missing = org.path("missing.csv");
+    let failed = org.apply(&missing, &["--summary-json", path.to_str().unwrap()]);
+    failed.assert_code(1);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(summary["exit_code"], 1);
+    assert!(summary["error"].as_str().unwrap().contains("missing.csv"));
+}
