@@ -53,6 +53,13 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Serve a local Tallyfy-compatible API with a sample organization, for rehearsals.
     Sandbox(SandboxArgs),
+    /// Print a shell completion script to stdout (`member-sync completions bash > ...`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout (`member-sync man > member-sync.1`).
+    Man,
 }
 
 /// What `plan` and `apply` share.
@@ -64,9 +71,15 @@ pub struct RunArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
-    /// Where to write the per-row report [default: member-sync-report-<time>.csv here].
+    /// Where to write the per-row report [default: member-sync-report-<time>.csv in
+    /// --report-dir].
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+
+    /// Directory for reports named by time, so every run keeps its own [default: the current
+    /// directory].
+    #[arg(long, value_name = "DIR", conflicts_with = "report")]
+    pub report_dir: Option<PathBuf>,
 
     /// Request rate for every call, the member list included: `20/s`, `600/min` or a number
     /// per second. Stay under your organization's limit.

@@ -17,12 +17,15 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
     let stop = CancellationToken::new();
     let on_interrupt = match cli.command {
         Command::Sandbox(_) => "interrupted: stopping the sandbox",
+        Command::Completions { .. } | Command::Man => "interrupted",
         _ => {
             "interrupted: finishing requests in flight and writing the report (Ctrl-C again to quit now)"
         }
     };
     watch_for_interrupt(stop.clone(), progress.clone(), on_interrupt);
     let (args, mode) = match cli.command {
+        Command::Completions { shell } => return print_completions(shell),
+        Command::Man => return print_man(),
         Command::Sandbox(args) => {
             return sandbox_command::serve(args, progress.as_ref(), stop).await;
         }
@@ -71,4 +74,33 @@ fn watch_for_interrupt(stop: CancellationToken, progress: Arc<dyn Progress>, not
             std::process::exit(i32::from(ExitCode::Interrupted.code()));
         }
     });
+}
+
+/// Completions and the man page come from the clap definitions, so they never drift from them.
+fn print_completions(shell: clap_complete::Shell) -> ExitCode {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "member-sync", &mut script);
+    to_stdout(&script)
+}
+
+fn print_man() -> ExitCode {
+    use clap::CommandFactory;
+    let mut page = Vec::new();
+    match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+        Ok(()) => to_stdout(&page),
+        Err(e) => fail(&format!("cannot render the man page: {e}"), None),
+    }
+}
+
+/// Writes generated text to stdout; a reader that stops early (`| head`) is not an error.
+fn to_stdout(bytes: &[u8]) -> ExitCode {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            fail(&format!("cannot write to stdout: {e}"), None)
+        }
+        _ => ExitCode::Success,
+    }
 }

@@ -28,6 +28,8 @@ pub enum Target {
 pub struct RunSettings {
     pub input: PathBuf,
     pub report: Option<PathBuf>,
+    /// Where time-named reports go when `report` is not given.
+    pub report_dir: Option<PathBuf>,
     pub target: Target,
     pub rate: Rate,
     pub timeout: Duration,
@@ -52,6 +54,7 @@ impl RunSettings {
         Ok(RunSettings {
             input: args.input.clone(),
             report: args.report.clone(),
+            report_dir: args.report_dir.clone(),
             target: resolve_target(&args.connection)?,
             rate: args.rate,
             timeout: Duration::from_secs(args.timeout.max(1)),

@@ -138,7 +138,10 @@ async fn run_to_end(
     };
 
     // The report exists before the first request, so every row ends in it whatever happens next.
-    let report_path = settings.report.clone().unwrap_or_else(default_report_path);
+    let report_path = match &settings.report {
+        Some(path) => path.clone(),
+        None => default_report_path(settings.report_dir.as_deref().unwrap_or(Path::new(""))),
+    };
     let report = ReportWriter::create(&report_path).map_err(|e| {
         RunError::new(format!(
             "cannot create the report {}: {e}",
@@ -414,15 +417,16 @@ async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunEr
     }
 }
 
-/// `member-sync-report-20261124-021500.csv` in the current directory, never an existing file.
-fn default_report_path() -> PathBuf {
+/// `member-sync-report-20261124-021500.csv` in `dir` (empty: the current directory), never an
+/// existing file.
+fn default_report_path(dir: &Path) -> PathBuf {
     let stamp = jiff::ZonedDateTime::now()
         .strftime("%Y%m%d-%H%M%S")
         .to_string();
-    let mut path = PathBuf::from(format!("member-sync-report-{stamp}.csv"));
+    let mut path = dir.join(format!("member-sync-report-{stamp}.csv"));
     let mut n = 2;
-    while Path::new(&path).exists() {
-        path = PathBuf::from(format!("member-sync-report-{stamp}-{n}.csv"));
+    while path.exists() {
+        path = dir.join(format!("member-sync-report-{stamp}-{n}.csv"));
         n += 1;
     }
     path

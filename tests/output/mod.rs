@@ -83,3 +83,50 @@ fn logs_on_a_pipe_are_plain_text() {
         run.stderr
     );
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = member_sync().args(["completions", shell]).output().unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            script.contains("max-changes"),
+            "{shell} completes every flag"
+        );
+    }
+    let output = member_sync().arg("man").output().unwrap();
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(page.contains(".TH member-sync 1"), "{page}");
+    assert!(page.contains("sandbox"));
+}
+
+#[test]
+fn every_run_keeps_its_report_in_the_report_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        member_sync()
+            .args([
+                "plan",
+                "--sandbox",
+                "--rate",
+                "1000/s",
+                "-q",
+                "--report-dir",
+            ])
+            .arg(dir.path())
+            .arg(sample_export())
+            .output()
+            .unwrap();
+    }
+    let reports: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert!(
+        reports
+            .iter()
+            .all(|r| r.starts_with("member-sync-report-") && r.ends_with(".csv"))
+    );
+}
