@@ -8,6 +8,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use crate::env_vars;
 use crate::execute::pacing::Rate;
 use crate::guard::ChangeLimit;
+use crate::report::Outcome;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -98,6 +99,21 @@ pub struct RunArgs {
     /// Longest pause honoured from a 429's Retry-After; a longer one is cut to this.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub retry_after_cap: u64,
+
+    /// Run only the rows that ended with one of --outcomes in this earlier report (of the
+    /// same input): a repair run after failures or an interruption.
+    #[arg(long, value_name = "REPORT")]
+    pub only_rows_from: Option<PathBuf>,
+
+    /// With --only-rows-from: the outcomes to run again.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "failed,cancelled",
+        requires = "only_rows_from"
+    )]
+    pub outcomes: Vec<Outcome>,
 
     /// Never change members with these emails; globs allowed (`*@contractors.example`).
     /// Repeatable. Their rows end `excluded`.

@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod plan;
 pub mod progress;
 pub mod report;
+pub mod rerun;
 pub mod run;
 pub mod sandbox;
 mod sandbox_command;

@@ -60,6 +60,21 @@ impl Outcome {
     }
 }
 
+impl std::str::FromStr for Outcome {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Outcome, String> {
+        let wanted = s.trim().to_ascii_lowercase();
+        Outcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
+                format!("`{s}` is not an outcome ({})", names.join(", "))
+            })
+    }
+}
+
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -13,6 +13,7 @@ use crate::env_vars;
 use crate::execute::pacing::Rate;
 use crate::execute::retry_policy::RetryPolicy;
 use crate::guard::Exclusions;
+use crate::report::Outcome;
 use crate::state::StateDir;
 
 /// Where a run sends its requests.
@@ -37,6 +38,8 @@ pub struct RunSettings {
     /// Members never changed (`--exclude`).
     pub exclusions: Exclusions,
     pub summary_json: Option<PathBuf>,
+    /// `--only-rows-from` and its outcomes.
+    pub only_rows_from: Option<(PathBuf, Vec<Outcome>)>,
     /// Where the last run sizes and locks live; `None` if no directory could be found.
     pub state_dir: Option<StateDir>,
 }
@@ -68,6 +71,10 @@ impl RunSettings {
                 hint: Some("patterns are emails or globs such as *@contractors.example".into()),
             })?,
             summary_json: args.summary_json.clone(),
+            only_rows_from: args
+                .only_rows_from
+                .clone()
+                .map(|report| (report, args.outcomes.clone())),
             state_dir: StateDir::resolve(args.state_dir.as_deref()),
         })
     }

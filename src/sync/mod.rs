@@ -21,6 +21,7 @@ use crate::ingest;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
 use crate::report::{Outcome, ReportRow, ReportWriter};
+use crate::rerun;
 use crate::sandbox::{Sandbox, SandboxConfig, Seed};
 use crate::settings::{RunSettings, Target};
 use crate::state::{self, LastRun, Lock, LockError, StateDir};
@@ -120,7 +121,28 @@ async fn run_to_end(
     if let Err(refusal) = guard::check_not_empty(input_rows) {
         return Ok(refuse(&refusal));
     }
-    let verdicts = validate::validate(&table);
+    let mut verdicts = validate::validate(&table);
+    if let Some((report, outcomes)) = &settings.only_rows_from {
+        let rows = rerun::rows_from_report(report, outcomes).map_err(RunError::new)?;
+        if rows.is_empty() {
+            progress.note(&format!(
+                "no row of {} ended {}: nothing to run again",
+                report.display(),
+                outcomes
+                    .iter()
+                    .map(|o| o.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ));
+            return Ok(ExitCode::Success);
+        }
+        verdicts = rerun::keep_rows(verdicts, &rows, report).map_err(RunError::new)?;
+        progress.note(&format!(
+            "running again {} rows of {}",
+            verdicts.len(),
+            report.display()
+        ));
+    }
 
     // One `apply` per organization at a time; state is kept for real organizations only (the
     // in-process sandbox starts fresh every run).

@@ -229,3 +229,59 @@ fn the_summary_json_is_written_for_monitoring() {
     assert_eq!(summary["exit_code"], 1);
     assert!(summary["error"].as_str().unwrap().contains("missing.csv"));
 }
+
+#[test]
+fn only_rows_from_runs_again_just_the_rows_that_did_not_finish() {
+    // First night: members 3 and 7 cannot be saved (503 every time).
+    let flaky = TestOrg::start(
+        SandboxConfig {
+            faults: member_sync::sandbox::Faults {
+                refuse: [(3, 503), (7, 503)].into(),
+                ..Default::default()
+            },
+            ..SandboxConfig::default()
+        },
+        generated_seed(10),
+    );
+    let input = titles(&flaky, "input.csv", 10, 10);
+    let first = flaky.apply(&input, &["--max-retries", "0"]);
+    first.assert_code(3);
+    assert_eq!(
+        outcome_counts(&first.report),
+        counts(&[("updated", 8), ("failed", 2)])
+    );
+
+    // The repair run, against a healthy API: only rows 3 and 7 are planned and sent.
+    let healthy = TestOrg::start(SandboxConfig::default(), generated_seed(10));
+    let first_report = first.report_path.to_str().unwrap();
+    let repair = healthy.apply(&input, &["--only-rows-from", first_report]);
+    repair.assert_code(0);
+    assert_eq!(row_numbers(&repair.report), [3, 7]);
+    let sent: Vec<u64> = healthy
+        .requests()
+        .iter()
+        .filter(|r| r.is("PUT"))
+        .filter_map(|r| r.member_id())
+        .collect();
+    assert_eq!(sent.len(), 2);
+    assert!(sent.contains(&3) && sent.contains(&7));
+    repair.assert_stderr_contains("running again 2 rows");
+
+    // Asking for outcomes no row has is a no-op.
+    let none = healthy.apply(
+        &input,
+        &["--only-rows-from", first_report, "--outcomes", "cancelled"],
+    );
+    none.assert_code(0);
+    none.assert_stderr_contains("nothing to run again");
+
+    // A report of another export is refused, not half-applied.
+    let reversed: Vec<Vec<String>> = (1..=10u64)
+        .rev()
+        .map(|id| vec![format!("person{id}@gen.example"), format!("Title {id}")])
+        .collect();
+    let other = healthy.input("other.csv", &["email", "job_title"], reversed);
+    let refused = healthy.apply(&other, &["--only-rows-from", first_report]);
+    refused.assert_code(1);
+    refused.assert_stderr_contains("does not come from this input: row 3 is person3@gen.example there but person8@gen.example here");
+}
