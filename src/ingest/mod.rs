@@ -1,22 +1,35 @@
 //! Ingest: turn an export file into a [`Table`] of raw cells with each column mapped to a
 //! Tallyfy field.
 //!
-//! Everything format-specific (encodings, delimiters, header detection, aliases) stops here:
-//! the rest of the pipeline sees the same `Table` whatever produced the file. Values are kept
-//! as the file spelled them; interpreting them is validation's job.
-
+//! Everything format-specific (workbooks, encodings, delimiters, where the header is,
+//! presets, the mapping file) stops here: the rest of the pipeline sees the same `Table`
+//! whatever produced the file. Values are kept as the file spelled them; interpreting them is
+//! validation's job. Only mapped cells are kept at all: a column that maps to nothing (a
+//! password, a salary) is dropped as the rows stream by, so no later stage can echo it.
 //!
-//! The stages are separate functions so later formats slot in without touching the others:
-//! bytes → text ([`decode`]), text → rows ([`csv_reader`]), header row → columns
-//! ([`header`]), rows → [`Table`] (here).
+//! The stages are separate modules, run in order by [`load`](self::load_with): bytes →
+//! workbook rows ([`xlsx`]) or text ([`decode`]) → delimiter ([`sniff`]) → rows
+//! ([`csv_reader`]) → header row and columns ([`header`], [`preset`], [`mapping`]) → records.
+//! When a file cannot be used, the error carries what was detected up to that point.
 
 pub mod csv_reader;
 pub mod decode;
 pub mod header;
+mod load;
+pub mod mapping;
+pub mod preset;
+pub mod sniff;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
+use crate::blank::BlankPolicies;
 use crate::fields::Field;
+use crate::fields::country::CountryIds;
+use crate::fields::timezone::Aliases;
+
+pub use mapping::Mapping;
+pub use preset::Preset;
 
 /// What a mapped column feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +40,20 @@ pub enum Target {
     UserId,
     /// A profile field.
     Field(Field),
+    /// The member's country as the export writes it (name, alpha-2 or alpha-3): becomes
+    /// `country_id` through the mapping's `[countries]` table, and picks among time zones.
+    Country,
+    /// A full name, used only to fill empty first and last names.
+    DisplayName,
+}
+
+/// Where a mapped column's values come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A column of the file (zero-based position).
+    Column(usize),
+    /// A mapping file `[constants]` value, used where the row has no value of its own.
+    Constant(String),
 }
 
 /// A column of the input that maps to a [`Target`].
@@ -34,24 +61,140 @@ pub enum Target {
 pub struct MappedColumn {
     /// The header as written in the file (for messages and reports).
     pub header: String,
-    /// Zero-based position in each record.
+    /// Position of the column's cell in each [`Record`].
     pub index: usize,
+    pub source: Source,
     pub target: Target,
+    /// 0 for the target's main column; 1, 2... for fallbacks tried in order when it is blank.
+    pub rank: u8,
+}
+
+impl MappedColumn {
+    /// This column's cell in a record.
+    pub fn cell<'a>(&'a self, record: &'a Record) -> &'a str {
+        match &self.source {
+            Source::Constant(value) => value,
+            Source::Column(_) => record.cell(self.index),
+        }
+    }
+
+    /// The 1-based column of the file, for messages (`None` for a constant).
+    pub fn column_number(&self) -> Option<usize> {
+        match self.source {
+            Source::Column(position) => Some(position + 1),
+            Source::Constant(_) => None,
+        }
+    }
 }
 
 /// One data row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    /// 1-based data row number (the header is row 0): the `row` column of the report.
+    /// 1-based data row number (rows skipped as blank, example or repeated header are not
+    /// counted): the `row` column of the report.
     pub row: usize,
-    /// 1-based line in the file where the record starts, for messages.
+    /// 1-based line in the file where the record starts (the sheet's row in a workbook).
     pub line: u64,
+    /// The mapped cells, in the order of [`MappedColumn::index`].
     pub cells: Vec<String>,
 }
 
 impl Record {
     pub fn cell(&self, index: usize) -> &str {
         self.cells.get(index).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// How cells are read beyond their column: blank policies, the country and time zone tables.
+/// Defaults unless a mapping file says otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CellRules {
+    pub blank: BlankPolicies,
+    pub countries: CountryIds,
+    pub timezones: Aliases,
+}
+
+/// A row left out of the table, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// How a preset came to be used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PresetOrigin {
+    /// None used.
+    #[default]
+    None,
+    Detected,
+    /// `--preset` or the mapping file's `preset`.
+    Chosen,
+}
+
+/// What was detected about the file, for the user (`validate` prints all of it).
+#[derive(Debug, Clone, Default)]
+pub struct SourceInfo {
+    /// `CSV`, `TSV`, `XLSX`, `XLS`, `XLSB`, `ODS`; empty until known.
+    pub format: &'static str,
+    pub encoding: Option<String>,
+    pub delimiter: Option<u8>,
+    pub sheet: Option<String>,
+    pub header_line: Option<u64>,
+    /// Non-blank rows above the header (Entra's `version:v1.0`, report titles).
+    pub rows_above_header: usize,
+    pub preset: Option<&'static Preset>,
+    pub preset_origin: PresetOrigin,
+    pub mapping_file: Option<PathBuf>,
+    pub skipped: Vec<SkippedRow>,
+    /// Things worth knowing that are not errors.
+    pub notes: Vec<String>,
+}
+
+impl SourceInfo {
+    /// `XLSX, sheet `Users`` or `CSV, UTF-8 (BOM), delimiter `;``.
+    pub fn format_line(&self) -> String {
+        let mut parts = vec![if self.format.is_empty() {
+            "unknown".to_string()
+        } else {
+            self.format.to_string()
+        }];
+        if let Some(sheet) = &self.sheet {
+            parts.push(format!("sheet `{sheet}`"));
+        }
+        if let Some(encoding) = &self.encoding {
+            parts.push(encoding.clone());
+        }
+        if let Some(delimiter) = self.delimiter {
+            parts.push(format!("delimiter {}", sniff::delimiter_name(delimiter)));
+        }
+        parts.join(", ")
+    }
+
+    /// `line 2 (1 row above it skipped)`.
+    pub fn header_line_text(&self) -> Option<String> {
+        let line = self.header_line?;
+        let word = if self.format.starts_with('X') || self.format == "ODS" {
+            "sheet row"
+        } else {
+            "line"
+        };
+        Some(match self.rows_above_header {
+            0 => format!("{word} {line}"),
+            1 => format!("{word} {line} (1 row above it skipped)"),
+            n => format!("{word} {line} ({n} rows above it skipped)"),
+        })
+    }
+
+    /// `Okta user export (detected; --preset okta)`, or `none`.
+    pub fn preset_text(&self) -> String {
+        match (self.preset, self.preset_origin) {
+            (Some(p), PresetOrigin::Detected) => {
+                format!("{} (detected; --preset {})", p.name, p.id)
+            }
+            (Some(p), _) => format!("{} (--preset {})", p.name, p.id),
+            (None, _) => "none (generic column names)".to_string(),
+        }
     }
 }
 
@@ -62,11 +205,85 @@ pub struct Table {
     /// Headers that map to nothing, in file order. Never echoed with their values.
     pub unknown_columns: Vec<String>,
     pub records: Vec<Record>,
+    pub source: SourceInfo,
+    pub rules: CellRules,
 }
 
 impl Table {
+    /// The main column of a target.
     pub fn column(&self, target: Target) -> Option<&MappedColumn> {
-        self.columns.iter().find(|c| c.target == target)
+        self.columns
+            .iter()
+            .filter(|c| c.target == target)
+            .min_by_key(|c| c.rank)
+    }
+
+    /// The cell a record gives a target: its main column's, or the first non-blank fallback's
+    /// (`mail` blank → `userPrincipalName`). `None` when no column feeds the target.
+    pub fn pick<'a>(
+        &'a self,
+        record: &'a Record,
+        target: Target,
+    ) -> Option<(&'a MappedColumn, &'a str)> {
+        let mut columns: Vec<&MappedColumn> =
+            self.columns.iter().filter(|c| c.target == target).collect();
+        columns.sort_by_key(|c| c.rank);
+        let main = *columns.first()?;
+        Some(
+            columns
+                .iter()
+                .map(|c| (*c, c.cell(record)))
+                .find(|(_, cell)| !crate::blank::is_blank(cell))
+                .unwrap_or((main, main.cell(record))),
+        )
+    }
+
+    /// One line per mapped column, for people: `column 2 `Work Email` → email`.
+    pub fn describe_columns(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for column in &self.columns {
+            let what = header::target_name(column.target);
+            let fallback = match self.column(column.target) {
+                Some(main) if column.rank > 0 => format!(" (when `{}` is blank)", main.header),
+                _ => String::new(),
+            };
+            let purpose = match column.target {
+                Target::DisplayName => " (fills empty first and last names)",
+                Target::Country => " (country_id through [countries]; picks time zones)",
+                _ => "",
+            };
+            lines.push(match (&column.source, column.column_number()) {
+                (Source::Constant(value), _) => {
+                    format!("{} = {value:?} → {what}{fallback}", column.header)
+                }
+                (_, Some(n)) => {
+                    format!("column {n} `{}` → {what}{fallback}{purpose}", column.header)
+                }
+                (_, None) => format!("`{}` → {what}", column.header),
+            });
+        }
+        lines
+    }
+}
+
+/// Why a file cannot be used, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Refusal {
+    pub fn new(message: impl Into<String>) -> Refusal {
+        Refusal {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Refusal {
+        self.hint = Some(hint.into());
+        self
     }
 }
 
@@ -80,14 +297,87 @@ pub enum IngestError {
         source: std::io::Error,
     },
     #[error("{path}: {message}")]
-    Unusable { path: PathBuf, message: String },
+    Unusable {
+        path: PathBuf,
+        message: String,
+        hint: Option<String>,
+        /// What was detected before the file was refused.
+        detected: Box<SourceInfo>,
+    },
 }
 
-/// How to read a file. Empty today; encodings, delimiters, header-row detection and presets
-/// arrive here, so callers already build it with `LoadOptions::default()`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+impl IngestError {
+    /// What to do about it, when there is something to say.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            IngestError::Read { .. } => None,
+            IngestError::Unusable { hint, .. } => hint.as_deref(),
+        }
+    }
+
+    /// What was detected before the file was refused.
+    pub fn detected(&self) -> Option<&SourceInfo> {
+        match self {
+            IngestError::Read { .. } => None,
+            IngestError::Unusable { detected, .. } => Some(detected),
+        }
+    }
+}
+
+/// Which preset to use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PresetChoice {
+    /// The mapping file's, else whichever the header matches.
+    #[default]
+    Auto,
+    /// `--preset NAME`.
+    Use(&'static Preset),
+    /// `--preset none`: generic column names only.
+    Off,
+}
+
+/// How to read a file: `--encoding`, `--delimiter`, `--sheet`, `--preset` and `--mapping`.
+/// Every field has a "decide from the content" default.
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct LoadOptions {}
+pub struct LoadOptions {
+    /// Used when the file has no byte-order mark.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    pub delimiter: Option<u8>,
+    pub sheet: Option<String>,
+    pub preset: PresetChoice,
+    pub mapping: Option<Mapping>,
+    /// Where the mapping came from, for messages.
+    pub mapping_file: Option<PathBuf>,
+}
+
+impl LoadOptions {
+    pub fn with_encoding(mut self, encoding: &'static encoding_rs::Encoding) -> LoadOptions {
+        self.encoding = Some(encoding);
+        self
+    }
+
+    pub fn with_delimiter(mut self, delimiter: u8) -> LoadOptions {
+        self.delimiter = Some(delimiter);
+        self
+    }
+
+    pub fn with_sheet(mut self, sheet: impl Into<String>) -> LoadOptions {
+        self.sheet = Some(sheet.into());
+        self
+    }
+
+    pub fn with_preset(mut self, preset: PresetChoice) -> LoadOptions {
+        self.preset = preset;
+        self
+    }
+
+    pub fn with_mapping(mut self, mapping: Mapping, file: Option<PathBuf>) -> LoadOptions {
+        self.mapping = Some(mapping);
+        self.mapping_file = file;
+        self
+    }
+}
 
 /// Reads and maps an export file.
 pub fn load(path: &Path) -> Result<Table, IngestError> {
@@ -108,45 +398,25 @@ pub fn load_from_bytes(bytes: &[u8], source_name: &str) -> Result<Table, IngestE
     load_bytes_with(bytes, Path::new(source_name), &LoadOptions::default())
 }
 
-fn load_bytes_with(bytes: &[u8], path: &Path, options: &LoadOptions) -> Result<Table, IngestError> {
-    let LoadOptions {} = options;
-    let unusable = |message: String| IngestError::Unusable {
-        path: path.to_path_buf(),
-        message,
-    };
-    let text = decode::decode(bytes).map_err(unusable)?;
-    let rows = csv_reader::read_rows(text).map_err(unusable)?;
-    table_from_rows(rows).map_err(unusable)
-}
-
-/// The first row is the header; the rest are records.
-///
-/// Rows whose cells are all blank (the empty rows Excel leaves at the end, or a `,,,` line)
-/// are dropped and not counted: `row` numbers the member rows only, and `line` still points
-/// into the file.
-fn table_from_rows(rows: Vec<csv_reader::RawRow>) -> Result<Table, String> {
-    let mut rows = rows.into_iter().filter(|r| !r.is_blank());
-    let Some(header_row) = rows.next() else {
-        return Err("the file is empty: expected a header row".to_string());
-    };
-    let header::HeaderMap {
-        columns,
-        unknown_columns,
-    } = header::map_headers(&header_row.cells)?;
-    let records = rows
-        .enumerate()
-        .map(|(i, raw)| Record {
-            row: i + 1,
-            line: raw.line,
-            cells: raw.cells,
-        })
-        .collect();
-    Ok(Table {
-        columns,
-        unknown_columns,
-        records,
+/// [`load_from_bytes`] with explicit options.
+pub fn load_bytes_with(
+    bytes: &[u8],
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<Table, IngestError> {
+    load::table(bytes, options).map_err(|failed| {
+        let (refusal, detected) = *failed;
+        IngestError::Unusable {
+            path: path.to_path_buf(),
+            message: refusal.message,
+            hint: refusal.hint,
+            detected: Box::new(detected),
+        }
     })
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz_tests;
