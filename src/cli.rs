@@ -3,14 +3,16 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::env_vars;
 use crate::execute::pacing::Rate;
+use crate::ingest::{PresetChoice, decode, preset, sniff};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0    every row updated, unchanged, planned or not_found
+  0    every row updated, unchanged, planned or not_found (validate: every row valid)
   1    the run could not proceed (token refused, API unreachable, unreadable input, bad config)
   2    usage error
   3    the run finished, but some rows are invalid or failed
@@ -51,12 +53,67 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Serve a local Tallyfy-compatible API with a sample organization, for rehearsals.
     Sandbox(SandboxArgs),
+    /// Check an export offline: what was detected (format, encoding, header, preset, columns)
+    /// and every row problem. Nothing is sent; no token is needed.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The export to check (CSV, TSV or a workbook; see docs/input.md).
+    pub input: PathBuf,
+
+    /// Write a per-row report (`valid` / `invalid`) to this CSV file (`-` for stdout).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+}
+
+/// How to read the input: shared by `plan`, `apply` and `validate`. Every option has a
+/// default decided from the file's content.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Input")]
+pub struct IngestArgs {
+    /// Encoding of a text file without a byte-order mark: windows-1252 (also cp1252, latin1),
+    /// utf-16le, utf-16be, iso-8859-15, ... [default: UTF-8]
+    #[arg(long, value_name = "NAME", value_parser = decode::parse_encoding)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+
+    /// Delimiter of a text file: `,` `;` `|` or `tab` [default: guessed from the content]
+    #[arg(long, value_name = "CHAR", value_parser = sniff::parse_delimiter)]
+    pub delimiter: Option<u8>,
+
+    /// The workbook sheet to read [default: the first sheet]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Read the columns as this source names them, or `none` for generic names only
+    /// [default: detected from the header]
+    #[arg(long, value_name = "NAME", ignore_case = true, value_parser = preset_parser())]
+    pub preset: Option<PresetChoice>,
+
+    /// A mapping file (TOML): columns, constants, blank policies, country and time zone
+    /// tables (see docs/input.md)
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+}
+
+/// The preset names as possible values (shown by `--help`), parsed into a choice.
+fn preset_parser() -> impl TypedValueParser<Value = PresetChoice> {
+    PossibleValuesParser::new(preset::ids().into_iter().chain(["none"])).map(|name| {
+        match preset::parse_choice(&name) {
+            Ok(Some(preset)) => PresetChoice::Use(preset),
+            _ => PresetChoice::Off,
+        }
+    })
 }
 
 /// What `plan` and `apply` share.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The export to sync from (CSV with a header row; see docs/input.md).
+    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md).
     pub input: PathBuf,
 
     #[command(flatten)]
@@ -74,6 +131,9 @@ pub struct RunArgs {
     /// Give up on a request that has not answered after this many seconds (it is retried).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
+
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
 #[derive(Debug, Args)]

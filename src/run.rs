@@ -18,6 +18,12 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
     watch_for_interrupt(stop.clone(), progress.clone());
     let (args, mode) = match cli.command {
         Command::Sandbox(args) => return serve_sandbox(args, progress.as_ref(), stop).await,
+        Command::Validate(args) => {
+            return match crate::check::run(&args, progress.as_ref()) {
+                Ok(code) => code,
+                Err(e) => fail(&e.message, e.hint.as_deref()),
+            };
+        }
         Command::Plan(args) => (args, Mode::Plan),
         Command::Apply(apply) => (
             apply.run,

@@ -8,10 +8,11 @@ use secrecy::SecretString;
 use url::{Host, Url};
 
 use crate::api::Connection;
-use crate::cli::{ConnectionArgs, RunArgs};
+use crate::cli::{ConnectionArgs, IngestArgs, RunArgs};
 use crate::env_vars;
 use crate::execute::pacing::Rate;
 use crate::execute::retry_policy::RetryPolicy;
+use crate::ingest::{self, LoadOptions};
 
 /// Where a run sends its requests.
 #[derive(Debug)]
@@ -30,6 +31,8 @@ pub struct RunSettings {
     pub rate: Rate,
     pub timeout: Duration,
     pub retry: RetryPolicy,
+    /// How to read the input.
+    pub load: LoadOptions,
 }
 
 /// A setting that cannot be used, with what to do about it.
@@ -49,8 +52,29 @@ impl RunSettings {
             rate: args.rate,
             timeout: Duration::from_secs(args.timeout.max(1)),
             retry: RetryPolicy::default(),
+            load: load_options(&args.ingest)?,
         })
     }
+}
+
+/// How to read the input (`plan`, `apply`, `validate`): the flags as typed, and the mapping
+/// file read and checked before the input is opened.
+pub fn load_options(args: &IngestArgs) -> Result<LoadOptions, SettingsError> {
+    let mut options = LoadOptions {
+        encoding: args.encoding,
+        delimiter: args.delimiter,
+        sheet: args.sheet.clone(),
+        preset: args.preset.unwrap_or_default(),
+        ..LoadOptions::default()
+    };
+    if let Some(path) = &args.mapping {
+        let mapping = ingest::mapping::load(path).map_err(|message| SettingsError {
+            message,
+            hint: Some("the mapping file format is described in docs/input.md".into()),
+        })?;
+        options = options.with_mapping(mapping, Some(path.clone()));
+    }
+    Ok(options)
 }
 
 fn resolve_target(args: &ConnectionArgs) -> Result<Target, SettingsError> {

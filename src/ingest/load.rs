@@ -40,6 +40,7 @@ pub(super) fn table(bytes: &[u8], options: &LoadOptions) -> Result<Table, Failed
                     "--sheet {sheet} is not used: the file is text, not a workbook"
                 ));
             }
+            info.format = "text";
             let decoded = match decode::decode(bytes, options.encoding) {
                 Ok(decoded) => decoded,
                 Err(refusal) => return Err(Box::new((refusal, info))),

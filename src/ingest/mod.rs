@@ -240,29 +240,37 @@ impl Table {
 
     /// One line per mapped column, for people: `column 2 `Work Email` → email`.
     pub fn describe_columns(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        for column in &self.columns {
-            let what = header::target_name(column.target);
-            let fallback = match self.column(column.target) {
-                Some(main) if column.rank > 0 => format!(" (when `{}` is blank)", main.header),
-                _ => String::new(),
-            };
-            let purpose = match column.target {
-                Target::DisplayName => " (fills empty first and last names)",
-                Target::Country => " (country_id through [countries]; picks time zones)",
-                _ => "",
-            };
-            lines.push(match (&column.source, column.column_number()) {
-                (Source::Constant(value), _) => {
-                    format!("{} = {value:?} → {what}{fallback}", column.header)
+        self.columns
+            .iter()
+            .map(|column| {
+                let mut about = Vec::new();
+                if let Some(main) = self.column(column.target)
+                    && column.rank > 0
+                {
+                    about.push(format!("when `{}` is blank", main.header));
                 }
-                (_, Some(n)) => {
-                    format!("column {n} `{}` → {what}{fallback}{purpose}", column.header)
+                match column.target {
+                    Target::DisplayName => about.push("fills empty first and last names".into()),
+                    Target::Country => {
+                        about.push("country_id through [countries]; picks time zones".into())
+                    }
+                    _ => {}
                 }
-                (_, None) => format!("`{}` → {what}", column.header),
-            });
-        }
-        lines
+                let about = if about.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", about.join("; "))
+                };
+                let what = header::target_name(column.target);
+                match (&column.source, column.column_number()) {
+                    (Source::Constant(value), _) => {
+                        format!("{} = {value:?} → {what}{about}", column.header)
+                    }
+                    (_, Some(n)) => format!("column {n} `{}` → {what}{about}", column.header),
+                    (_, None) => format!("`{}` → {what}{about}", column.header),
+                }
+            })
+            .collect()
     }
 }
 

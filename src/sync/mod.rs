@@ -72,14 +72,18 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<ExitCode, RunError> {
     let started = Instant::now();
-    let table = ingest::load(&settings.input).map_err(|e| RunError::new(e.to_string()))?;
-    if !table.unknown_columns.is_empty() {
-        progress.note(&format!(
-            "ignoring columns that map to no Tallyfy field: {}",
-            table.unknown_columns.join(", ")
-        ));
+    let table = ingest::load_with(&settings.input, &settings.load).map_err(|e| RunError {
+        message: e.to_string(),
+        hint: e.hint().map(str::to_string),
+    })?;
+    for line in crate::check::input_summary(&table) {
+        progress.note(&line);
     }
-    let verdicts = validate::validate(&table);
+    let validation = validate::validate_all(&table);
+    for line in crate::check::warning_lines(&validation.warnings, 20) {
+        progress.note(&line);
+    }
+    let verdicts = validation.verdicts;
 
     // The report exists before the first request, so every row ends in it whatever happens next.
     let report_path = settings.report.clone().unwrap_or_else(default_report_path);
