@@ -225,17 +225,20 @@ impl Table {
         record: &'a Record,
         target: Target,
     ) -> Option<(&'a MappedColumn, &'a str)> {
-        let mut columns: Vec<&MappedColumn> =
-            self.columns.iter().filter(|c| c.target == target).collect();
-        columns.sort_by_key(|c| c.rank);
-        let main = *columns.first()?;
-        Some(
-            columns
-                .iter()
-                .map(|c| (*c, c.cell(record)))
-                .find(|(_, cell)| !crate::blank::is_blank(cell))
-                .unwrap_or((main, main.cell(record))),
-        )
+        // Called for every target of every row: no allocation, one pass over the columns.
+        let mut main: Option<&MappedColumn> = None;
+        let mut filled: Option<(&MappedColumn, &str)> = None;
+        for column in self.columns.iter().filter(|c| c.target == target) {
+            if main.is_none_or(|m| column.rank < m.rank) {
+                main = Some(column);
+            }
+            let cell = column.cell(record);
+            if !crate::blank::is_blank(cell) && filled.is_none_or(|(f, _)| column.rank < f.rank) {
+                filled = Some((column, cell));
+            }
+        }
+        let main = main?;
+        Some(filled.unwrap_or((main, main.cell(record))))
     }
 
     /// One line per mapped column, for people: `column 2 `Work Email` → email`.

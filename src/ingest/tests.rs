@@ -360,3 +360,26 @@ fn a_refusal_carries_what_was_detected() {
     assert_eq!(detected.encoding.as_deref(), Some("UTF-8 (BOM)"));
     assert_eq!(detected.header_line, Some(3));
 }
+
+/// 100,000 rows load completely and in order. Ignored by default (slow in debug builds); the
+/// timing and memory measurement is `examples/load_rows.rs`, reported in docs/input.md.
+#[test]
+#[ignore = "slow in debug builds: run with --release -- --ignored"]
+fn a_hundred_thousand_rows_load() {
+    let mut text = String::from("Work Email,First Name,Department,Password\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("p{i}@x.example,P{i},Team {},pw{i}\n", i % 7));
+    }
+    let table = load_ok(text.as_bytes());
+    assert_eq!(table.records.len(), 100_000);
+    assert_eq!(
+        table.records[99_999].cells,
+        ["p99999@x.example", "P99999", "Team 4"]
+    );
+    let verdicts = crate::validate::validate(&table);
+    assert!(
+        verdicts
+            .iter()
+            .all(|v| matches!(v, crate::validate::RowVerdict::Valid(_)))
+    );
+}
