@@ -415,15 +415,39 @@ pub fn load_bytes_with(
     path: &Path,
     options: &LoadOptions,
 ) -> Result<Table, IngestError> {
-    load::table(bytes, options).map_err(|failed| {
-        let (refusal, detected) = *failed;
-        IngestError::Unusable {
-            path: path.to_path_buf(),
-            message: refusal.message,
-            hint: refusal.hint,
-            detected: Box::new(detected),
+    let note = extension_note(path, sniff::kind(bytes));
+    match load::table(bytes, options) {
+        Ok(mut table) => {
+            table.source.notes.extend(note);
+            Ok(table)
         }
-    })
+        Err(failed) => {
+            let (refusal, mut detected) = *failed;
+            detected.notes.extend(note);
+            Err(IngestError::Unusable {
+                path: path.to_path_buf(),
+                message: refusal.message,
+                hint: refusal.hint,
+                detected: Box::new(detected),
+            })
+        }
+    }
+}
+
+/// A file whose name says another format than its content: read by content, and said.
+fn extension_note(path: &Path, kind: sniff::Kind) -> Option<String> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    let named_text = matches!(extension.as_str(), "csv" | "tsv" | "txt");
+    let named_book = matches!(extension.as_str(), "xlsx" | "xls" | "xlsb" | "ods");
+    match kind {
+        sniff::Kind::Workbook if named_text => Some(format!(
+            "the file is named .{extension} but is a workbook: it is read as one"
+        )),
+        sniff::Kind::Text if named_book => Some(format!(
+            "the file is named .{extension} but is text: it is read as delimited text"
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

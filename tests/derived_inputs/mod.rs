@@ -109,6 +109,7 @@ fn a_workbook_written_by_the_test_reads_like_the_csv() {
     validate(&input, &[])
         .assert_code(1)
         .assert_stderr_contains("format: XLSX, sheet `Cover`")
+        .assert_stderr_contains("note: the file is named .csv but is a workbook: it is read as one")
         .assert_stderr_contains("headers found: `Staff export`");
 
     let checked = validate(&input, &["--sheet", "Users"]);
