@@ -71,32 +71,41 @@ pub struct ValidateArgs {
     pub ingest: IngestArgs,
 }
 
+/// The `--help` heading of the input options. (Set per argument: a struct-wide heading would
+/// carry over to the options that follow the flattened struct.)
+const INPUT: &str = "Input";
+
 /// How to read the input: shared by `plan`, `apply` and `validate`. Every option has a
 /// default decided from the file's content.
 #[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Input")]
 pub struct IngestArgs {
     /// Encoding of a text file without a byte-order mark: windows-1252 (also cp1252, latin1),
     /// utf-16le, utf-16be, iso-8859-15, ... [default: UTF-8]
-    #[arg(long, value_name = "NAME", value_parser = decode::parse_encoding)]
+    #[arg(long, value_name = "NAME", value_parser = decode::parse_encoding, help_heading = INPUT)]
     pub encoding: Option<&'static encoding_rs::Encoding>,
 
     /// Delimiter of a text file: `,` `;` `|` or `tab` [default: guessed from the content]
-    #[arg(long, value_name = "CHAR", value_parser = sniff::parse_delimiter)]
+    #[arg(long, value_name = "CHAR", value_parser = sniff::parse_delimiter, help_heading = INPUT)]
     pub delimiter: Option<u8>,
 
     /// The workbook sheet to read [default: the first sheet]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = INPUT)]
     pub sheet: Option<String>,
 
     /// Read the columns as this source names them, or `none` for generic names only
     /// [default: detected from the header]
-    #[arg(long, value_name = "NAME", ignore_case = true, value_parser = preset_parser())]
+    #[arg(
+        long,
+        value_name = "NAME",
+        ignore_case = true,
+        value_parser = preset_parser(),
+        help_heading = INPUT
+    )]
     pub preset: Option<PresetChoice>,
 
     /// A mapping file (TOML): columns, constants, blank policies, country and time zone
     /// tables (see docs/input.md)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = INPUT)]
     pub mapping: Option<PathBuf>,
 }
 
@@ -188,4 +197,29 @@ pub struct SandboxArgs {
     /// Largest page the member list returns, whatever the client asks for.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub per_page_cap: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn input_options_have_their_own_heading_and_only_they() {
+        Cli::command().debug_assert();
+        let cli = Cli::command();
+        let apply = cli.find_subcommand("apply").expect("apply");
+        let heading = |id: &str| {
+            apply
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(|a| a.get_help_heading())
+        };
+        for id in ["encoding", "delimiter", "sheet", "preset", "mapping"] {
+            assert_eq!(heading(id), Some(INPUT), "{id}");
+        }
+        assert_eq!(heading("concurrency"), None);
+        assert_eq!(heading("yes"), None);
+    }
 }
