@@ -3,12 +3,14 @@
 //! A blank cell keeps what the member has: exports are full of empty cells that mean "we do
 //! not track this", and treating them as "erase it" would wipe data on every run. Clearing
 //! is therefore explicit, with a sentinel nobody types by accident. Validation asks this module
-//! and nothing else, so a later issue can add per-column policies (`blank = clear` for one
-//! column) and a configurable sentinel by growing [`BlankPolicy`], without touching the rules.
+//! and nothing else. A mapping file may change the sentinel and make blank mean "clear" for
+//! chosen fields ([`BlankPolicies`]); both are checked here, so no other module repeats the
+//! rules of what a cell can mean.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
-use crate::fields::trim_cell;
+use crate::fields::{Field, trim_cell};
 
 /// The cell that sets a clearable field to null.
 pub const CLEAR_SENTINEL: &str = "__CLEAR__";
@@ -74,6 +76,88 @@ pub fn interpret(raw: &str) -> CellIntent<'_> {
     BlankPolicy::DEFAULT.interpret(raw)
 }
 
+/// True when a cell is empty or only white space (NBSP included): what "blank" means for every
+/// policy, and for choosing a fallback column (`mail` blank → `userPrincipalName`).
+pub fn is_blank(raw: &str) -> bool {
+    trim_cell(raw).is_empty()
+}
+
+/// The policies of one input: the sentinel, and the fields where a blank cell clears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlankPolicies {
+    sentinel: Cow<'static, str>,
+    clear_when_blank: BTreeSet<Field>,
+}
+
+impl Default for BlankPolicies {
+    fn default() -> Self {
+        BlankPolicies {
+            sentinel: Cow::Borrowed(CLEAR_SENTINEL),
+            clear_when_blank: BTreeSet::new(),
+        }
+    }
+}
+
+impl BlankPolicies {
+    /// Replaces `__CLEAR__`. A sentinel must be something nobody types by accident: not blank,
+    /// not padded.
+    pub fn set_sentinel(&mut self, sentinel: &str) -> Result<(), String> {
+        if trim_cell(sentinel).is_empty() || trim_cell(sentinel) != sentinel {
+            return Err(format!(
+                "the clear sentinel {sentinel:?} must be visible text without surrounding spaces"
+            ));
+        }
+        self.sentinel = Cow::Owned(sentinel.to_string());
+        Ok(())
+    }
+
+    /// Makes a blank cell clear `field`; only fields Tallyfy lets a client null can.
+    pub fn clear_when_blank(&mut self, field: Field) -> Result<(), String> {
+        if !field.is_clearable() {
+            return Err(format!(
+                "{field} cannot be cleared, so a blank {field} cannot mean \"clear\" (only {} can)",
+                clearable_names()
+            ));
+        }
+        self.clear_when_blank.insert(field);
+        Ok(())
+    }
+
+    pub fn sentinel(&self) -> &str {
+        &self.sentinel
+    }
+
+    /// The policy for a field's column.
+    pub fn for_field(&self, field: Field) -> BlankPolicy {
+        BlankPolicy {
+            blank: if self.clear_when_blank.contains(&field) {
+                BlankMeaning::Clear
+            } else {
+                BlankMeaning::Keep
+            },
+            clear_sentinel: self.sentinel.clone(),
+        }
+    }
+
+    /// The policy for a key column (email, user_id): blank is "no key", never "clear".
+    pub fn for_key(&self) -> BlankPolicy {
+        BlankPolicy {
+            blank: BlankMeaning::Keep,
+            clear_sentinel: self.sentinel.clone(),
+        }
+    }
+}
+
+/// `phone, job_title, job_description, team`: the fields a clear applies to.
+pub fn clearable_names() -> String {
+    Field::ALL
+        .iter()
+        .filter(|f| f.is_clearable())
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +181,34 @@ mod tests {
     fn values_are_trimmed_including_nbsp() {
         assert_eq!(interpret("\u{a0}Sales\u{a0}"), CellIntent::Set("Sales"));
         assert_eq!(interpret(" Sales Ops "), CellIntent::Set("Sales Ops"));
+    }
+
+    #[test]
+    fn policies_per_field_and_a_custom_sentinel() {
+        let mut policies = BlankPolicies::default();
+        policies.clear_when_blank(Field::Phone).unwrap();
+        policies.set_sentinel("<none>").unwrap();
+        assert_eq!(
+            policies.for_field(Field::Phone).interpret(""),
+            CellIntent::Clear
+        );
+        assert_eq!(
+            policies.for_field(Field::Team).interpret(""),
+            CellIntent::Keep
+        );
+        assert_eq!(
+            policies.for_field(Field::Team).interpret("<none>"),
+            CellIntent::Clear
+        );
+        assert_eq!(policies.for_key().interpret(""), CellIntent::Keep);
+        let err = policies.clear_when_blank(Field::FirstName).unwrap_err();
+        assert!(
+            err.contains("phone, job_title, job_description, team"),
+            "{err}"
+        );
+        assert!(policies.set_sentinel(" x").is_err());
+        assert!(policies.set_sentinel("").is_err());
+        assert_eq!(BlankPolicies::default().sentinel(), CLEAR_SENTINEL);
     }
 
     #[test]

@@ -3,16 +3,18 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::env_vars;
 use crate::execute::pacing::Rate;
 use crate::guard::ChangeLimit;
+use crate::ingest::{PresetChoice, decode, preset, sniff};
 use crate::report::Outcome;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0    every row updated, unchanged, planned or not_found
+  0    every row updated, unchanged, planned or not_found (validate: every row valid)
   1    the run could not proceed (token refused, API unreachable, unreadable input, bad config)
   2    usage error
   3    the run finished, but some rows are invalid or failed
@@ -61,12 +63,76 @@ pub enum Command {
     },
     /// Print the manual page (roff) to stdout (`member-sync man > member-sync.1`).
     Man,
+    /// Check an export offline: what was detected (format, encoding, header, preset, columns)
+    /// and every row problem. Nothing is sent; no token is needed.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The export to check (CSV, TSV or a workbook; see docs/input.md).
+    pub input: PathBuf,
+
+    /// Write a per-row report (`valid` / `invalid`) to this CSV file (`-` for stdout).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+}
+
+/// The `--help` heading of the input options. (Set per argument: a struct-wide heading would
+/// carry over to the options that follow the flattened struct.)
+const INPUT: &str = "Input";
+
+/// How to read the input: shared by `plan`, `apply` and `validate`. Every option has a
+/// default decided from the file's content.
+#[derive(Debug, Clone, Default, Args)]
+pub struct IngestArgs {
+    /// Encoding of a text file without a byte-order mark: windows-1252 (also cp1252, latin1),
+    /// utf-16le, utf-16be, iso-8859-15, ... [default: UTF-8]
+    #[arg(long, value_name = "NAME", value_parser = decode::parse_encoding, help_heading = INPUT)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+
+    /// Delimiter of a text file: `,` `;` `|` or `tab` [default: guessed from the content]
+    #[arg(long, value_name = "CHAR", value_parser = sniff::parse_delimiter, help_heading = INPUT)]
+    pub delimiter: Option<u8>,
+
+    /// The workbook sheet to read [default: the first sheet]
+    #[arg(long, value_name = "NAME", help_heading = INPUT)]
+    pub sheet: Option<String>,
+
+    /// Read the columns as this source names them, or `none` for generic names only
+    /// [default: detected from the header]
+    #[arg(
+        long,
+        value_name = "NAME",
+        ignore_case = true,
+        value_parser = preset_parser(),
+        help_heading = INPUT
+    )]
+    pub preset: Option<PresetChoice>,
+
+    /// A mapping file (TOML): columns, constants, blank policies, country and time zone
+    /// tables (see docs/input.md)
+    #[arg(long, value_name = "FILE", help_heading = INPUT)]
+    pub mapping: Option<PathBuf>,
+}
+
+/// The preset names as possible values (shown by `--help`), parsed into a choice.
+fn preset_parser() -> impl TypedValueParser<Value = PresetChoice> {
+    PossibleValuesParser::new(preset::ids().into_iter().chain(["none"])).map(|name| {
+        match preset::parse_choice(&name) {
+            Ok(Some(preset)) => PresetChoice::Use(preset),
+            _ => PresetChoice::Off,
+        }
+    })
 }
 
 /// What `plan` and `apply` share.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The export to sync from (CSV with a header row; see docs/input.md).
+    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md).
     pub input: PathBuf,
 
     #[command(flatten)]
@@ -129,6 +195,8 @@ pub struct RunArgs {
     /// else $XDG_STATE_HOME/member-sync, else ~/.local/state/member-sync].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 }
 
 #[derive(Debug, Args)]
@@ -382,8 +450,21 @@ mod tests {
     }
 
     #[test]
-    fn the_command_line_is_consistent() {
+    fn input_options_have_their_own_heading_and_only_they() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+        let cli = Cli::command();
+        let apply = cli.find_subcommand("apply").expect("apply");
+        let heading = |id: &str| {
+            apply
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(|a| a.get_help_heading())
+        };
+        for id in ["encoding", "delimiter", "sheet", "preset", "mapping"] {
+            assert_eq!(heading(id), Some(INPUT), "{id}");
+        }
+        assert_eq!(heading("concurrency"), None);
+        assert_eq!(heading("yes"), None);
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | every row updated, unchanged, planned or not_found |
+//! | 0 | every row updated, unchanged, planned or not_found (`validate`: every row valid) |
 //! | 1 | the run could not proceed: auth refused, API unreachable, unreadable input, bad config |
 //! | 2 | usage error (bad flags or arguments) |
 //! | 3 | the run finished, but some rows are invalid or failed |
@@ -44,6 +44,18 @@ impl ExitCode {
     }
 }
 
+impl ExitCode {
+    /// The code for `validate` over a usable file: 3 when any row is invalid. (A file that
+    /// cannot be used at all is 1, like any input `plan` cannot read.)
+    pub fn for_validation(invalid_rows: usize) -> ExitCode {
+        if invalid_rows > 0 {
+            ExitCode::RowFailures
+        } else {
+            ExitCode::Success
+        }
+    }
+}
+
 impl From<ExitCode> for std::process::ExitCode {
     fn from(code: ExitCode) -> Self {
         std::process::ExitCode::from(code.code())
@@ -62,5 +74,11 @@ mod tests {
         assert_eq!(ExitCode::for_summary(&summary), ExitCode::Success);
         summary.add(Outcome::Invalid);
         assert_eq!(ExitCode::for_summary(&summary), ExitCode::RowFailures);
+    }
+
+    #[test]
+    fn validate_fails_on_any_invalid_row() {
+        assert_eq!(ExitCode::for_validation(0), ExitCode::Success);
+        assert_eq!(ExitCode::for_validation(1), ExitCode::RowFailures);
     }
 }

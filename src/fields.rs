@@ -6,9 +6,12 @@
 //! canonical form in one place is what makes a second run send nothing: whatever casing or
 //! spelling the export or the server uses, both sides are brought to the same form here.
 
-use std::collections::HashMap;
+pub mod country;
+pub mod timezone;
+
 use std::fmt;
-use std::sync::OnceLock;
+
+pub use timezone::canonical_timezone;
 
 /// A writable member field, in Tallyfy's own names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -166,7 +169,8 @@ pub fn canonical_from_json(field: Field, json: &serde_json::Value) -> Option<Val
 }
 
 /// Canonical text for a field: trimmed, empty as absent, lower-cased where the API's casing
-/// varies, time zones spelled as the IANA database spells them.
+/// varies, time zones spelled as the IANA database spells them today (legacy names such as
+/// `Asia/Calcutta` become `Asia/Kolkata`, on both sides of a comparison).
 pub fn canonical_text(field: Field, raw: &str) -> Option<Value> {
     let trimmed = trim_cell(raw);
     if trimmed.is_empty() {
@@ -194,21 +198,6 @@ pub fn parse_bool(raw: &str) -> Option<bool> {
         "false" | "no" | "n" | "0" => Some(false),
         _ => None,
     }
-}
-
-/// The IANA spelling of a time zone name, matched case-insensitively (`america/new_york` →
-/// `America/New_York`). `None` when the name is not in the time zone database.
-pub fn canonical_timezone(raw: &str) -> Option<String> {
-    static NAMES: OnceLock<HashMap<String, String>> = OnceLock::new();
-    let names = NAMES.get_or_init(|| {
-        jiff::tz::db()
-            .available()
-            .map(|name| name.as_str().to_string())
-            .filter(|name| !matches!(name.as_str(), "Factory" | "localtime" | "posixrules"))
-            .map(|name| (name.to_ascii_lowercase(), name))
-            .collect()
-    });
-    names.get(&trim_cell(raw).to_ascii_lowercase()).cloned()
 }
 
 /// Tallyfy's member roles.

@@ -17,7 +17,7 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
     let stop = CancellationToken::new();
     let on_interrupt = match cli.command {
         Command::Sandbox(_) => "interrupted: stopping the sandbox",
-        Command::Completions { .. } | Command::Man => "interrupted",
+        Command::Completions { .. } | Command::Man | Command::Validate(_) => "interrupted",
         _ => {
             "interrupted: finishing requests in flight and writing the report (Ctrl-C again to quit now)"
         }
@@ -28,6 +28,12 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
         Command::Man => return print_man(),
         Command::Sandbox(args) => {
             return sandbox_command::serve(args, progress.as_ref(), stop).await;
+        }
+        Command::Validate(args) => {
+            return match crate::check::run(&args, progress.as_ref()) {
+                Ok(code) => code,
+                Err(e) => fail(&e.message, e.hint.as_deref()),
+            };
         }
         Command::Plan(args) => (args, Mode::Plan),
         Command::Apply(apply) => (

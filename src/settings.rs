@@ -8,11 +8,12 @@ use secrecy::SecretString;
 use url::{Host, Url};
 
 use crate::api::Connection;
-use crate::cli::{ConnectionArgs, RunArgs};
+use crate::cli::{ConnectionArgs, IngestArgs, RunArgs};
 use crate::env_vars;
 use crate::execute::pacing::Rate;
 use crate::execute::retry_policy::RetryPolicy;
 use crate::guard::Exclusions;
+use crate::ingest::{self, LoadOptions};
 use crate::report::Outcome;
 use crate::state::StateDir;
 
@@ -42,6 +43,8 @@ pub struct RunSettings {
     pub only_rows_from: Option<(PathBuf, Vec<Outcome>)>,
     /// Where the last run sizes and locks live; `None` if no directory could be found.
     pub state_dir: Option<StateDir>,
+    /// How to read the input.
+    pub load: LoadOptions,
 }
 
 /// A setting that cannot be used, with what to do about it.
@@ -76,8 +79,29 @@ impl RunSettings {
                 .clone()
                 .map(|report| (report, args.outcomes.clone())),
             state_dir: StateDir::resolve(args.state_dir.as_deref()),
+            load: load_options(&args.ingest)?,
         })
     }
+}
+
+/// How to read the input (`plan`, `apply`, `validate`): the flags as typed, and the mapping
+/// file read and checked before the input is opened.
+pub fn load_options(args: &IngestArgs) -> Result<LoadOptions, SettingsError> {
+    let mut options = LoadOptions {
+        encoding: args.encoding,
+        delimiter: args.delimiter,
+        sheet: args.sheet.clone(),
+        preset: args.preset.unwrap_or_default(),
+        ..LoadOptions::default()
+    };
+    if let Some(path) = &args.mapping {
+        let mapping = ingest::mapping::load(path).map_err(|message| SettingsError {
+            message,
+            hint: Some("the mapping file format is described in docs/input.md".into()),
+        })?;
+        options = options.with_mapping(mapping, Some(path.clone()));
+    }
+    Ok(options)
 }
 
 fn resolve_target(args: &ConnectionArgs) -> Result<Target, SettingsError> {

@@ -23,3 +23,9 @@ mod guards;
 mod reliability;
 // What goes where: stdout stays empty, report cells are safe to open in a spreadsheet.
 mod output;
+// Every file of ../shared/fixtures/real-world as it is, with its exact verdict.
+mod real_world;
+// The real files as Excel saves them elsewhere (UTF-16 tabs, Windows-1252 `;`, a workbook).
+mod derived_inputs;
+// `member-sync validate`: exit codes, the report, the input flags shared with plan and apply.
+mod validate_cmd;

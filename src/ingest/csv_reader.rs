@@ -1,9 +1,10 @@
 //! Text → rows of cells, with the csv crate.
 //!
 //! This layer knows nothing about headers: it yields every physical record with the line it
-//! starts on, so header-row detection and delimiter sniffing (later issues) can look at the
-//! rows before anything is mapped. Rows may be short or long (`flexible`): a ragged export is
-//! still readable, and a missing cell reads as empty.
+//! starts on, one at a time, so header detection can look at the first rows before anything is
+//! mapped and the rest can be mapped as they stream by (only mapped cells are ever kept). Rows
+//! may be short or long (`flexible`): a ragged export is still readable, and a missing cell
+//! reads as empty. The delimiter comes from [`super::sniff`].
 
 /// One record as the file holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,44 +17,68 @@ pub struct RawRow {
 impl RawRow {
     /// True when every cell is empty or white space (NBSP included): Excel's trailing rows.
     pub fn is_blank(&self) -> bool {
-        self.cells
-            .iter()
-            .all(|c| crate::fields::trim_cell(c).is_empty())
+        self.cells.iter().all(|c| crate::blank::is_blank(c))
     }
 }
 
-/// Reads every record of comma-separated text. Lines that are entirely empty are skipped by
+/// Reads every record of comma-separated text at once (for tests and small inputs).
+pub fn read_rows(text: &str) -> Result<Vec<RawRow>, String> {
+    TextRows::new(text, b',').collect()
+}
+
+/// The records of delimited text, one at a time. Lines that are entirely empty are skipped by
 /// the csv crate and produce no record at all.
 ///
 /// Line numbers are counted here from the record's byte offset: the csv crate's own
 /// `Position::line()` lags by one after a CRLF (it finishes a record on the `\r` and consumes
 /// the `\n` with the next one).
-pub fn read_rows(text: &str) -> Result<Vec<RawRow>, String> {
-    let mut lines = LineCounter::new(text.as_bytes());
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => rows.push(RawRow {
-                line: record
+pub struct TextRows<'a> {
+    reader: csv::Reader<&'a [u8]>,
+    lines: LineCounter<'a>,
+    record: csv::StringRecord,
+    failed: bool,
+}
+
+impl<'a> TextRows<'a> {
+    pub fn new(text: &'a str, delimiter: u8) -> TextRows<'a> {
+        TextRows {
+            reader: csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(delimiter)
+                .from_reader(text.as_bytes()),
+            lines: LineCounter::new(text.as_bytes()),
+            record: csv::StringRecord::new(),
+            failed: false,
+        }
+    }
+}
+
+impl Iterator for TextRows<'_> {
+    type Item = Result<RawRow, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => Some(Ok(RawRow {
+                line: self
+                    .record
                     .position()
-                    .map_or(0, |p| lines.line_of_record_at(p.byte())),
-                cells: record.iter().map(str::to_string).collect(),
-            }),
+                    .map_or(0, |p| self.lines.line_of_record_at(p.byte())),
+                cells: self.record.iter().map(str::to_string).collect(),
+            })),
             Err(err) => {
+                self.failed = true;
                 let line = err
                     .position()
                     .map_or(String::new(), |p| format!(" at line {}", p.line()));
-                return Err(format!("cannot read the CSV{line}: {err}"));
+                Some(Err(format!("cannot read the CSV{line}: {err}")))
             }
         }
     }
-    Ok(rows)
 }
 
 /// Turns byte offsets (visited in increasing order) into 1-based line numbers.
@@ -133,6 +158,14 @@ mod tests {
             cells(&rows),
             [vec!["a", "b", "c"], vec!["1"], vec!["1", "2", "3", "4"]]
         );
+    }
+
+    #[test]
+    fn other_delimiters_and_quotes() {
+        let rows: Vec<RawRow> = TextRows::new("a;\"b;c\"\n1;2\n", b';')
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(cells(&rows), [vec!["a", "b;c"], vec!["1", "2"]]);
     }
 
     #[test]

@@ -1,24 +1,29 @@
-//! Header matching: which column feeds which [`Target`].
+//! Header matching: which row is the header, and which column feeds which [`Target`].
 //!
-//! Kept apart from reading bytes so that whatever finds the header row (line 1 today; header
-//! detection, XLSX sheets and presets later) hands a plain list of header cells to one place,
-//! and every format gets the same aliases, the same refusals and the same messages.
+//! Kept apart from reading bytes so that whatever produced the rows (CSV, TSV, a workbook)
+//! hands plain header cells to one place, and every format gets the same aliases, the same
+//! refusals and the same messages.
 //!
 //! Names are compared after [`normalize`]: case, white space, `_` and `-` do not matter, and a
 //! `[...]` suffix or a trailing `Required` (Microsoft and Google admin templates) is ignored.
-//! All spellings live in [`ALIASES`], one table a later issue can extend with presets.
+//! Who decides a column, strongest first: the mapping file's `[columns]`, then the preset
+//! (which may give a target fallback columns), then the generic [`ALIASES`].
 
 use std::collections::HashMap;
 
-use super::{MappedColumn, Target};
+use super::csv_reader::RawRow;
+use super::mapping::Mapping;
+use super::preset::{PRESETS, Preset};
+use super::{MappedColumn, Source, Target};
 use crate::fields::{Field, trim_cell};
 
-/// Every header spelling we recognize, written as people write them; matched after
-/// [`normalize`]. Canonical names come first for each target.
+/// Every header spelling we recognize without a preset, written as people write them;
+/// matched after [`normalize`]. Canonical names come first for each target.
 ///
 /// Deliberately absent: a bare `ID`. HR and directory exports use it for their own ids (Entra's
 /// object GUID, Okta's user id, employee numbers), and since a user id wins over the email, a
-/// wrong guess here would update the wrong member.
+/// wrong guess here would update the wrong member. Mobile phones are not a phone either: which
+/// number is the member's is a choice a preset or a mapping file makes.
 pub const ALIASES: &[(&str, Target)] = &[
     ("email", Target::Email),
     ("Work Email", Target::Email),
@@ -52,6 +57,13 @@ pub const ALIASES: &[(&str, Target)] = &[
     ("date_format", Target::Field(Field::DateFormat)),
     ("role", Target::Field(Field::Role)),
     ("step_preferences", Target::Field(Field::StepPreferences)),
+    ("country", Target::Country),
+    ("Country Code", Target::Country),
+    ("Country or Region", Target::Country),
+    ("Country/Region", Target::Country),
+    ("display_name", Target::DisplayName),
+    ("Full Name", Target::DisplayName),
+    ("Name", Target::DisplayName),
 ];
 
 /// The comparable form of a header: lower case, without white space, `_`, `-`, a `[...]`
@@ -84,7 +96,7 @@ pub fn normalize(header: &str) -> String {
     key
 }
 
-/// The target a header maps to, if any.
+/// The generic target a header maps to, if any.
 pub fn target_for(header: &str) -> Option<Target> {
     let key = normalize(header);
     ALIASES
@@ -93,56 +105,174 @@ pub fn target_for(header: &str) -> Option<Target> {
         .map(|(_, target)| *target)
 }
 
+/// Whether any source we know (aliases, presets, the mapping file) names this header.
+fn is_known(key: &str, mapping: Option<&Mapping>) -> bool {
+    ALIASES.iter().any(|(alias, _)| normalize(alias) == key)
+        || PRESETS.iter().any(|p| p.target_of(key).is_some())
+        || mapping.is_some_and(|m| m.rule_for(key).is_some())
+}
+
+/// Which of the first rows is the header: the one naming the most columns we know (the first
+/// of equals). Skips Entra's `version:v1.0` line, report titles and blank lines. When no row
+/// names a known column, the first row is the header, so the error lists what it holds.
+pub fn find_header(rows: &[RawRow], mapping: Option<&Mapping>) -> Option<usize> {
+    let score = |row: &RawRow| {
+        let mut keys: Vec<String> = row
+            .cells
+            .iter()
+            .map(|c| normalize(c))
+            .filter(|k| !k.is_empty() && is_known(k, mapping))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.len()
+    };
+    let mut best: Option<(usize, usize)> = None;
+    for (i, row) in rows.iter().enumerate() {
+        let known = score(row);
+        if best.is_none_or(|(_, n)| known > n) {
+            best = Some((i, known));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
 /// The header row, mapped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HeaderMap {
+    /// In file order; `index` numbers them 0.. (the cells a record keeps).
     pub columns: Vec<MappedColumn>,
     /// Headers that map to nothing, in file order.
     pub unknown_columns: Vec<String>,
 }
 
+/// Maps a header row with the generic aliases only.
+pub fn map_headers(headers: &[String]) -> Result<HeaderMap, String> {
+    map_headers_with(headers, None, None)
+}
+
+/// Columns with their rank among a target's columns (0 = main).
+type Ranked = Vec<(usize, u8)>;
+
+/// Who claimed a column.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    Mapping { fallback: bool },
+    Preset { rank: u8 },
+    Alias,
+}
+
 /// Maps a header row onto targets, or explains in one message why it cannot be used.
 ///
-/// Refused: two columns feeding the same target, the same header written twice (a naive
-/// reader silently keeps the last one), and a row with no key column. Blank header cells (the
-/// empty trailing columns Excel leaves behind) are skipped.
-pub fn map_headers(headers: &[String]) -> Result<HeaderMap, String> {
-    let mut map = HeaderMap::default();
-    let mut seen_names: HashMap<&str, usize> = HashMap::new();
-    for (index, raw) in headers.iter().enumerate() {
+/// Refused: the same header written twice (a naive reader silently keeps the last one), two
+/// columns feeding one target with nothing saying which is the fallback, and a row with no key
+/// column. Blank header cells (the empty trailing columns Excel leaves behind) are skipped.
+pub fn map_headers_with(
+    headers: &[String],
+    preset: Option<&Preset>,
+    mapping: Option<&Mapping>,
+) -> Result<HeaderMap, String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut claims: Vec<(usize, Target, Claim)> = Vec::new();
+    let mut unmapped = vec![false; headers.len()];
+    for (position, raw) in headers.iter().enumerate() {
         let header = trim_cell(raw);
         if header.is_empty() {
             continue;
         }
-        if let Some(&first) = seen_names.get(header) {
+        if let Some(&first) = seen.get(&header.to_lowercase()) {
             return Err(format!(
                 "columns {} and {} are both named `{header}`; remove one or rename it",
                 first + 1,
-                index + 1
+                position + 1
             ));
         }
-        seen_names.insert(header, index);
-        match target_for(header) {
-            Some(target) => {
-                if let Some(other) = map.columns.iter().find(|c| c.target == target) {
-                    return Err(format!(
-                        "columns {} (`{}`) and {} (`{header}`) both map to {}; remove one or \
-                         rename it",
-                        other.index + 1,
-                        other.header,
-                        index + 1,
-                        target_name(target)
-                    ));
-                }
-                map.columns.push(MappedColumn {
-                    header: header.to_string(),
-                    index,
-                    target,
-                });
-            }
-            None => map.unknown_columns.push(header.to_string()),
+        seen.insert(header.to_lowercase(), position);
+        let key = normalize(header);
+        let claim = match (mapping.and_then(|m| m.rule_for(&key)), preset) {
+            (Some(rule), _) => rule.target.map(|t| {
+                (
+                    t,
+                    Claim::Mapping {
+                        fallback: rule.fallback,
+                    },
+                )
+            }),
+            (None, Some(p)) if p.ignores(&key) => None,
+            (None, Some(p)) => match p.target_of(&key) {
+                Some((t, rank)) => Some((t, Claim::Preset { rank })),
+                None => target_for(header).map(|t| (t, Claim::Alias)),
+            },
+            (None, None) => target_for(header).map(|t| (t, Claim::Alias)),
+        };
+        match claim {
+            Some((target, claim)) => claims.push((position, target, claim)),
+            None => unmapped[position] = true,
         }
     }
+
+    let mut chosen: Vec<(usize, Target, u8)> = Vec::new();
+    let mut targets: Vec<Target> = Vec::new();
+    for &(_, target, _) in &claims {
+        if !targets.contains(&target) {
+            targets.push(target);
+        }
+    }
+    for target in targets {
+        let of = |want: fn(Claim) -> bool| -> Vec<(usize, Claim)> {
+            claims
+                .iter()
+                .filter(|&&(_, t, c)| t == target && want(c))
+                .map(|&(p, _, c)| (p, c))
+                .collect()
+        };
+        let by_mapping = of(|c| matches!(c, Claim::Mapping { .. }));
+        let by_preset = of(|c| matches!(c, Claim::Preset { .. }));
+        let by_alias = of(|c| c == Claim::Alias);
+        let (winners, losers): (Ranked, Vec<(usize, Claim)>) = if !by_mapping.is_empty() {
+            (
+                rank_mapping(headers, &by_mapping, target)?,
+                [by_preset, by_alias].concat(),
+            )
+        } else if !by_preset.is_empty() {
+            let mut ranked: Ranked = by_preset
+                .iter()
+                .map(|&(p, c)| match c {
+                    Claim::Preset { rank } => (p, rank),
+                    _ => (p, u8::MAX),
+                })
+                .collect();
+            ranked.sort_by_key(|&(p, rank)| (rank, p));
+            (renumber(ranked), by_alias)
+        } else {
+            if let [(first, _), (second, _), ..] = by_alias[..] {
+                return Err(both_map(headers, first, second, target, ""));
+            }
+            (vec![(by_alias[0].0, 0)], Vec::new())
+        };
+        chosen.extend(winners.into_iter().map(|(p, rank)| (p, target, rank)));
+        for (position, _) in losers {
+            unmapped[position] = true;
+        }
+    }
+    chosen.sort_by_key(|&(position, _, _)| position);
+
+    let mut map = HeaderMap::default();
+    for (index, (position, target, rank)) in chosen.into_iter().enumerate() {
+        map.columns.push(MappedColumn {
+            header: trim_cell(&headers[position]).to_string(),
+            index,
+            source: Source::Column(position),
+            target,
+            rank,
+        });
+    }
+    map.unknown_columns = headers
+        .iter()
+        .zip(&unmapped)
+        .filter(|(_, unmapped)| **unmapped)
+        .map(|(h, _)| trim_cell(h).to_string())
+        .collect();
     if !map
         .columns
         .iter()
@@ -153,11 +283,65 @@ pub fn map_headers(headers: &[String]) -> Result<HeaderMap, String> {
     Ok(map)
 }
 
+/// The mapping file's columns for one target: one main column, the rest marked fallbacks
+/// (tried in file order).
+fn rank_mapping(
+    headers: &[String],
+    columns: &[(usize, Claim)],
+    target: Target,
+) -> Result<Ranked, String> {
+    let main: Vec<usize> = columns
+        .iter()
+        .filter(|(_, c)| *c == Claim::Mapping { fallback: false })
+        .map(|&(p, _)| p)
+        .collect();
+    if let [first, second, ..] = main[..] {
+        return Err(both_map(
+            headers,
+            first,
+            second,
+            target,
+            " in the mapping file; mark the one to use when the other is blank with \
+             `fallback = true`",
+        ));
+    }
+    let mut ranked: Ranked = main.iter().map(|&p| (p, 0)).collect();
+    let fallbacks = columns
+        .iter()
+        .filter(|(_, c)| *c == Claim::Mapping { fallback: true })
+        .map(|&(p, _)| (p, 1));
+    ranked.extend(fallbacks);
+    Ok(renumber(ranked))
+}
+
+/// Ranks 0, 1, 2... in the given order.
+fn renumber(ranked: Ranked) -> Ranked {
+    ranked
+        .into_iter()
+        .enumerate()
+        .map(|(i, (p, _))| (p, u8::try_from(i).unwrap_or(u8::MAX)))
+        .collect()
+}
+
+fn both_map(headers: &[String], first: usize, second: usize, target: Target, why: &str) -> String {
+    format!(
+        "columns {} (`{}`) and {} (`{}`) both map to {}{}; remove one or rename it",
+        first + 1,
+        trim_cell(&headers[first]),
+        second + 1,
+        trim_cell(&headers[second]),
+        target_name(target),
+        if why.is_empty() { "" } else { why }
+    )
+}
+
 /// The canonical column name of a target (`email`, `user_id`, `first_name`, ...).
 pub fn target_name(target: Target) -> &'static str {
     match target {
         Target::Email => "email",
         Target::UserId => "user_id",
+        Target::Country => "country",
+        Target::DisplayName => "display_name",
         Target::Field(field) => field.name(),
     }
 }
@@ -191,156 +375,4 @@ fn missing_key_message(headers: &[String]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(names: &[&str]) -> Vec<String> {
-        names.iter().map(|s| s.to_string()).collect()
-    }
-
-    fn targets(names: &[&str]) -> Vec<(String, Target)> {
-        map_headers(&headers(names))
-            .unwrap()
-            .columns
-            .into_iter()
-            .map(|c| (c.header, c.target))
-            .collect()
-    }
-
-    #[test]
-    fn case_spaces_underscores_and_hyphens_do_not_matter() {
-        for spelling in [
-            "First Name",
-            "first_name",
-            "FIRSTNAME",
-            "first-name",
-            " First  Name ",
-        ] {
-            assert_eq!(
-                target_for(spelling),
-                Some(Target::Field(Field::FirstName)),
-                "{spelling}"
-            );
-        }
-        assert_eq!(target_for("E-mail"), Some(Target::Email));
-        assert_eq!(
-            target_for("TIME ZONE"),
-            Some(Target::Field(Field::Timezone))
-        );
-    }
-
-    #[test]
-    fn common_aliases_map_to_their_fields() {
-        let cases = [
-            ("Work Email", Target::Email),
-            ("Email Address", Target::Email),
-            ("Mail", Target::Email),
-            ("Tallyfy ID", Target::UserId),
-            ("User ID", Target::UserId),
-            ("Given Name", Target::Field(Field::FirstName)),
-            ("Surname", Target::Field(Field::LastName)),
-            ("Family Name", Target::Field(Field::LastName)),
-            ("Position", Target::Field(Field::JobTitle)),
-            ("Job Title", Target::Field(Field::JobTitle)),
-            ("Department", Target::Field(Field::Team)),
-            ("Team Name", Target::Field(Field::Team)),
-            ("Telephone", Target::Field(Field::Phone)),
-            ("TZ", Target::Field(Field::Timezone)),
-            ("Country ID", Target::Field(Field::CountryId)),
-            ("Step Preferences", Target::Field(Field::StepPreferences)),
-        ];
-        for (header, target) in cases {
-            assert_eq!(target_for(header), Some(target), "{header}");
-        }
-    }
-
-    #[test]
-    fn admin_template_suffixes_are_ignored() {
-        assert_eq!(target_for("Email Address [Required]"), Some(Target::Email));
-        assert_eq!(
-            target_for("First name [givenName]"),
-            Some(Target::Field(Field::FirstName))
-        );
-        assert_eq!(
-            target_for("Department [department] Required"),
-            Some(Target::Field(Field::Team))
-        );
-    }
-
-    #[test]
-    fn a_bare_id_or_a_mobile_phone_is_not_guessed() {
-        assert_eq!(target_for("ID"), None);
-        assert_eq!(target_for("Mobile Phone"), None);
-        assert_eq!(target_for("Required"), None);
-    }
-
-    #[test]
-    fn no_alias_is_claimed_by_two_targets() {
-        for (i, (a, ta)) in ALIASES.iter().enumerate() {
-            for (b, tb) in &ALIASES[i + 1..] {
-                let collide = normalize(a) == normalize(b) && ta != tb;
-                assert!(!collide, "`{a}` and `{b}` collide ({ta:?}, {tb:?})");
-            }
-        }
-    }
-
-    #[test]
-    fn unknown_columns_are_listed_and_blank_headers_skipped() {
-        let map = map_headers(&headers(&["Email", "Salary", "", "Team", "Password", " "])).unwrap();
-        assert_eq!(map.unknown_columns, ["Salary", "Password"]);
-        assert_eq!(
-            targets(&["Email", "Salary", "", "Team"]),
-            [
-                ("Email".to_string(), Target::Email),
-                ("Team".to_string(), Target::Field(Field::Team))
-            ]
-        );
-        assert_eq!(map.columns[1].index, 3);
-    }
-
-    #[test]
-    fn two_columns_for_one_target_are_refused_naming_both() {
-        let err = map_headers(&headers(&[
-            "Name",
-            "x",
-            "Email",
-            "y",
-            "z",
-            "w",
-            "Work Email",
-        ]))
-        .unwrap_err();
-        assert_eq!(
-            err,
-            "columns 3 (`Email`) and 7 (`Work Email`) both map to email; remove one or rename it"
-        );
-    }
-
-    #[test]
-    fn an_exactly_repeated_header_is_refused() {
-        let err = map_headers(&headers(&["email", "Notes", "Notes"])).unwrap_err();
-        assert_eq!(
-            err,
-            "columns 2 and 3 are both named `Notes`; remove one or rename it"
-        );
-    }
-
-    #[test]
-    fn a_missing_key_column_lists_what_was_found_and_what_is_accepted() {
-        let err = map_headers(&headers(&["First Name", "Last Name", "ID"])).unwrap_err();
-        assert!(err.starts_with("no key column"), "{err}");
-        assert!(err.contains("`First Name`, `Last Name`, `ID`"), "{err}");
-        assert!(
-            err.contains("`Work Email`") && err.contains("`Tallyfy ID`"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn user_id_alone_is_a_key() {
-        assert_eq!(
-            targets(&["Tallyfy ID"]),
-            [("Tallyfy ID".to_string(), Target::UserId)]
-        );
-    }
-}
+mod tests;

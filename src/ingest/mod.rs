@@ -1,22 +1,37 @@
 //! Ingest: turn an export file into a [`Table`] of raw cells with each column mapped to a
 //! Tallyfy field.
 //!
-//! Everything format-specific (encodings, delimiters, header detection, aliases) stops here:
-//! the rest of the pipeline sees the same `Table` whatever produced the file. Values are kept
-//! as the file spelled them; interpreting them is validation's job.
-
+//! Everything format-specific (workbooks, encodings, delimiters, where the header is,
+//! presets, the mapping file) stops here: the rest of the pipeline sees the same `Table`
+//! whatever produced the file. Values are kept as the file spelled them; interpreting them is
+//! validation's job. Only mapped cells are kept at all: a column that maps to nothing (a
+//! password, a salary) is dropped as the rows stream by, so no later stage can echo it.
 //!
-//! The stages are separate functions so later formats slot in without touching the others:
-//! bytes → text ([`decode`]), text → rows ([`csv_reader`]), header row → columns
-//! ([`header`]), rows → [`Table`] (here).
+//! The stages are separate modules, run in order by [`load`](self::load_with): bytes →
+//! workbook rows ([`xlsx`]) or text ([`decode`]) → delimiter ([`sniff`]) → rows
+//! ([`csv_reader`]) → header row and columns ([`header`], [`preset`], [`mapping`]) → records.
+//! When a file cannot be used, the error carries what was detected up to that point.
 
 pub mod csv_reader;
 pub mod decode;
 pub mod header;
+mod load;
+pub mod mapping;
+pub mod preset;
+pub mod sniff;
+mod source;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
+use crate::blank::BlankPolicies;
 use crate::fields::Field;
+use crate::fields::country::CountryIds;
+use crate::fields::timezone::Aliases;
+
+pub use mapping::Mapping;
+pub use preset::Preset;
+pub use source::{PresetOrigin, SkippedRow, SourceInfo};
 
 /// What a mapped column feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +42,20 @@ pub enum Target {
     UserId,
     /// A profile field.
     Field(Field),
+    /// The member's country as the export writes it (name, alpha-2 or alpha-3): becomes
+    /// `country_id` through the mapping's `[countries]` table, and picks among time zones.
+    Country,
+    /// A full name, used only to fill empty first and last names.
+    DisplayName,
+}
+
+/// Where a mapped column's values come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A column of the file (zero-based position).
+    Column(usize),
+    /// A mapping file `[constants]` value, used where the row has no value of its own.
+    Constant(String),
 }
 
 /// A column of the input that maps to a [`Target`].
@@ -34,18 +63,41 @@ pub enum Target {
 pub struct MappedColumn {
     /// The header as written in the file (for messages and reports).
     pub header: String,
-    /// Zero-based position in each record.
+    /// Position of the column's cell in each [`Record`].
     pub index: usize,
+    pub source: Source,
     pub target: Target,
+    /// 0 for the target's main column; 1, 2... for fallbacks tried in order when it is blank.
+    pub rank: u8,
+}
+
+impl MappedColumn {
+    /// This column's cell in a record.
+    pub fn cell<'a>(&'a self, record: &'a Record) -> &'a str {
+        match &self.source {
+            Source::Constant(value) => value,
+            Source::Column(_) => record.cell(self.index),
+        }
+    }
+
+    /// The 1-based column of the file, for messages (`None` for a constant).
+    pub fn column_number(&self) -> Option<usize> {
+        match self.source {
+            Source::Column(position) => Some(position + 1),
+            Source::Constant(_) => None,
+        }
+    }
 }
 
 /// One data row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    /// 1-based data row number (the header is row 0): the `row` column of the report.
+    /// 1-based data row number (rows skipped as blank, example or repeated header are not
+    /// counted): the `row` column of the report.
     pub row: usize,
-    /// 1-based line in the file where the record starts, for messages.
+    /// 1-based line in the file where the record starts (the sheet's row in a workbook).
     pub line: u64,
+    /// The mapped cells, in the order of [`MappedColumn::index`].
     pub cells: Vec<String>,
 }
 
@@ -55,6 +107,15 @@ impl Record {
     }
 }
 
+/// How cells are read beyond their column: blank policies, the country and time zone tables.
+/// Defaults unless a mapping file says otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CellRules {
+    pub blank: BlankPolicies,
+    pub countries: CountryIds,
+    pub timezones: Aliases,
+}
+
 /// A loaded export.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -62,11 +123,96 @@ pub struct Table {
     /// Headers that map to nothing, in file order. Never echoed with their values.
     pub unknown_columns: Vec<String>,
     pub records: Vec<Record>,
+    pub source: SourceInfo,
+    pub rules: CellRules,
 }
 
 impl Table {
+    /// The main column of a target.
     pub fn column(&self, target: Target) -> Option<&MappedColumn> {
-        self.columns.iter().find(|c| c.target == target)
+        self.columns
+            .iter()
+            .filter(|c| c.target == target)
+            .min_by_key(|c| c.rank)
+    }
+
+    /// The cell a record gives a target: its main column's, or the first non-blank fallback's
+    /// (`mail` blank → `userPrincipalName`). `None` when no column feeds the target.
+    pub fn pick<'a>(
+        &'a self,
+        record: &'a Record,
+        target: Target,
+    ) -> Option<(&'a MappedColumn, &'a str)> {
+        // Called for every target of every row: no allocation, one pass over the columns.
+        let mut main: Option<&MappedColumn> = None;
+        let mut filled: Option<(&MappedColumn, &str)> = None;
+        for column in self.columns.iter().filter(|c| c.target == target) {
+            if main.is_none_or(|m| column.rank < m.rank) {
+                main = Some(column);
+            }
+            let cell = column.cell(record);
+            if !crate::blank::is_blank(cell) && filled.is_none_or(|(f, _)| column.rank < f.rank) {
+                filled = Some((column, cell));
+            }
+        }
+        let main = main?;
+        Some(filled.unwrap_or((main, main.cell(record))))
+    }
+
+    /// One line per mapped column, for people: `column 2 `Work Email` → email`.
+    pub fn describe_columns(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .map(|column| {
+                let mut about = Vec::new();
+                if let Some(main) = self.column(column.target)
+                    && column.rank > 0
+                {
+                    about.push(format!("when `{}` is blank", main.header));
+                }
+                match column.target {
+                    Target::DisplayName => about.push("fills empty first and last names".into()),
+                    Target::Country => {
+                        about.push("country_id through [countries]; picks time zones".into())
+                    }
+                    _ => {}
+                }
+                let about = if about.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", about.join("; "))
+                };
+                let what = header::target_name(column.target);
+                match (&column.source, column.column_number()) {
+                    (Source::Constant(value), _) => {
+                        format!("{} = {value:?} → {what}{about}", column.header)
+                    }
+                    (_, Some(n)) => format!("column {n} `{}` → {what}{about}", column.header),
+                    (_, None) => format!("`{}` → {what}{about}", column.header),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Why a file cannot be used, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Refusal {
+    pub fn new(message: impl Into<String>) -> Refusal {
+        Refusal {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Refusal {
+        self.hint = Some(hint.into());
+        self
     }
 }
 
@@ -80,14 +226,87 @@ pub enum IngestError {
         source: std::io::Error,
     },
     #[error("{path}: {message}")]
-    Unusable { path: PathBuf, message: String },
+    Unusable {
+        path: PathBuf,
+        message: String,
+        hint: Option<String>,
+        /// What was detected before the file was refused.
+        detected: Box<SourceInfo>,
+    },
 }
 
-/// How to read a file. Empty today; encodings, delimiters, header-row detection and presets
-/// arrive here, so callers already build it with `LoadOptions::default()`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+impl IngestError {
+    /// What to do about it, when there is something to say.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            IngestError::Read { .. } => None,
+            IngestError::Unusable { hint, .. } => hint.as_deref(),
+        }
+    }
+
+    /// What was detected before the file was refused.
+    pub fn detected(&self) -> Option<&SourceInfo> {
+        match self {
+            IngestError::Read { .. } => None,
+            IngestError::Unusable { detected, .. } => Some(detected),
+        }
+    }
+}
+
+/// Which preset to use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PresetChoice {
+    /// The mapping file's, else whichever the header matches.
+    #[default]
+    Auto,
+    /// `--preset NAME`.
+    Use(&'static Preset),
+    /// `--preset none`: generic column names only.
+    Off,
+}
+
+/// How to read a file: `--encoding`, `--delimiter`, `--sheet`, `--preset` and `--mapping`.
+/// Every field has a "decide from the content" default.
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct LoadOptions {}
+pub struct LoadOptions {
+    /// Used when the file has no byte-order mark.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    pub delimiter: Option<u8>,
+    pub sheet: Option<String>,
+    pub preset: PresetChoice,
+    pub mapping: Option<Mapping>,
+    /// Where the mapping came from, for messages.
+    pub mapping_file: Option<PathBuf>,
+}
+
+impl LoadOptions {
+    pub fn with_encoding(mut self, encoding: &'static encoding_rs::Encoding) -> LoadOptions {
+        self.encoding = Some(encoding);
+        self
+    }
+
+    pub fn with_delimiter(mut self, delimiter: u8) -> LoadOptions {
+        self.delimiter = Some(delimiter);
+        self
+    }
+
+    pub fn with_sheet(mut self, sheet: impl Into<String>) -> LoadOptions {
+        self.sheet = Some(sheet.into());
+        self
+    }
+
+    pub fn with_preset(mut self, preset: PresetChoice) -> LoadOptions {
+        self.preset = preset;
+        self
+    }
+
+    pub fn with_mapping(mut self, mapping: Mapping, file: Option<PathBuf>) -> LoadOptions {
+        self.mapping = Some(mapping);
+        self.mapping_file = file;
+        self
+    }
+}
 
 /// Reads and maps an export file.
 pub fn load(path: &Path) -> Result<Table, IngestError> {
@@ -108,45 +327,49 @@ pub fn load_from_bytes(bytes: &[u8], source_name: &str) -> Result<Table, IngestE
     load_bytes_with(bytes, Path::new(source_name), &LoadOptions::default())
 }
 
-fn load_bytes_with(bytes: &[u8], path: &Path, options: &LoadOptions) -> Result<Table, IngestError> {
-    let LoadOptions {} = options;
-    let unusable = |message: String| IngestError::Unusable {
-        path: path.to_path_buf(),
-        message,
-    };
-    let text = decode::decode(bytes).map_err(unusable)?;
-    let rows = csv_reader::read_rows(text).map_err(unusable)?;
-    table_from_rows(rows).map_err(unusable)
+/// [`load_from_bytes`] with explicit options.
+pub fn load_bytes_with(
+    bytes: &[u8],
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<Table, IngestError> {
+    let note = extension_note(path, sniff::kind(bytes));
+    match load::table(bytes, options) {
+        Ok(mut table) => {
+            table.source.notes.extend(note);
+            Ok(table)
+        }
+        Err(failed) => {
+            let (refusal, mut detected) = *failed;
+            detected.notes.extend(note);
+            Err(IngestError::Unusable {
+                path: path.to_path_buf(),
+                message: refusal.message,
+                hint: refusal.hint,
+                detected: Box::new(detected),
+            })
+        }
+    }
 }
 
-/// The first row is the header; the rest are records.
-///
-/// Rows whose cells are all blank (the empty rows Excel leaves at the end, or a `,,,` line)
-/// are dropped and not counted: `row` numbers the member rows only, and `line` still points
-/// into the file.
-fn table_from_rows(rows: Vec<csv_reader::RawRow>) -> Result<Table, String> {
-    let mut rows = rows.into_iter().filter(|r| !r.is_blank());
-    let Some(header_row) = rows.next() else {
-        return Err("the file is empty: expected a header row".to_string());
-    };
-    let header::HeaderMap {
-        columns,
-        unknown_columns,
-    } = header::map_headers(&header_row.cells)?;
-    let records = rows
-        .enumerate()
-        .map(|(i, raw)| Record {
-            row: i + 1,
-            line: raw.line,
-            cells: raw.cells,
-        })
-        .collect();
-    Ok(Table {
-        columns,
-        unknown_columns,
-        records,
-    })
+/// A file whose name says another format than its content: read by content, and said.
+fn extension_note(path: &Path, kind: sniff::Kind) -> Option<String> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    let named_text = matches!(extension.as_str(), "csv" | "tsv" | "txt");
+    let named_book = matches!(extension.as_str(), "xlsx" | "xls" | "xlsb" | "ods");
+    match kind {
+        sniff::Kind::Workbook if named_text => Some(format!(
+            "the file is named .{extension} but is a workbook: it is read as one"
+        )),
+        sniff::Kind::Text if named_book => Some(format!(
+            "the file is named .{extension} but is text: it is read as delimited text"
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz_tests;

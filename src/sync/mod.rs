@@ -110,18 +110,22 @@ async fn run_to_end(
     end: &mut RunEnd,
 ) -> Result<ExitCode, RunError> {
     let started = Instant::now();
-    let table = ingest::load(&settings.input).map_err(|e| RunError::new(e.to_string()))?;
-    if !table.unknown_columns.is_empty() {
-        progress.note(&format!(
-            "ignoring columns that map to no Tallyfy field: {}",
-            table.unknown_columns.join(", ")
-        ));
+    let table = ingest::load_with(&settings.input, &settings.load).map_err(|e| RunError {
+        message: e.to_string(),
+        hint: e.hint().map(str::to_string),
+    })?;
+    for line in crate::check::input_summary(&table) {
+        progress.note(&line);
     }
     let input_rows = table.records.len();
     if let Err(refusal) = guard::check_not_empty(input_rows) {
         return Ok(refuse(&refusal));
     }
-    let mut verdicts = validate::validate(&table);
+    let validation = validate::validate_all(&table);
+    for line in crate::check::warning_lines(&validation.warnings, 20) {
+        progress.note(&line);
+    }
+    let mut verdicts = validation.verdicts;
     if let Some((report, outcomes)) = &settings.only_rows_from {
         let rows = rerun::rows_from_report(report, outcomes).map_err(RunError::new)?;
         if rows.is_empty() {

@@ -5,16 +5,21 @@
 //! Nothing downstream ever sees an unvalidated cell.
 //!
 //! Every problem of a row is collected, not just the first, so one round of fixing the file is
-//! enough. What a cell *means* (keep, clear, set) is [`crate::blank`]'s decision; the field
-//! rules are in [`rules`], the key rules in [`keys`].
+//! enough. What a cell *means* (keep, clear, set) is [`crate::blank`]'s decision, under the
+//! policies the input carries (`table.rules`); the field rules are in [`rules`], the key rules
+//! in [`keys`], and values taken from other columns (a display name split into first and last
+//! names, a country turned into `country_id`) in [`derive`]. Choices the user should check are
+//! returned as [`RowWarning`]s beside the verdicts.
 
+pub mod derive;
 pub mod keys;
 pub mod rules;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::blank::{BlankPolicy, CellIntent};
-use crate::fields::{Desired, Field, trim_cell};
+use crate::fields::timezone::{self, Resolved};
+use crate::fields::{Desired, Field, Value, trim_cell};
 use crate::ingest::{MappedColumn, Record, Table, Target};
 
 /// How a row identifies its member.
@@ -64,30 +69,65 @@ pub enum RowVerdict {
     Invalid(InvalidRow),
 }
 
+/// Something valid but worth checking, on one row: a name split from the display name, a time
+/// zone read from an offset, a country with no `country_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowWarning {
+    pub row: usize,
+    /// The column the warning is about, as in the file.
+    pub column: String,
+    pub message: String,
+}
+
+/// Every verdict, and the warnings of every row, in row order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validation {
+    pub verdicts: Vec<RowVerdict>,
+    pub warnings: Vec<RowWarning>,
+}
+
 /// Validates every record of the table, in order, one verdict per record.
+pub fn validate(table: &Table) -> Vec<RowVerdict> {
+    validate_all(table).verdicts
+}
+
+/// Validates every record, keeping the warnings too.
 ///
 /// Rows sharing a key (email compared lower-cased, user id numerically) are all invalid, each
 /// naming the others, even when they are also invalid for other reasons.
-pub fn validate(table: &Table) -> Vec<RowVerdict> {
-    let email_column = table.column(Target::Email);
-    let user_id_column = table.column(Target::UserId);
-    let field_columns: Vec<(&MappedColumn, Field)> = table
+pub fn validate_all(table: &Table) -> Validation {
+    // Main columns in file order, constants last: problems read left to right.
+    let fields: Vec<(&MappedColumn, Field)> = table
         .columns
         .iter()
+        .filter(|c| c.rank == 0)
         .filter_map(|c| match c.target {
             Target::Field(field) => Some((c, field)),
-            Target::Email | Target::UserId => None,
+            _ => None,
         })
         .collect();
-
+    let mut zones = ZoneMemo::default();
+    let mut warnings = Vec::new();
     let mut drafts: Vec<Draft> = table
         .records
         .iter()
         .map(|record| {
-            let mut draft = Draft::new(record, email_column, user_id_column);
-            for &(column, field) in &field_columns {
-                draft.check_field(record, column, field, policy_for(field));
+            let mut draft = Draft::new(table, record);
+            let country = derive::country_code(table, record);
+            for &(_, field) in &fields {
+                let Some((column, cell)) = table.pick(record, Target::Field(field)) else {
+                    continue;
+                };
+                let policy = policy_for(table, field);
+                if field == Field::Timezone {
+                    draft.check_timezone(column, cell, &policy, country, table, &mut zones);
+                } else {
+                    draft.check_field(column, cell, field, &policy);
+                }
             }
+            derive::display_name(table, record, &mut draft);
+            derive::country_id(table, record, &mut draft);
+            warnings.append(&mut draft.warnings);
             draft
         })
         .collect();
@@ -99,25 +139,41 @@ pub fn validate(table: &Table) -> Vec<RowVerdict> {
         }
         let rows: Vec<String> = others.iter().map(|&j| drafts[j].row.to_string()).collect();
         let draft = &mut drafts[i];
-        let (column, value) = match draft.key {
-            Some(MemberKey::UserId(_)) => (user_id_column, draft.raw_user_id.clone()),
-            _ => (email_column, draft.raw_email.clone()),
-        };
         let plural = if rows.len() == 1 { "" } else { "s" };
         draft.problems.push(RowProblem {
-            column: column.map(|c| c.header.clone()).unwrap_or_default(),
-            value,
+            column: draft.key_column.clone(),
+            value: draft.key_value.clone(),
             rule: format!("duplicate key, also on row{plural} {}", rows.join(", ")),
         });
     }
 
-    drafts.into_iter().map(Draft::into_verdict).collect()
+    Validation {
+        verdicts: drafts.into_iter().map(Draft::into_verdict).collect(),
+        warnings,
+    }
 }
 
-/// The blank policy for a field's column. One policy for every column today; per-column
-/// policies (a later issue) are chosen here.
-fn policy_for(_field: Field) -> &'static BlankPolicy {
-    &BlankPolicy::DEFAULT
+/// The blank policy for a field's column: the input's (a mapping file may make blank clear).
+fn policy_for(table: &Table, field: Field) -> BlankPolicy {
+    table.rules.blank.for_field(field)
+}
+
+/// Time zone readings already made in this run: exports repeat a handful of values.
+#[derive(Default)]
+struct ZoneMemo(HashMap<(String, Option<&'static str>), Result<Resolved, String>>);
+
+impl ZoneMemo {
+    fn resolve(
+        &mut self,
+        cell: &str,
+        country: Option<&'static str>,
+        table: &Table,
+    ) -> Result<Resolved, String> {
+        self.0
+            .entry((cell.to_string(), country))
+            .or_insert_with(|| timezone::resolve(cell, country, &table.rules.timezones))
+            .clone()
+    }
 }
 
 /// One line for a report: `timezone: "Mars/Base" is not an IANA time zone name (e.g.
@@ -138,41 +194,49 @@ pub fn describe(problems: &[RowProblem]) -> String {
 }
 
 /// A row being checked: what parsed so far, and what did not.
-struct Draft {
+pub struct Draft {
     row: usize,
     key: Option<MemberKey>,
     email: Option<String>,
     user_id: Option<u64>,
     raw_email: String,
     raw_user_id: String,
+    /// The column and cell the key came from, for the duplicate message.
+    key_column: String,
+    key_value: String,
     fields: BTreeMap<Field, Desired>,
     problems: Vec<RowProblem>,
+    warnings: Vec<RowWarning>,
 }
 
 impl Draft {
     /// Reads the key cells: the user id when there is one, else the email; an email beside a
-    /// user id is checked too.
-    fn new(
-        record: &Record,
-        email_column: Option<&MappedColumn>,
-        user_id_column: Option<&MappedColumn>,
-    ) -> Draft {
-        let cell = |column: Option<&MappedColumn>| column.map_or("", |c| record.cell(c.index));
+    /// user id is checked too. A blank main column falls back as the table says.
+    fn new(table: &Table, record: &Record) -> Draft {
+        let email = table.pick(record, Target::Email);
+        let user_id = table.pick(record, Target::UserId);
+        let cell = |picked: Option<(&MappedColumn, &str)>| {
+            trim_cell(picked.map_or("", |(_, c)| c)).to_string()
+        };
         let mut draft = Draft {
             row: record.row,
             key: None,
             email: None,
             user_id: None,
-            raw_email: trim_cell(cell(email_column)).to_string(),
-            raw_user_id: trim_cell(cell(user_id_column)).to_string(),
+            raw_email: cell(email),
+            raw_user_id: cell(user_id),
+            key_column: String::new(),
+            key_value: String::new(),
             fields: BTreeMap::new(),
             problems: Vec::new(),
+            warnings: Vec::new(),
         };
-        if let Some(column) = user_id_column {
-            draft.user_id = draft.key_cell(record, column, keys::parse_user_id);
+        let policy = table.rules.blank.for_key();
+        if let Some((column, raw)) = user_id {
+            draft.user_id = draft.key_cell(column, raw, &policy, keys::parse_user_id);
         }
-        if let Some(column) = email_column {
-            draft.email = draft.key_cell(record, column, keys::parse_email);
+        if let Some((column, raw)) = email {
+            draft.email = draft.key_cell(column, raw, &policy, keys::parse_email);
         }
         let user_id_blank = draft.raw_user_id.is_empty();
         draft.key = match (draft.user_id, &draft.email) {
@@ -180,10 +244,17 @@ impl Draft {
             (None, Some(email)) if user_id_blank => Some(MemberKey::Email(email.clone())),
             _ => None,
         };
+        let key_source = match draft.key {
+            Some(MemberKey::UserId(_)) => user_id,
+            _ => email.or(user_id),
+        };
+        if let Some((column, raw)) = key_source {
+            draft.key_column = column.header.clone();
+            draft.key_value = trim_cell(raw).to_string();
+        }
         if user_id_blank && draft.raw_email.is_empty() {
-            let column = email_column.or(user_id_column);
             draft.problems.push(RowProblem {
-                column: column.map(|c| c.header.clone()).unwrap_or_default(),
+                column: draft.key_column.clone(),
                 value: String::new(),
                 rule: "no email or user_id: a row needs one to find its member".to_string(),
             });
@@ -194,16 +265,16 @@ impl Draft {
     /// A key cell: blank is absent, anything else must parse.
     fn key_cell<T>(
         &mut self,
-        record: &Record,
         column: &MappedColumn,
+        raw: &str,
+        policy: &BlankPolicy,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Option<T> {
-        let raw = record.cell(column.index);
-        let result = match BlankPolicy::DEFAULT.interpret(raw) {
+        let result = match policy.interpret(raw) {
             CellIntent::Keep => return None,
             CellIntent::Clear => Err(format!(
                 "`{}` cannot be used in a key column",
-                BlankPolicy::DEFAULT.clear_sentinel
+                policy.clear_sentinel
             )),
             CellIntent::Set(cell) => parse(cell),
         };
@@ -212,30 +283,14 @@ impl Draft {
 
     fn check_field(
         &mut self,
-        record: &Record,
         column: &MappedColumn,
+        raw: &str,
         field: Field,
         policy: &BlankPolicy,
     ) {
-        let raw = record.cell(column.index);
         match policy.interpret(raw) {
             CellIntent::Keep => {}
-            CellIntent::Clear if field.is_clearable() => {
-                self.fields.insert(field, Desired::Clear);
-            }
-            CellIntent::Clear => {
-                let clearable: Vec<&str> = Field::ALL
-                    .iter()
-                    .filter(|f| f.is_clearable())
-                    .map(|f| f.name())
-                    .collect();
-                let rule = format!(
-                    "`{}` is only allowed in {}; {field} cannot be cleared",
-                    policy.clear_sentinel,
-                    clearable.join(", ")
-                );
-                self.problem(column, raw, rule);
-            }
+            CellIntent::Clear => self.clear(column, raw, field, policy),
             CellIntent::Set(cell) => match rules::check(field, cell) {
                 Ok(value) => {
                     self.fields.insert(field, Desired::Set(value));
@@ -249,11 +304,57 @@ impl Draft {
         }
     }
 
+    fn check_timezone(
+        &mut self,
+        column: &MappedColumn,
+        raw: &str,
+        policy: &BlankPolicy,
+        country: Option<&'static str>,
+        table: &Table,
+        zones: &mut ZoneMemo,
+    ) {
+        match policy.interpret(raw) {
+            CellIntent::Keep => {}
+            CellIntent::Clear => self.clear(column, raw, Field::Timezone, policy),
+            CellIntent::Set(cell) => match zones.resolve(cell, country, table) {
+                Ok(resolved) => {
+                    if let Some(note) = resolved.note {
+                        self.warn(column, note);
+                    }
+                    let value = Value::Text(resolved.name);
+                    self.fields.insert(Field::Timezone, Desired::Set(value));
+                }
+                Err(rule) => self.problem(column, raw, rule),
+            },
+        }
+    }
+
+    fn clear(&mut self, column: &MappedColumn, raw: &str, field: Field, policy: &BlankPolicy) {
+        if field.is_clearable() {
+            self.fields.insert(field, Desired::Clear);
+        } else {
+            let rule = format!(
+                "`{}` is only allowed in {}; {field} cannot be cleared",
+                policy.clear_sentinel,
+                crate::blank::clearable_names()
+            );
+            self.problem(column, raw, rule);
+        }
+    }
+
     fn problem(&mut self, column: &MappedColumn, raw: &str, rule: String) {
         self.problems.push(RowProblem {
             column: column.header.clone(),
             value: raw.to_string(),
             rule,
+        });
+    }
+
+    fn warn(&mut self, column: &MappedColumn, message: String) {
+        self.warnings.push(RowWarning {
+            row: self.row,
+            column: column.header.clone(),
+            message,
         });
     }
 

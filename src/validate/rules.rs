@@ -5,9 +5,8 @@
 //! forms come from [`crate::fields`], so a validated value compares equal to the same value
 //! read back from the API and a second run sends nothing.
 
-use crate::fields::{
-    DATE_FORMATS, Field, ROLES, Value, canonical_text, canonical_timezone, parse_bool,
-};
+use crate::fields::timezone::{self, Aliases};
+use crate::fields::{DATE_FORMATS, Field, ROLES, Value, canonical_text, parse_bool};
 
 /// Longest first or last name Tallyfy accepts, in characters.
 pub const MAX_NAME_CHARS: usize = 32;
@@ -28,9 +27,10 @@ pub fn check(field: Field, cell: &str) -> Result<Value, Vec<String>> {
         Field::Phone => check_length(cell, MAX_PHONE_CHARS, &mut broken),
         Field::JobTitle | Field::JobDescription | Field::Team => {}
         Field::Timezone => {
-            return canonical_timezone(cell).map(Value::Text).ok_or_else(|| {
-                vec!["is not an IANA time zone name (e.g. Europe/London)".to_string()]
-            });
+            // Without a row's country or a mapping's aliases; validation passes those in.
+            return timezone::resolve(cell, None, &Aliases::default())
+                .map(|resolved| Value::Text(resolved.name))
+                .map_err(|rule| vec![rule]);
         }
         Field::CountryId => {
             return parse_country_id(cell).map(Value::Integer).ok_or_else(|| {
@@ -175,9 +175,16 @@ mod tests {
         assert_eq!(ok(Field::Timezone, "Europe/London"), text("Europe/London"));
         assert_eq!(
             bad(Field::Timezone, "Mars/Base"),
-            ["is not an IANA time zone name (e.g. Europe/London)"]
+            [
+                "is not a time zone we know: write an IANA name (e.g. Europe/London) or a \
+                 Windows zone (e.g. GMT Standard Time)"
+            ]
         );
-        assert!(check(Field::Timezone, "GMT Standard Time").is_err());
+        assert_eq!(ok(Field::Timezone, "Asia/Calcutta"), text("Asia/Kolkata"));
+        assert_eq!(
+            ok(Field::Timezone, "GMT Standard Time"),
+            text("Europe/London")
+        );
     }
 
     #[test]

@@ -6,6 +6,9 @@ use super::*;
 use crate::fields::Value;
 use crate::ingest::load_from_bytes;
 
+// Rows read through presets, mapping files and fallbacks.
+mod inputs;
+
 fn verdicts(csv: &str) -> Vec<RowVerdict> {
     validate(&load_from_bytes(csv.as_bytes(), "test.csv").unwrap())
 }
@@ -141,13 +144,16 @@ fn every_problem_of_a_row_is_reported_with_header_raw_value_and_rule() {
         RowProblem {
             column: "Time Zone".into(),
             value: "Mars/Base".into(),
-            rule: "is not an IANA time zone name (e.g. Europe/London)".into(),
+            rule: "is not a time zone we know: write an IANA name (e.g. Europe/London) or a \
+                   Windows zone (e.g. GMT Standard Time)"
+                .into(),
         }
     );
     assert_eq!(
         describe(&row.problems[..2]),
-        "Time Zone: \"Mars/Base\" is not an IANA time zone name (e.g. Europe/London); \
-         first_name: \"https://x.io\" must not be a URL"
+        "Time Zone: \"Mars/Base\" is not a time zone we know: write an IANA name (e.g. \
+         Europe/London) or a Windows zone (e.g. GMT Standard Time); first_name: \
+         \"https://x.io\" must not be a URL"
     );
     assert_eq!(row.email, "ann@x.io");
 }
@@ -227,6 +233,7 @@ fn table_of(headers: &[&str], cells: Vec<String>) -> Table {
             line: 2,
             cells,
         }],
+        ..Table::default()
     }
 }
 

@@ -1,12 +1,14 @@
 //! Helpers shared by every test: a sandbox org per test ([`TestOrg`]), inputs written and
-//! reports read as CSV data, the binary run the way the README runs it, and the shared
-//! "twenty changes" scenario.
+//! reports read as CSV data, the binary run the way the README runs it, the shared
+//! "twenty changes" scenario, and the real-world fixtures with `validate` and derived inputs.
 
 mod files;
+mod inputs;
 mod org;
 mod run;
 pub mod scenario;
 
 pub use files::*;
+pub use inputs::*;
 pub use org::*;
 pub use run::*;

@@ -1,0 +1,235 @@
+//! The stages in order: rows from a workbook or from decoded text, the header found among the
+//! first rows, the preset and columns decided, and every later row kept as a record of its
+//! mapped cells only.
+
+use std::borrow::Cow;
+
+use super::csv_reader::{RawRow, TextRows};
+use super::header::{self, HeaderMap};
+use super::sniff::{self, Kind};
+use super::{
+    CellRules, LoadOptions, MappedColumn, PresetChoice, PresetOrigin, Record, Refusal, SkippedRow,
+    Source, SourceInfo, Table, Target, decode, preset, xlsx,
+};
+
+/// How many non-blank rows are searched for the header.
+const HEADER_SCAN_ROWS: usize = 50;
+
+/// A refusal and what was detected before it (boxed: the error path is rare and large).
+type Failed = Box<(Refusal, SourceInfo)>;
+
+/// Reads a whole file into a table, or says why it cannot, with what was detected so far.
+pub(super) fn table(bytes: &[u8], options: &LoadOptions) -> Result<Table, Failed> {
+    let mut info = SourceInfo {
+        mapping_file: options.mapping_file.clone(),
+        ..SourceInfo::default()
+    };
+    match sniff::kind(bytes) {
+        Kind::Workbook => {
+            let sheet = match xlsx::read(bytes, options.sheet.as_deref()) {
+                Ok(sheet) => sheet,
+                Err(refusal) => return Err(Box::new((refusal, info))),
+            };
+            info.format = sheet.format;
+            info.sheet = Some(sheet.name);
+            build(sheet.rows.into_iter().map(Ok), info, options)
+        }
+        Kind::Text => {
+            if let Some(sheet) = &options.sheet {
+                info.notes.push(format!(
+                    "--sheet {sheet} is not used: the file is text, not a workbook"
+                ));
+            }
+            info.format = "text";
+            let decoded = match decode::decode(bytes, options.encoding) {
+                Ok(decoded) => decoded,
+                Err(refusal) => return Err(Box::new((refusal, info))),
+            };
+            info.encoding = Some(decoded.encoding);
+            info.notes.extend(decoded.note);
+            let text: Cow<str> = decoded.text;
+            let sep_line = sniff::sep_line(&text);
+            let delimiter = options
+                .delimiter
+                .or(sep_line)
+                .unwrap_or_else(|| sniff::delimiter(&text));
+            info.delimiter = Some(delimiter);
+            info.format = if delimiter == b'\t' { "TSV" } else { "CSV" };
+            let rows = TextRows::new(&text, delimiter).skip(usize::from(sep_line.is_some()));
+            build(rows, info, options)
+        }
+    }
+}
+
+fn build(
+    mut rows: impl Iterator<Item = Result<RawRow, String>>,
+    mut info: SourceInfo,
+    options: &LoadOptions,
+) -> Result<Table, Failed> {
+    let mapping = options.mapping.as_ref();
+
+    // The first rows, to find the header among.
+    let mut first = Vec::new();
+    while first.len() < HEADER_SCAN_ROWS {
+        match rows.next() {
+            None => break,
+            Some(Err(message)) => return Err(Box::new((Refusal::new(message), info))),
+            Some(Ok(row)) if row.is_blank() => {}
+            Some(Ok(row)) => first.push(row),
+        }
+    }
+    let Some(header_at) = header::find_header(&first, mapping) else {
+        return Err(Box::new((
+            Refusal::new("the file is empty: expected a header row")
+                .hint("export the file again; it has no rows with content"),
+            info,
+        )));
+    };
+    let mut first = first.into_iter();
+    let header_row = first.nth(header_at).expect("the header is one of the rows");
+    info.header_line = Some(header_row.line);
+    info.rows_above_header = header_at;
+
+    let (preset, origin) = match (options.preset, mapping.and_then(|m| m.preset)) {
+        (PresetChoice::Use(p), _) => (Some(p), PresetOrigin::Chosen),
+        (PresetChoice::Off, _) | (PresetChoice::Auto, Some(None)) => (None, PresetOrigin::None),
+        (PresetChoice::Auto, Some(Some(p))) => (Some(p), PresetOrigin::Chosen),
+        (PresetChoice::Auto, None) => match preset::detect(&header_row.cells) {
+            Some(p) => (Some(p), PresetOrigin::Detected),
+            None => (None, PresetOrigin::None),
+        },
+    };
+    info.preset = preset;
+    info.preset_origin = origin;
+
+    let HeaderMap {
+        mut columns,
+        unknown_columns,
+    } = match header::map_headers_with(&header_row.cells, preset, mapping) {
+        Ok(map) => map,
+        Err(message) => {
+            let hint = if message.starts_with("no key column") {
+                "add a column with each member's email (or Tallyfy user id), or name the column \
+                 that holds it in a mapping file: [columns] \"Your Column\" = \"email\" (see \
+                 docs/input.md)"
+            } else {
+                "fix the header row, or say which column is which in a mapping file (--mapping)"
+            };
+            return Err(Box::new((Refusal::new(message).hint(hint), info)));
+        }
+    };
+    let positions: Vec<usize> = columns
+        .iter()
+        .filter_map(|c| match c.source {
+            Source::Column(position) => Some(position),
+            Source::Constant(_) => None,
+        })
+        .collect();
+    add_constants(&mut columns, options);
+
+    let header_keys: Vec<(usize, String)> = header_row
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !crate::blank::is_blank(h))
+        .map(|(i, h)| (i, h.trim().to_lowercase()))
+        .collect();
+    let repeats_header = |row: &RawRow| {
+        header_keys.iter().all(|(i, key)| {
+            row.cells
+                .get(*i)
+                .is_some_and(|c| c.trim().to_lowercase() == *key)
+        })
+    };
+
+    let mut records: Vec<Record> = Vec::new();
+    let mut seen_data = false;
+    for row in first.map(Ok).chain(rows) {
+        let row = match row {
+            Ok(row) => row,
+            Err(message) => return Err(Box::new((Refusal::new(message), info))),
+        };
+        if row.is_blank() {
+            continue;
+        }
+        if repeats_header(&row) {
+            info.skipped.push(SkippedRow {
+                line: row.line,
+                reason: "repeats the header row".to_string(),
+            });
+            continue;
+        }
+        let cells: Vec<String> = positions
+            .iter()
+            .map(|&p| row.cells.get(p).cloned().unwrap_or_default())
+            .collect();
+        let is_first = !seen_data;
+        seen_data = true;
+        if is_first && cells.iter().any(|c| is_example(c)) {
+            info.skipped.push(SkippedRow {
+                line: row.line,
+                reason: "the template's example row (a cell starts with `Example:`)".to_string(),
+            });
+            continue;
+        }
+        records.push(Record {
+            row: records.len() + 1,
+            line: row.line,
+            cells,
+        });
+    }
+
+    let rules = mapping.map(|m| m.rules.clone()).unwrap_or_default();
+    note_countries(&columns, &rules, &mut info);
+    Ok(Table {
+        columns,
+        unknown_columns,
+        records,
+        source: info,
+        rules,
+    })
+}
+
+/// The vendor's sample row (`Example: Chris Green` in Entra's template).
+fn is_example(cell: &str) -> bool {
+    let cell = cell.trim_start();
+    cell.get(..8)
+        .is_some_and(|start| start.eq_ignore_ascii_case("example:"))
+}
+
+/// `[constants]` become columns of their own, after the file's columns for the same field.
+fn add_constants(columns: &mut Vec<MappedColumn>, options: &LoadOptions) {
+    let Some(mapping) = &options.mapping else {
+        return;
+    };
+    for (field, value) in &mapping.constants {
+        let target = Target::Field(*field);
+        let rank = columns
+            .iter()
+            .filter(|c| c.target == target)
+            .map(|c| c.rank.saturating_add(1))
+            .max()
+            .unwrap_or(0);
+        columns.push(MappedColumn {
+            header: format!("[constants] {field}"),
+            index: usize::MAX,
+            source: Source::Constant(value.clone()),
+            target,
+            rank,
+        });
+    }
+}
+
+/// A country column without a `[countries]` table cannot set `country_id`: say so once.
+fn note_countries(columns: &[MappedColumn], rules: &CellRules, info: &mut SourceInfo) {
+    let country = columns.iter().find(|c| c.target == Target::Country);
+    if let Some(column) = country
+        && rules.countries.is_empty()
+    {
+        info.notes.push(format!(
+            "`{}` names countries, but no [countries] table in a mapping file gives their Tallyfy \
+             country_id: country_id is left unchanged (the column still helps read time zones)",
+            column.header
+        ));
+    }
+}
