@@ -35,7 +35,12 @@ impl ExitCode {
 
     /// The code for a run that reached its end.
     pub fn for_summary(summary: &Summary) -> ExitCode {
-        let bad = [Outcome::Invalid, Outcome::Failed, Outcome::Cancelled];
+        let bad = [
+            Outcome::Invalid,
+            Outcome::Failed,
+            Outcome::Cancelled,
+            Outcome::Stale,
+        ];
         if bad.iter().any(|o| summary.count(*o) > 0) {
             ExitCode::RowFailures
         } else {

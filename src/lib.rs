@@ -17,6 +17,7 @@ pub mod guard;
 pub mod ingest;
 pub mod plan;
 pub mod progress;
+pub mod replay;
 pub mod report;
 pub mod rerun;
 pub mod run;

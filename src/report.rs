@@ -32,10 +32,12 @@ pub enum Outcome {
     Cancelled,
     /// Matched by `--exclude`: never changed, whatever the row says.
     Excluded,
+    /// A saved plan's or a rollback's change whose member moved on since: not touched.
+    Stale,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 8] = [
+    pub const ALL: [Outcome; 9] = [
         Outcome::Updated,
         Outcome::Unchanged,
         Outcome::Planned,
@@ -44,6 +46,7 @@ impl Outcome {
         Outcome::Failed,
         Outcome::Cancelled,
         Outcome::Excluded,
+        Outcome::Stale,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Cancelled => "cancelled",
             Outcome::Excluded => "excluded",
+            Outcome::Stale => "stale",
         }
     }
 }

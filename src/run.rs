@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, IngestArgs, PlanFormat};
 use crate::exit_code::ExitCode;
+use crate::guard::ChangeLimit;
 use crate::progress::Progress;
 use crate::sandbox_command;
-use crate::settings::RunSettings;
+use crate::settings::{PlanOutput, RunSettings, SettingsError, Source, load_options};
 use crate::sync::{self, Mode};
 
 /// Runs a command to its end. `progress` is how the run talks to a person.
@@ -23,7 +24,7 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
         }
     };
     watch_for_interrupt(stop.clone(), progress.clone(), on_interrupt);
-    let (args, mode) = match cli.command {
+    let (args, source, mode, plan_output) = match cli.command {
         Command::Completions { shell } => return print_completions(shell),
         Command::Man => return print_man(),
         Command::Sandbox(args) => {
@@ -35,10 +36,27 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
                 Err(e) => fail(&e.message, e.hint.as_deref()),
             };
         }
-        Command::Plan(args) => (args, Mode::Plan),
-        Command::Apply(apply) => (
-            apply.run,
-            Mode::Apply {
+        Command::Plan(plan) => {
+            let source = match export_source(&plan.input, &plan.ingest) {
+                Ok(source) => source,
+                Err(e) => return fail(&e.message, e.hint.as_deref()),
+            };
+            let output = PlanOutput {
+                file: plan.out,
+                json_to_stdout: plan.format == PlanFormat::Json,
+            };
+            (plan.run, source, Mode::Plan, output)
+        }
+        Command::Apply(apply) => {
+            let source = match (&apply.plan, &apply.input) {
+                (Some(plan), _) => Source::SavedPlan(plan.clone()),
+                (None, Some(input)) => match export_source(input, &apply.ingest) {
+                    Ok(source) => source,
+                    Err(e) => return fail(&e.message, e.hint.as_deref()),
+                },
+                (None, None) => unreachable!("clap requires an input or --plan"),
+            };
+            let mode = Mode::Apply {
                 guards: sync::ApplyGuards {
                     max_changes: apply.max_changes,
                     shrink_limit: apply.shrink_limit,
@@ -46,11 +64,33 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
                 },
                 concurrency: usize::from(apply.concurrency),
                 yes: apply.yes,
-            },
-        ),
+            };
+            (apply.run, source, mode, PlanOutput::default())
+        }
+        Command::Rollback(rollback) => {
+            let source = Source::Rollback {
+                report: rollback.report_of_run,
+                force: rollback.force,
+            };
+            // Undoing a run is deliberate: the change-count guard would only get in the way.
+            // The last-admin guard still holds.
+            let mode = Mode::Apply {
+                guards: sync::ApplyGuards {
+                    max_changes: ChangeLimit::Share(1.0),
+                    shrink_limit: 0.0,
+                    force: false,
+                },
+                concurrency: usize::from(rollback.concurrency),
+                yes: rollback.yes,
+            };
+            (rollback.run, source, mode, PlanOutput::default())
+        }
     };
-    let settings = match RunSettings::resolve(&args) {
-        Ok(settings) => settings,
+    let settings = match RunSettings::resolve(&args, source) {
+        Ok(settings) => RunSettings {
+            plan_output,
+            ..settings
+        },
         Err(e) => return fail(&e.message, e.hint.as_deref()),
     };
     match sync::run(settings, mode, progress, stop).await {
@@ -80,6 +120,14 @@ fn watch_for_interrupt(stop: CancellationToken, progress: Arc<dyn Progress>, not
             std::process::exit(i32::from(ExitCode::Interrupted.code()));
         }
     });
+}
+
+/// An export and how to read it; the mapping file is read and checked here, before anything.
+fn export_source(path: &std::path::Path, ingest: &IngestArgs) -> Result<Source, SettingsError> {
+    Ok(Source::Export {
+        path: path.to_path_buf(),
+        load: Box::new(load_options(ingest)?),
+    })
 }
 
 /// Completions and the man page come from the clap definitions, so they never drift from them.

@@ -28,7 +28,8 @@ pub enum Target {
 /// Everything a `plan` or `apply` run needs, validated.
 #[derive(Debug)]
 pub struct RunSettings {
-    pub input: PathBuf,
+    /// What the run reads its changes from.
+    pub source: Source,
     pub report: Option<PathBuf>,
     /// Where time-named reports go when `report` is not given.
     pub report_dir: Option<PathBuf>,
@@ -43,8 +44,30 @@ pub struct RunSettings {
     pub only_rows_from: Option<(PathBuf, Vec<Outcome>)>,
     /// Where the last run sizes and locks live; `None` if no directory could be found.
     pub state_dir: Option<StateDir>,
-    /// How to read the input.
-    pub load: LoadOptions,
+    /// Where `plan` also puts the plan it made.
+    pub plan_output: PlanOutput,
+}
+
+/// `plan --out` and `plan --format json`.
+#[derive(Debug, Default)]
+pub struct PlanOutput {
+    pub file: Option<PathBuf>,
+    pub json_to_stdout: bool,
+}
+
+/// Where a run's changes come from.
+#[derive(Debug)]
+pub enum Source {
+    /// An HR export, read with these options (`plan`, `apply`).
+    Export {
+        path: PathBuf,
+        load: Box<LoadOptions>,
+    },
+    /// A plan saved by `plan --out` (`apply --plan`).
+    SavedPlan(PathBuf),
+    /// The `updated` rows of a run's report, turned back (`rollback`); `force` also restores
+    /// members changed since.
+    Rollback { report: PathBuf, force: bool },
 }
 
 /// A setting that cannot be used, with what to do about it.
@@ -56,9 +79,9 @@ pub struct SettingsError {
 }
 
 impl RunSettings {
-    pub fn resolve(args: &RunArgs) -> Result<RunSettings, SettingsError> {
+    pub fn resolve(args: &RunArgs, source: Source) -> Result<RunSettings, SettingsError> {
         Ok(RunSettings {
-            input: args.input.clone(),
+            source,
             report: args.report.clone(),
             report_dir: args.report_dir.clone(),
             target: resolve_target(&args.connection)?,
@@ -79,7 +102,7 @@ impl RunSettings {
                 .clone()
                 .map(|report| (report, args.outcomes.clone())),
             state_dir: StateDir::resolve(args.state_dir.as_deref()),
-            load: load_options(&args.ingest)?,
+            plan_output: PlanOutput::default(),
         })
     }
 }

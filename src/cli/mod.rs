@@ -58,10 +58,12 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show what would change, without writing anything. Rows that would change end as
-    /// `planned` in the report.
-    Plan(RunArgs),
+    /// `planned` in the report; `--out` saves the plan for `apply --plan`.
+    Plan(PlanArgs),
     /// Apply the changes: only the fields that differ, paced and retried.
     Apply(ApplyArgs),
+    /// Undo a run: restore the `before` values of every `updated` row of its report.
+    Rollback(RollbackArgs),
     /// Serve a local Tallyfy-compatible API with a sample organization, for rehearsals.
     Sandbox(SandboxArgs),
     /// Print a shell completion script to stdout (`member-sync completions bash > ...`).
@@ -137,12 +139,59 @@ fn preset_parser() -> impl TypedValueParser<Value = PresetChoice> {
     })
 }
 
-/// What `plan` and `apply` share.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct PlanArgs {
     /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md).
     pub input: PathBuf,
 
+    /// Save the plan (what changes, and what each member must still hold) for `apply --plan`.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// `json` prints the plan to stdout, for scripts (the readable diff stays on stderr).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// Only the report and the diff on stderr.
+    Text,
+    /// The plan as JSON on stdout (the same document `--out` writes).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The report of the run to undo.
+    pub report_of_run: PathBuf,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    /// Do not ask for confirmation (it is only asked when stdin is a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Restore also members changed since that run (they are `stale` and left alone
+    /// otherwise).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What `plan`, `apply` and `rollback` share.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
@@ -203,14 +252,24 @@ pub struct RunArgs {
     /// else $XDG_STATE_HOME/member-sync, else ~/.local/state/member-sync].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
-    #[command(flatten)]
-    pub ingest: IngestArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
+    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md).
+    #[arg(required_unless_present = "plan")]
+    pub input: Option<PathBuf>,
+
+    /// Apply a plan saved by `plan --out` instead of an export: exactly its changes, and none
+    /// to a member that no longer holds the values the plan expects (`stale`).
+    #[arg(long, value_name = "PLAN", conflicts_with = "input")]
+    pub plan: Option<PathBuf>,
+
     #[command(flatten)]
     pub run: RunArgs,
+
+    #[command(flatten)]
+    pub ingest: IngestArgs,
 
     /// Requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]

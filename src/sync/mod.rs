@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{Client, Connection};
+use crate::api::{Client, Connection, Member};
 use crate::execute::pool::apply_updates;
 use crate::execute::{Engine, fetch};
 use crate::exit_code::ExitCode;
@@ -20,18 +20,20 @@ use crate::guard::{self, ChangeLimit};
 use crate::ingest;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
+use crate::replay::plan_file::PlanFile;
+use crate::replay::{Recorded, rollback};
 use crate::report::{Outcome, ReportRow, ReportWriter};
 use crate::rerun;
 use crate::sandbox::{Sandbox, SandboxConfig, Seed};
-use crate::settings::{RunSettings, Target};
+use crate::settings::{RunSettings, Source, Target};
 use crate::state::{self, LastRun, Lock, LockError, StateDir};
-use crate::validate;
+use crate::validate::{self, RowVerdict};
 
 mod guards;
 mod rows;
 mod show;
 
-use rows::{Ledger, excluded_row, identity, planned_row, unreached_row, written_row};
+use rows::{Ledger, excluded_row, identity, planned_row, stale_row, unreached_row, written_row};
 use show::{confirm, show_plan};
 
 /// What the run does once it has a plan.
@@ -110,22 +112,15 @@ async fn run_to_end(
     end: &mut RunEnd,
 ) -> Result<ExitCode, RunError> {
     let started = Instant::now();
-    let table = ingest::load_with(&settings.input, &settings.load).map_err(|e| RunError {
-        message: e.to_string(),
-        hint: e.hint().map(str::to_string),
-    })?;
-    for line in crate::check::input_summary(&table) {
-        progress.note(&line);
-    }
-    let input_rows = table.records.len();
-    if let Err(refusal) = guard::check_not_empty(input_rows) {
+    let read = match read_source(&settings, progress.as_ref())? {
+        Some(read) => read,
+        None => return Ok(ExitCode::Success),
+    };
+    if let Some(refusal) = read.refusal {
         return Ok(refuse(&refusal));
     }
-    let validation = validate::validate_all(&table);
-    for line in crate::check::warning_lines(&validation.warnings, 20) {
-        progress.note(&line);
-    }
-    let mut verdicts = validation.verdicts;
+    let (mut verdicts, input_rows, recorded) = (read.verdicts, read.rows, read.recorded);
+    let is_export = recorded.is_none();
     if let Some((report, outcomes)) = &settings.only_rows_from {
         let rows = rerun::rows_from_report(report, outcomes).map_err(RunError::new)?;
         if rows.is_empty() {
@@ -217,7 +212,25 @@ async fn run_to_end(
             return failure;
         }
     };
+    // Recorded changes (a saved plan, a rollback) apply only where the member still holds
+    // what was recorded; the others are `stale`.
+    let stale = match (&recorded, &settings.source) {
+        (Some(recorded), source) => {
+            let force = matches!(source, Source::Rollback { force: true, .. });
+            stale_rows(recorded, &members, force)
+        }
+        _ => HashMap::new(),
+    };
+    if !stale.is_empty() {
+        verdicts.retain(|v| !stale.contains_key(&verdict_row(v)));
+    }
     let plans = plan::plan(&verdicts, &MemberIndex::new(&members));
+    if let Some(recorded) = &recorded {
+        for record in recorded.iter().filter(|r| stale.contains_key(&r.row)) {
+            ledger.record(stale_row(record, &stale[&record.row]))?;
+        }
+    }
+    save_plan(&settings, &plans, &connection, progress.as_ref())?;
     let excluded = guards::excluded_rows(&plans, &members, &settings.exclusions);
     show_plan(
         &plans,
@@ -325,7 +338,7 @@ async fn run_to_end(
     progress.note(&summary.to_string());
     end.summary = Some(summary.clone());
     // A run that reached its end is the size the source-shrink guard compares with next time.
-    if let (Mode::Apply { .. }, Some((dir, org))) = (mode, state)
+    if let (Mode::Apply { .. }, Some((dir, org)), true) = (mode, state, is_export)
         && !engine.token_refused()
         && !stop.is_cancelled()
     {
@@ -358,6 +371,167 @@ async fn run_to_end(
         return Ok(ExitCode::Interrupted);
     }
     Ok(ExitCode::for_summary(&summary))
+}
+
+/// What a run read: one verdict per row, and the recorded changes when it replays some.
+struct SourceRead {
+    verdicts: Vec<RowVerdict>,
+    /// Rows read (for the source-shrink guard and the last-run record).
+    rows: usize,
+    recorded: Option<Vec<Recorded>>,
+    /// A guard that refuses the input itself (an empty export).
+    refusal: Option<guard::Refusal>,
+}
+
+/// Reads the run's source; `None` when there is nothing to do (an undo of a run that changed
+/// nothing).
+fn read_source(
+    settings: &RunSettings,
+    progress: &dyn Progress,
+) -> Result<Option<SourceRead>, RunError> {
+    let replay = |recorded: Vec<Recorded>| SourceRead {
+        verdicts: recorded.iter().map(Recorded::verdict).collect(),
+        rows: recorded.len(),
+        recorded: Some(recorded),
+        refusal: None,
+    };
+    match &settings.source {
+        Source::Export { path, load } => {
+            let table = ingest::load_with(path, load).map_err(|e| RunError {
+                message: e.to_string(),
+                hint: e.hint().map(str::to_string),
+            })?;
+            for line in crate::check::input_summary(&table) {
+                progress.note(&line);
+            }
+            let rows = table.records.len();
+            if let Err(refusal) = guard::check_not_empty(rows) {
+                return Ok(Some(SourceRead {
+                    verdicts: Vec::new(),
+                    rows,
+                    recorded: None,
+                    refusal: Some(refusal),
+                }));
+            }
+            let validation = validate::validate_all(&table);
+            for line in crate::check::warning_lines(&validation.warnings, 20) {
+                progress.note(&line);
+            }
+            Ok(Some(SourceRead {
+                verdicts: validation.verdicts,
+                rows,
+                recorded: None,
+                refusal: None,
+            }))
+        }
+        Source::SavedPlan(path) => {
+            let (org, url) = plan_identity(&settings.target);
+            let plan = PlanFile::load(path, &org, &url).map_err(|message| {
+                RunError::new(message)
+                    .hint("make a new plan with `member-sync plan INPUT --out PLAN`")
+            })?;
+            progress.note(&format!(
+                "plan of {} ({} members to change), made {} from {}",
+                plan.org,
+                plan.changes.len(),
+                plan.created_at,
+                plan.input.path
+            ));
+            Ok(Some(replay(plan.recorded().map_err(RunError::new)?)))
+        }
+        Source::Rollback { report, .. } => {
+            let undo = rollback::from_report(report).map_err(RunError::new)?;
+            if undo.is_empty() {
+                progress.note(&format!(
+                    "{} has no `updated` row: nothing to undo",
+                    report.display()
+                ));
+                return Ok(None);
+            }
+            progress.note(&format!(
+                "undoing {} rows of {}",
+                undo.len(),
+                report.display()
+            ));
+            Ok(Some(replay(undo)))
+        }
+    }
+}
+
+/// The organization and API a saved plan is for. The in-process sandbox is always the same
+/// fresh organization, whatever port it got.
+fn plan_identity(target: &Target) -> (String, String) {
+    match target {
+        Target::Api(connection) => (
+            connection.org_id.clone(),
+            connection.base_url.as_str().to_string(),
+        ),
+        Target::Sandbox => (
+            Seed::embedded().org_id.unwrap_or_default(),
+            "sandbox".to_string(),
+        ),
+    }
+}
+
+/// `plan --out` / `--format json`.
+fn save_plan(
+    settings: &RunSettings,
+    plans: &[RowPlan],
+    connection: &Connection,
+    progress: &dyn Progress,
+) -> Result<(), RunError> {
+    let output = &settings.plan_output;
+    if output.file.is_none() && !output.json_to_stdout {
+        return Ok(());
+    }
+    let Source::Export { path, .. } = &settings.source else {
+        return Ok(());
+    };
+    let (_, url) = plan_identity(&settings.target);
+    let plan = PlanFile::new(plans, &connection.org_id, &url, path).map_err(|e| {
+        RunError::new(format!(
+            "cannot read {} again to hash it: {e}",
+            path.display()
+        ))
+    })?;
+    let json = serde_json::to_string_pretty(&plan).expect("a plan serializes");
+    if let Some(file) = &output.file {
+        std::fs::write(file, format!("{json}\n")).map_err(|e| {
+            RunError::new(format!("cannot write the plan to {}: {e}", file.display()))
+        })?;
+        progress.note(&format!(
+            "plan saved to {} ({} members to change); apply it with `member-sync apply --plan {}`",
+            file.display(),
+            plan.changes.len(),
+            file.display()
+        ));
+    }
+    if output.json_to_stdout {
+        println!("{json}");
+    }
+    Ok(())
+}
+
+/// Recorded rows whose member moved on: row → what changed. `force` keeps none.
+fn stale_rows(recorded: &[Recorded], members: &[Member], force: bool) -> HashMap<usize, String> {
+    if force {
+        return HashMap::new();
+    }
+    let by_id: HashMap<u64, &Member> = members.iter().map(|m| (m.id, m)).collect();
+    recorded
+        .iter()
+        .filter_map(|r| {
+            let member = by_id.get(&r.member_id)?;
+            Some((r.row, r.stale_reason(member)?))
+        })
+        .collect()
+}
+
+fn verdict_row(verdict: &RowVerdict) -> usize {
+    match verdict {
+        RowVerdict::Valid(valid) => valid.row,
+        RowVerdict::Invalid(invalid) => invalid.row,
+    }
 }
 
 /// Prints a guard's refusal (even with `-q`: it is an error) and gives its exit code.

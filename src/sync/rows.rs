@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::execute::pool::{WriteOutcome, WriteResult};
 use crate::plan::{RowPlan, Update};
 use crate::progress::Progress;
+use crate::replay::Recorded;
 use crate::report::{Outcome, ReportRow, ReportWriter, Summary};
 use crate::validate::{RowVerdict, describe};
 
@@ -100,6 +101,18 @@ pub(super) fn planned_row(plan: &RowPlan) -> ReportRow {
             ..identity(update)
         }
         .with_changes(&update.changes),
+    }
+}
+
+/// The line of a recorded change (saved plan, rollback) whose member moved on since.
+pub(super) fn stale_row(record: &Recorded, reason: &str) -> ReportRow {
+    ReportRow {
+        row: record.row,
+        email: record.email.clone(),
+        user_id: record.member_id.to_string(),
+        outcome: Some(Outcome::Stale),
+        error: format!("not changed: {reason}"),
+        ..Default::default()
     }
 }
 

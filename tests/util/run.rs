@@ -141,6 +141,9 @@ impl TestOrg {
             // Tests change whole organizations on purpose; the guard's own tests set a limit.
             args.extend(["--yes", "--max-changes", "100%"].map(Into::into));
         }
+        if subcommand == "rollback" {
+            args.push("--yes".into());
+        }
         args
     }
 

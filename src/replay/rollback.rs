@@ -1,0 +1,75 @@
+//! `member-sync rollback REPORT`: the `updated` rows of a run, turned back. Each row's report
+//! line holds `before` (the values the run found) and `after` (what it wrote); undoing it means
+//! expecting `after` and setting `before`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value as Json;
+
+use super::{Recorded, value_from_json};
+use crate::fields::Field;
+use crate::report::unescape_cell;
+
+/// The changes that undo the `updated` rows of `report`.
+pub fn from_report(report: &Path) -> Result<Vec<Recorded>, String> {
+    let shown = report.display();
+    let mut reader = csv::Reader::from_path(report)
+        .map_err(|e| format!("cannot read the report {shown}: {e}"))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("cannot read the report {shown}: {e}"))?
+        .clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            format!("{shown} is not a member-sync report: it has no `{name}` column")
+        })
+    };
+    let at = [
+        column("row")?,
+        column("email")?,
+        column("user_id")?,
+        column("outcome")?,
+        column("before")?,
+        column("after")?,
+    ];
+    let mut undo = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let line = n + 2;
+        let record = record.map_err(|e| format!("{shown} line {line}: {e}"))?;
+        let cell = |i: usize| unescape_cell(record.get(at[i]).unwrap_or(""));
+        if cell(3) != "updated" {
+            continue;
+        }
+        let problem = |what: String| format!("{shown} line {line}: {what}");
+        let row = cell(0)
+            .parse()
+            .map_err(|_| problem("`row` is not a number".into()))?;
+        let member_id = cell(2)
+            .parse()
+            .map_err(|_| problem("`user_id` is not a number".into()))?;
+        let object = |i: usize, name: &str| -> Result<serde_json::Map<String, Json>, String> {
+            match serde_json::from_str::<Json>(cell(i)) {
+                Ok(Json::Object(map)) => Ok(map),
+                _ => Err(problem(format!("`{name}` is not a JSON object"))),
+            }
+        };
+        let (before, after) = (object(4, "before")?, object(5, "after")?);
+        let mut fields = BTreeMap::new();
+        for (name, written) in &after {
+            let field =
+                Field::from_name(name).ok_or_else(|| problem(format!("unknown field `{name}`")))?;
+            let found = before.get(name).unwrap_or(&Json::Null);
+            let expect = value_from_json(field, written).map_err(problem)?;
+            let restore = value_from_json(field, found).map_err(problem)?;
+            fields.insert(field, (expect, restore));
+        }
+        undo.push(Recorded {
+            row,
+            member_id,
+            email: cell(1).to_string(),
+            fields,
+        });
+    }
+    Ok(undo)
+}

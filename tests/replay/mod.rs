@@ -1,0 +1,220 @@
+//! Saved plans (`plan --out`, `apply --plan`) and `rollback`: recorded changes applied only
+//! where the member still holds what was recorded; the others are `stale` and untouched.
+
+use member_sync::sandbox::SandboxConfig;
+use serde_json::Value;
+
+use crate::util::*;
+
+/// Member `id`'s job title and role, as the org shows them now.
+fn title_and_role(org: &TestOrg, id: u64) -> (Value, String) {
+    let m = org.member(id);
+    (
+        m["job_title"].clone(),
+        m["role"].as_str().unwrap().to_lowercase(),
+    )
+}
+
+fn input(org: &TestOrg, name: &str, rows: &[(u64, &str, &str)]) -> std::path::PathBuf {
+    let rows = rows.iter().map(|(id, title, role)| {
+        vec![
+            format!("person{id}@gen.example"),
+            title.to_string(),
+            role.to_string(),
+        ]
+    });
+    org.input(name, &["email", "job_title", "role"], rows)
+}
+
+fn puts_to(org: &TestOrg, skip: usize) -> Vec<u64> {
+    org.requests_after(skip)
+        .iter()
+        .filter(|r| r.is("PUT"))
+        .filter_map(|r| r.member_id())
+        .collect()
+}
+
+#[test]
+fn a_saved_plan_applies_exactly_and_leaves_stale_members_alone() {
+    let org = TestOrg::start(SandboxConfig::default(), generated_seed(10));
+    let export = input(
+        &org,
+        "export.csv",
+        &[
+            (1, "A1", ""),
+            (2, "A2", ""),
+            (3, "A3", "admin"),
+            (4, "Analyst", ""),
+        ],
+    );
+    let plan_path = org.path("plan.json");
+
+    let planned = org.plan(&export, &["--out", plan_path.to_str().unwrap()]);
+    planned.assert_code(0);
+    planned.assert_stderr_contains("apply it with `member-sync apply --plan");
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
+    assert_eq!(plan["org"], org.org_id());
+    assert_eq!(plan["format_version"], 1);
+    assert_eq!(plan["counts"]["update"], 3);
+    assert_eq!(plan["counts"]["unchanged"], 1);
+    assert_eq!(plan["input"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        plan["changes"][0]["fields"]["job_title"]["before"],
+        "Analyst"
+    );
+    assert_eq!(plan["changes"][0]["fields"]["job_title"]["after"], "A1");
+    assert!(
+        org.requests().iter().all(|r| !r.is("PUT")),
+        "plan writes nothing"
+    );
+
+    // Someone edits member 2 between plan and apply.
+    org.apply(&input(&org, "edit.csv", &[(2, "Changed by HR", "")]), &[])
+        .assert_code(0);
+    let before = org.journal().len();
+
+    let report = org.fresh_report_path();
+    let mut command = member_sync();
+    command
+        .args([
+            "apply",
+            "--plan",
+            plan_path.to_str().unwrap(),
+            "--yes",
+            "--rate",
+            "1000/s",
+        ])
+        .args([
+            "--base-url",
+            &org.base_url(),
+            "--org",
+            org.org_id(),
+            "--report",
+        ])
+        .arg(&report)
+        .env("TALLYFY_ACCESS_TOKEN", org.token())
+        .env("MEMBER_SYNC_STATE_DIR", org.path("state"));
+    let run = Run::of(&mut command, report);
+
+    run.assert_code(3);
+    assert_eq!(
+        outcome_counts(&run.report),
+        counts(&[("updated", 2), ("stale", 1)])
+    );
+    let stale = report_row(&run.report, 2);
+    assert_eq!(stale["outcome"], "stale");
+    assert!(
+        stale["error"].contains(r#"job_title is now "Changed by HR" (expected "Analyst")"#),
+        "{stale:?}"
+    );
+    assert_eq!(
+        title_and_role(&org, 2).0,
+        "Changed by HR",
+        "the stale member is untouched"
+    );
+    assert_eq!(title_and_role(&org, 3), (Value::from("A3"), "admin".into()));
+    let mut sent = puts_to(&org, before);
+    sent.sort_unstable();
+    assert_eq!(
+        sent,
+        [1, 3, 3],
+        "member 1's title; member 3's title and role"
+    );
+}
+
+#[test]
+fn a_plan_for_another_organization_is_refused() {
+    let org = TestOrg::start(SandboxConfig::default(), generated_seed(5));
+    let plan_path = org.path("plan.json");
+    org.plan(
+        &input(&org, "export.csv", &[(1, "A1", "")]),
+        &["--out", plan_path.to_str().unwrap()],
+    )
+    .assert_code(0);
+    let other = TestOrg::embedded();
+    let report = other.fresh_report_path();
+    let mut command = member_sync();
+    command
+        .args(["apply", "--plan", plan_path.to_str().unwrap(), "--yes"])
+        .args([
+            "--base-url",
+            &other.base_url(),
+            "--org",
+            other.org_id(),
+            "--report",
+        ])
+        .arg(&report)
+        .env("TALLYFY_ACCESS_TOKEN", other.token());
+    let run = Run::of(&mut command, report);
+    run.assert_code(1);
+    run.assert_stderr_contains("was made for organization `generated-org`, not `acme-sandbox`");
+    assert!(other.requests().is_empty());
+}
+
+#[test]
+fn plan_format_json_prints_the_plan_on_stdout() {
+    let org = TestOrg::start(SandboxConfig::default(), generated_seed(5));
+    let run = org.plan(
+        &input(&org, "export.csv", &[(1, "A1", ""), (2, "Analyst", "")]),
+        &["--format", "json"],
+    );
+    run.assert_code(0);
+    let plan: Value = serde_json::from_str(&run.stdout).expect("stdout is the plan as JSON");
+    assert_eq!(plan["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(plan["changes"][0]["member_id"], 1);
+}
+
+#[test]
+fn rollback_restores_a_run_and_leaves_members_changed_since() {
+    let org = TestOrg::start(SandboxConfig::default(), generated_seed(6));
+    let export = input(
+        &org,
+        "export.csv",
+        &[
+            (1, "A1", ""),
+            (2, "A2", "light"),
+            (3, "A3", ""),
+            (4, "Analyst", ""),
+        ],
+    );
+    let run = org.apply(&export, &[]);
+    run.assert_code(0);
+    assert_eq!(title_and_role(&org, 2), (Value::from("A2"), "light".into()));
+    // Member 3 is edited again after the run. (A one-row export after a four-row one trips
+    // the source-shrink guard, hence --force.)
+    org.apply(
+        &input(&org, "edit.csv", &[(3, "Edited later", "")]),
+        &["--force"],
+    )
+    .assert_code(0);
+    let before = org.journal().len();
+
+    let undo = org.run_command("rollback", &run.report_path, &[]);
+
+    undo.assert_code(3);
+    assert_eq!(
+        outcome_counts(&undo.report),
+        counts(&[("updated", 2), ("stale", 1)])
+    );
+    assert_eq!(
+        title_and_role(&org, 1),
+        (Value::from("Analyst"), "standard".into())
+    );
+    assert_eq!(
+        title_and_role(&org, 2),
+        (Value::from("Analyst"), "standard".into())
+    );
+    assert_eq!(title_and_role(&org, 3).0, "Edited later");
+    assert!(
+        report_row(&undo.report, 3)["error"]
+            .contains("job_title is now \"Edited later\" (expected \"A3\")")
+    );
+    let mut sent = puts_to(&org, before);
+    sent.sort_unstable();
+    assert_eq!(sent, [1, 2, 2]);
+
+    // --force restores the member changed since, too.
+    let forced = org.run_command("rollback", &run.report_path, &["--force"]);
+    forced.assert_code(0);
+    assert_eq!(title_and_role(&org, 3).0, "Analyst");
+}
