@@ -12,6 +12,7 @@ pub mod cli;
 pub mod env_vars;
 pub mod execute;
 pub mod exit_code;
+pub mod export;
 pub mod fields;
 pub mod guard;
 pub mod ingest;

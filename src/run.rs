@@ -18,7 +18,9 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
     let stop = CancellationToken::new();
     let on_interrupt = match cli.command {
         Command::Sandbox(_) => "interrupted: stopping the sandbox",
-        Command::Completions { .. } | Command::Man | Command::Validate(_) => "interrupted",
+        Command::Completions { .. } | Command::Man | Command::Validate(_) | Command::Export(_) => {
+            "interrupted"
+        }
         _ => {
             "interrupted: finishing requests in flight and writing the report (Ctrl-C again to quit now)"
         }
@@ -29,6 +31,17 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
         Command::Man => return print_man(),
         Command::Sandbox(args) => {
             return sandbox_command::serve(args, progress.as_ref(), stop).await;
+        }
+        Command::Export(export) => {
+            let settings = match RunSettings::resolve(&export.run, Source::None) {
+                Ok(settings) => settings,
+                Err(e) => return fail(&e.message, e.hint.as_deref()),
+            };
+            let out = export.out.as_deref();
+            return match crate::export::run(&settings, out, progress.as_ref(), stop).await {
+                Ok(_) => ExitCode::Success,
+                Err(e) => fail(&e.message, e.hint.as_deref()),
+            };
         }
         Command::Validate(args) => {
             return match crate::check::run(&args, progress.as_ref()) {

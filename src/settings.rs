@@ -68,6 +68,8 @@ pub enum Source {
     /// The `updated` rows of a run's report, turned back (`rollback`); `force` also restores
     /// members changed since.
     Rollback { report: PathBuf, force: bool },
+    /// No changes at all (`export` only reads).
+    None,
 }
 
 /// A setting that cannot be used, with what to do about it.

@@ -64,6 +64,9 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Undo a run: restore the `before` values of every `updated` row of its report.
     Rollback(RollbackArgs),
+    /// Write the organization's members in the canonical columns (a backup, or a template);
+    /// it reads back as input.
+    Export(ExportArgs),
     /// Serve a local Tallyfy-compatible API with a sample organization, for rehearsals.
     Sandbox(SandboxArgs),
     /// Print a shell completion script to stdout (`member-sync completions bash > ...`).
@@ -189,7 +192,17 @@ pub struct RollbackArgs {
     pub force: bool,
 }
 
-/// What `plan`, `apply` and `rollback` share.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write to this file [default: stdout].
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What `plan`, `apply`, `rollback` and `export` share.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]

@@ -65,7 +65,7 @@ pub struct RunError {
 }
 
 impl RunError {
-    fn new(message: impl Into<String>) -> RunError {
+    pub(crate) fn new(message: impl Into<String>) -> RunError {
         RunError {
             message: message.into(),
             hint: None,
@@ -439,6 +439,7 @@ fn read_source(
             ));
             Ok(Some(replay(plan.recorded().map_err(RunError::new)?)))
         }
+        Source::None => Ok(None),
         Source::Rollback { report, .. } => {
             let undo = rollback::from_report(report).map_err(RunError::new)?;
             if undo.is_empty() {
@@ -599,7 +600,7 @@ impl RunEnd {
 }
 
 /// The connection to use, starting a sandbox first when asked to.
-async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunError> {
+pub(crate) async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunError> {
     match target {
         Target::Api(connection) => Ok((None, connection.clone())),
         Target::Sandbox => {

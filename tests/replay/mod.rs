@@ -218,3 +218,34 @@ fn rollback_restores_a_run_and_leaves_members_changed_since() {
     forced.assert_code(0);
     assert_eq!(title_and_role(&org, 3).0, "Analyst");
 }
+
+#[test]
+fn an_export_plans_back_to_no_changes() {
+    let org = TestOrg::embedded();
+    let out = org.path("members.csv");
+    let mut command = member_sync();
+    command
+        .args(["export", "--rate", "1000/s", "--out", out.to_str().unwrap()])
+        .args(["--base-url", &org.base_url(), "--org", org.org_id()])
+        .env("TALLYFY_ACCESS_TOKEN", org.token());
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(&headers[..3], ["email", "user_id", "first_name"]);
+    assert_eq!(reader.records().count(), 60);
+
+    let plan = org.plan(&out, &[]);
+    plan.assert_code(0);
+    assert_eq!(outcome_counts(&plan.report), counts(&[("unchanged", 60)]));
+    assert_eq!(
+        org.requests().len(),
+        2,
+        "one list page for export, one for plan"
+    );
+}
