@@ -15,3 +15,6 @@ pub const LOG: &str = "MEMBER_SYNC_LOG";
 /// Where runs remember state between them (last run sizes, locks), when `--state-dir` is not
 /// given.
 pub const STATE_DIR: &str = "MEMBER_SYNC_STATE_DIR";
+
+/// The configuration profile to use, when `--profile` is not given.
+pub const PROFILE: &str = "MEMBER_SYNC_PROFILE";

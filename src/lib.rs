@@ -9,6 +9,7 @@ pub mod api;
 pub mod blank;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod env_vars;
 pub mod execute;
 pub mod exit_code;

@@ -5,12 +5,17 @@ mod terminal;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use member_sync::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    // The matches travel with the parsed command line: they say which values the user typed,
+    // which the configuration profile may then fill in.
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             // --help and --version print to stdout and succeed; real usage errors exit 2.
             let _ = e.print();
@@ -29,5 +34,5 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(member_sync::run(cli, ui)).into()
+    runtime.block_on(member_sync::run(cli, matches, ui)).into()
 }

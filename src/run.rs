@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{Cli, Command, IngestArgs, PlanFormat};
+use clap::ArgMatches;
+
+use crate::cli::{Cli, Command, ConfigAction, IngestArgs, PlanFormat};
+use crate::config;
 use crate::exit_code::ExitCode;
 use crate::guard::ChangeLimit;
 use crate::progress::Progress;
@@ -14,13 +17,27 @@ use crate::settings::{PlanOutput, RunSettings, SettingsError, Source, load_optio
 use crate::sync::{self, Mode};
 
 /// Runs a command to its end. `progress` is how the run talks to a person.
-pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
+pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>) -> ExitCode {
+    if let Command::Config {
+        action: ConfigAction::Show,
+    } = &cli.command
+    {
+        return show_config(&cli);
+    }
+    if let Err(message) = config::apply(&mut cli, &matches) {
+        return fail(
+            &message,
+            Some("the configuration file is described in docs/operations.md"),
+        );
+    }
     let stop = CancellationToken::new();
     let on_interrupt = match cli.command {
         Command::Sandbox(_) => "interrupted: stopping the sandbox",
-        Command::Completions { .. } | Command::Man | Command::Validate(_) | Command::Export(_) => {
-            "interrupted"
-        }
+        Command::Completions { .. }
+        | Command::Man
+        | Command::Validate(_)
+        | Command::Export(_)
+        | Command::Config { .. } => "interrupted",
         _ => {
             "interrupted: finishing requests in flight and writing the report (Ctrl-C again to quit now)"
         }
@@ -28,6 +45,7 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
     watch_for_interrupt(stop.clone(), progress.clone(), on_interrupt);
     let (args, source, mode, plan_output) = match cli.command {
         Command::Completions { shell } => return print_completions(shell),
+        Command::Config { .. } => unreachable!("handled above"),
         Command::Man => return print_man(),
         Command::Sandbox(args) => {
             return sandbox_command::serve(args, progress.as_ref(), stop).await;
@@ -133,6 +151,35 @@ fn watch_for_interrupt(stop: CancellationToken, progress: Arc<dyn Progress>, not
             std::process::exit(i32::from(ExitCode::Interrupted.code()));
         }
     });
+}
+
+/// `config show`: what an `apply` with no flags would use, given the environment and the
+/// profile (`--profile`), resolved by the same code as a real run.
+fn show_config(cli: &Cli) -> ExitCode {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut argv = vec![
+        "member-sync".to_string(),
+        "apply".into(),
+        "--plan".into(),
+        "-".into(),
+    ];
+    if let Some(profile) = &cli.global.profile {
+        argv.extend(["--profile".into(), profile.clone()]);
+    }
+    if let Some(path) = &cli.global.config {
+        argv.extend(["--config".into(), path.display().to_string()]);
+    }
+    let resolved = Cli::command()
+        .try_get_matches_from(argv)
+        .map_err(|e| e.to_string())
+        .and_then(|matches| {
+            let mut apply = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+            config::apply(&mut apply, &matches)
+        });
+    match resolved {
+        Ok(resolved) => to_stdout(config::show(&resolved).as_bytes()),
+        Err(message) => fail(&message, None),
+    }
 }
 
 /// An export and how to read it; the mapping file is read and checked here, before anything.

@@ -147,7 +147,7 @@ fn resolve_target(args: &ConnectionArgs) -> Result<Target, SettingsError> {
     Ok(Target::Api(Connection {
         base_url: parse_base_url(&args.base_url)?,
         org_id: org_id.trim().to_string(),
-        token: read_token(args.token_file.as_deref())?,
+        token: read_token(args.token_file.as_deref(), args.token_env.as_deref())?,
     }))
 }
 
@@ -181,14 +181,24 @@ pub fn parse_base_url(raw: &str) -> Result<Url, SettingsError> {
 
 /// The token from `--token-file` or `TALLYFY_ACCESS_TOKEN`. Surrounding white space (a final
 /// newline in a file) is dropped; nothing of the token ever goes into a message.
-fn read_token(file: Option<&Path>) -> Result<SecretString, SettingsError> {
+fn read_token(
+    file: Option<&Path>,
+    profile_var: Option<&str>,
+) -> Result<SecretString, SettingsError> {
+    let from_profile_var = || {
+        let name = profile_var?;
+        std::env::var(name).ok()
+    };
     let raw = match file {
         Some(path) => std::fs::read_to_string(path).map_err(|e| SettingsError {
             message: format!("cannot read the token file {}: {e}", path.display()),
             hint: None,
         })?,
-        None => std::env::var(env_vars::ACCESS_TOKEN).map_err(|_| SettingsError {
-            message: "no access token".into(),
+        None => std::env::var(env_vars::ACCESS_TOKEN).ok().or_else(from_profile_var).ok_or_else(|| SettingsError {
+            message: match profile_var {
+                Some(name) => format!("no access token: {name} (named by the profile's token_env) is not set"),
+                None => "no access token".into(),
+            },
             hint: Some(format!(
                 "set {} or pass --token-file PATH (Tallyfy: Settings > Integrations > REST API), or use --sandbox to rehearse",
                 env_vars::ACCESS_TOKEN
@@ -229,11 +239,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("token");
         std::fs::write(&path, "abc123\n").unwrap();
-        let token = read_token(Some(&path)).unwrap();
+        let token = read_token(Some(&path), None).unwrap();
         assert_eq!(secrecy::ExposeSecret::expose_secret(&token), "abc123");
         std::fs::write(&path, "  \n").unwrap();
         assert!(
-            read_token(Some(&path))
+            read_token(Some(&path), None)
                 .unwrap_err()
                 .message
                 .contains("empty")

@@ -19,6 +19,8 @@ mod errors;
 mod sandbox_cmd;
 // Guards that stop apply before its first write, the per-org lock, the summary JSON.
 mod guards;
+// The configuration file, its profiles, and `config show`.
+mod config_file;
 // Saved plans and rollback: recorded changes, and stale members left alone.
 mod replay;
 // Syncs through injected faults, the binary killed mid-run, and a soak: nothing is lost.

@@ -14,7 +14,7 @@ use crate::report::Outcome;
 
 mod sandbox;
 
-use sandbox::parse_share;
+pub(crate) use sandbox::parse_share;
 
 pub use sandbox::{
     FaultArgs, FieldNameSet, LinksShape, QuirkArgs, RetryAfterStyle, SandboxArgs, ValidationShape,
@@ -53,6 +53,14 @@ pub struct GlobalArgs {
     /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long, global = true)]
     pub no_progress: bool,
+
+    /// Settings from this profile of the configuration file (flags and environment win).
+    #[arg(long, global = true, env = env_vars::PROFILE, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The configuration file [default: $XDG_CONFIG_HOME/member-sync/member-sync.toml].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,9 +84,21 @@ pub enum Command {
     },
     /// Print the manual page (roff) to stdout (`member-sync man > member-sync.1`).
     Man,
+    /// The configuration file and its profiles.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Check an export offline: what was detected (format, encoding, header, preset, columns)
     /// and every row problem. Nothing is sent; no token is needed.
     Validate(ValidateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the settings an `apply` would use, and where each comes from (flag, environment,
+    /// profile, default). The token is never shown.
+    Show,
 }
 
 #[derive(Debug, Args)]
@@ -311,7 +331,7 @@ pub struct ApplyArgs {
 #[derive(Debug, Args)]
 pub struct ConnectionArgs {
     /// Tallyfy organization id.
-    #[arg(long, env = env_vars::ORG_ID, value_name = "ID", required_unless_present = "sandbox")]
+    #[arg(long, env = env_vars::ORG_ID, value_name = "ID")]
     pub org: Option<String>,
 
     /// API base URL. Plain http:// is refused unless the host is loopback.
@@ -321,6 +341,11 @@ pub struct ConnectionArgs {
     /// Read the access token from this file instead of the TALLYFY_ACCESS_TOKEN variable.
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
+
+    /// A profile's `token_env`: the variable to read the token from when neither
+    /// `--token-file` nor TALLYFY_ACCESS_TOKEN gives one.
+    #[arg(skip)]
+    pub token_env: Option<String>,
 
     /// Run against a built-in sandbox organization (no credentials, nothing real touched).
     /// Any --org, --base-url or token given (or set in the environment) is ignored.

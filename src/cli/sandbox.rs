@@ -169,7 +169,7 @@ fn parse_refusal(text: &str) -> Result<(u64, u16), String> {
 }
 
 /// `0.1`, `10%` → 0.1; refuses anything outside 0–1.
-pub(super) fn parse_share(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_share(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
     let (number, scale) = match trimmed.strip_suffix('%') {
         Some(n) => (n, 100.0),

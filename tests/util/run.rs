@@ -8,12 +8,13 @@ use super::files::{ReportRow, read_report};
 use super::org::TestOrg;
 
 /// Environment variables the tool reads; cleared so the developer's own never leak in.
-const TOOL_ENV: [&str; 5] = [
+const TOOL_ENV: [&str; 6] = [
     "TALLYFY_ACCESS_TOKEN",
     "TALLYFY_ORG_ID",
     "TALLYFY_BASE_URL",
     "MEMBER_SYNC_LOG",
     "MEMBER_SYNC_STATE_DIR",
+    "MEMBER_SYNC_PROFILE",
 ];
 
 /// A state directory for runs that do not name one: never the developer's own.

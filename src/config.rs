@@ -1,0 +1,371 @@
+//! The configuration file and its profiles, and the one place that decides where each setting
+//! comes from: a flag, else the environment, else the chosen profile, else the default.
+//!
+//! An admin syncing two organizations from cron should not repeat ten flags per line, nor keep
+//! them in shell scripts that drift. `member-sync.toml` (in the XDG config directory, or
+//! `--config`) holds named profiles; `--profile acme` picks one. Clap knows whether a value came
+//! from the command line, the environment or its default; this module fills in only what the
+//! user did not give, and remembers the origin of everything for `member-sync config show`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use serde::Deserialize;
+
+use crate::cli::{Cli, Command, ConnectionArgs, RunArgs};
+use crate::env_vars;
+
+/// `member-sync.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub profile: BTreeMap<String, Profile>,
+}
+
+/// One `[profile.NAME]` section. Every key is optional.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub org: Option<String>,
+    pub base_url: Option<String>,
+    /// A file holding the token.
+    pub token_file: Option<PathBuf>,
+    /// The name of an environment variable holding the token (one per organization).
+    pub token_env: Option<String>,
+    pub rate: Option<String>,
+    pub concurrency: Option<u16>,
+    pub mapping: Option<PathBuf>,
+    pub max_changes: Option<String>,
+    pub shrink_limit: Option<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub report_dir: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Where a resolved setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Flag,
+    Env(&'static str),
+    Profile(String),
+    Default,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Flag => f.write_str("flag"),
+            Origin::Env(name) => write!(f, "env {name}"),
+            Origin::Profile(name) => write!(f, "profile {name}"),
+            Origin::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// Each setting's value as shown to a person (the token redacted) and its origin.
+pub type Resolved = Vec<(&'static str, String, Origin)>;
+
+/// The file to read: `--config`, else `$XDG_CONFIG_HOME/member-sync/member-sync.toml`, else
+/// `~/.config/member-sync/member-sync.toml`.
+pub fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = flag {
+        return Some(path.to_path_buf());
+    }
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("XDG_CONFIG_HOME")
+        .or_else(|| var("HOME").map(|home| home.join(".config")))
+        .map(|dir| dir.join("member-sync").join("member-sync.toml"))
+}
+
+/// Reads the file; a missing file is empty unless it was named with `--config`.
+pub fn load(path: &Path, named: bool) -> Result<ConfigFile, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => Ok(ConfigFile::default()),
+        Err(e) => Err(format!(
+            "cannot read the configuration {}: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// Fills in what the command line and environment left unset from the chosen profile, and
+/// says where every setting of the run came from.
+pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
+    let named = cli.global.config.is_some();
+    let profile = match &cli.global.profile {
+        None => None,
+        Some(name) => {
+            let path = config_path(cli.global.config.as_deref())
+                .ok_or("no configuration directory: pass --config PATH")?;
+            let mut file = load(&path, named)?;
+            let profile = file.profile.remove(name).ok_or_else(|| {
+                let known: Vec<&String> = file.profile.keys().collect();
+                format!(
+                    "no [profile.{name}] in {} (profiles there: {known:?})",
+                    path.display()
+                )
+            })?;
+            Some((name.clone(), profile))
+        }
+    };
+    let sub = matches.subcommand().map(|(_, m)| m);
+    let origin_of = |id: &str, env: Option<&'static str>| -> Option<Origin> {
+        match sub.and_then(|m| m.value_source(id)) {
+            Some(ValueSource::CommandLine) => Some(Origin::Flag),
+            Some(ValueSource::EnvVariable) => Some(Origin::Env(env.unwrap_or(""))),
+            _ => None,
+        }
+    };
+    let mut resolved = Resolved::new();
+    let from_profile = |name: &str| Origin::Profile(name.to_string());
+
+    let (run, concurrency, max_changes, shrink_limit, mapping) = match &mut cli.command {
+        Command::Plan(a) => (
+            Some(&mut a.run),
+            None,
+            None,
+            None,
+            Some(&mut a.ingest.mapping),
+        ),
+        Command::Apply(a) => (
+            Some(&mut a.run),
+            Some(&mut a.concurrency),
+            Some(&mut a.max_changes),
+            Some(&mut a.shrink_limit),
+            Some(&mut a.ingest.mapping),
+        ),
+        Command::Rollback(a) => (Some(&mut a.run), Some(&mut a.concurrency), None, None, None),
+        Command::Export(a) => (Some(&mut a.run), None, None, None, None),
+        _ => (None, None, None, None, None),
+    };
+    let Some(run) = run else {
+        return Ok(resolved);
+    };
+    let p = profile.as_ref().map(|(_, p)| p);
+    let pname = profile.as_ref().map(|(n, _)| n.as_str()).unwrap_or("");
+
+    // Connection.
+    let connection: &mut ConnectionArgs = &mut run.connection;
+    let origin = match origin_of("org", Some(env_vars::ORG_ID)) {
+        Some(o) => o,
+        None => match p.and_then(|p| p.org.clone()) {
+            Some(org) => {
+                connection.org = Some(org);
+                from_profile(pname)
+            }
+            None => Origin::Default,
+        },
+    };
+    resolved.push((
+        "org",
+        connection.org.clone().unwrap_or_else(|| "(none)".into()),
+        origin,
+    ));
+    let origin = match origin_of("base_url", Some(env_vars::BASE_URL)) {
+        Some(o) => o,
+        None => match p.and_then(|p| p.base_url.clone()) {
+            Some(url) => {
+                connection.base_url = url;
+                from_profile(pname)
+            }
+            None => Origin::Default,
+        },
+    };
+    resolved.push(("base_url", connection.base_url.clone(), origin));
+    let token_origin = if connection.token_file.is_some() {
+        Origin::Flag
+    } else if std::env::var_os(env_vars::ACCESS_TOKEN).is_some() {
+        Origin::Env(env_vars::ACCESS_TOKEN)
+    } else if let Some(file) = p.and_then(|p| p.token_file.clone()) {
+        connection.token_file = Some(file);
+        from_profile(pname)
+    } else if let Some(var) = p.and_then(|p| p.token_env.clone()) {
+        connection.token_env = Some(var);
+        from_profile(pname)
+    } else {
+        Origin::Default
+    };
+    let token_shown = match (&connection.token_file, &connection.token_env, &token_origin) {
+        (Some(file), _, _) => format!("[redacted] (from file {})", file.display()),
+        (None, Some(var), _) => format!("[redacted] (from ${var})"),
+        (None, None, Origin::Env(_)) => "[redacted]".into(),
+        _ => "(none)".into(),
+    };
+    resolved.push(("token", token_shown, token_origin));
+
+    set_parsed(
+        &mut run.rate,
+        "rate",
+        p.and_then(|p| p.rate.as_deref()),
+        pname,
+        &origin_of,
+        &mut resolved,
+    )?;
+    set_run_paths(run, p, pname, &origin_of, &mut resolved);
+    if let Some(concurrency) = concurrency {
+        let origin = match origin_of("concurrency", None) {
+            Some(o) => o,
+            None => match p.and_then(|p| p.concurrency) {
+                Some(n) => {
+                    *concurrency = n.clamp(1, 256);
+                    from_profile(pname)
+                }
+                None => Origin::Default,
+            },
+        };
+        resolved.push(("concurrency", concurrency.to_string(), origin));
+    }
+    if let Some(max_changes) = max_changes {
+        set_parsed(
+            max_changes,
+            "max_changes",
+            p.and_then(|p| p.max_changes.as_deref()),
+            pname,
+            &origin_of,
+            &mut resolved,
+        )?;
+    }
+    if let Some(shrink_limit) = shrink_limit {
+        let origin = match origin_of("shrink_limit", None) {
+            Some(o) => o,
+            None => match p.and_then(|p| p.shrink_limit.as_deref()) {
+                Some(text) => {
+                    *shrink_limit = crate::cli::parse_share(text)
+                        .map_err(|e| format!("[profile.{pname}] shrink_limit: {e}"))?;
+                    from_profile(pname)
+                }
+                None => Origin::Default,
+            },
+        };
+        resolved.push((
+            "shrink_limit",
+            format!("{}%", *shrink_limit * 100.0),
+            origin,
+        ));
+    }
+    if let Some(mapping) = mapping {
+        let origin = match origin_of("mapping", None) {
+            Some(o) => o,
+            None => match p.and_then(|p| p.mapping.clone()) {
+                Some(path) => {
+                    *mapping = Some(path);
+                    from_profile(pname)
+                }
+                None => Origin::Default,
+            },
+        };
+        let shown = mapping
+            .as_ref()
+            .map_or("(none)".into(), |m| m.display().to_string());
+        resolved.push(("mapping", shown, origin));
+    }
+    Ok(resolved)
+}
+
+/// A setting clap parses from text (`--rate`, `--max-changes`), filled from the profile.
+fn set_parsed<T>(
+    slot: &mut T,
+    id: &'static str,
+    profile_value: Option<&str>,
+    pname: &str,
+    origin_of: &dyn Fn(&str, Option<&'static str>) -> Option<Origin>,
+    resolved: &mut Resolved,
+) -> Result<(), String>
+where
+    T: std::str::FromStr<Err = String> + std::fmt::Display,
+{
+    let origin = match origin_of(id, None) {
+        Some(o) => o,
+        None => match profile_value {
+            Some(text) => {
+                *slot = text
+                    .parse()
+                    .map_err(|e| format!("[profile.{pname}] {id}: {e}"))?;
+                Origin::Profile(pname.to_string())
+            }
+            None => Origin::Default,
+        },
+    };
+    resolved.push((id, slot.to_string(), origin));
+    Ok(())
+}
+
+/// `exclude`, `report_dir`, `state_dir`: a flag wins; a profile's excludes add to none given.
+fn set_run_paths(
+    run: &mut RunArgs,
+    p: Option<&Profile>,
+    pname: &str,
+    origin_of: &dyn Fn(&str, Option<&'static str>) -> Option<Origin>,
+    resolved: &mut Resolved,
+) {
+    let profile = || Origin::Profile(pname.to_string());
+    let origin = match (origin_of("exclude", None), p.map(|p| &p.exclude)) {
+        (Some(o), _) => o,
+        (None, Some(list)) if !list.is_empty() => {
+            run.exclude = list.clone();
+            profile()
+        }
+        _ => Origin::Default,
+    };
+    resolved.push(("exclude", format!("{:?}", run.exclude), origin));
+    for (id, slot, value) in [
+        (
+            "report_dir",
+            &mut run.report_dir,
+            p.and_then(|p| p.report_dir.clone()),
+        ),
+        (
+            "state_dir",
+            &mut run.state_dir,
+            p.and_then(|p| p.state_dir.clone()),
+        ),
+    ] {
+        let origin = match (origin_of(id, None), value) {
+            (Some(o), _) => o,
+            (None, Some(path)) => {
+                *slot = Some(path);
+                profile()
+            }
+            (None, None) => Origin::Default,
+        };
+        let shown = slot
+            .as_ref()
+            .map_or("(default)".into(), |p| p.display().to_string());
+        resolved.push((id, shown, origin));
+    }
+}
+
+/// `member-sync config show`: one line per setting, `name = value  (origin)`.
+pub fn show(resolved: &Resolved) -> String {
+    let width = resolved.iter().map(|(n, _, _)| n.len()).max().unwrap_or(0);
+    resolved
+        .iter()
+        .map(|(name, value, origin)| format!("{name:<width$} = {value}  ({origin})\n"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_parse_and_unknown_keys_are_refused() {
+        let file: ConfigFile = toml::from_str(
+            "[profile.acme]\norg = \"acme\"\nrate = \"60/min\"\nexclude = [\"ceo@acme.example\"]\n",
+        )
+        .unwrap();
+        assert_eq!(file.profile["acme"].org.as_deref(), Some("acme"));
+        assert_eq!(file.profile["acme"].exclude, ["ceo@acme.example"]);
+        let err = toml::from_str::<ConfigFile>("[profile.x]\ntoken = \"secret\"\n").unwrap_err();
+        assert!(err.to_string().contains("unknown field `token`"), "{err}");
+    }
+}
