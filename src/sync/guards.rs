@@ -4,10 +4,13 @@
 use std::collections::HashMap;
 
 use crate::api::Member;
+use crate::exit_code::ExitCode;
 use crate::guard::{self, Exclusions, Refusal};
 use crate::plan::{RowPlan, Update};
+use crate::progress::Progress;
+use crate::state::{self, Lock, LockError, StateDir};
 
-use super::ApplyGuards;
+use super::{ApplyGuards, RunError};
 
 /// Rows that would change a member `--exclude` protects: row number → the pattern it matched.
 pub(super) fn excluded_rows(
@@ -45,4 +48,34 @@ pub(super) fn check_apply(
         guard::check_change_count(updates.len(), members.len(), guards.max_changes)?;
     }
     guard::check_admins_remain(updates, members)
+}
+
+/// Prints a guard's refusal (even with `-q`: it is an error) and gives its exit code.
+pub(super) fn refuse(refusal: &guard::Refusal) -> ExitCode {
+    eprintln!("error: {refusal}; nothing was written");
+    eprintln!("hint: {}", refusal.hint);
+    ExitCode::GuardRefused
+}
+
+/// The per-org lock, or why not: another live run holds it (exit 1, naming the holder).
+pub(super) fn take_lock(
+    dir: &StateDir,
+    org: &str,
+    progress: &dyn Progress,
+) -> Result<Lock, RunError> {
+    match dir.lock(org, state::this_process()) {
+        Ok(lock) => {
+            if let Some(stale) = &lock.took_over {
+                progress.note(&format!(
+                    "warning: took over the lock of a run that is gone ({stale})"
+                ));
+            }
+            Ok(lock)
+        }
+        Err(e @ LockError::Held(_)) => Err(RunError::new(e.to_string()).hint(format!(
+            "wait for it to finish; if that process is not running, delete the lock file in {}",
+            dir.root().join("orgs").display()
+        ))),
+        Err(e) => Err(RunError::new(e.to_string())),
+    }
 }

@@ -12,29 +12,30 @@ use secrecy::SecretString;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{Client, Connection, Member};
+use crate::api::{Client, Connection};
 use crate::execute::pool::apply_updates;
 use crate::execute::{Engine, fetch};
 use crate::exit_code::ExitCode;
-use crate::guard::{self, ChangeLimit};
-use crate::ingest;
+use crate::guard::ChangeLimit;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
-use crate::replay::plan_file::PlanFile;
-use crate::replay::{Recorded, rollback};
 use crate::report::{Outcome, ReportRow, ReportWriter};
 use crate::rerun;
 use crate::sandbox::{Sandbox, SandboxConfig, Seed};
 use crate::settings::{RunSettings, Source, Target};
-use crate::state::{self, LastRun, Lock, LockError, StateDir};
-use crate::validate::{self, RowVerdict};
+use crate::state::LastRun;
 
 mod guards;
 mod rows;
+mod run_end;
 mod show;
+mod source;
 
+use guards::{refuse, take_lock};
 use rows::{Ledger, excluded_row, identity, planned_row, stale_row, unreached_row, written_row};
+use run_end::RunEnd;
 use show::{confirm, show_plan};
+use source::{read_source, save_plan, stale_rows, verdict_row};
 
 /// What the run does once it has a plan.
 #[derive(Debug, Clone, Copy)]
@@ -371,232 +372,6 @@ async fn run_to_end(
         return Ok(ExitCode::Interrupted);
     }
     Ok(ExitCode::for_summary(&summary))
-}
-
-/// What a run read: one verdict per row, and the recorded changes when it replays some.
-struct SourceRead {
-    verdicts: Vec<RowVerdict>,
-    /// Rows read (for the source-shrink guard and the last-run record).
-    rows: usize,
-    recorded: Option<Vec<Recorded>>,
-    /// A guard that refuses the input itself (an empty export).
-    refusal: Option<guard::Refusal>,
-}
-
-/// Reads the run's source; `None` when there is nothing to do (an undo of a run that changed
-/// nothing).
-fn read_source(
-    settings: &RunSettings,
-    progress: &dyn Progress,
-) -> Result<Option<SourceRead>, RunError> {
-    let replay = |recorded: Vec<Recorded>| SourceRead {
-        verdicts: recorded.iter().map(Recorded::verdict).collect(),
-        rows: recorded.len(),
-        recorded: Some(recorded),
-        refusal: None,
-    };
-    match &settings.source {
-        Source::Export { path, load } => {
-            let table = ingest::load_with(path, load).map_err(|e| RunError {
-                message: e.to_string(),
-                hint: e.hint().map(str::to_string),
-            })?;
-            for line in crate::check::input_summary(&table) {
-                progress.note(&line);
-            }
-            let rows = table.records.len();
-            if let Err(refusal) = guard::check_not_empty(rows) {
-                return Ok(Some(SourceRead {
-                    verdicts: Vec::new(),
-                    rows,
-                    recorded: None,
-                    refusal: Some(refusal),
-                }));
-            }
-            let validation = validate::validate_all(&table);
-            for line in crate::check::warning_lines(&validation.warnings, 20) {
-                progress.note(&line);
-            }
-            Ok(Some(SourceRead {
-                verdicts: validation.verdicts,
-                rows,
-                recorded: None,
-                refusal: None,
-            }))
-        }
-        Source::SavedPlan(path) => {
-            let (org, url) = plan_identity(&settings.target);
-            let plan = PlanFile::load(path, &org, &url).map_err(|message| {
-                RunError::new(message)
-                    .hint("make a new plan with `member-sync plan INPUT --out PLAN`")
-            })?;
-            progress.note(&format!(
-                "plan of {} ({} members to change), made {} from {}",
-                plan.org,
-                plan.changes.len(),
-                plan.created_at,
-                plan.input.path
-            ));
-            Ok(Some(replay(plan.recorded().map_err(RunError::new)?)))
-        }
-        Source::None => Ok(None),
-        Source::Rollback { report, .. } => {
-            let undo = rollback::from_report(report).map_err(RunError::new)?;
-            if undo.is_empty() {
-                progress.note(&format!(
-                    "{} has no `updated` row: nothing to undo",
-                    report.display()
-                ));
-                return Ok(None);
-            }
-            progress.note(&format!(
-                "undoing {} rows of {}",
-                undo.len(),
-                report.display()
-            ));
-            Ok(Some(replay(undo)))
-        }
-    }
-}
-
-/// The organization and API a saved plan is for. The in-process sandbox is always the same
-/// fresh organization, whatever port it got.
-fn plan_identity(target: &Target) -> (String, String) {
-    match target {
-        Target::Api(connection) => (
-            connection.org_id.clone(),
-            connection.base_url.as_str().to_string(),
-        ),
-        Target::Sandbox => (
-            Seed::embedded().org_id.unwrap_or_default(),
-            "sandbox".to_string(),
-        ),
-    }
-}
-
-/// `plan --out` / `--format json`.
-fn save_plan(
-    settings: &RunSettings,
-    plans: &[RowPlan],
-    connection: &Connection,
-    progress: &dyn Progress,
-) -> Result<(), RunError> {
-    let output = &settings.plan_output;
-    if output.file.is_none() && !output.json_to_stdout {
-        return Ok(());
-    }
-    let Source::Export { path, .. } = &settings.source else {
-        return Ok(());
-    };
-    let (_, url) = plan_identity(&settings.target);
-    let plan = PlanFile::new(plans, &connection.org_id, &url, path).map_err(|e| {
-        RunError::new(format!(
-            "cannot read {} again to hash it: {e}",
-            path.display()
-        ))
-    })?;
-    let json = serde_json::to_string_pretty(&plan).expect("a plan serializes");
-    if let Some(file) = &output.file {
-        std::fs::write(file, format!("{json}\n")).map_err(|e| {
-            RunError::new(format!("cannot write the plan to {}: {e}", file.display()))
-        })?;
-        progress.note(&format!(
-            "plan saved to {} ({} members to change); apply it with `member-sync apply --plan {}`",
-            file.display(),
-            plan.changes.len(),
-            file.display()
-        ));
-    }
-    if output.json_to_stdout {
-        println!("{json}");
-    }
-    Ok(())
-}
-
-/// Recorded rows whose member moved on: row → what changed. `force` keeps none.
-fn stale_rows(recorded: &[Recorded], members: &[Member], force: bool) -> HashMap<usize, String> {
-    if force {
-        return HashMap::new();
-    }
-    let by_id: HashMap<u64, &Member> = members.iter().map(|m| (m.id, m)).collect();
-    recorded
-        .iter()
-        .filter_map(|r| {
-            let member = by_id.get(&r.member_id)?;
-            Some((r.row, r.stale_reason(member)?))
-        })
-        .collect()
-}
-
-fn verdict_row(verdict: &RowVerdict) -> usize {
-    match verdict {
-        RowVerdict::Valid(valid) => valid.row,
-        RowVerdict::Invalid(invalid) => invalid.row,
-    }
-}
-
-/// Prints a guard's refusal (even with `-q`: it is an error) and gives its exit code.
-fn refuse(refusal: &guard::Refusal) -> ExitCode {
-    eprintln!("error: {refusal}; nothing was written");
-    eprintln!("hint: {}", refusal.hint);
-    ExitCode::GuardRefused
-}
-
-/// The per-org lock, or why not: another live run holds it (exit 1, naming the holder).
-fn take_lock(dir: &StateDir, org: &str, progress: &dyn Progress) -> Result<Lock, RunError> {
-    match dir.lock(org, state::this_process()) {
-        Ok(lock) => {
-            if let Some(stale) = &lock.took_over {
-                progress.note(&format!(
-                    "warning: took over the lock of a run that is gone ({stale})"
-                ));
-            }
-            Ok(lock)
-        }
-        Err(e @ LockError::Held(_)) => Err(RunError::new(e.to_string()).hint(format!(
-            "wait for it to finish; if that process is not running, delete the lock file in {}",
-            dir.root().join("orgs").display()
-        ))),
-        Err(e) => Err(RunError::new(e.to_string())),
-    }
-}
-
-/// What the summary JSON reports about a run, filled in as the run goes.
-#[derive(Debug, Default)]
-struct RunEnd {
-    org: Option<String>,
-    report: Option<PathBuf>,
-    summary: Option<crate::report::Summary>,
-}
-
-impl RunEnd {
-    fn to_json(&self, mode: Mode, result: &Result<ExitCode, RunError>) -> serde_json::Value {
-        let (exit_code, error) = match result {
-            Ok(code) => (code.code(), None),
-            Err(e) => (ExitCode::CouldNotRun.code(), Some(e.message.clone())),
-        };
-        let outcomes: serde_json::Map<String, serde_json::Value> = self
-            .summary
-            .iter()
-            .flat_map(|s| s.counts.iter())
-            .map(|(outcome, n)| (outcome.to_string(), (*n).into()))
-            .collect();
-        let stats = self.summary.as_ref().map(|s| s.stats).unwrap_or_default();
-        serde_json::json!({
-            "command": match mode { Mode::Plan => "plan", Mode::Apply { .. } => "apply" },
-            "org": self.org,
-            "exit_code": exit_code,
-            "error": error,
-            "rows": self.summary.as_ref().map(|s| s.rows()),
-            "outcomes": outcomes,
-            "requests": stats.requests,
-            "retries": stats.retries,
-            "throttled": stats.throttled,
-            "duration_ms": self.summary.as_ref().map(|s| s.duration.as_millis() as u64),
-            "report": self.report.as_ref().map(|p| p.display().to_string()),
-            "finished_at": jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        })
-    }
 }
 
 /// The connection to use, starting a sandbox first when asked to.

@@ -1,0 +1,183 @@
+//! Where a run's changes come from (an export, a saved plan, a report to undo), and what a
+//! `plan` saves for a later `apply --plan`.
+
+use std::collections::HashMap;
+
+use crate::api::{Connection, Member};
+use crate::guard;
+use crate::ingest;
+use crate::plan::RowPlan;
+use crate::progress::Progress;
+use crate::replay::plan_file::PlanFile;
+use crate::replay::{Recorded, rollback};
+use crate::sandbox::Seed;
+use crate::settings::{RunSettings, Source, Target};
+use crate::validate::{self, RowVerdict};
+
+use super::RunError;
+
+/// What a run read: one verdict per row, and the recorded changes when it replays some.
+pub(super) struct SourceRead {
+    pub verdicts: Vec<RowVerdict>,
+    /// Rows read (for the source-shrink guard and the last-run record).
+    pub rows: usize,
+    pub recorded: Option<Vec<Recorded>>,
+    /// A guard that refuses the input itself (an empty export).
+    pub refusal: Option<guard::Refusal>,
+}
+
+/// Reads the run's source; `None` when there is nothing to do (an undo of a run that changed
+/// nothing).
+pub(super) fn read_source(
+    settings: &RunSettings,
+    progress: &dyn Progress,
+) -> Result<Option<SourceRead>, RunError> {
+    let replay = |recorded: Vec<Recorded>| SourceRead {
+        verdicts: recorded.iter().map(Recorded::verdict).collect(),
+        rows: recorded.len(),
+        recorded: Some(recorded),
+        refusal: None,
+    };
+    match &settings.source {
+        Source::Export { path, load } => {
+            let table = ingest::load_with(path, load).map_err(|e| RunError {
+                message: e.to_string(),
+                hint: e.hint().map(str::to_string),
+            })?;
+            for line in crate::check::input_summary(&table) {
+                progress.note(&line);
+            }
+            let rows = table.records.len();
+            if let Err(refusal) = guard::check_not_empty(rows) {
+                return Ok(Some(SourceRead {
+                    verdicts: Vec::new(),
+                    rows,
+                    recorded: None,
+                    refusal: Some(refusal),
+                }));
+            }
+            let validation = validate::validate_all(&table);
+            for line in crate::check::warning_lines(&validation.warnings, 20) {
+                progress.note(&line);
+            }
+            Ok(Some(SourceRead {
+                verdicts: validation.verdicts,
+                rows,
+                recorded: None,
+                refusal: None,
+            }))
+        }
+        Source::SavedPlan(path) => {
+            let (org, url) = plan_identity(&settings.target);
+            let plan = PlanFile::load(path, &org, &url).map_err(|message| {
+                RunError::new(message)
+                    .hint("make a new plan with `member-sync plan INPUT --out PLAN`")
+            })?;
+            progress.note(&format!(
+                "plan of {} ({} members to change), made {} from {}",
+                plan.org,
+                plan.changes.len(),
+                plan.created_at,
+                plan.input.path
+            ));
+            Ok(Some(replay(plan.recorded().map_err(RunError::new)?)))
+        }
+        Source::None => Ok(None),
+        Source::Rollback { report, .. } => {
+            let undo = rollback::from_report(report).map_err(RunError::new)?;
+            if undo.is_empty() {
+                progress.note(&format!(
+                    "{} has no `updated` row: nothing to undo",
+                    report.display()
+                ));
+                return Ok(None);
+            }
+            progress.note(&format!(
+                "undoing {} rows of {}",
+                undo.len(),
+                report.display()
+            ));
+            Ok(Some(replay(undo)))
+        }
+    }
+}
+
+/// The organization and API a saved plan is for. The in-process sandbox is always the same
+/// fresh organization, whatever port it got.
+fn plan_identity(target: &Target) -> (String, String) {
+    match target {
+        Target::Api(connection) => (
+            connection.org_id.clone(),
+            connection.base_url.as_str().to_string(),
+        ),
+        Target::Sandbox => (
+            Seed::embedded().org_id.unwrap_or_default(),
+            "sandbox".to_string(),
+        ),
+    }
+}
+
+/// `plan --out` / `--format json`.
+pub(super) fn save_plan(
+    settings: &RunSettings,
+    plans: &[RowPlan],
+    connection: &Connection,
+    progress: &dyn Progress,
+) -> Result<(), RunError> {
+    let output = &settings.plan_output;
+    if output.file.is_none() && !output.json_to_stdout {
+        return Ok(());
+    }
+    let Source::Export { path, .. } = &settings.source else {
+        return Ok(());
+    };
+    let (_, url) = plan_identity(&settings.target);
+    let plan = PlanFile::new(plans, &connection.org_id, &url, path).map_err(|e| {
+        RunError::new(format!(
+            "cannot read {} again to hash it: {e}",
+            path.display()
+        ))
+    })?;
+    let json = serde_json::to_string_pretty(&plan).expect("a plan serializes");
+    if let Some(file) = &output.file {
+        std::fs::write(file, format!("{json}\n")).map_err(|e| {
+            RunError::new(format!("cannot write the plan to {}: {e}", file.display()))
+        })?;
+        progress.note(&format!(
+            "plan saved to {} ({} members to change); apply it with `member-sync apply --plan {}`",
+            file.display(),
+            plan.changes.len(),
+            file.display()
+        ));
+    }
+    if output.json_to_stdout {
+        println!("{json}");
+    }
+    Ok(())
+}
+
+/// Recorded rows whose member moved on: row → what changed. `force` keeps none.
+pub(super) fn stale_rows(
+    recorded: &[Recorded],
+    members: &[Member],
+    force: bool,
+) -> HashMap<usize, String> {
+    if force {
+        return HashMap::new();
+    }
+    let by_id: HashMap<u64, &Member> = members.iter().map(|m| (m.id, m)).collect();
+    recorded
+        .iter()
+        .filter_map(|r| {
+            let member = by_id.get(&r.member_id)?;
+            Some((r.row, r.stale_reason(member)?))
+        })
+        .collect()
+}
+
+pub(super) fn verdict_row(verdict: &RowVerdict) -> usize {
+    match verdict {
+        RowVerdict::Valid(valid) => valid.row,
+        RowVerdict::Invalid(invalid) => invalid.row,
+    }
+}
