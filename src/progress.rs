@@ -34,3 +34,25 @@ impl Progress for Stderr {
         eprintln!("{line}");
     }
 }
+
+/// Whether errors are written as JSON log lines (`--log-format json`) rather than as
+/// `error:`/`hint:` lines. Set once by the binary; a process prints in one format.
+static JSON_ERRORS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Chooses how [`print_error`] writes (the binary calls it once, at start).
+pub fn errors_as_json(json: bool) {
+    let _ = JSON_ERRORS.set(json);
+}
+
+/// An error that ends a run, with what to do about it: on stderr as `error: ...` and
+/// `hint: ...`, or as one JSON log event. Printed even with `-q`.
+pub fn print_error(message: &str, hint: Option<&str>) {
+    if JSON_ERRORS.get().copied().unwrap_or(false) {
+        tracing::error!(hint = hint.unwrap_or(""), "{message}");
+        return;
+    }
+    eprintln!("error: {message}");
+    if let Some(hint) = hint {
+        eprintln!("hint: {hint}");
+    }
+}

@@ -131,10 +131,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
 }
 
 pub(crate) fn fail(message: &str, hint: Option<&str>) -> ExitCode {
-    eprintln!("error: {message}");
-    if let Some(hint) = hint {
-        eprintln!("hint: {hint}");
-    }
+    crate::progress::print_error(message, hint);
     ExitCode::CouldNotRun
 }
 

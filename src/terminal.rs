@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use member_sync::cli::GlobalArgs;
+use member_sync::cli::{GlobalArgs, LogFormat};
 use member_sync::env_vars;
 use member_sync::progress::Progress;
 use member_sync::report::Outcome;
@@ -24,6 +24,8 @@ struct Tally {
 
 pub struct TerminalUi {
     quiet: bool,
+    /// Notes go out as log events (`--log-format json`), not as lines.
+    json: bool,
     bars: bool,
     bar: Mutex<Option<ProgressBar>>,
     tally: Mutex<Tally>,
@@ -33,6 +35,7 @@ impl TerminalUi {
     pub fn new(global: &GlobalArgs) -> Arc<TerminalUi> {
         Arc::new(TerminalUi {
             quiet: global.quiet,
+            json: global.log_format == LogFormat::Json,
             bars: !global.quiet && !global.no_progress && io::stderr().is_terminal(),
             bar: Mutex::new(None),
             tally: Mutex::new(Tally::default()),
@@ -57,7 +60,9 @@ impl TerminalUi {
 
 impl Progress for TerminalUi {
     fn note(&self, line: &str) {
-        if !self.quiet {
+        if self.json {
+            tracing::info!(target: "member_sync::note", "{line}");
+        } else if !self.quiet {
             self.suspend(|| eprintln!("{line}"));
         }
     }
@@ -127,23 +132,45 @@ impl Progress for TerminalUi {
 /// `MEMBER_SYNC_LOG` says otherwise (their debug output is noise, and the Authorization header
 /// is marked sensitive anyway).
 pub fn init_logging(global: &GlobalArgs, ui: Arc<TerminalUi>) {
-    let level = match (global.quiet, global.verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        (false, 2) => "debug",
-        (false, _) => "trace",
+    let json = global.log_format == LogFormat::Json;
+    // JSON lines are for machines: they start at info (notes and finished rows), and -q
+    // keeps warnings.
+    let level = match (global.quiet, global.verbose, json) {
+        (true, _, false) => "error",
+        (true, _, true) => "warn",
+        (false, 0, false) => "warn",
+        (false, 0, true) | (false, 1, false) => "info",
+        (false, 1, true) | (false, 2, false) => "debug",
+        (false, _, _) => "trace",
+    };
+    // One line per finished row is for log collectors; in text mode only from -vv on.
+    let rows = if json || global.verbose >= 2 {
+        level
+    } else {
+        "warn"
     };
     let filter = std::env::var(env_vars::LOG)
         .ok()
         .and_then(|spec| EnvFilter::try_new(spec).ok())
-        .unwrap_or_else(|| EnvFilter::new(format!("warn,member_sync={level}")));
-    tracing_subscriber::fmt()
+        .unwrap_or_else(|| {
+            EnvFilter::new(format!("warn,member_sync={level},member_sync::rows={rows}"))
+        });
+    member_sync::progress::errors_as_json(json);
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(AboveTheBar(ui))
-        .with_ansi(io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
-        .with_target(global.verbose >= 2)
-        .init();
+        .with_writer(AboveTheBar(ui));
+    if json {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        builder
+            .with_ansi(io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            .with_target(global.verbose >= 2)
+            .init();
+    }
 }
 
 #[derive(Clone)]

@@ -54,6 +54,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub no_progress: bool,
 
+    /// Log lines as text, or as JSON objects (one per line, with the run id; each finished
+    /// row is logged with its row number, email and outcome).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Settings from this profile of the configuration file (flags and environment win).
     #[arg(long, global = true, env = env_vars::PROFILE, value_name = "NAME")]
     pub profile: Option<String>,
@@ -92,6 +97,14 @@ pub enum Command {
     /// Check an export offline: what was detected (format, encoding, header, preset, columns)
     /// and every row problem. Nothing is sent; no token is needed.
     Validate(ValidateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object per line, for log collectors; notes become info events.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

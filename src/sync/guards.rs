@@ -52,8 +52,10 @@ pub(super) fn check_apply(
 
 /// Prints a guard's refusal (even with `-q`: it is an error) and gives its exit code.
 pub(super) fn refuse(refusal: &guard::Refusal) -> ExitCode {
-    eprintln!("error: {refusal}; nothing was written");
-    eprintln!("hint: {}", refusal.hint);
+    crate::progress::print_error(
+        &format!("{refusal}; nothing was written"),
+        Some(&refusal.hint),
+    );
     ExitCode::GuardRefused
 }
 

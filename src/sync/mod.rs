@@ -89,7 +89,12 @@ pub async fn run(
 ) -> Result<ExitCode, RunError> {
     let summary_json = settings.summary_json.clone();
     let mut end = RunEnd::default();
-    let result = run_to_end(settings, mode, progress, stop, &mut end).await;
+    // Every log line of the run carries this id (JSON logs show it as `span.run_id`).
+    let run_id = format!("{:08x}", rand::random::<u32>());
+    let span = tracing::info_span!("run", run_id = %run_id);
+    let result =
+        tracing::Instrument::instrument(run_to_end(settings, mode, progress, stop, &mut end), span)
+            .await;
     match summary_json {
         None => result,
         Some(path) => {

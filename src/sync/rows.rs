@@ -36,6 +36,14 @@ impl Ledger {
             ))
         })?;
         let outcome = row.outcome.expect("every report row has an outcome");
+        tracing::info!(
+            target: "member_sync::rows",
+            row = row.row,
+            email = %row.email,
+            outcome = %outcome,
+            error = %row.error,
+            "row finished"
+        );
         self.summary.add(outcome);
         self.progress.row_finished(outcome);
         Ok(())

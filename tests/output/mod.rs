@@ -130,3 +130,34 @@ fn every_run_keeps_its_report_in_the_report_dir() {
             .all(|r| r.starts_with("member-sync-report-") && r.ends_with(".csv"))
     );
 }
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_run_id_and_every_row() {
+    let org = TestOrg::with_secret_token(Default::default());
+    let run = org.apply(&sample_export(), &["--log-format", "json", "-vv"]);
+    run.assert_code(3);
+    let lines: Vec<serde_json::Value> = run
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let run_ids: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .filter_map(|l| l["span"]["run_id"].as_str())
+        .collect();
+    assert_eq!(run_ids.len(), 1, "one run id: {run_ids:?}");
+    let rows: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "row finished")
+        .collect();
+    assert_eq!(rows.len(), 44);
+    assert!(
+        rows.iter()
+            .all(|r| r["fields"]["outcome"].is_string() && r["fields"]["row"].is_u64())
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["fields"]["email"] == "zoe.fischer@acme.example")
+    );
+    assert!(!run.stderr.contains(SECRET_TOKEN));
+}
