@@ -35,6 +35,8 @@ pub struct Profile {
     pub token_file: Option<PathBuf>,
     /// The name of an environment variable holding the token (one per organization).
     pub token_env: Option<String>,
+    /// The email of the token's owner (its role is never changed).
+    pub token_owner: Option<String>,
     pub rate: Option<String>,
     pub concurrency: Option<u16>,
     pub mapping: Option<PathBuf>,

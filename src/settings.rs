@@ -39,6 +39,8 @@ pub struct RunSettings {
     pub retry: RetryPolicy,
     /// Members never changed (`--exclude`).
     pub exclusions: Exclusions,
+    /// The email of the token's owner, whose role is never changed.
+    pub token_owner: Option<String>,
     pub summary_json: Option<PathBuf>,
     /// `--only-rows-from` and its outcomes.
     pub only_rows_from: Option<(PathBuf, Vec<Outcome>)>,
@@ -98,6 +100,7 @@ impl RunSettings {
                 message,
                 hint: Some("patterns are emails or globs such as *@contractors.example".into()),
             })?,
+            token_owner: args.token_owner.clone(),
             summary_json: args.summary_json.clone(),
             only_rows_from: args
                 .only_rows_from

@@ -289,6 +289,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATTERN")]
     pub exclude: Vec<String>,
 
+    /// The email of the account the token belongs to: a row that would change its role is
+    /// left alone (`excluded`), so a sync never demotes the account it runs as.
+    #[arg(long, value_name = "EMAIL")]
+    pub token_owner: Option<String>,
+
     /// Write the run's summary (counts per outcome, requests, retries, 429s, duration, report
     /// path, exit code) to this file as JSON, for monitoring.
     #[arg(long, value_name = "PATH")]

@@ -12,11 +12,14 @@ use crate::state::{self, Lock, LockError, StateDir};
 
 use super::{ApplyGuards, RunError};
 
-/// Rows that would change a member `--exclude` protects: row number → the pattern it matched.
+/// Rows that would change a protected member: row number → why it is left alone. Protected
+/// are members matching `--exclude`, and the role of the token's own account
+/// (`--token-owner`): an admin demoting themselves mid-sync locks the sync out.
 pub(super) fn excluded_rows(
     plans: &[RowPlan],
     members: &[Member],
     exclusions: &Exclusions,
+    token_owner: Option<&str>,
 ) -> HashMap<usize, String> {
     let email_of: HashMap<u64, &str> = members
         .iter()
@@ -27,8 +30,18 @@ pub(super) fn excluded_rows(
         .filter_map(|plan| match plan {
             RowPlan::Update(update) => {
                 let email = email_of.get(&update.member_id)?;
-                let pattern = exclusions.matching(email)?;
-                Some((update.row, pattern.to_string()))
+                if let Some(pattern) = exclusions.matching(email) {
+                    return Some((
+                        update.row,
+                        format!("the member matches --exclude {pattern}"),
+                    ));
+                }
+                let owner = token_owner?;
+                (update.role.is_some() && owner.trim().eq_ignore_ascii_case(email)).then(|| {
+                    let reason =
+                        "it would change the role of the token's own account (--token-owner)";
+                    (update.row, reason.to_string())
+                })
             }
             _ => None,
         })

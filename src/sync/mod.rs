@@ -237,7 +237,12 @@ async fn run_to_end(
         }
     }
     save_plan(&settings, &plans, &connection, progress.as_ref())?;
-    let excluded = guards::excluded_rows(&plans, &members, &settings.exclusions);
+    let excluded = guards::excluded_rows(
+        &plans,
+        &members,
+        &settings.exclusions,
+        settings.token_owner.as_deref(),
+    );
     show_plan(
         &plans,
         mode,
@@ -247,7 +252,7 @@ async fn run_to_end(
     );
     if !excluded.is_empty() {
         progress.note(&format!(
-            "{} rows left alone: their members match --exclude",
+            "{} rows left alone: their members are protected (--exclude, --token-owner)",
             excluded.len()
         ));
     }

@@ -124,11 +124,11 @@ pub(super) fn stale_row(record: &Recorded, reason: &str) -> ReportRow {
     }
 }
 
-/// The line of a row `--exclude` took out: what it would have changed, and the pattern.
-pub(super) fn excluded_row(update: &Update, pattern: &str) -> ReportRow {
+/// The line of a row a protection took out: what it would have changed, and why not.
+pub(super) fn excluded_row(update: &Update, reason: &str) -> ReportRow {
     ReportRow {
         outcome: Some(Outcome::Excluded),
-        error: format!("not changed: the member matches --exclude {pattern}"),
+        error: format!("not changed: {reason}"),
         ..identity(update)
     }
     .with_changes(&update.changes)

@@ -285,3 +285,32 @@ fn only_rows_from_runs_again_just_the_rows_that_did_not_finish() {
     refused.assert_code(1);
     refused.assert_stderr_contains("does not come from this input: row 3 is person3@gen.example there but person8@gen.example here");
 }
+
+#[test]
+fn the_token_owners_role_is_never_changed() {
+    let (org, _) = org_and_input(5, 5, 0);
+    let rows = [(1, "light", "Owner"), (2, "light", "Other")].map(|(id, role, title)| {
+        vec![
+            format!("person{id}@gen.example"),
+            role.to_string(),
+            title.to_string(),
+        ]
+    });
+    let input = org.input("roles.csv", &["email", "role", "job_title"], rows);
+
+    let run = org.apply(&input, &["--token-owner", "PERSON1@gen.example"]);
+
+    run.assert_code(0);
+    let owner = report_row(&run.report, 1);
+    assert_eq!(owner["outcome"], "excluded");
+    assert!(
+        owner["error"].contains("the role of the token's own account"),
+        "{owner:?}"
+    );
+    assert_eq!(report_row(&run.report, 2)["outcome"], "updated");
+    assert!(
+        org.requests()
+            .iter()
+            .all(|r| r.member_id() != Some(1) || !r.is("PUT"))
+    );
+}
