@@ -158,3 +158,41 @@ fn planned(update: &Update) -> PlannedMember {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved(dir: &Path, edit: impl FnOnce(&mut Json)) -> std::path::PathBuf {
+        let input = dir.join("in.csv");
+        std::fs::write(&input, "email\n").unwrap();
+        let plan = PlanFile::new(&[], "acme", "https://go.tallyfy.com/api", &input).unwrap();
+        let mut json = serde_json::to_value(&plan).unwrap();
+        edit(&mut json);
+        let path = dir.join("plan.json");
+        std::fs::write(&path, json.to_string()).unwrap();
+        path
+    }
+
+    #[test]
+    fn plans_of_another_org_api_or_format_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = "https://go.tallyfy.com/api";
+        let ok = saved(dir.path(), |_| {});
+        assert!(PlanFile::load(&ok, "acme", url).is_ok());
+        assert!(PlanFile::load(&ok, "acme", "https://go.tallyfy.com/api/").is_ok());
+        let err = PlanFile::load(&ok, "other", url).unwrap_err();
+        assert!(
+            err.contains("made for organization `acme`, not `other`"),
+            "{err}"
+        );
+        let err = PlanFile::load(&ok, "acme", "https://api.tallyfy.com").unwrap_err();
+        assert!(err.contains("was made against"), "{err}");
+        let newer = saved(dir.path(), |j| j["format_version"] = 2.into());
+        let err = PlanFile::load(&newer, "acme", url).unwrap_err();
+        assert!(err.contains("make the plan again"), "{err}");
+        std::fs::write(dir.path().join("junk.json"), "{}").unwrap();
+        let err = PlanFile::load(&dir.path().join("junk.json"), "acme", url).unwrap_err();
+        assert!(err.contains("is not a member-sync plan"), "{err}");
+    }
+}
