@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::env_vars;
-use crate::execute::pacing::Rate;
+use crate::execute::pacing::{Pace, Rate};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -46,7 +46,7 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Show what would change, without writing anything. Rows that would change end as
     /// `planned` in the report.
-    Plan(RunArgs),
+    Plan(PlanArgs),
     /// Apply the changes: only the fields that differ, paced and retried.
     Apply(ApplyArgs),
     /// Serve a local Tallyfy-compatible API with a sample organization, for rehearsals.
@@ -67,9 +67,10 @@ pub struct RunArgs {
     pub report: Option<PathBuf>,
 
     /// Request rate for every call, the member list included: `20/s`, `600/min` or a number
-    /// per second. Stay under your organization's limit.
+    /// per second. Stay under your organization's limit. `auto` finds it while running: up
+    /// while answers succeed, down on a 429.
     #[arg(long, value_name = "RATE", default_value = "90/min")]
-    pub rate: Rate,
+    pub rate: Pace,
 
     /// Give up on a request that has not answered after this many seconds (it is retried).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
@@ -86,13 +87,27 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("org", |org| org.required_unless_present_any(["sandbox", "against"])))]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Plan against a saved export of the members instead of the API: the list endpoint's JSON
+    /// (`{"data": [...]}` or an array of members) or a CSV with member field names as headers.
+    /// Offline: nothing is sent, no token or organization is needed.
+    #[arg(long, value_name = "FILE", conflicts_with = "sandbox")]
+    pub against: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    /// Requests in flight at once [default: the rate × the slowest answer while reading the
+    /// member list × 2, from 2 to 256].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
 
     /// Do not ask for confirmation (it is only asked when stdin is a terminal).
     #[arg(long, short = 'y')]

@@ -13,6 +13,7 @@ pub mod execute;
 pub mod exit_code;
 pub mod fields;
 pub mod ingest;
+pub mod members_export;
 pub mod plan;
 pub mod progress;
 pub mod report;

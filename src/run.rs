@@ -22,20 +22,21 @@ pub async fn run(cli: Cli, progress: Arc<dyn Progress>) -> ExitCode {
         }
     };
     watch_for_interrupt(stop.clone(), progress.clone(), on_interrupt);
-    let (args, mode) = match cli.command {
+    let (args, mode, against) = match cli.command {
         Command::Sandbox(args) => {
             return sandbox_command::serve(args, progress.as_ref(), stop).await;
         }
-        Command::Plan(args) => (args, Mode::Plan),
+        Command::Plan(plan) => (plan.run, Mode::Plan, plan.against),
         Command::Apply(apply) => (
             apply.run,
             Mode::Apply {
-                concurrency: usize::from(apply.concurrency),
+                concurrency: crate::settings::resolve_concurrency(apply.concurrency),
                 yes: apply.yes,
             },
+            None,
         ),
     };
-    let settings = match RunSettings::resolve(&args) {
+    let settings = match RunSettings::resolve_against(&args, against.as_deref()) {
         Ok(settings) => settings,
         Err(e) => return fail(&e.message, e.hint.as_deref()),
     };

@@ -10,7 +10,8 @@ use url::{Host, Url};
 use crate::api::Connection;
 use crate::cli::{ConnectionArgs, RunArgs};
 use crate::env_vars;
-use crate::execute::pacing::Rate;
+use crate::execute::pacing::Pace;
+use crate::execute::pool::Concurrency;
 use crate::execute::retry_policy::RetryPolicy;
 
 /// Where a run sends its requests.
@@ -19,6 +20,8 @@ pub enum Target {
     /// Start a sandbox in this process and use it.
     Sandbox,
     Api(Connection),
+    /// Plan offline against a saved export of the members (`plan --against FILE`).
+    Export(PathBuf),
 }
 
 /// Everything a `plan` or `apply` run needs, validated.
@@ -27,7 +30,7 @@ pub struct RunSettings {
     pub input: PathBuf,
     pub report: Option<PathBuf>,
     pub target: Target,
-    pub rate: Rate,
+    pub rate: Pace,
     pub timeout: Duration,
     pub retry: RetryPolicy,
 }
@@ -42,10 +45,22 @@ pub struct SettingsError {
 
 impl RunSettings {
     pub fn resolve(args: &RunArgs) -> Result<RunSettings, SettingsError> {
+        RunSettings::resolve_against(args, None)
+    }
+
+    /// The same, planning against a saved member export when `against` is given: then no
+    /// connection setting is read (none is needed).
+    pub fn resolve_against(
+        args: &RunArgs,
+        against: Option<&Path>,
+    ) -> Result<RunSettings, SettingsError> {
         Ok(RunSettings {
             input: args.input.clone(),
             report: args.report.clone(),
-            target: resolve_target(&args.connection)?,
+            target: match against {
+                Some(path) => Target::Export(path.to_path_buf()),
+                None => resolve_target(&args.connection)?,
+            },
             rate: args.rate,
             timeout: Duration::from_secs(args.timeout.max(1)),
             retry: RetryPolicy {
@@ -55,6 +70,11 @@ impl RunSettings {
             },
         })
     }
+}
+
+/// `--concurrency N`, or automatic sizing when it is not given.
+pub fn resolve_concurrency(arg: Option<u16>) -> Concurrency {
+    arg.map_or(Concurrency::Auto, |n| Concurrency::Fixed(usize::from(n)))
 }
 
 fn resolve_target(args: &ConnectionArgs) -> Result<Target, SettingsError> {

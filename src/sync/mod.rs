@@ -8,22 +8,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use secrecy::SecretString;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{Client, Connection};
-use crate::execute::pool::apply_updates;
-use crate::execute::{Engine, fetch};
+use crate::execute::pool::{Concurrency, apply_updates};
 use crate::exit_code::ExitCode;
 use crate::ingest;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
 use crate::report::{Outcome, ReportRow, ReportWriter};
-use crate::sandbox::{Sandbox, SandboxConfig, Seed};
 use crate::settings::{RunSettings, Target};
 use crate::validate;
 
+mod members;
 mod rows;
 mod show;
 
@@ -36,7 +33,7 @@ pub enum Mode {
     /// Report the plan; write nothing.
     Plan,
     Apply {
-        concurrency: usize,
+        concurrency: Concurrency,
         yes: bool,
     },
 }
@@ -93,52 +90,21 @@ pub async fn run(
     progress.note(&format!("report: {}", report.path().display()));
     let mut ledger = Ledger::new(report, progress.clone());
 
-    // The sandbox handle lives until the run ends; dropping it stops the server.
-    let (_sandbox, connection) = connect(&settings.target).await?;
-    let client = Client::new(&connection, settings.timeout).map_err(RunError::new)?;
-    let engine = Arc::new(Engine::new(
-        client,
-        settings.rate,
-        settings.retry.clone(),
-        stop.clone(),
-    ));
-
-    progress.waiting("reading the organization's members");
-    let members = match fetch::fetch_members(&engine).await {
-        Ok(members) => members,
-        Err(e) => {
+    let source = match members::read_members(&settings, mode, &stop, progress.as_ref()).await {
+        Ok(source) => source,
+        Err((failure, reason)) => {
             progress.finish();
-            let (failure, reason) = if engine.token_refused() {
-                let message = format!(
-                    "the access token was refused (HTTP 401) while reading the member list of {}",
-                    connection.org_id
-                );
-                (
-                    Err(RunError::new(message).hint(TOKEN_HINT)),
-                    "the access token was refused",
-                )
-            } else if stop.is_cancelled() {
-                progress.note("interrupted while reading the member list; nothing was written");
-                (Ok(ExitCode::Interrupted), "the run was interrupted")
-            } else {
-                let error = RunError::new(e.to_string())
-                    .hint("check --base-url and --org, and that this machine can reach the API");
-                (Err(error), "the member list could not be read")
-            };
-            for verdict in &verdicts {
-                ledger.record(unreached_row(verdict, reason))?;
+            if let Some(reason) = reason {
+                for verdict in &verdicts {
+                    ledger.record(unreached_row(verdict, reason))?;
+                }
             }
             return failure;
         }
     };
-    let plans = plan::plan(&verdicts, &MemberIndex::new(&members));
-    show_plan(
-        &plans,
-        mode,
-        members.len(),
-        &connection.org_id,
-        progress.as_ref(),
-    );
+    let (members, org) = (&source.members, source.org.as_str());
+    let plans = plan::plan(&verdicts, &MemberIndex::new(members));
+    show_plan(&plans, mode, members.len(), org, progress.as_ref());
 
     let updates: Vec<Update> = match mode {
         Mode::Apply { .. } => plans
@@ -155,7 +121,7 @@ pub async fn run(
         && !updates.is_empty()
         && !matches!(settings.target, Target::Sandbox)
         && std::io::stdin().is_terminal()
-        && !confirm(updates.len(), &connection.org_id)
+        && !confirm(updates.len(), org)
     {
         for plan in &plans {
             ledger.record(planned_row(plan))?;
@@ -171,10 +137,12 @@ pub async fn run(
         }
     }
 
-    if let Mode::Apply { concurrency, .. } = mode
+    if let (Mode::Apply { concurrency, .. }, Some(engine)) = (mode, &source.engine)
         && !updates.is_empty()
     {
         progress.sending();
+        let concurrency = engine.workers(concurrency);
+        tracing::info!(concurrency, rate = %engine.rate(), "sending the updates");
         let updates = Arc::new(updates);
         let (sender, mut results) = mpsc::unbounded_channel();
         let pool = tokio::spawn(apply_updates(
@@ -207,10 +175,11 @@ pub async fn run(
     progress.finish();
 
     let (report, mut summary) = ledger.into_parts();
-    summary.stats = engine.stats();
+    let engine = source.engine.as_ref();
+    summary.stats = engine.map(|e| e.stats()).unwrap_or_default();
     summary.duration = started.elapsed();
     progress.note(&summary.to_string());
-    if engine.token_refused() {
+    if engine.is_some_and(|e| e.token_refused()) {
         return Err(RunError::new(format!(
             "the access token was refused (HTTP 401); the run stopped and every row not done is `cancelled` in {}",
             report.path().display()
@@ -225,25 +194,6 @@ pub async fn run(
         return Ok(ExitCode::Interrupted);
     }
     Ok(ExitCode::for_summary(&summary))
-}
-
-/// The connection to use, starting a sandbox first when asked to.
-async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunError> {
-    match target {
-        Target::Api(connection) => Ok((None, connection.clone())),
-        Target::Sandbox => {
-            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            let sandbox = Sandbox::start(SandboxConfig::default(), Seed::embedded(), addr)
-                .await
-                .map_err(|e| RunError::new(format!("cannot start the sandbox: {e}")))?;
-            let connection = Connection {
-                base_url: url::Url::parse(&sandbox.base_url()).expect("the sandbox's own URL"),
-                org_id: sandbox.org_id().to_string(),
-                token: SecretString::from(sandbox.token().to_string()),
-            };
-            Ok((Some(sandbox), connection))
-        }
-    }
 }
 
 /// `member-sync-report-20261124-021500.csv` in the current directory, never an existing file.
