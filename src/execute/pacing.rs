@@ -147,6 +147,9 @@ impl Pace {
     }
 }
 
+/// How late a wake-up may be and still count from its slot (see [`Pacer::ready`]).
+const LATE_WAKE_TOLERANCE: Duration = Duration::from_millis(5);
+
 /// The run's one gate for outgoing requests.
 pub struct Pacer {
     /// Held by the one caller waiting for the next slot; the others queue here, first come
@@ -239,11 +242,18 @@ impl Pacer {
             if state.paused_until.is_some_and(|until| until > now) {
                 continue;
             }
-            let slot = state.next_slot.map_or(now, |slot| slot.max(now));
-            if slot > now {
+            let due = state.next_slot.unwrap_or(now);
+            if due > now {
                 continue;
             }
-            state.next_slot = Some(slot + state.control.interval());
+            // Timers fire up to a millisecond or so late. Counting the next interval from the
+            // slot rather than from the late wake-up keeps the average pace exact (at 50/s a
+            // millisecond per request would be 5%); counting from now after a longer idle
+            // spell keeps a quiet pacer from sending a burst.
+            let interval = state.control.interval();
+            let tolerance = (interval / 2).min(LATE_WAKE_TOLERANCE);
+            let start = now - tolerance.min(now - due);
+            state.next_slot = Some(start + interval);
             let epoch = match &state.control {
                 Control::Fixed(_) => 0,
                 Control::Auto(aimd) => aimd.epoch(),
