@@ -36,32 +36,23 @@ pub fn load(path: &Path) -> Result<Vec<Member>, String> {
 }
 
 fn from_json(text: &str) -> Result<Vec<Member>, String> {
+    /// An object holding the list: the endpoint's page or the sandbox's seed. Read field by
+    /// field, not as an untagged enum, which would first copy the whole document (twice the
+    /// memory of 100,000 members) to try each shape.
     #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Shape {
-        List(Vec<Member>),
-        Page { data: Vec<Member> },
-        Seed { members: Vec<Member> },
+    struct Holder {
+        data: Option<Vec<Member>>,
+        members: Option<Vec<Member>>,
     }
-    match serde_json::from_str::<Shape>(text) {
-        Ok(Shape::List(members) | Shape::Page { data: members } | Shape::Seed { members }) => {
-            Ok(members)
-        }
-        Err(_) => {
-            // Say where: parse as plain JSON first, then each member.
-            let json: Json = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-            let list = json
-                .as_array()
-                .or_else(|| json.get("data").and_then(Json::as_array))
-                .or_else(|| json.get("members").and_then(Json::as_array))
-                .ok_or("expected an array of members, or an object with a `data` array")?;
-            for (n, member) in list.iter().enumerate() {
-                serde_json::from_value::<Member>(member.clone())
-                    .map_err(|e| format!("member {}: {e}", n + 1))?;
-            }
-            Err("unreadable members".into())
-        }
+    let located = |e: serde_json::Error| format!("{e}");
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str(text).map_err(located);
     }
+    let holder: Holder = serde_json::from_str(text).map_err(located)?;
+    holder
+        .data
+        .or(holder.members)
+        .ok_or_else(|| "expected an array of members, or an object with a `data` array".into())
 }
 
 fn from_csv(text: &str) -> Result<Vec<Member>, String> {
@@ -160,7 +151,7 @@ mod tests {
         let (_dir, path) = write("email\na@x.example\n", "m.csv");
         assert!(load(&path).unwrap_err().contains("no `id` column"));
         let (_dir, path) = write(r#"[{"id": 1}, {"email": "x"}]"#, "m.json");
-        assert!(load(&path).unwrap_err().contains("member 2"));
+        assert!(load(&path).unwrap_err().contains("`id`"));
         let (_dir, path) = write(r#"{"users": []}"#, "m.json");
         assert!(load(&path).unwrap_err().contains("`data` array"));
     }
