@@ -124,8 +124,9 @@ pub async fn run(
         && !confirm(updates.len(), org)
     {
         for plan in &plans {
-            ledger.record(planned_row(plan))?;
+            ledger.record_decided(planned_row(plan))?;
         }
+        ledger.flush()?;
         progress.note("nothing written: rows that would change are `planned` in the report");
         return Ok(ExitCode::Success);
     }
@@ -133,9 +134,10 @@ pub async fn run(
     progress.start_rows(plans.len() as u64);
     for plan in &plans {
         if !matches!((plan, mode), (RowPlan::Update(_), Mode::Apply { .. })) {
-            ledger.record(planned_row(plan))?;
+            ledger.record_decided(planned_row(plan))?;
         }
     }
+    ledger.flush()?;
 
     if let (Mode::Apply { concurrency, .. }, Some(engine)) = (mode, &source.engine)
         && !updates.is_empty()
