@@ -21,3 +21,5 @@ mod sandbox_cmd;
 mod reliability;
 // What goes where: stdout stays empty, report cells are safe to open in a spreadsheet.
 mod output;
+// Performance promises that need no stopwatch: minimal requests, auto pacing, offline plans.
+mod perf;
