@@ -17,6 +17,7 @@
 //! changes + role changes + pages (P1), a row not converged, a failed run, a pacing violation.
 
 mod chart;
+mod local;
 mod org;
 mod scenarios;
 
