@@ -218,13 +218,15 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             Some(o) => o,
             None => match p.and_then(|p| p.concurrency) {
                 Some(n) => {
-                    *concurrency = n.clamp(1, 256);
+                    *concurrency = Some(n.clamp(1, 256));
                     from_profile(pname)
                 }
                 None => Origin::Default,
             },
         };
-        resolved.push(("concurrency", concurrency.to_string(), origin));
+        let shown =
+            concurrency.map_or("auto (from the rate and latency)".into(), |n| n.to_string());
+        resolved.push(("concurrency", shown, origin));
     }
     if let Some(max_changes) = max_changes {
         set_parsed(

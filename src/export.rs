@@ -13,6 +13,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{Client, Member};
+use crate::execute::pool::Concurrency;
 use crate::execute::{Engine, fetch};
 use crate::fields::{Field, Value};
 use crate::progress::Progress;
@@ -42,7 +43,7 @@ pub async fn run(
         stop,
     ));
     progress.waiting("reading the organization's members");
-    let members = fetch::fetch_members(&engine)
+    let members = fetch::fetch_members(&engine, Concurrency::Auto)
         .await
         .map_err(|e| RunError::new(format!("cannot read the member list: {e}")))?;
     progress.finish();

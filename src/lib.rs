@@ -17,6 +17,7 @@ pub mod export;
 pub mod fields;
 pub mod guard;
 pub mod ingest;
+pub mod members_export;
 pub mod plan;
 pub mod progress;
 pub mod replay;

@@ -43,7 +43,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
         }
     };
     watch_for_interrupt(stop.clone(), progress.clone(), on_interrupt);
-    let (args, source, mode, plan_output) = match cli.command {
+    let (args, source, mode, plan_output, against) = match cli.command {
         Command::Completions { shell } => return print_completions(shell),
         Command::Config { .. } => unreachable!("handled above"),
         Command::Man => return print_man(),
@@ -76,7 +76,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 file: plan.out,
                 json_to_stdout: plan.format == PlanFormat::Json,
             };
-            (plan.run, source, Mode::Plan, output)
+            (plan.run, source, Mode::Plan, output, plan.against)
         }
         Command::Apply(apply) => {
             let source = match (&apply.plan, &apply.input) {
@@ -93,10 +93,10 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                     shrink_limit: apply.shrink_limit,
                     force: apply.force,
                 },
-                concurrency: usize::from(apply.concurrency),
+                concurrency: crate::settings::resolve_concurrency(apply.concurrency),
                 yes: apply.yes,
             };
-            (apply.run, source, mode, PlanOutput::default())
+            (apply.run, source, mode, PlanOutput::default(), None)
         }
         Command::Rollback(rollback) => {
             let source = Source::Rollback {
@@ -111,13 +111,13 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                     shrink_limit: 0.0,
                     force: false,
                 },
-                concurrency: usize::from(rollback.concurrency),
+                concurrency: crate::settings::resolve_concurrency(rollback.concurrency),
                 yes: rollback.yes,
             };
-            (rollback.run, source, mode, PlanOutput::default())
+            (rollback.run, source, mode, PlanOutput::default(), None)
         }
     };
-    let settings = match RunSettings::resolve(&args, source) {
+    let settings = match RunSettings::resolve_against(&args, source, against.as_deref()) {
         Ok(settings) => RunSettings {
             plan_output,
             ..settings

@@ -10,7 +10,8 @@ use url::{Host, Url};
 use crate::api::Connection;
 use crate::cli::{ConnectionArgs, IngestArgs, RunArgs};
 use crate::env_vars;
-use crate::execute::pacing::Rate;
+use crate::execute::pacing::Pace;
+use crate::execute::pool::Concurrency;
 use crate::execute::retry_policy::RetryPolicy;
 use crate::guard::Exclusions;
 use crate::ingest::{self, LoadOptions};
@@ -23,6 +24,8 @@ pub enum Target {
     /// Start a sandbox in this process and use it.
     Sandbox,
     Api(Connection),
+    /// Plan offline against a saved export of the members (`plan --against FILE`).
+    Export(PathBuf),
 }
 
 /// Everything a `plan` or `apply` run needs, validated.
@@ -34,7 +37,7 @@ pub struct RunSettings {
     /// Where time-named reports go when `report` is not given.
     pub report_dir: Option<PathBuf>,
     pub target: Target,
-    pub rate: Rate,
+    pub rate: Pace,
     pub timeout: Duration,
     pub retry: RetryPolicy,
     /// Members never changed (`--exclude`).
@@ -84,11 +87,24 @@ pub struct SettingsError {
 
 impl RunSettings {
     pub fn resolve(args: &RunArgs, source: Source) -> Result<RunSettings, SettingsError> {
+        RunSettings::resolve_against(args, source, None)
+    }
+
+    /// The same, planning against a saved member export when `against` is given: then no
+    /// connection setting is read (none is needed).
+    pub fn resolve_against(
+        args: &RunArgs,
+        source: Source,
+        against: Option<&Path>,
+    ) -> Result<RunSettings, SettingsError> {
         Ok(RunSettings {
             source,
             report: args.report.clone(),
             report_dir: args.report_dir.clone(),
-            target: resolve_target(&args.connection)?,
+            target: match against {
+                Some(path) => Target::Export(path.to_path_buf()),
+                None => resolve_target(&args.connection)?,
+            },
             rate: args.rate,
             timeout: Duration::from_secs(args.timeout.max(1)),
             retry: RetryPolicy {
@@ -130,6 +146,11 @@ pub fn load_options(args: &IngestArgs) -> Result<LoadOptions, SettingsError> {
         options = options.with_mapping(mapping, Some(path.clone()));
     }
     Ok(options)
+}
+
+/// `--concurrency N`, or automatic sizing when it is not given.
+pub fn resolve_concurrency(arg: Option<u16>) -> Concurrency {
+    arg.map_or(Concurrency::Auto, |n| Concurrency::Fixed(usize::from(n)))
 }
 
 fn resolve_target(args: &ConnectionArgs) -> Result<Target, SettingsError> {

@@ -33,3 +33,5 @@ mod real_world;
 mod derived_inputs;
 // `member-sync validate`: exit codes, the report, the input flags shared with plan and apply.
 mod validate_cmd;
+// Performance promises that need no stopwatch: minimal requests, auto pacing, offline plans.
+mod perf;

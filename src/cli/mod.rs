@@ -7,7 +7,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::env_vars;
-use crate::execute::pacing::Rate;
+use crate::execute::pacing::Pace;
 use crate::guard::ChangeLimit;
 use crate::ingest::{PresetChoice, decode, preset, sniff};
 use crate::report::Outcome;
@@ -184,6 +184,12 @@ pub struct PlanArgs {
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
+    /// Plan against a saved export of the members instead of the API: the list endpoint's JSON
+    /// (`{"data": [...]}` or an array of members) or a CSV with member field names as headers
+    /// (what `member-sync export` writes). Offline: nothing is sent, no token is needed.
+    #[arg(long, value_name = "FILE", conflicts_with = "sandbox")]
+    pub against: Option<PathBuf>,
+
     /// `json` prints the plan to stdout, for scripts (the readable diff stays on stderr).
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
@@ -211,9 +217,9 @@ pub struct RollbackArgs {
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    /// Requests in flight at once [default: sized from the rate and the answers' latency].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
 
     /// Do not ask for confirmation (it is only asked when stdin is a terminal).
     #[arg(long, short = 'y')]
@@ -252,9 +258,10 @@ pub struct RunArgs {
     pub report_dir: Option<PathBuf>,
 
     /// Request rate for every call, the member list included: `20/s`, `600/min` or a number
-    /// per second. Stay under your organization's limit.
+    /// per second. Stay under your organization's limit. `auto` finds it while running: up
+    /// while answers succeed, down on a 429.
     #[arg(long, value_name = "RATE", default_value = "90/min")]
-    pub rate: Rate,
+    pub rate: Pace,
 
     /// Give up on a request that has not answered after this many seconds (it is retried).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
@@ -322,9 +329,10 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub ingest: IngestArgs,
 
-    /// Requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    /// Requests in flight at once [default: the rate × the slowest answer while reading the
+    /// member list × 2, from 2 to 256].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
 
     /// Do not ask for confirmation (it is only asked when stdin is a terminal).
     #[arg(long, short = 'y')]

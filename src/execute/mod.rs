@@ -13,13 +13,13 @@ pub mod retry_policy;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use backon::Retryable;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{ApiError, Client, Reply};
-use pacing::{Pacer, Rate};
+use pacing::{Pace, Pacer, Rate, Signal};
 use retry_policy::{Disposition, RetryPolicy, classify};
 
 /// How long a request already on the wire may still finish after the run is stopped, so its
@@ -32,6 +32,8 @@ pub struct Stats {
     requests: AtomicU64,
     retries: AtomicU64,
     throttled: AtomicU64,
+    /// The slowest HTTP answer so far, in microseconds (what concurrency is sized from).
+    slowest_answer_us: AtomicU64,
 }
 
 /// A snapshot of [`Stats`].
@@ -55,6 +57,7 @@ pub struct Attempted<T> {
 /// Paces, retries and counts every request of a run.
 pub struct Engine {
     client: Client,
+    pace: Pace,
     pacer: Pacer,
     policy: RetryPolicy,
     stats: Stats,
@@ -63,10 +66,11 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(client: Client, rate: Rate, policy: RetryPolicy, stop: CancellationToken) -> Engine {
+    pub fn new(client: Client, pace: Pace, policy: RetryPolicy, stop: CancellationToken) -> Engine {
         Engine {
             client,
-            pacer: Pacer::new(rate),
+            pace,
+            pacer: Pacer::new(pace),
             policy,
             stats: Stats::default(),
             stop,
@@ -86,6 +90,27 @@ impl Engine {
     /// Whether the server refused the token (a 401) during this run.
     pub fn token_refused(&self) -> bool {
         self.token_refused.load(Ordering::SeqCst)
+    }
+
+    /// The pace requests leave at right now (it moves with `--rate auto`).
+    pub fn rate(&self) -> Rate {
+        self.pacer.rate()
+    }
+
+    /// How many workers to run now: `concurrency` as set, or sized for the fastest the pace
+    /// may become, the slowest answer so far and the first retry's backoff.
+    pub fn workers(&self, concurrency: pool::Concurrency) -> usize {
+        concurrency.workers(
+            self.pace.ceiling(),
+            self.slowest_answer(),
+            self.policy.min_delay,
+        )
+    }
+
+    /// The longest a request has waited for its HTTP answer so far in this run (zero before
+    /// the first answer). Transport failures and timeouts do not count: they are not latency.
+    pub fn slowest_answer(&self) -> Duration {
+        Duration::from_micros(self.stats.slowest_answer_us.load(Ordering::Relaxed))
     }
 
     pub fn stats(&self) -> StatsSnapshot {
@@ -110,20 +135,22 @@ impl Engine {
             let sent = request();
             let attempts = &attempts;
             async move {
-                if self.stop.is_cancelled() || self.pacer.ready(&self.stop).await.is_err() {
+                if self.stop.is_cancelled() {
                     return Err(ApiError::Stopped);
                 }
+                let Ok(ticket) = self.pacer.ready(&self.stop).await else {
+                    return Err(ApiError::Stopped);
+                };
                 if attempts.fetch_add(1, Ordering::SeqCst) > 0 {
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
                 }
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
+                let sent_at = Instant::now();
                 let result = tokio::select! {
                     result = sent => result,
                     _ = self.stopped_past_grace() => Err(ApiError::Stopped),
                 };
-                if let Err(ApiError::Status { status: 429, .. }) = &result {
-                    self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                }
+                self.observe_answer(ticket, &result, sent_at.elapsed());
                 result
             }
         };
@@ -173,6 +200,32 @@ impl Engine {
         Attempted {
             result,
             attempts: attempts.load(Ordering::SeqCst) as u32,
+        }
+    }
+
+    /// Counts the answer and tells the pacer what it says about the pace.
+    fn observe_answer<T>(
+        &self,
+        ticket: pacing::Ticket,
+        result: &Result<Reply<T>, ApiError>,
+        took: Duration,
+    ) {
+        let answered = match result {
+            Ok(_) => true,
+            Err(error) => error.status().is_some(),
+        };
+        if !answered {
+            return;
+        }
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.stats
+            .slowest_answer_us
+            .fetch_max(micros, Ordering::Relaxed);
+        if let Err(ApiError::Status { status: 429, .. }) = result {
+            self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+            self.pacer.observe(ticket, Signal::Throttled);
+        } else {
+            self.pacer.observe(ticket, Signal::Accepted);
         }
     }
 

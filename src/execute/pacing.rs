@@ -1,18 +1,26 @@
 //! Pacing: how fast requests leave, for the whole run.
 //!
 //! One [`Pacer`] is shared by every request of a run, the member list included, because the
-//! organization's rate limit counts them all. It combines a `governor` token bucket (the steady
-//! rate) with a pool-wide pause: when any request is answered 429, every worker waits until the
-//! announced `Retry-After` has passed before sending anything else. Waiting is always a timer,
-//! never a spin.
+//! organization's rate limit counts them all. It spaces requests one interval apart (no
+//! bursts: a theoretical-arrival-time schedule, what a token bucket of size one does) and holds
+//! a pool-wide pause: when any request is answered 429, every worker waits until the announced
+//! `Retry-After` has passed before sending anything else. Waiting is always a timer, never a
+//! spin, and only one caller at a time waits for the next slot (the others queue behind it in
+//! FIFO order), so a rate change takes effect at the very next request.
+//!
+//! The interval is fixed (`--rate 20/s`) or, with `--rate auto`, set by an AIMD controller
+//! ([`aimd`]) fed with every answer: more after each window of successes, less after a 429.
+//! That is why the schedule is ours and not `governor`'s: its quota cannot change mid-run.
+
+mod aimd;
+
+pub use aimd::Aimd;
 
 use std::fmt;
-use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -89,10 +97,102 @@ impl FromStr for Rate {
     }
 }
 
+/// What `--rate` asks for: a fixed pace, or `auto` (find the server's limit while running).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    Fixed(Rate),
+    /// Start at [`Rate::DEFAULT`], increase additively while answers succeed, decrease
+    /// multiplicatively on a 429, never above [`Aimd::CEILING`].
+    Auto,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace::Fixed(Rate::DEFAULT)
+    }
+}
+
+impl fmt::Display for Pace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pace::Fixed(rate) => rate.fmt(f),
+            Pace::Auto => f.write_str("auto"),
+        }
+    }
+}
+
+impl FromStr for Pace {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Pace, String> {
+        if s.trim().eq_ignore_ascii_case("auto") {
+            Ok(Pace::Auto)
+        } else {
+            s.parse()
+                .map(Pace::Fixed)
+                .map_err(|e| format!("{e}, or auto"))
+        }
+    }
+}
+
+impl Pace {
+    /// The fastest this pace can go: what concurrency must be sized for.
+    pub fn ceiling(self) -> Rate {
+        match self {
+            Pace::Fixed(rate) => rate,
+            Pace::Auto => Rate {
+                per_second: Aimd::CEILING,
+            },
+        }
+    }
+}
+
+/// How late a wake-up may be and still count from its slot (see [`Pacer::ready`]).
+const LATE_WAKE_TOLERANCE: Duration = Duration::from_millis(5);
+
 /// The run's one gate for outgoing requests.
 pub struct Pacer {
-    limiter: DefaultDirectRateLimiter,
-    paused_until: Mutex<Option<Instant>>,
+    /// Held by the one caller waiting for the next slot; the others queue here, first come
+    /// first served.
+    turnstile: tokio::sync::Mutex<()>,
+    state: Mutex<State>,
+}
+
+struct State {
+    /// The earliest time the next request may leave.
+    next_slot: Option<Instant>,
+    paused_until: Option<Instant>,
+    control: Control,
+}
+
+enum Control {
+    Fixed(Rate),
+    Auto(Aimd),
+}
+
+impl Control {
+    fn interval(&self) -> Duration {
+        match self {
+            Control::Fixed(rate) => rate.interval(),
+            Control::Auto(aimd) => aimd.rate().interval(),
+        }
+    }
+}
+
+/// Handed to a request when it may leave; given back with its answer, so the controller can
+/// tell an answer to a request sent before its last decrease (stale news) from a fresh one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    epoch: u64,
+}
+
+/// What an answer says about the pace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Any answer but a 429: the server took the request in.
+    Accepted,
+    /// A 429: too fast.
+    Throttled,
 }
 
 /// The run was stopped while waiting for a turn.
@@ -100,49 +200,101 @@ pub struct Pacer {
 pub struct Stopped;
 
 impl Pacer {
-    /// Steady pacing at `rate`, no bursts: requests leave one interval apart.
-    pub fn new(rate: Rate) -> Pacer {
-        let quota = Quota::with_period(rate.interval())
-            .expect("a positive rate has a non-zero period")
-            .allow_burst(NonZeroU32::MIN);
+    pub fn new(pace: Pace) -> Pacer {
+        let control = match pace {
+            Pace::Fixed(rate) => Control::Fixed(rate),
+            Pace::Auto => Control::Auto(Aimd::new(Rate::DEFAULT)),
+        };
         Pacer {
-            limiter: RateLimiter::direct(quota),
-            paused_until: Mutex::new(None),
+            turnstile: tokio::sync::Mutex::new(()),
+            state: Mutex::new(State {
+                next_slot: None,
+                paused_until: None,
+                control,
+            }),
         }
     }
 
-    /// Waits for this request's turn: past any pool-wide pause, then a token from the bucket.
-    pub async fn ready(&self, stop: &CancellationToken) -> Result<(), Stopped> {
+    /// Waits for this request's turn: past any pool-wide pause, then the next free slot.
+    pub async fn ready(&self, stop: &CancellationToken) -> Result<Ticket, Stopped> {
+        let _turn = tokio::select! {
+            turn = self.turnstile.lock() => turn,
+            _ = stop.cancelled() => return Err(Stopped),
+        };
         loop {
-            if let Some(until) = self.pause_deadline() {
+            let wake = {
+                let state = self.lock();
+                let now = Instant::now();
+                match state.paused_until.filter(|until| *until > now) {
+                    Some(until) => until,
+                    None => state.next_slot.map_or(now, |slot| slot.max(now)),
+                }
+            };
+            if wake > Instant::now() {
                 tokio::select! {
-                    _ = tokio::time::sleep_until(until) => continue,
+                    _ = tokio::time::sleep_until(wake) => {}
                     _ = stop.cancelled() => return Err(Stopped),
                 }
             }
-            tokio::select! {
-                _ = self.limiter.until_ready() => {}
-                _ = stop.cancelled() => return Err(Stopped),
+            // A 429 may have arrived while this request waited for its slot.
+            let mut state = self.lock();
+            let now = Instant::now();
+            if state.paused_until.is_some_and(|until| until > now) {
+                continue;
             }
-            // A 429 may have arrived while this request waited for its token.
-            if self.pause_deadline().is_none() {
-                return Ok(());
+            let due = state.next_slot.unwrap_or(now);
+            if due > now {
+                continue;
             }
+            // Timers fire up to a millisecond or so late. Counting the next interval from the
+            // slot rather than from the late wake-up keeps the average pace exact (at 50/s a
+            // millisecond per request would be 5%); counting from now after a longer idle
+            // spell keeps a quiet pacer from sending a burst.
+            let interval = state.control.interval();
+            let tolerance = (interval / 2).min(LATE_WAKE_TOLERANCE);
+            let start = now - tolerance.min(now - due);
+            state.next_slot = Some(start + interval);
+            let epoch = match &state.control {
+                Control::Fixed(_) => 0,
+                Control::Auto(aimd) => aimd.epoch(),
+            };
+            return Ok(Ticket { epoch });
         }
     }
 
     /// Pauses every worker for `duration` from now (never shortens a pause already set).
     pub fn pause_for(&self, duration: Duration) {
         let until = Instant::now() + duration;
-        let mut paused = self.paused_until.lock().expect("pacer lock");
-        if paused.is_none_or(|current| current < until) {
-            *paused = Some(until);
+        let mut state = self.lock();
+        if state.paused_until.is_none_or(|current| current < until) {
+            state.paused_until = Some(until);
         }
     }
 
-    fn pause_deadline(&self) -> Option<Instant> {
-        let paused = self.paused_until.lock().expect("pacer lock");
-        paused.filter(|until| *until > Instant::now())
+    /// Feeds an answer to the controller (a fixed pace ignores it).
+    pub fn observe(&self, ticket: Ticket, signal: Signal) {
+        if let Control::Auto(aimd) = &mut self.lock().control {
+            match signal {
+                Signal::Accepted => aimd.on_accepted(ticket.epoch),
+                Signal::Throttled => {
+                    if aimd.on_throttled(ticket.epoch) {
+                        tracing::debug!(rate = %aimd.rate(), "429: slowing down");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The pace right now.
+    pub fn rate(&self) -> Rate {
+        match &self.lock().control {
+            Control::Fixed(rate) => *rate,
+            Control::Auto(aimd) => aimd.rate(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -170,7 +322,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_pause_holds_every_request_back() {
-        let pacer = Pacer::new("1000/s".parse().unwrap());
+        let pacer = Pacer::new(Pace::Fixed("1000/s".parse().unwrap()));
         let stop = CancellationToken::new();
         let start = Instant::now();
         pacer.pause_for(Duration::from_secs(5));
@@ -180,10 +332,63 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn stopping_ends_the_wait() {
-        let pacer = Pacer::new("1000/s".parse().unwrap());
+        let pacer = Pacer::new(Pace::Fixed("1000/s".parse().unwrap()));
         let stop = CancellationToken::new();
         pacer.pause_for(Duration::from_secs(3600));
         stop.cancel();
         assert!(pacer.ready(&stop).await.is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_leave_one_interval_apart_in_arrival_order() {
+        let pacer = std::sync::Arc::new(Pacer::new(Pace::Fixed("10/s".parse().unwrap())));
+        let stop = CancellationToken::new();
+        let start = Instant::now();
+        let mut waiting = tokio::task::JoinSet::new();
+        for _ in 0..5 {
+            let (pacer, stop) = (pacer.clone(), stop.clone());
+            waiting.spawn(async move {
+                pacer.ready(&stop).await.unwrap();
+                Instant::now()
+            });
+        }
+        let mut sent: Vec<Duration> = waiting
+            .join_all()
+            .await
+            .into_iter()
+            .map(|at| at - start)
+            .collect();
+        sent.sort();
+        let expected: Vec<Duration> = (0..5).map(|n| Duration::from_millis(100 * n)).collect();
+        assert_eq!(sent, expected);
+    }
+
+    #[test]
+    fn auto_parses_and_sizes_for_its_ceiling() {
+        assert_eq!("auto".parse::<Pace>().unwrap(), Pace::Auto);
+        assert_eq!(" AUTO ".parse::<Pace>().unwrap().to_string(), "auto");
+        assert_eq!(
+            "20/s".parse::<Pace>().unwrap(),
+            Pace::Fixed("20/s".parse().unwrap())
+        );
+        assert!("fast".parse::<Pace>().unwrap_err().contains("auto"));
+        assert_eq!(Pace::Auto.ceiling().per_second(), Aimd::CEILING);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn auto_slows_the_whole_pool_once_per_429_burst() {
+        let pacer = Pacer::new(Pace::Auto);
+        let stop = CancellationToken::new();
+        let first = pacer.ready(&stop).await.unwrap();
+        let second = pacer.ready(&stop).await.unwrap();
+        let before = pacer.rate().per_second();
+        pacer.observe(first, Signal::Throttled);
+        pacer.observe(second, Signal::Throttled);
+        assert_eq!(pacer.rate().per_second(), before * Aimd::SLOW_START_EXIT);
+        // A fixed pace is what it was told, whatever the answers.
+        let fixed = Pacer::new(Pace::Fixed("5/s".parse().unwrap()));
+        let ticket = fixed.ready(&stop).await.unwrap();
+        fixed.observe(ticket, Signal::Throttled);
+        assert_eq!(fixed.rate().per_second(), 5.0);
     }
 }

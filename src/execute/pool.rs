@@ -2,6 +2,9 @@
 //! the one [`Engine`], and hands each finished row to the caller as soon as it is done.
 //!
 //! Workers take the next update from a shared cursor, so a slow row never holds others back.
+//! How many workers: [`Concurrency`], by default sized from the pace and the latency seen
+//! while reading the member list ([`auto_concurrency`]): the pacer decides how fast requests
+//! leave, the workers only need to be enough to keep that pace while answers take their time.
 //! After the run is stopped no worker takes another update; rows never started are the
 //! caller's to mark `cancelled` (it knows which rows it handed in).
 
@@ -13,9 +16,45 @@ use tokio::sync::mpsc;
 
 use crate::api::{ApiError, Member};
 use crate::execute::Engine;
+use crate::execute::pacing::Rate;
 use crate::execute::retry_policy::{Disposition, classify};
 use crate::fields::Field;
 use crate::plan::{Change, Update};
+
+/// How many requests may be in flight at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Concurrency {
+    /// Sized from the pace and the latency measured so far ([`auto_concurrency`]).
+    Auto,
+    Fixed(usize),
+}
+
+impl Concurrency {
+    /// The workers to start now, for `pace` requests a second with answers taking up to
+    /// `latency` and failed requests waiting `retry_delay` before their retry.
+    pub fn workers(self, pace: Rate, latency: Duration, retry_delay: Duration) -> usize {
+        match self {
+            Concurrency::Fixed(n) => n.clamp(1, MAX_CONCURRENCY),
+            Concurrency::Auto => auto_concurrency(pace, latency, retry_delay),
+        }
+    }
+}
+
+/// Bounds of the automatic sizing (an explicit `--concurrency` may go down to 1).
+pub const MIN_AUTO_CONCURRENCY: usize = 2;
+pub const MAX_CONCURRENCY: usize = 256;
+
+/// Little's law with headroom. Keeping `rate` requests a second going when each takes
+/// `latency` needs `rate × latency` workers busy; twice that absorbs jitter and answers slower
+/// than the ones measured, and `rate × retry_delay` more keeps the pace while some workers sit
+/// out a backoff before a retry (under 10% 5xx at 50/s, about four at any time). More would
+/// only put more requests at risk when the run is stopped (a 401, Ctrl-C), never speed it up:
+/// the pacer, not the workers, sets the pace.
+pub fn auto_concurrency(rate: Rate, latency: Duration, retry_delay: Duration) -> usize {
+    let busy = latency.as_secs_f64() * 2.0 + retry_delay.as_secs_f64();
+    let needed = (rate.per_second() * busy).ceil();
+    (needed as usize).clamp(MIN_AUTO_CONCURRENCY, MAX_CONCURRENCY)
+}
 
 /// How one update ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,4 +244,21 @@ fn append_request_id(result: &mut WriteResult, id: Option<&str>) {
 
 fn show(value: &Option<crate::fields::Value>) -> String {
     value.as_ref().map_or("null".to_string(), |v| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_concurrency_covers_twice_the_latency_and_one_backoff_within_bounds() {
+        let rate = |r: &str| r.parse::<Rate>().unwrap();
+        let ms = Duration::from_millis;
+        assert_eq!(auto_concurrency(rate("50/s"), ms(150), ms(500)), 40);
+        assert_eq!(auto_concurrency(rate("10/s"), ms(500), ms(500)), 15);
+        assert_eq!(auto_concurrency(rate("90/min"), ms(300), ms(500)), 2);
+        assert_eq!(auto_concurrency(rate("5000/s"), ms(1000), ms(500)), 256);
+        let fixed = Concurrency::Fixed(1);
+        assert_eq!(fixed.workers(rate("50/s"), ms(1000), ms(500)), 1);
+    }
 }

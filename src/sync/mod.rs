@@ -8,30 +8,28 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use secrecy::SecretString;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{Client, Connection};
-use crate::execute::pool::apply_updates;
-use crate::execute::{Engine, fetch};
+use crate::execute::pool::{Concurrency, apply_updates};
 use crate::exit_code::ExitCode;
 use crate::guard::ChangeLimit;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
 use crate::report::{Outcome, ReportRow, ReportWriter};
 use crate::rerun;
-use crate::sandbox::{Sandbox, SandboxConfig, Seed};
 use crate::settings::{RunSettings, Source, Target};
 use crate::state::LastRun;
 
 mod guards;
+mod members;
 mod rows;
 mod run_end;
 mod show;
 mod source;
 
 use guards::{refuse, take_lock};
+pub(crate) use members::connect;
 use rows::{Ledger, excluded_row, identity, planned_row, stale_row, unreached_row, written_row};
 use run_end::RunEnd;
 use show::{confirm, show_plan};
@@ -43,7 +41,7 @@ pub enum Mode {
     /// Report the plan; write nothing.
     Plan,
     Apply {
-        concurrency: usize,
+        concurrency: Concurrency,
         yes: bool,
         guards: ApplyGuards,
     },
@@ -156,7 +154,7 @@ async fn run_to_end(
             .state_dir
             .as_ref()
             .map(|dir| (dir, connection.org_id.as_str())),
-        Target::Sandbox => None,
+        Target::Sandbox | Target::Export(_) => None,
     };
     end.org = state.map(|(_, org)| org.to_string());
     let _lock = match (mode, state) {
@@ -180,76 +178,48 @@ async fn run_to_end(
     end.report = Some(report.path().to_path_buf());
     let mut ledger = Ledger::new(report, progress.clone());
 
-    // The sandbox handle lives until the run ends; dropping it stops the server.
-    let (_sandbox, connection) = connect(&settings.target).await?;
-    let client = Client::new(&connection, settings.timeout).map_err(RunError::new)?;
-    let engine = Arc::new(Engine::new(
-        client,
-        settings.rate,
-        settings.retry.clone(),
-        stop.clone(),
-    ));
-
-    progress.waiting("reading the organization's members");
-    let members = match fetch::fetch_members(&engine).await {
-        Ok(members) => members,
-        Err(e) => {
+    // The members: from the API (through the engine, which then sends the writes too), a
+    // sandbox started for the run, or a saved export (offline). The sandbox handle inside
+    // lives until the run ends.
+    let source = match members::read_members(&settings, mode, &stop, progress.as_ref()).await {
+        Ok(source) => source,
+        Err((failure, reason)) => {
             progress.finish();
-            let (failure, reason) = if engine.token_refused() {
-                let message = format!(
-                    "the access token was refused (HTTP 401) while reading the member list of {}",
-                    connection.org_id
-                );
-                (
-                    Err(RunError::new(message).hint(TOKEN_HINT)),
-                    "the access token was refused",
-                )
-            } else if stop.is_cancelled() {
-                progress.note("interrupted while reading the member list; nothing was written");
-                (Ok(ExitCode::Interrupted), "the run was interrupted")
-            } else {
-                let error = RunError::new(e.to_string())
-                    .hint("check --base-url and --org, and that this machine can reach the API");
-                (Err(error), "the member list could not be read")
-            };
-            for verdict in &verdicts {
-                ledger.record(unreached_row(verdict, reason))?;
+            if let Some(reason) = reason {
+                for verdict in &verdicts {
+                    ledger.record(unreached_row(verdict, reason))?;
+                }
             }
             return failure;
         }
     };
+    let (members, org) = (&source.members, source.org.as_str());
     // Recorded changes (a saved plan, a rollback) apply only where the member still holds
     // what was recorded; the others are `stale`.
     let stale = match (&recorded, &settings.source) {
         (Some(recorded), source) => {
             let force = matches!(source, Source::Rollback { force: true, .. });
-            stale_rows(recorded, &members, force)
+            stale_rows(recorded, members, force)
         }
         _ => HashMap::new(),
     };
     if !stale.is_empty() {
         verdicts.retain(|v| !stale.contains_key(&verdict_row(v)));
     }
-    let plans = plan::plan(&verdicts, &MemberIndex::new(&members));
+    let plans = plan::plan(&verdicts, &MemberIndex::new(members));
     if let Some(recorded) = &recorded {
         for record in recorded.iter().filter(|r| stale.contains_key(&r.row)) {
             ledger.record(stale_row(record, &stale[&record.row]))?;
         }
     }
-    save_plan(&settings, &plans, &connection, progress.as_ref())?;
+    save_plan(&settings, &plans, org, progress.as_ref())?;
     let excluded = guards::excluded_rows(
         &plans,
-        &members,
+        members,
         &settings.exclusions,
         settings.token_owner.as_deref(),
     );
-    show_plan(
-        &plans,
-        mode,
-        members.len(),
-        &connection.org_id,
-        progress.as_ref(),
-    );
+    show_plan(&plans, mode, members.len(), org, progress.as_ref());
     if !excluded.is_empty() {
         progress.note(&format!(
             "{} rows left alone: their members are protected (--exclude, --token-owner)",
@@ -260,13 +230,14 @@ async fn run_to_end(
         for plan in &plans {
             match plan {
                 RowPlan::Update(update) if excluded.contains_key(&update.row) => {
-                    ledger.record(excluded_row(update, &excluded[&update.row]))?;
+                    ledger.record_decided(excluded_row(update, &excluded[&update.row]))?;
                 }
                 RowPlan::Update(_) if skip_updates => {}
-                plan => ledger.record(planned_row(plan))?,
+                plan => ledger.record_decided(planned_row(plan))?,
             }
         }
-        Ok(())
+        // Lines decided before any request go out in one write, before the first request.
+        ledger.flush()
     };
 
     let updates: Vec<Update> = match mode {
@@ -283,7 +254,7 @@ async fn run_to_end(
         let last_rows = state
             .and_then(|(dir, org)| dir.last_run(org))
             .map(|r| r.rows);
-        if let Err(refusal) = guards::check_apply(input_rows, last_rows, &updates, &members, limits)
+        if let Err(refusal) = guards::check_apply(input_rows, last_rows, &updates, members, limits)
         {
             record_plans(&mut ledger, false)?;
             let (_, summary) = ledger.into_parts();
@@ -296,7 +267,7 @@ async fn run_to_end(
         && !updates.is_empty()
         && !matches!(settings.target, Target::Sandbox)
         && std::io::stdin().is_terminal()
-        && !confirm(updates.len(), &connection.org_id)
+        && !confirm(updates.len(), org)
     {
         record_plans(&mut ledger, false)?;
         progress.note("nothing written: rows that would change are `planned` in the report");
@@ -308,10 +279,12 @@ async fn run_to_end(
     progress.start_rows(plans.len() as u64);
     record_plans(&mut ledger, matches!(mode, Mode::Apply { .. }))?;
 
-    if let Mode::Apply { concurrency, .. } = mode
+    if let (Mode::Apply { concurrency, .. }, Some(engine)) = (mode, &source.engine)
         && !updates.is_empty()
     {
         progress.sending();
+        let concurrency = engine.workers(concurrency);
+        tracing::info!(concurrency, rate = %engine.rate(), "sending the updates");
         let updates = Arc::new(updates);
         let (sender, mut results) = mpsc::unbounded_channel();
         let pool = tokio::spawn(apply_updates(
@@ -344,13 +317,15 @@ async fn run_to_end(
     progress.finish();
 
     let (report, mut summary) = ledger.into_parts();
-    summary.stats = engine.stats();
+    let engine = source.engine.as_ref();
+    let token_refused = engine.is_some_and(|e| e.token_refused());
+    summary.stats = engine.map(|e| e.stats()).unwrap_or_default();
     summary.duration = started.elapsed();
     progress.note(&summary.to_string());
     end.summary = Some(summary.clone());
     // A run that reached its end is the size the source-shrink guard compares with next time.
     if let (Mode::Apply { .. }, Some((dir, org)), true) = (mode, state, is_export)
-        && !engine.token_refused()
+        && !token_refused
         && !stop.is_cancelled()
     {
         let last = LastRun {
@@ -367,7 +342,7 @@ async fn run_to_end(
             ));
         }
     }
-    if engine.token_refused() {
+    if token_refused {
         return Err(RunError::new(format!(
             "the access token was refused (HTTP 401); the run stopped and every row not done is `cancelled` in {}",
             report.path().display()
@@ -382,25 +357,6 @@ async fn run_to_end(
         return Ok(ExitCode::Interrupted);
     }
     Ok(ExitCode::for_summary(&summary))
-}
-
-/// The connection to use, starting a sandbox first when asked to.
-pub(crate) async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunError> {
-    match target {
-        Target::Api(connection) => Ok((None, connection.clone())),
-        Target::Sandbox => {
-            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            let sandbox = Sandbox::start(SandboxConfig::default(), Seed::embedded(), addr)
-                .await
-                .map_err(|e| RunError::new(format!("cannot start the sandbox: {e}")))?;
-            let connection = Connection {
-                base_url: url::Url::parse(&sandbox.base_url()).expect("the sandbox's own URL"),
-                org_id: sandbox.org_id().to_string(),
-                token: SecretString::from(sandbox.token().to_string()),
-            };
-            Ok((Some(sandbox), connection))
-        }
-    }
 }
 
 /// `member-sync-report-20261124-021500.csv` in `dir` (empty: the current directory), never an

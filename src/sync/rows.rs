@@ -29,12 +29,26 @@ impl Ledger {
     }
 
     pub(super) fn record(&mut self, row: ReportRow) -> Result<(), RunError> {
-        self.report.write(&row).map_err(|e| {
-            RunError::new(format!(
-                "cannot write the report {}: {e}",
-                self.report.path().display()
-            ))
-        })?;
+        self.write(row, true)
+    }
+
+    /// Records a row decided without a request; [`Ledger::flush`] before the first request.
+    pub(super) fn record_decided(&mut self, row: ReportRow) -> Result<(), RunError> {
+        self.write(row, false)
+    }
+
+    pub(super) fn flush(&mut self) -> Result<(), RunError> {
+        let flushed = self.report.flush();
+        flushed.map_err(|e| self.write_error(e))
+    }
+
+    fn write(&mut self, row: ReportRow, flush: bool) -> Result<(), RunError> {
+        let written = if flush {
+            self.report.write(&row)
+        } else {
+            self.report.write_buffered(&row)
+        };
+        written.map_err(|e| self.write_error(e))?;
         let outcome = row.outcome.expect("every report row has an outcome");
         tracing::info!(
             target: "member_sync::rows",
@@ -47,6 +61,13 @@ impl Ledger {
         self.summary.add(outcome);
         self.progress.row_finished(outcome);
         Ok(())
+    }
+
+    fn write_error(&self, e: std::io::Error) -> RunError {
+        RunError::new(format!(
+            "cannot write the report {}: {e}",
+            self.report.path().display()
+        ))
     }
 
     pub(super) fn into_parts(self) -> (ReportWriter, Summary) {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::api::{Connection, Member};
+use crate::api::Member;
 use crate::guard;
 use crate::ingest;
 use crate::plan::RowPlan;
@@ -114,6 +114,8 @@ fn plan_identity(target: &Target) -> (String, String) {
             Seed::embedded().org_id.unwrap_or_default(),
             "sandbox".to_string(),
         ),
+        // Plans made offline name the export they were made against.
+        Target::Export(path) => (path.display().to_string(), "export".to_string()),
     }
 }
 
@@ -121,7 +123,7 @@ fn plan_identity(target: &Target) -> (String, String) {
 pub(super) fn save_plan(
     settings: &RunSettings,
     plans: &[RowPlan],
-    connection: &Connection,
+    org: &str,
     progress: &dyn Progress,
 ) -> Result<(), RunError> {
     let output = &settings.plan_output;
@@ -132,7 +134,7 @@ pub(super) fn save_plan(
         return Ok(());
     };
     let (_, url) = plan_identity(&settings.target);
-    let plan = PlanFile::new(plans, &connection.org_id, &url, path).map_err(|e| {
+    let plan = PlanFile::new(plans, org, &url, path).map_err(|e| {
         RunError::new(format!(
             "cannot read {} again to hash it: {e}",
             path.display()

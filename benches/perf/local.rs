@@ -1,0 +1,94 @@
+//! P6: the local overhead of planning, offline (`plan --against`), against Python parsing the
+//! same CSV, with wall time and peak memory read from outside the process.
+
+use crate::org::{Workload, member_sync, write_input, write_members_json};
+use crate::scenarios::{Bench, Row};
+
+impl Bench<'_> {
+    pub(crate) fn p6(&mut self) -> Vec<Row> {
+        let n = self.sizes.p6_rows;
+        eprintln!("bench: P6 planning {n} rows against {n} members");
+        let dir = self.dir.join("p6");
+        std::fs::create_dir_all(&dir).unwrap();
+        let (input, members) = (dir.join("input.csv"), dir.join("members.json"));
+        write_input(
+            &input,
+            Workload {
+                members: n,
+                changes: n / 20,
+                role_changes: n / 100,
+            },
+        );
+        write_members_json(&members, n);
+        let report = dir.join("report.csv");
+        let mut ours = member_sync();
+        ours.arg("plan")
+            .arg(&input)
+            .arg("--against")
+            .arg(&members)
+            .arg("--report")
+            .arg(&report)
+            .args(["--quiet", "--no-progress"]);
+        let (ours_s, ours_kb, code) = timed_with_peak_rss(&ours);
+        if code != 0 {
+            self.broken.push(format!("P6: plan exited {code}"));
+        }
+        let mut python = std::process::Command::new("python3");
+        python
+            .args([
+                "-c",
+                "import csv, sys; sum(1 for _ in csv.reader(open(sys.argv[1], newline='')))",
+            ])
+            .arg(&input);
+        let (python_s, _, _) = timed_with_peak_rss(&python);
+        let mb = ours_kb as f64 / 1024.0;
+        vec![
+            Row {
+                target: format!(
+                    "P6 local overhead: `plan --against`, {n} rows vs {n} members (2 cores)"
+                ),
+                measured: format!("{ours_s:.2} s, peak RSS {mb:.0} MB"),
+                ratio: format!("{:.2} of 2 s, {:.2} of 300 MB", ours_s / 2.0, mb / 300.0),
+                goal: "≤ 2 s, ≤ 300 MB".into(),
+                met: ours_s <= 2.0 && mb <= 300.0,
+            },
+            Row {
+                target: "P6 against Python merely parsing the same CSV (`csv.reader`)".into(),
+                measured: format!("{ours_s:.2} s vs {python_s:.2} s"),
+                ratio: format!("{:.2}× Python's time", ours_s / python_s),
+                goal: "< 1".into(),
+                met: ours_s < python_s,
+            },
+        ]
+    }
+}
+
+/// Wall seconds and peak RSS (KiB) of a child process, read with `getrusage` by a few lines
+/// of Python (the standard library has it; Rust's does not).
+fn timed_with_peak_rss(command: &std::process::Command) -> (f64, u64, i32) {
+    const WRAPPER: &str = "import resource, subprocess, sys, time\n\
+        t = time.perf_counter()\n\
+        code = subprocess.run(sys.argv[1:]).returncode\n\
+        print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)";
+    let mut wrapped = std::process::Command::new("python3");
+    wrapped
+        .args(["-c", WRAPPER])
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    let output = wrapped.output().expect("python3 runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.split_whitespace();
+    let seconds = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(f64::NAN);
+    let kib = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let code = parts.next().and_then(|s| s.parse().ok()).unwrap_or(-1);
+    (seconds, kib, code)
+}

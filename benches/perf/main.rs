@@ -1,0 +1,135 @@
+//! The performance benchmark of issue #6: P1–P6, measured side by side in one run.
+//!
+//! Each scenario starts the sandbox in this process on 127.0.0.1 (generated members, the
+//! latency, rate limit and faults it needs), writes the input, and runs the release binary
+//! against it as a user would. Times are the wall clock around the process; request counts,
+//! 429s and arrival times come from the sandbox's journal, not from the tool's own summary.
+//! The sequential baseline of P3 is `benches/sequential_baseline.py` (stdlib only).
+//!
+//! ```sh
+//! cargo bench --bench perf                 # the full run, about six minutes on 2 cores
+//! cargo bench --bench perf -- --out DIR    # where results.md and throughput.svg go
+//! cargo test --bench perf -- --quick       # the CI smoke: tiny sizes, seconds
+//! ```
+//!
+//! Timings are printed, never asserted. What makes the process exit non-zero is a broken
+//! promise that does not depend on the machine: a request count different from
+//! changes + role changes + pages (P1), a row not converged, a failed run, a pacing violation.
+
+mod chart;
+mod local;
+mod org;
+mod scenarios;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let out = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/perf"));
+    std::fs::create_dir_all(&out).expect("the output directory");
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime for the sandbox");
+
+    let sizes = if quick {
+        scenarios::Sizes::quick()
+    } else {
+        scenarios::Sizes::full()
+    };
+    let mut bench = scenarios::Bench::new(&runtime, scratch.path(), sizes);
+    let rows = bench.run_all();
+
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "Machine: {}\nCommand: `{}`\n",
+        machine(),
+        if quick {
+            "cargo test --bench perf -- --quick"
+        } else {
+            "cargo bench --bench perf"
+        }
+    );
+    if quick {
+        let _ = writeln!(
+            table,
+            "Smoke run: sizes far too small to judge the targets; only the promises that hold on\nany machine are checked (exact requests, convergence, no pacing violation).\n"
+        );
+    }
+    let _ = writeln!(table, "| target | measured | ratio | goal | met |");
+    let _ = writeln!(table, "|---|---|---|---|---|");
+    for row in &rows {
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {} | {} |",
+            row.target,
+            row.measured,
+            row.ratio,
+            row.goal,
+            if row.met { "yes" } else { "**no**" }
+        );
+    }
+    let _ = writeln!(
+        table,
+        "\nThroughput (all requests ÷ wall time, client paced at the limit, concurrency auto):\n"
+    );
+    let _ = writeln!(table, "| limit | latency | requests/s | of the limit |");
+    let _ = writeln!(table, "|---|---|---|---|");
+    for point in &bench.chart {
+        let _ = writeln!(
+            table,
+            "| {}/s | {} ms | {:.1} | {:.3} |",
+            point.limit,
+            point.latency_ms,
+            point.throughput,
+            point.throughput / point.limit
+        );
+    }
+    print!("{table}");
+    std::fs::write(out.join("results.md"), &table).expect("results.md");
+    let svg = chart::svg(
+        &bench.chart,
+        "member-sync: throughput against the rate limit",
+    );
+    std::fs::write(out.join("throughput.svg"), svg).expect("throughput.svg");
+    eprintln!(
+        "wrote {} and {}",
+        out.join("results.md").display(),
+        out.join("throughput.svg").display()
+    );
+
+    if !bench.broken.is_empty() {
+        for problem in &bench.broken {
+            eprintln!("BROKEN: {problem}");
+        }
+        std::process::exit(1);
+    }
+}
+
+/// Cores, CPU model and kernel, for the table's header.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, model)| model.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|k| k.trim().to_string())
+        .unwrap_or_default();
+    format!("{cores} cores, {cpu}, Linux {kernel}")
+}

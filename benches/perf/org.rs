@@ -1,0 +1,260 @@
+//! One measured run: a sandbox org served in this process (generated members, the latency,
+//! limit and faults asked for), an input with a known number of changes, and the release
+//! binary run against it the way a user runs it. Everything measured comes from outside the
+//! tool: the wall clock around the process, and the sandbox's own journal of what it served.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use member_sync::sandbox::{JournalEntry, Sandbox, SandboxConfig, Seed};
+use serde_json::{Value, json};
+
+pub const NEW_TITLE: &str = "Senior Analyst";
+
+/// The org and input of one scenario: `members` members, every one of them in the input,
+/// `changes` of them with a new job title, `role_changes` with a new role (half of those also
+/// have a new title).
+#[derive(Debug, Clone, Copy)]
+pub struct Workload {
+    pub members: u64,
+    pub changes: u64,
+    pub role_changes: u64,
+}
+
+impl Workload {
+    pub fn pages(&self) -> u64 {
+        self.members.div_ceil(100).max(1)
+    }
+
+    /// Requests a perfect client sends: one per change and role change, one per list page.
+    pub fn minimal_requests(&self) -> u64 {
+        self.changes + self.role_changes + self.pages()
+    }
+
+    fn title_changes(&self, id: u64) -> bool {
+        id <= self.changes
+    }
+
+    fn role_changes(&self, id: u64) -> bool {
+        let first = self.changes / 2 + 1;
+        (first..first + self.role_changes).contains(&id)
+    }
+}
+
+pub fn seed(members: u64) -> Seed {
+    let members: Vec<Value> = (1..=members).map(member).collect();
+    Seed::from_json(&json!({ "org_id": "bench-org", "members": members }).to_string())
+        .expect("a valid generated seed")
+}
+
+fn member(id: u64) -> Value {
+    json!({
+        "id": id,
+        "email": format!("person{id}@gen.example"),
+        "first_name": format!("First{id}"),
+        "last_name": format!("Last{id}"),
+        "job_title": "Analyst",
+        "team": "Operations",
+        "timezone": "Europe/London",
+        "role": "standard",
+    })
+}
+
+/// The input CSV: every member, the changed ones changed.
+pub fn write_input(path: &Path, work: Workload) {
+    let mut out = csv::Writer::from_path(path).expect("the input file");
+    out.write_record([
+        "email",
+        "first_name",
+        "last_name",
+        "timezone",
+        "job_title",
+        "team",
+        "role",
+    ])
+    .unwrap();
+    for id in 1..=work.members {
+        let title = if work.title_changes(id) {
+            NEW_TITLE
+        } else {
+            "Analyst"
+        };
+        let role = if work.role_changes(id) {
+            "admin"
+        } else {
+            "standard"
+        };
+        out.write_record([
+            format!("person{id}@gen.example"),
+            format!("First{id}"),
+            format!("Last{id}"),
+            "Europe/London".into(),
+            title.into(),
+            "Operations".into(),
+            role.into(),
+        ])
+        .unwrap();
+    }
+    out.flush().unwrap();
+}
+
+/// The members as the list endpoint shows them, for `plan --against`.
+pub fn write_members_json(path: &Path, members: u64) {
+    let data: Vec<Value> = (1..=members).map(member).collect();
+    std::fs::write(path, json!({ "data": data }).to_string()).expect("the member export");
+}
+
+/// A sandbox and a scratch directory for one scenario.
+pub struct Org {
+    pub sandbox: Sandbox,
+    pub work: Workload,
+    pub input: PathBuf,
+    dir: PathBuf,
+}
+
+/// What one run of the binary left behind.
+pub struct Measured {
+    pub wall: Duration,
+    pub code: i32,
+    pub stderr: String,
+    pub journal: Vec<JournalEntry>,
+    pub violations: usize,
+}
+
+impl Measured {
+    pub fn requests(&self) -> u64 {
+        self.journal.len() as u64
+    }
+
+    pub fn count(&self, keep: impl Fn(&JournalEntry) -> bool) -> u64 {
+        self.journal.iter().filter(|e| keep(e)).count() as u64
+    }
+
+    pub fn throttled(&self) -> u64 {
+        self.count(|e| e.status == 429)
+    }
+
+    /// Requests answered 2xx with no injected fault: work that got done.
+    pub fn good(&self) -> u64 {
+        self.count(|e| (200..300).contains(&e.status) && e.fault.is_none())
+    }
+}
+
+impl Org {
+    pub fn start(
+        runtime: &tokio::runtime::Runtime,
+        dir: &Path,
+        name: &str,
+        config: SandboxConfig,
+        work: Workload,
+    ) -> Org {
+        let dir = dir.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let sandbox = runtime
+            .block_on(Sandbox::start(config, seed(work.members), addr))
+            .expect("the sandbox starts");
+        let input = dir.join("input.csv");
+        write_input(&input, work);
+        Org {
+            sandbox,
+            work,
+            input,
+            dir,
+        }
+    }
+
+    /// `member-sync apply INPUT --rate RATE ...extra` against this org, timed.
+    pub fn apply(&self, rate: &str, extra: &[&str]) -> Measured {
+        let report = self.dir.join(format!("report-{}.csv", self.journal_len()));
+        let mut command = member_sync();
+        command
+            .arg("apply")
+            .arg(&self.input)
+            .args(["--base-url", &self.sandbox.base_url()])
+            .args(["--org", self.sandbox.org_id()])
+            .arg("--report")
+            .arg(&report)
+            .args(["--rate", rate, "--yes", "--quiet", "--no-progress"])
+            .args(extra)
+            .env("TALLYFY_ACCESS_TOKEN", self.sandbox.token())
+            // The one log line that says which concurrency was chosen.
+            .env("MEMBER_SYNC_LOG", "member_sync::sync=info");
+        let skip = self.journal_len();
+        let started = Instant::now();
+        let output = command.output().expect("member-sync runs");
+        let wall = started.elapsed();
+        Measured {
+            wall,
+            code: output.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            journal: self.sandbox.journal().into_iter().skip(skip).collect(),
+            violations: self.sandbox.pacing_violations().len(),
+        }
+    }
+
+    /// The sequential per-row script (`sequential_baseline.py`) against this org, timed.
+    pub fn baseline(&self) -> Measured {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sequential_baseline.py");
+        let skip = self.journal_len();
+        let started = Instant::now();
+        let output = Command::new("python3")
+            .arg(script)
+            .args([
+                &self.sandbox.base_url(),
+                self.sandbox.org_id(),
+                self.sandbox.token(),
+            ])
+            .arg(&self.input)
+            .output()
+            .expect("python3 runs");
+        Measured {
+            wall: started.elapsed(),
+            code: output.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            journal: self.sandbox.journal().into_iter().skip(skip).collect(),
+            violations: self.sandbox.pacing_violations().len(),
+        }
+    }
+
+    fn journal_len(&self) -> usize {
+        self.sandbox.journal().len()
+    }
+
+    /// Members whose state is not what the input asks for (none after a complete sync).
+    pub fn unconverged(&self) -> usize {
+        self.sandbox
+            .members()
+            .iter()
+            .filter(|m| {
+                let id = m["id"].as_u64().unwrap_or(0);
+                let title = if self.work.title_changes(id) {
+                    NEW_TITLE
+                } else {
+                    "Analyst"
+                };
+                let admin = self.work.role_changes(id);
+                let role = m["role"].as_str().unwrap_or("").to_ascii_lowercase();
+                m["job_title"] != title || (role == "admin") != admin
+            })
+            .count()
+    }
+}
+
+/// The release binary Cargo built next to this bench, with a clean environment.
+pub fn member_sync() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_member-sync"));
+    for name in [
+        "TALLYFY_ACCESS_TOKEN",
+        "TALLYFY_ORG_ID",
+        "TALLYFY_BASE_URL",
+        "MEMBER_SYNC_LOG",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    command
+}

@@ -1,0 +1,395 @@
+//! The scenarios behind P1–P6 and the chart, and how each figure is computed from a run.
+
+use std::path::Path;
+use std::time::Duration;
+
+use member_sync::sandbox::{Faults, RateLimit, RetryAfterForm, SandboxConfig};
+
+use crate::chart::Point;
+use crate::org::{Measured, Org, Workload};
+
+/// How big each scenario is: the full run, or the CI smoke.
+pub struct Sizes {
+    p1: Workload,
+    /// (latency ms, workload) at `p2_rate`.
+    p2: Vec<(u64, Workload)>,
+    p2_rate: f64,
+    p3: Workload,
+    p3_latency_ms: u64,
+    p3_limit: f64,
+    p4: Workload,
+    p4_limit: f64,
+    p4_client_rate: f64,
+    p5: Workload,
+    p5_limit: f64,
+    p5_latency_ms: u64,
+    pub(crate) p6_rows: u64,
+    chart_limits: Vec<f64>,
+    chart_latencies: Vec<u64>,
+    /// Seconds of requests per chart point, at the limit.
+    chart_seconds: f64,
+}
+
+const fn all_change(members: u64) -> Workload {
+    Workload {
+        members,
+        changes: members,
+        role_changes: 0,
+    }
+}
+
+impl Sizes {
+    pub fn full() -> Sizes {
+        Sizes {
+            p1: Workload {
+                members: 1_000,
+                changes: 50,
+                role_changes: 10,
+            },
+            // Each long enough that the three round trips no pacing can hide (the first page,
+            // the last page, the last write) stay within 5%.
+            p2: vec![
+                (50, all_change(500)),
+                (150, all_change(600)),
+                (500, all_change(2_000)),
+            ],
+            p2_rate: 50.0,
+            p3: Workload {
+                members: 1_000,
+                changes: 50,
+                role_changes: 0,
+            },
+            p3_latency_ms: 150,
+            // Tallyfy's documented 600 requests a minute per user; the baseline's ~6/s stays
+            // under it, so it is never throttled.
+            p3_limit: 10.0,
+            p4: all_change(1_000),
+            p4_limit: 50.0,
+            p4_client_rate: 60.0,
+            p5: all_change(1_500),
+            p5_limit: 40.0,
+            p5_latency_ms: 150,
+            p6_rows: 100_000,
+            chart_limits: vec![10.0, 30.0, 100.0],
+            chart_latencies: vec![50, 150, 500],
+            chart_seconds: 6.0,
+        }
+    }
+
+    pub fn quick() -> Sizes {
+        Sizes {
+            p1: Workload {
+                members: 250,
+                changes: 20,
+                role_changes: 4,
+            },
+            p2: vec![(20, all_change(150))],
+            p2_rate: 100.0,
+            p3: Workload {
+                members: 100,
+                changes: 10,
+                role_changes: 0,
+            },
+            p3_latency_ms: 10,
+            p3_limit: 50.0,
+            p4: all_change(150),
+            p4_limit: 100.0,
+            p4_client_rate: 120.0,
+            p5: all_change(200),
+            p5_limit: 60.0,
+            p5_latency_ms: 10,
+            p6_rows: 5_000,
+            chart_limits: vec![50.0, 100.0],
+            chart_latencies: vec![10],
+            chart_seconds: 1.0,
+        }
+    }
+}
+
+/// One line of the table.
+pub struct Row {
+    pub target: String,
+    pub measured: String,
+    pub ratio: String,
+    pub goal: String,
+    pub met: bool,
+}
+
+pub struct Bench<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    pub(crate) dir: &'a Path,
+    pub(crate) sizes: Sizes,
+    pub chart: Vec<Point>,
+    /// Promises broken whatever the machine: these fail the bench.
+    pub broken: Vec<String>,
+}
+
+fn limited(per_second: f64, latency_ms: u64) -> SandboxConfig {
+    SandboxConfig {
+        latency: Duration::from_millis(latency_ms),
+        faults: Faults {
+            rate_limit: Some(RateLimit::new(per_second)),
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    }
+}
+
+fn rate_arg(per_second: f64) -> String {
+    format!("{per_second}/s")
+}
+
+impl<'a> Bench<'a> {
+    pub fn new(runtime: &'a tokio::runtime::Runtime, dir: &'a Path, sizes: Sizes) -> Bench<'a> {
+        Bench {
+            runtime,
+            dir,
+            sizes,
+            chart: Vec::new(),
+            broken: Vec::new(),
+        }
+    }
+
+    pub fn run_all(&mut self) -> Vec<Row> {
+        let mut rows = vec![self.p1()];
+        rows.extend(self.p2());
+        rows.push(self.p3());
+        rows.push(self.p4());
+        rows.push(self.p5());
+        rows.extend(self.p6());
+        self.chart();
+        rows
+    }
+
+    fn org(&self, name: &str, config: SandboxConfig, work: Workload) -> Org {
+        eprintln!("bench: {name}");
+        Org::start(self.runtime, self.dir, name, config, work)
+    }
+
+    /// Records what must hold on any machine: a clean exit, every row converged, no request
+    /// inside an announced Retry-After window, and (without faults) exactly the minimal
+    /// requests.
+    fn check(&mut self, name: &str, org: &Org, run: &Measured, exact: bool) {
+        if run.code != 0 {
+            self.broken
+                .push(format!("{name}: exit {} ({})", run.code, run.stderr.trim()));
+        }
+        let unconverged = org.unconverged();
+        if unconverged > 0 {
+            self.broken.push(format!(
+                "{name}: {unconverged} members not in the wanted state"
+            ));
+        }
+        if run.violations > 0 {
+            self.broken
+                .push(format!("{name}: {} pacing violations", run.violations));
+        }
+        if exact && run.requests() != org.work.minimal_requests() {
+            self.broken.push(format!(
+                "{name}: {} requests, expected {}",
+                run.requests(),
+                org.work.minimal_requests()
+            ));
+        }
+    }
+
+    fn p1(&mut self) -> Row {
+        let work = self.sizes.p1;
+        let org = self.org("P1 minimal requests", SandboxConfig::default(), work);
+        let run = org.apply("200/s", &[]);
+        self.check("P1", &org, &run, true);
+        let minimal = work.minimal_requests();
+        Row {
+            target: format!(
+                "P1 minimal requests ({} rows, {} changes + {} role changes, {} pages)",
+                work.members,
+                work.changes,
+                work.role_changes,
+                work.pages()
+            ),
+            measured: format!("{} requests sent (minimal: {minimal})", run.requests()),
+            ratio: format!("{:.3}", run.requests() as f64 / minimal as f64),
+            goal: "= 1 exactly".into(),
+            met: run.requests() == minimal,
+        }
+    }
+
+    fn p2(&mut self) -> Vec<Row> {
+        let rate = self.sizes.p2_rate;
+        let cases = self.sizes.p2.clone();
+        cases
+            .into_iter()
+            .map(|(latency, work)| {
+                let name = format!("P2 saturation at {latency} ms");
+                let org = self.org(&name, limited(rate, latency), work);
+                let run = org.apply(&rate_arg(rate), &[]);
+                self.check(&name, &org, &run, true);
+                let ideal = run.requests() as f64 / rate;
+                let ratio = run.wall.as_secs_f64() / ideal;
+                Row {
+                    target: format!(
+                        "P2 saturation, {latency} ms latency, limit {rate}/s, concurrency auto ({})",
+                        concurrency_used(&run)
+                    ),
+                    measured: format!(
+                        "{:.2} s for {} requests (requests ÷ rate = {ideal:.2} s)",
+                        run.wall.as_secs_f64(),
+                        run.requests()
+                    ),
+                    ratio: format!("{ratio:.3}"),
+                    goal: "≤ 1.05".into(),
+                    met: ratio <= 1.05,
+                }
+            })
+            .collect()
+    }
+
+    fn p3(&mut self) -> Row {
+        let (work, latency, limit) = (self.sizes.p3, self.sizes.p3_latency_ms, self.sizes.p3_limit);
+        let ours = self.org("P3 member-sync", limited(limit, latency), work);
+        let run = ours.apply(&rate_arg(limit), &[]);
+        self.check("P3 member-sync", &ours, &run, true);
+        let theirs = self.org("P3 sequential script", limited(limit, latency), work);
+        let baseline = theirs.baseline();
+        if baseline.code != 0 || theirs.unconverged() > 0 {
+            self.broken.push(format!(
+                "P3 baseline: exit {}, {} members not converged ({})",
+                baseline.code,
+                theirs.unconverged(),
+                baseline.stderr.trim()
+            ));
+        }
+        let ratio = baseline.wall.as_secs_f64() / run.wall.as_secs_f64();
+        Row {
+            target: format!(
+                "P3 against a sequential per-row script ({} rows, {} changes, {latency} ms, limit {limit}/s)",
+                work.members, work.changes
+            ),
+            measured: format!(
+                "{:.2} s, {} requests vs {:.2} s, {} requests",
+                run.wall.as_secs_f64(),
+                run.requests(),
+                baseline.wall.as_secs_f64(),
+                baseline.requests()
+            ),
+            ratio: format!("{ratio:.1}× faster"),
+            goal: "≥ 20×".into(),
+            met: ratio >= 20.0,
+        }
+    }
+
+    fn p4(&mut self) -> Row {
+        let (work, limit) = (self.sizes.p4, self.sizes.p4_limit);
+        let config = SandboxConfig {
+            latency: Duration::from_millis(5),
+            faults: Faults {
+                jitter: Duration::from_millis(20),
+                server_errors: 0.10,
+                resets: 0.02,
+                rate_limit: Some(RateLimit {
+                    retry_after: RetryAfterForm::Mixed,
+                    ..RateLimit::new(limit)
+                }),
+                seed: 6,
+                ..Faults::default()
+            },
+            ..SandboxConfig::default()
+        };
+        let org = self.org("P4 fault mix", config, work);
+        let run = org.apply(
+            &rate_arg(self.sizes.p4_client_rate),
+            &["--max-retries", "8"],
+        );
+        self.check("P4", &org, &run, false);
+        let goodput = run.good() as f64 / run.wall.as_secs_f64();
+        // Every admitted request spends the limit, the failed ones too.
+        let admitted = run.requests() - run.throttled();
+        let bound = limit * run.good() as f64 / admitted as f64;
+        Row {
+            target: format!(
+                "P4 fault mix (10% 5xx, 2% resets, 429 bursts: client {}/s against a {limit}/s limit)",
+                self.sizes.p4_client_rate
+            ),
+            measured: format!(
+                "{} good answers in {:.2} s = {goodput:.1}/s; {} 429s, {} 5xx/resets retried; nothing lost",
+                run.good(),
+                run.wall.as_secs_f64(),
+                run.throttled(),
+                run.count(|e| e.fault.is_some_and(|f| f.to_string() != "rate_limited")),
+            ),
+            ratio: format!(
+                "{:.3} of the limit ({:.3} of the {bound:.1}/s the failures leave)",
+                goodput / limit,
+                goodput / bound
+            ),
+            goal: "≥ 0.9 × rate".into(),
+            met: goodput >= 0.9 * limit,
+        }
+    }
+
+    fn p5(&mut self) -> Row {
+        let (work, limit, latency) = (self.sizes.p5, self.sizes.p5_limit, self.sizes.p5_latency_ms);
+        let org = self.org("P5 --rate auto", limited(limit, latency), work);
+        let run = org.apply("auto", &[]);
+        self.check("P5", &org, &run, false);
+        let share_429 = run.throttled() as f64 / run.requests() as f64;
+        // The converged rate: admitted requests a second over the second half of the run.
+        let end = run.journal.iter().map(|e| e.at).max().unwrap_or_default();
+        let start = run.journal.iter().map(|e| e.at).min().unwrap_or_default();
+        let half = start + (end - start) / 2;
+        let late = run.count(|e| e.at >= half && e.status != 429);
+        let steady = late as f64 / (end - half).as_secs_f64().max(1e-9);
+        let whole = (run.requests() - run.throttled()) as f64 / run.wall.as_secs_f64();
+        Row {
+            target: format!(
+                "P5 `--rate auto` against an unknown {limit}/s limit ({latency} ms, {} requests)",
+                run.requests()
+            ),
+            measured: format!(
+                "second half {steady:.1}/s (whole run {whole:.1}/s from 1.5/s); {} of {} answered 429",
+                run.throttled(),
+                run.requests()
+            ),
+            ratio: format!(
+                "{:.3} of the limit, {:.1}% 429",
+                steady / limit,
+                share_429 * 100.0
+            ),
+            goal: "≥ 0.90, ≤ 3% 429".into(),
+            met: steady >= 0.9 * limit && share_429 <= 0.03,
+        }
+    }
+
+    /// Throughput (all requests ÷ wall time) at each limit and latency, the client paced at
+    /// the limit with automatic concurrency.
+    fn chart(&mut self) {
+        let (limits, latencies) = (
+            self.sizes.chart_limits.clone(),
+            self.sizes.chart_latencies.clone(),
+        );
+        for &latency in &latencies {
+            for &limit in &limits {
+                let members = ((limit * self.sizes.chart_seconds) as u64).max(10);
+                let name = format!("chart {limit}/s at {latency} ms");
+                let org = self.org(&name, limited(limit, latency), all_change(members));
+                let run = org.apply(&rate_arg(limit), &[]);
+                self.check(&name, &org, &run, true);
+                self.chart.push(Point {
+                    limit,
+                    latency_ms: latency,
+                    throughput: run.requests() as f64 / run.wall.as_secs_f64(),
+                });
+            }
+        }
+    }
+}
+
+/// The concurrency the run chose, from its log line.
+fn concurrency_used(run: &Measured) -> String {
+    run.stderr
+        .split("concurrency=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or("?")
+        .to_string()
+}

@@ -1,0 +1,158 @@
+//! A saved export of the organization's members, read in place of the API
+//! (`member-sync plan INPUT --against FILE`).
+//!
+//! Planning against a file needs no token and sends nothing: an auditor can check an HR export
+//! against last night's member list, and the planning cost can be measured without a network.
+//! The members go through the same [`Member`] type as the API's answers, so the diff is the
+//! one `plan` and `apply` make.
+//!
+//! Accepted shapes: JSON as the list endpoint answers (`{"data": [...]}`), a bare array of
+//! members, or the sandbox's seed (`{"members": [...]}`); or CSV with a header row naming
+//! member fields as the API spells them (`id`, `email`, `first_name`, `timezone`, ...), an
+//! empty cell meaning null. Ids are deduplicated (the last one wins), as the fetch does.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value as Json};
+
+use crate::api::Member;
+
+/// Reads the members of a saved export, ordered by id. The error says what is wrong and where.
+pub fn load(path: &Path) -> Result<Vec<Member>, String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("cannot read the member export {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("the member export {} is not UTF-8", path.display()))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let members = if text.trim_start().starts_with(['[', '{']) {
+        from_json(text)
+    } else {
+        from_csv(text)
+    }
+    .map_err(|e| format!("the member export {}: {e}", path.display()))?;
+    let by_id: BTreeMap<u64, Member> = members.into_iter().map(|m| (m.id, m)).collect();
+    Ok(by_id.into_values().collect())
+}
+
+fn from_json(text: &str) -> Result<Vec<Member>, String> {
+    /// An object holding the list: the endpoint's page or the sandbox's seed. Read field by
+    /// field, not as an untagged enum, which would first copy the whole document (twice the
+    /// memory of 100,000 members) to try each shape.
+    #[derive(serde::Deserialize)]
+    struct Holder {
+        data: Option<Vec<Member>>,
+        members: Option<Vec<Member>>,
+    }
+    let located = |e: serde_json::Error| format!("{e}");
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str(text).map_err(located);
+    }
+    let holder: Holder = serde_json::from_str(text).map_err(located)?;
+    holder
+        .data
+        .or(holder.members)
+        .ok_or_else(|| "expected an array of members, or an object with a `data` array".into())
+}
+
+fn from_csv(text: &str) -> Result<Vec<Member>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("unreadable CSV header: {e}"))?
+        .iter()
+        .map(|h| match h.trim().to_ascii_lowercase().as_str() {
+            "user_id" => "id".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    if !headers.iter().any(|h| h == "id") {
+        return Err("the CSV header has no `id` column".into());
+    }
+    let mut members = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut line = 1;
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| format!("unreadable CSV: {e}"))?
+    {
+        line += 1;
+        let mut object = Map::with_capacity(headers.len());
+        for (name, cell) in headers.iter().zip(record.iter()) {
+            let value = if cell.trim().is_empty() {
+                Json::Null
+            } else {
+                Json::String(cell.to_string())
+            };
+            object.insert(name.clone(), value);
+        }
+        let member = serde_json::from_value(Json::Object(object))
+            .map_err(|e| format!("line {line}: {e}"))?;
+        members.push(member);
+    }
+    Ok(members)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::{Field, Value};
+
+    fn write(text: &str, name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn json_is_read_as_a_page_an_array_or_a_seed() {
+        let member = r#"{"id": "7", "email": "a@x.example", "job_title": "Lead"}"#;
+        for text in [
+            format!(r#"{{"data": [{member}], "meta": {{}}}}"#),
+            format!("[{member}]"),
+            format!(r#"{{"org_id": "o", "members": [{member}]}}"#),
+        ] {
+            let (_dir, path) = write(&text, "members.json");
+            let members = load(&path).unwrap();
+            assert_eq!(members.len(), 1);
+            assert_eq!(members[0].id, 7);
+            assert_eq!(
+                members[0].current(Field::JobTitle),
+                Some(Value::Text("Lead".into()))
+            );
+        }
+    }
+
+    #[test]
+    fn csv_cells_are_text_empty_is_null_and_ids_are_deduplicated() {
+        let text = "\u{feff}ID,email,country_id,step_preferences,team\n\
+                    2,b@x.example,826,true,\n\
+                    1,a@x.example,,false,Ops\n\
+                    2,b@x.example,250,true,Sales\n";
+        let (_dir, path) = write(text, "members.csv");
+        let members = load(&path).unwrap();
+        assert_eq!(members.iter().map(|m| m.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            members[1].current(Field::CountryId),
+            Some(Value::Integer(250))
+        );
+        assert_eq!(members[0].current(Field::CountryId), None);
+        assert_eq!(
+            members[0].current(Field::StepPreferences),
+            Some(Value::Bool(false))
+        );
+    }
+
+    #[test]
+    fn errors_say_what_and_where() {
+        let (_dir, path) = write("email\na@x.example\n", "m.csv");
+        assert!(load(&path).unwrap_err().contains("no `id` column"));
+        let (_dir, path) = write(r#"[{"id": 1}, {"email": "x"}]"#, "m.json");
+        assert!(load(&path).unwrap_err().contains("`id`"));
+        let (_dir, path) = write(r#"{"users": []}"#, "m.json");
+        assert!(load(&path).unwrap_err().contains("`data` array"));
+    }
+}

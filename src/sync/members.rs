@@ -1,0 +1,118 @@
+//! Where a run's members come from: the API (through the engine, which then sends the writes
+//! too), a sandbox started for the run, or a saved export (`plan --against`, offline).
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{Client, Connection, Member};
+use crate::execute::pool::Concurrency;
+use crate::execute::{Engine, fetch};
+use crate::exit_code::ExitCode;
+use crate::members_export;
+use crate::progress::Progress;
+use crate::sandbox::{Sandbox, SandboxConfig, Seed};
+use crate::settings::{RunSettings, Target};
+
+use super::{Mode, RunError, TOKEN_HINT};
+
+/// The members, and what the run keeps to write and to count requests.
+pub(super) struct Members {
+    pub members: Vec<Member>,
+    /// The organization id, or the export's file name.
+    pub org: String,
+    /// `None` when planning against an export: nothing is ever sent.
+    pub engine: Option<Arc<Engine>>,
+    /// Lives until the run ends; dropping it stops the server.
+    pub _sandbox: Option<Sandbox>,
+}
+
+/// Why the members could not be had: the run's result, and the reason given to every row
+/// (`None`: the run could not even start, and the report stays empty, as before any request).
+pub(super) type Unreached = (Result<ExitCode, RunError>, Option<&'static str>);
+
+pub(super) async fn read_members(
+    settings: &RunSettings,
+    mode: Mode,
+    stop: &CancellationToken,
+    progress: &dyn Progress,
+) -> Result<Members, Unreached> {
+    if let Target::Export(path) = &settings.target {
+        let members = members_export::load(path).map_err(|message| {
+            let error = RunError::new(message)
+                .hint("--against takes the list endpoint's JSON or a CSV with an `id` column");
+            (Err(error), Some("the member export could not be read"))
+        })?;
+        return Ok(Members {
+            members,
+            org: path.display().to_string(),
+            engine: None,
+            _sandbox: None,
+        });
+    }
+    let (sandbox, connection) = connect(&settings.target)
+        .await
+        .map_err(|e| (Err(e), None))?;
+    let client =
+        Client::new(&connection, settings.timeout).map_err(|e| (Err(RunError::new(e)), None))?;
+    let engine = Arc::new(Engine::new(
+        client,
+        settings.rate,
+        settings.retry.clone(),
+        stop.clone(),
+    ));
+
+    progress.waiting("reading the organization's members");
+    let concurrency = match mode {
+        Mode::Apply { concurrency, .. } => concurrency,
+        Mode::Plan => Concurrency::Auto,
+    };
+    match fetch::fetch_members(&engine, concurrency).await {
+        Ok(members) => Ok(Members {
+            members,
+            org: connection.org_id,
+            engine: Some(engine),
+            _sandbox: sandbox,
+        }),
+        Err(_) if engine.token_refused() => {
+            let message = format!(
+                "the access token was refused (HTTP 401) while reading the member list of {}",
+                connection.org_id
+            );
+            Err((
+                Err(RunError::new(message).hint(TOKEN_HINT)),
+                Some("the access token was refused"),
+            ))
+        }
+        Err(_) if stop.is_cancelled() => {
+            progress.note("interrupted while reading the member list; nothing was written");
+            Err((Ok(ExitCode::Interrupted), Some("the run was interrupted")))
+        }
+        Err(e) => {
+            let error = RunError::new(e.to_string())
+                .hint("check --base-url and --org, and that this machine can reach the API");
+            Err((Err(error), Some("the member list could not be read")))
+        }
+    }
+}
+
+/// The connection to use, starting a sandbox first when asked to.
+pub(crate) async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunError> {
+    match target {
+        Target::Api(connection) => Ok((None, connection.clone())),
+        Target::Export(_) => Err(RunError::new("an export is not a connection")),
+        Target::Sandbox => {
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let sandbox = Sandbox::start(SandboxConfig::default(), Seed::embedded(), addr)
+                .await
+                .map_err(|e| RunError::new(format!("cannot start the sandbox: {e}")))?;
+            let connection = Connection {
+                base_url: url::Url::parse(&sandbox.base_url()).expect("the sandbox's own URL"),
+                org_id: sandbox.org_id().to_string(),
+                token: SecretString::from(sandbox.token().to_string()),
+            };
+            Ok((Some(sandbox), connection))
+        }
+    }
+}
