@@ -1,25 +1,39 @@
 //! Pacing: how fast requests leave, for the whole run.
 //!
 //! One [`Pacer`] is shared by every request of a run, the member list included, because the
-//! organization's rate limit counts them all. It spaces requests one interval apart (no
-//! bursts: a theoretical-arrival-time schedule, what a token bucket of size one does) and holds
-//! a pool-wide pause: when any request is answered 429, every worker waits until the announced
-//! `Retry-After` has passed before sending anything else. Waiting is always a timer, never a
-//! spin, and only one caller at a time waits for the next slot (the others queue behind it in
-//! FIFO order), so a rate change takes effect at the very next request.
+//! organization's rate limit counts them all. It spaces requests one interval apart with a
+//! `governor` GCRA limiter, and holds a pool-wide pause: when any request is answered 429,
+//! every worker waits until the announced `Retry-After` has passed before sending anything
+//! else. Waiting is always a timer, never a spin, and only one caller at a time waits for the
+//! next slot (the others queue behind it in FIFO order), so a rate change takes effect at the
+//! very next request.
+//!
+//! The limiter allows one request of slack (a burst of 2): timers wake up to a millisecond
+//! late, and without slack every late wake-up would push all later requests back (at 50/s, a
+//! millisecond per request is 5% below the rate asked for). With it, the average pace is the
+//! rate asked for, and no window ever holds more than one request above it: after a quiet
+//! spell (a pause after a 429, say) two requests may leave together, never more.
 //!
 //! The interval is fixed (`--rate 20/s`) or, with `--rate auto`, set by an AIMD controller
 //! ([`aimd`]) fed with every answer: more after each window of successes, less after a 429.
-//! That is why the schedule is ours and not `governor`'s: its quota cannot change mid-run.
+//! A governor quota is fixed when the limiter is built, so a new rate builds a new limiter.
+//! The limiter reads tokio's clock, so tests can run in paused time.
 
 mod aimd;
 
 pub use aimd::Aimd;
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use governor::clock::Clock;
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -147,8 +161,36 @@ impl Pace {
     }
 }
 
-/// How late a wake-up may be and still count from its slot (see [`Pacer::ready`]).
-const LATE_WAKE_TOLERANCE: Duration = Duration::from_millis(5);
+/// Requests the limiter lets through back to back: one of slack for late timer wake-ups.
+const BURST: NonZeroU32 = NonZeroU32::new(2).expect("2 is not zero");
+
+/// governor's clock, read from tokio's (so that paused-time tests pace too): time since the
+/// pacer was made.
+#[derive(Debug, Clone)]
+struct TokioClock {
+    origin: Instant,
+}
+
+impl Clock for TokioClock {
+    type Instant = Nanos;
+
+    fn now(&self) -> Nanos {
+        Nanos::from(Instant::now().saturating_duration_since(self.origin))
+    }
+}
+
+type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Nanos>>;
+
+/// A limiter whose slack is already spent, so that a new one (at the start, or at a new rate)
+/// does not open with two requests at once.
+fn limiter(interval: Duration, clock: &TokioClock) -> Limiter {
+    let quota = Quota::with_period(interval.max(Duration::from_nanos(1)))
+        .expect("a non-zero period")
+        .allow_burst(BURST);
+    let limiter = RateLimiter::direct_with_clock(quota, clock.clone());
+    let _slack = limiter.check();
+    limiter
+}
 
 /// The run's one gate for outgoing requests.
 pub struct Pacer {
@@ -159,8 +201,11 @@ pub struct Pacer {
 }
 
 struct State {
-    /// The earliest time the next request may leave.
-    next_slot: Option<Instant>,
+    /// The steady pace, rebuilt when `--rate auto` changes the rate.
+    limiter: Arc<Limiter>,
+    /// The interval the limiter was built for.
+    interval: Duration,
+    clock: TokioClock,
     paused_until: Option<Instant>,
     control: Control,
 }
@@ -205,10 +250,16 @@ impl Pacer {
             Pace::Fixed(rate) => Control::Fixed(rate),
             Pace::Auto => Control::Auto(Aimd::new(Rate::DEFAULT)),
         };
+        let clock = TokioClock {
+            origin: Instant::now(),
+        };
+        let interval = control.interval();
         Pacer {
             turnstile: tokio::sync::Mutex::new(()),
             state: Mutex::new(State {
-                next_slot: None,
+                limiter: Arc::new(limiter(interval, &clock)),
+                interval,
+                clock,
                 paused_until: None,
                 control,
             }),
@@ -222,43 +273,37 @@ impl Pacer {
             _ = stop.cancelled() => return Err(Stopped),
         };
         loop {
-            let wake = {
-                let state = self.lock();
-                let now = Instant::now();
-                match state.paused_until.filter(|until| *until > now) {
-                    Some(until) => until,
-                    None => state.next_slot.map_or(now, |slot| slot.max(now)),
-                }
-            };
-            if wake > Instant::now() {
+            // A pool-wide pause (a 429) first: no token is taken while paused.
+            let paused = self
+                .lock()
+                .paused_until
+                .filter(|until| *until > Instant::now());
+            if let Some(until) = paused {
                 tokio::select! {
-                    _ = tokio::time::sleep_until(wake) => {}
+                    _ = tokio::time::sleep_until(until) => continue,
                     _ = stop.cancelled() => return Err(Stopped),
                 }
             }
-            // A 429 may have arrived while this request waited for its slot.
-            let mut state = self.lock();
-            let now = Instant::now();
-            if state.paused_until.is_some_and(|until| until > now) {
-                continue;
-            }
-            let due = state.next_slot.unwrap_or(now);
-            if due > now {
-                continue;
-            }
-            // Timers fire up to a millisecond or so late. Counting the next interval from the
-            // slot rather than from the late wake-up keeps the average pace exact (at 50/s a
-            // millisecond per request would be 5%); counting from now after a longer idle
-            // spell keeps a quiet pacer from sending a burst.
-            let interval = state.control.interval();
-            let tolerance = (interval / 2).min(LATE_WAKE_TOLERANCE);
-            let start = now - tolerance.min(now - due);
-            state.next_slot = Some(start + interval);
-            let epoch = match &state.control {
-                Control::Fixed(_) => 0,
-                Control::Auto(aimd) => aimd.epoch(),
+            let (limiter, clock) = {
+                let state = self.lock();
+                (state.limiter.clone(), state.clock.clone())
             };
-            return Ok(Ticket { epoch });
+            match limiter.check() {
+                Ok(()) => {
+                    let epoch = match &self.lock().control {
+                        Control::Fixed(_) => 0,
+                        Control::Auto(aimd) => aimd.epoch(),
+                    };
+                    return Ok(Ticket { epoch });
+                }
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(clock.now());
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = stop.cancelled() => return Err(Stopped),
+                    }
+                }
+            }
         }
     }
 
@@ -271,9 +316,11 @@ impl Pacer {
         }
     }
 
-    /// Feeds an answer to the controller (a fixed pace ignores it).
+    /// Feeds an answer to the controller (a fixed pace ignores it). A new rate builds a new
+    /// limiter: governor's quota is fixed once built.
     pub fn observe(&self, ticket: Ticket, signal: Signal) {
-        if let Control::Auto(aimd) = &mut self.lock().control {
+        let mut state = self.lock();
+        if let Control::Auto(aimd) = &mut state.control {
             match signal {
                 Signal::Accepted => aimd.on_accepted(ticket.epoch),
                 Signal::Throttled => {
@@ -282,6 +329,11 @@ impl Pacer {
                     }
                 }
             }
+        }
+        let interval = state.control.interval();
+        if interval != state.interval {
+            state.limiter = Arc::new(limiter(interval, &state.clock));
+            state.interval = interval;
         }
     }
 
