@@ -177,8 +177,12 @@ impl Org {
             .arg("--report")
             .arg(&report)
             .args(["--rate", rate, "--yes", "--quiet", "--no-progress"])
+            // Benchmarks change whole organizations on purpose: no change-count guard.
+            .args(["--max-changes", "100%"])
             .args(extra)
             .env("TALLYFY_ACCESS_TOKEN", self.sandbox.token())
+            // Its own state (last run sizes, locks), never the user's.
+            .env("MEMBER_SYNC_STATE_DIR", self.dir.join("state"))
             // The one log line that says which concurrency was chosen.
             .env("MEMBER_SYNC_LOG", "member_sync::sync=info");
         let skip = self.journal_len();
@@ -250,6 +254,8 @@ pub fn member_sync() -> Command {
         "TALLYFY_ORG_ID",
         "TALLYFY_BASE_URL",
         "MEMBER_SYNC_LOG",
+        "MEMBER_SYNC_STATE_DIR",
+        "MEMBER_SYNC_PROFILE",
     ] {
         command.env_remove(name);
     }
