@@ -6,11 +6,11 @@
 //! wants to look at and retry. The report's row numbers refer to its input, so the emails are
 //! compared row by row: a report from another export is refused rather than half-applied.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::str::FromStr;
 
-use crate::report::{Outcome, unescape_cell};
+use crate::report::{Outcome, ReportLine, read_back};
 use crate::validate::RowVerdict;
 
 /// Rows of a report with one of `outcomes`: row number → the email the report has for it.
@@ -18,34 +18,17 @@ pub fn rows_from_report(
     report: &Path,
     outcomes: &[Outcome],
 ) -> Result<BTreeMap<usize, String>, String> {
-    let shown = report.display();
-    let mut reader = csv::Reader::from_path(report)
-        .map_err(|e| format!("cannot read the report {shown}: {e}"))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("cannot read the report {shown}: {e}"))?
-        .clone();
-    let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            format!("{shown} is not a member-sync report: it has no `{name}` column")
-        })
-    };
-    let (row_at, outcome_at, email_at) = (column("row")?, column("outcome")?, column("email")?);
     let mut rows = BTreeMap::new();
-    for (n, record) in reader.records().enumerate() {
-        let line = n + 2;
-        let record = record.map_err(|e| format!("{shown} line {line}: {e}"))?;
-        let outcome = Outcome::from_str(record.get(outcome_at).unwrap_or(""))
-            .map_err(|e| format!("{shown} line {line}: {e}"))?;
+    for ReportLine { line, cells } in read_back(report, &["row", "outcome", "email"])? {
+        let problem = |what: String| format!("{} line {line}: {what}", report.display());
+        let outcome = Outcome::from_str(&cells[1]).map_err(problem)?;
         if !outcomes.contains(&outcome) {
             continue;
         }
-        let row = record
-            .get(row_at)
-            .and_then(|r| r.parse().ok())
-            .ok_or_else(|| format!("{shown} line {line}: `row` is not a number"))?;
-        let email = unescape_cell(record.get(email_at).unwrap_or("")).to_lowercase();
-        rows.insert(row, email);
+        let row = cells[0]
+            .parse()
+            .map_err(|_| problem("`row` is not a number".into()))?;
+        rows.insert(row, cells[2].to_lowercase());
     }
     Ok(rows)
 }
@@ -58,9 +41,10 @@ pub fn keep_rows(
 ) -> Result<Vec<RowVerdict>, String> {
     let mut kept = Vec::with_capacity(rows.len());
     for verdict in verdicts {
-        let (row, email) = match &verdict {
-            RowVerdict::Valid(valid) => (valid.row, valid.email.clone().unwrap_or_default()),
-            RowVerdict::Invalid(invalid) => (invalid.row, invalid.email.trim().to_lowercase()),
+        let row = verdict.row();
+        let email = match &verdict {
+            RowVerdict::Valid(valid) => valid.email.clone().unwrap_or_default(),
+            RowVerdict::Invalid(invalid) => invalid.email.trim().to_lowercase(),
         };
         let Some(reported) = rows.get(&row) else {
             continue;
@@ -73,21 +57,12 @@ pub fn keep_rows(
         }
         kept.push(verdict);
     }
-    if let Some(missing) = rows
-        .keys()
-        .find(|r| !kept.iter().any(|v| verdict_row(v) == **r))
-    {
+    let kept_rows: BTreeSet<usize> = kept.iter().map(RowVerdict::row).collect();
+    if let Some(missing) = rows.keys().find(|r| !kept_rows.contains(r)) {
         return Err(format!(
             "{} names row {missing}, which this input does not have",
             report.display()
         ));
     }
     Ok(kept)
-}
-
-fn verdict_row(verdict: &RowVerdict) -> usize {
-    match verdict {
-        RowVerdict::Valid(valid) => valid.row,
-        RowVerdict::Invalid(invalid) => invalid.row,
-    }
 }

@@ -43,10 +43,7 @@ fn write_to(out: impl Write, table: &Table, validation: &Validation) -> io::Resu
             .push(warning);
     }
     for verdict in &validation.verdicts {
-        let row = match verdict {
-            RowVerdict::Valid(row) => row.row,
-            RowVerdict::Invalid(row) => row.row,
-        };
+        let row = verdict.row();
         let line = table
             .records
             .get(row.wrapping_sub(1))

@@ -9,47 +9,25 @@ use serde_json::Value as Json;
 
 use super::{Recorded, value_from_json};
 use crate::fields::Field;
-use crate::report::unescape_cell;
+use crate::report::{ReportLine, read_back};
 
 /// The changes that undo the `updated` rows of `report`.
 pub fn from_report(report: &Path) -> Result<Vec<Recorded>, String> {
-    let shown = report.display();
-    let mut reader = csv::Reader::from_path(report)
-        .map_err(|e| format!("cannot read the report {shown}: {e}"))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("cannot read the report {shown}: {e}"))?
-        .clone();
-    let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            format!("{shown} is not a member-sync report: it has no `{name}` column")
-        })
-    };
-    let at = [
-        column("row")?,
-        column("email")?,
-        column("user_id")?,
-        column("outcome")?,
-        column("before")?,
-        column("after")?,
-    ];
+    let columns = ["row", "email", "user_id", "outcome", "before", "after"];
     let mut undo = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        let line = n + 2;
-        let record = record.map_err(|e| format!("{shown} line {line}: {e}"))?;
-        let cell = |i: usize| unescape_cell(record.get(at[i]).unwrap_or(""));
-        if cell(3) != "updated" {
+    for ReportLine { line, cells } in read_back(report, &columns)? {
+        if cells[3] != "updated" {
             continue;
         }
-        let problem = |what: String| format!("{shown} line {line}: {what}");
-        let row = cell(0)
+        let problem = |what: String| format!("{} line {line}: {what}", report.display());
+        let row = cells[0]
             .parse()
             .map_err(|_| problem("`row` is not a number".into()))?;
-        let member_id = cell(2)
+        let member_id = cells[2]
             .parse()
             .map_err(|_| problem("`user_id` is not a number".into()))?;
         let object = |i: usize, name: &str| -> Result<serde_json::Map<String, Json>, String> {
-            match serde_json::from_str::<Json>(cell(i)) {
+            match serde_json::from_str::<Json>(&cells[i]) {
                 Ok(Json::Object(map)) => Ok(map),
                 _ => Err(problem(format!("`{name}` is not a JSON object"))),
             }
@@ -67,7 +45,7 @@ pub fn from_report(report: &Path) -> Result<Vec<Recorded>, String> {
         undo.push(Recorded {
             row,
             member_id,
-            email: cell(1).to_string(),
+            email: cells[1].clone(),
             fields,
         });
     }

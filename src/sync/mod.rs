@@ -33,7 +33,7 @@ pub(crate) use members::connect;
 use rows::{Ledger, excluded_row, identity, planned_row, stale_row, unreached_row, written_row};
 use run_end::RunEnd;
 use show::{confirm, show_plan};
-use source::{read_source, save_plan, stale_rows, verdict_row};
+use source::{read_source, save_plan, stale_rows};
 
 /// What the run does once it has a plan.
 #[derive(Debug, Clone, Copy)]
@@ -204,7 +204,7 @@ async fn run_to_end(
         _ => HashMap::new(),
     };
     if !stale.is_empty() {
-        verdicts.retain(|v| !stale.contains_key(&verdict_row(v)));
+        verdicts.retain(|v| !stale.contains_key(&v.row()));
     }
     let plans = plan::plan(&verdicts, &MemberIndex::new(members));
     if let Some(recorded) = &recorded {

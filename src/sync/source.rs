@@ -176,10 +176,3 @@ pub(super) fn stale_rows(
         })
         .collect()
 }
-
-pub(super) fn verdict_row(verdict: &RowVerdict) -> usize {
-    match verdict {
-        RowVerdict::Valid(valid) => valid.row,
-        RowVerdict::Invalid(invalid) => invalid.row,
-    }
-}

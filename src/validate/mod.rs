@@ -69,6 +69,16 @@ pub enum RowVerdict {
     Invalid(InvalidRow),
 }
 
+impl RowVerdict {
+    /// The row's number in the input (the report's `row`).
+    pub fn row(&self) -> usize {
+        match self {
+            RowVerdict::Valid(valid) => valid.row,
+            RowVerdict::Invalid(invalid) => invalid.row,
+        }
+    }
+}
+
 /// Something valid but worth checking, on one row: a name split from the display name, a time
 /// zone read from an offset, a country with no `country_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]

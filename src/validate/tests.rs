@@ -196,13 +196,7 @@ fn duplicate_user_ids_compare_numerically_and_count_invalid_rows() {
 #[test]
 fn one_verdict_per_record_in_order() {
     let verdicts = verdicts("email\na@x.io\nbad\nc@x.io\n");
-    let rows: Vec<usize> = verdicts
-        .iter()
-        .map(|v| match v {
-            RowVerdict::Valid(r) => r.row,
-            RowVerdict::Invalid(r) => r.row,
-        })
-        .collect();
+    let rows: Vec<usize> = verdicts.iter().map(RowVerdict::row).collect();
     assert_eq!(rows, [1, 2, 3]);
     assert!(matches!(verdicts[1], RowVerdict::Invalid(_)));
 }
