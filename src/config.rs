@@ -14,7 +14,7 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde::Deserialize;
 
-use crate::cli::{Cli, Command, ConnectionArgs, RunArgs};
+use crate::cli::{Cli, Command, ConnectionArgs};
 use crate::env_vars;
 
 /// `member-sync.toml`.
@@ -119,17 +119,6 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             Some((name.clone(), profile))
         }
     };
-    let sub = matches.subcommand().map(|(_, m)| m);
-    let origin_of = |id: &str, env: Option<&'static str>| -> Option<Origin> {
-        match sub.and_then(|m| m.value_source(id)) {
-            Some(ValueSource::CommandLine) => Some(Origin::Flag),
-            Some(ValueSource::EnvVariable) => Some(Origin::Env(env.unwrap_or(""))),
-            _ => None,
-        }
-    };
-    let mut resolved = Resolved::new();
-    let from_profile = |name: &str| Origin::Profile(name.to_string());
-
     let (run, concurrency, max_changes, shrink_limit, mapping) = match &mut cli.command {
         Command::Plan(a) => (
             Some(&mut a.run),
@@ -149,39 +138,34 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
         Command::Export(a) => (Some(&mut a.run), None, None, None, None),
         _ => (None, None, None, None, None),
     };
+    let mut resolved = Resolved::new();
     let Some(run) = run else {
         return Ok(resolved);
     };
-    let p = profile.as_ref().map(|(_, p)| p);
-    let pname = profile.as_ref().map(|(n, _)| n.as_str()).unwrap_or("");
+    let filler = Filler {
+        matches: matches.subcommand().map(|(_, m)| m),
+        profile: profile.as_ref().map(|(name, p)| (name.as_str(), p)),
+    };
+    let p = filler.profile.map(|(_, p)| p);
 
     // Connection.
     let connection: &mut ConnectionArgs = &mut run.connection;
-    let origin = match origin_of("org", Some(env_vars::ORG_ID)) {
-        Some(o) => o,
-        None => match p.and_then(|p| p.org.clone()) {
-            Some(org) => {
-                connection.org = Some(org);
-                from_profile(pname)
-            }
-            None => Origin::Default,
-        },
-    };
-    resolved.push((
+    let origin = filler.fill(
         "org",
-        connection.org.clone().unwrap_or_else(|| "(none)".into()),
-        origin,
-    ));
-    let origin = match origin_of("base_url", Some(env_vars::BASE_URL)) {
-        Some(o) => o,
-        None => match p.and_then(|p| p.base_url.clone()) {
-            Some(url) => {
-                connection.base_url = url;
-                from_profile(pname)
-            }
-            None => Origin::Default,
+        Some(env_vars::ORG_ID),
+        p.and_then(|p| p.org.clone()),
+        |org| {
+            connection.org = Some(org);
+            Ok(())
         },
-    };
+    )?;
+    let org = connection.org.clone().unwrap_or_else(|| "(none)".into());
+    resolved.push(("org", org, origin));
+    let url = p.and_then(|p| p.base_url.clone());
+    let origin = filler.fill("base_url", Some(env_vars::BASE_URL), url, |url| {
+        connection.base_url = url;
+        Ok(())
+    })?;
     resolved.push(("base_url", connection.base_url.clone(), origin));
     let token_origin = if connection.token_file.is_some() {
         Origin::Flag
@@ -189,10 +173,10 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
         Origin::Env(env_vars::ACCESS_TOKEN)
     } else if let Some(file) = p.and_then(|p| p.token_file.clone()) {
         connection.token_file = Some(file);
-        from_profile(pname)
+        filler.profile_origin()
     } else if let Some(var) = p.and_then(|p| p.token_env.clone()) {
         connection.token_env = Some(var);
-        from_profile(pname)
+        filler.profile_origin()
     } else {
         Origin::Default
     };
@@ -204,122 +188,21 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
     };
     resolved.push(("token", token_shown, token_origin));
 
-    set_parsed(
-        &mut run.rate,
-        "rate",
-        p.and_then(|p| p.rate.as_deref()),
-        pname,
-        &origin_of,
-        &mut resolved,
-    )?;
-    set_run_paths(run, p, pname, &origin_of, &mut resolved);
-    if let Some(concurrency) = concurrency {
-        let origin = match origin_of("concurrency", None) {
-            Some(o) => o,
-            None => match p.and_then(|p| p.concurrency) {
-                Some(n) => {
-                    *concurrency = Some(n.clamp(1, 256));
-                    from_profile(pname)
-                }
-                None => Origin::Default,
-            },
-        };
-        let shown =
-            concurrency.map_or("auto (from the rate and latency)".into(), |n| n.to_string());
-        resolved.push(("concurrency", shown, origin));
-    }
-    if let Some(max_changes) = max_changes {
-        set_parsed(
-            max_changes,
-            "max_changes",
-            p.and_then(|p| p.max_changes.as_deref()),
-            pname,
-            &origin_of,
-            &mut resolved,
-        )?;
-    }
-    if let Some(shrink_limit) = shrink_limit {
-        let origin = match origin_of("shrink_limit", None) {
-            Some(o) => o,
-            None => match p.and_then(|p| p.shrink_limit.as_deref()) {
-                Some(text) => {
-                    *shrink_limit = crate::cli::parse_share(text)
-                        .map_err(|e| format!("[profile.{pname}] shrink_limit: {e}"))?;
-                    from_profile(pname)
-                }
-                None => Origin::Default,
-            },
-        };
-        resolved.push((
-            "shrink_limit",
-            format!("{}%", *shrink_limit * 100.0),
-            origin,
-        ));
-    }
-    if let Some(mapping) = mapping {
-        let origin = match origin_of("mapping", None) {
-            Some(o) => o,
-            None => match p.and_then(|p| p.mapping.clone()) {
-                Some(path) => {
-                    *mapping = Some(path);
-                    from_profile(pname)
-                }
-                None => Origin::Default,
-            },
-        };
-        let shown = mapping
-            .as_ref()
-            .map_or("(none)".into(), |m| m.display().to_string());
-        resolved.push(("mapping", shown, origin));
-    }
-    Ok(resolved)
-}
-
-/// A setting clap parses from text (`--rate`, `--max-changes`), filled from the profile.
-fn set_parsed<T>(
-    slot: &mut T,
-    id: &'static str,
-    profile_value: Option<&str>,
-    pname: &str,
-    origin_of: &dyn Fn(&str, Option<&'static str>) -> Option<Origin>,
-    resolved: &mut Resolved,
-) -> Result<(), String>
-where
-    T: std::str::FromStr<Err = String> + std::fmt::Display,
-{
-    let origin = match origin_of(id, None) {
-        Some(o) => o,
-        None => match profile_value {
-            Some(text) => {
-                *slot = text
-                    .parse()
-                    .map_err(|e| format!("[profile.{pname}] {id}: {e}"))?;
-                Origin::Profile(pname.to_string())
-            }
-            None => Origin::Default,
-        },
-    };
-    resolved.push((id, slot.to_string(), origin));
-    Ok(())
-}
-
-/// `exclude`, `report_dir`, `state_dir`: a flag wins; a profile's excludes add to none given.
-fn set_run_paths(
-    run: &mut RunArgs,
-    p: Option<&Profile>,
-    pname: &str,
-    origin_of: &dyn Fn(&str, Option<&'static str>) -> Option<Origin>,
-    resolved: &mut Resolved,
-) {
-    let profile = || Origin::Profile(pname.to_string());
-    let origin = match (origin_of("exclude", None), p.map(|p| &p.exclude)) {
-        (Some(o), _) => o,
-        (None, Some(list)) if !list.is_empty() => {
-            run.exclude = list.clone();
-            profile()
-        }
-        _ => Origin::Default,
-    };
+    let owner = p.and_then(|p| p.token_owner.clone());
+    let origin = filler.fill("token_owner", None, owner, |email| {
+        run.token_owner = Some(email);
+        Ok(())
+    })?;
+    let owner = run.token_owner.clone().unwrap_or_else(|| "(none)".into());
+    resolved.push(("token_owner", owner, origin));
+    let rate = p.and_then(|p| p.rate.as_deref());
+    let origin = filler.fill_parsed("rate", &mut run.rate, rate)?;
+    resolved.push(("rate", run.rate.to_string(), origin));
+    let exclude = p.map(|p| p.exclude.clone()).filter(|list| !list.is_empty());
+    let origin = filler.fill("exclude", None, exclude, |list| {
+        run.exclude = list;
+        Ok(())
+    })?;
     resolved.push(("exclude", format!("{:?}", run.exclude), origin));
     for (id, slot, value) in [
         (
@@ -333,18 +216,98 @@ fn set_run_paths(
             p.and_then(|p| p.state_dir.clone()),
         ),
     ] {
-        let origin = match (origin_of(id, None), value) {
-            (Some(o), _) => o,
-            (None, Some(path)) => {
-                *slot = Some(path);
-                profile()
-            }
-            (None, None) => Origin::Default,
-        };
+        let origin = filler.fill(id, None, value, |path| {
+            *slot = Some(path);
+            Ok(())
+        })?;
         let shown = slot
             .as_ref()
             .map_or("(default)".into(), |p| p.display().to_string());
         resolved.push((id, shown, origin));
+    }
+
+    if let Some(concurrency) = concurrency {
+        let origin = filler.fill("concurrency", None, p.and_then(|p| p.concurrency), |n| {
+            *concurrency = Some(n.clamp(1, 256));
+            Ok(())
+        })?;
+        let shown =
+            concurrency.map_or("auto (from the rate and latency)".into(), |n| n.to_string());
+        resolved.push(("concurrency", shown, origin));
+    }
+    if let Some(max_changes) = max_changes {
+        let limit = p.and_then(|p| p.max_changes.as_deref());
+        let origin = filler.fill_parsed("max_changes", max_changes, limit)?;
+        resolved.push(("max_changes", max_changes.to_string(), origin));
+    }
+    if let Some(shrink_limit) = shrink_limit {
+        let share = p.and_then(|p| p.shrink_limit.as_deref());
+        let origin = filler.fill("shrink_limit", None, share, |text| {
+            *shrink_limit = crate::cli::parse_share(text)?;
+            Ok(())
+        })?;
+        resolved.push((
+            "shrink_limit",
+            format!("{}%", *shrink_limit * 100.0),
+            origin,
+        ));
+    }
+    if let Some(mapping) = mapping {
+        let origin = filler.fill("mapping", None, p.and_then(|p| p.mapping.clone()), |path| {
+            *mapping = Some(path);
+            Ok(())
+        })?;
+        let shown = mapping
+            .as_ref()
+            .map_or("(none)".into(), |m| m.display().to_string());
+        resolved.push(("mapping", shown, origin));
+    }
+    Ok(resolved)
+}
+
+/// Decides, setting by setting, between what clap saw and what the profile says.
+struct Filler<'a> {
+    /// The subcommand's matches: whether a value came from the command line or environment.
+    matches: Option<&'a ArgMatches>,
+    profile: Option<(&'a str, &'a Profile)>,
+}
+
+impl Filler<'_> {
+    fn profile_origin(&self) -> Origin {
+        Origin::Profile(self.profile.map_or("", |(name, _)| name).to_string())
+    }
+
+    /// Where setting `id` comes from: the flag or `env` if clap took it from there, else the
+    /// profile's `value` (stored by `set`), else the default.
+    fn fill<T>(
+        &self,
+        id: &str,
+        env: Option<&'static str>,
+        value: Option<T>,
+        set: impl FnOnce(T) -> Result<(), String>,
+    ) -> Result<Origin, String> {
+        match self.matches.and_then(|m| m.value_source(id)) {
+            Some(ValueSource::CommandLine) => return Ok(Origin::Flag),
+            Some(ValueSource::EnvVariable) => return Ok(Origin::Env(env.unwrap_or(""))),
+            _ => {}
+        }
+        let Some(value) = value else {
+            return Ok(Origin::Default);
+        };
+        let name = self.profile.map_or("", |(name, _)| name);
+        set(value).map_err(|e| format!("[profile.{name}] {id}: {e}"))?;
+        Ok(self.profile_origin())
+    }
+
+    /// [`Filler::fill`] for a setting clap parses from text (`rate`, `max_changes`).
+    fn fill_parsed<T>(&self, id: &str, slot: &mut T, text: Option<&str>) -> Result<Origin, String>
+    where
+        T: std::str::FromStr<Err = String>,
+    {
+        self.fill(id, None, text, |text| {
+            *slot = text.parse()?;
+            Ok(())
+        })
     }
 }
 

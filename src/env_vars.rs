@@ -18,3 +18,6 @@ pub const STATE_DIR: &str = "MEMBER_SYNC_STATE_DIR";
 
 /// The configuration profile to use, when `--profile` is not given.
 pub const PROFILE: &str = "MEMBER_SYNC_PROFILE";
+
+/// Every variable above: what a test or benchmark clears so the caller's own never leak in.
+pub const ALL: [&str; 6] = [ACCESS_TOKEN, ORG_ID, BASE_URL, LOG, STATE_DIR, PROFILE];

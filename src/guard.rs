@@ -196,6 +196,11 @@ impl Exclusions {
         })
     }
 
+    /// Whether no pattern was given.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
     /// The first pattern `email` matches, if any.
     pub fn matching(&self, email: &str) -> Option<&str> {
         let set = self.set.as_ref()?;

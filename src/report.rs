@@ -127,8 +127,8 @@ impl ReportRow {
             .map(|c| {
                 let name = c.field.name().to_string();
                 (
-                    (name.clone(), to_json(&c.before)),
-                    (name, to_json(&c.after)),
+                    (name.clone(), value_json(&c.before)),
+                    (name, value_json(&c.after)),
                 )
             })
             .unzip();
@@ -158,16 +158,27 @@ impl ReportRow {
     }
 }
 
-fn to_json(value: &Option<Value>) -> Json {
+/// A field's value as the report's `before`/`after` JSON (and saved plans) hold it; empty is
+/// `null`.
+pub fn value_json(value: &Option<Value>) -> Json {
     value.as_ref().map_or(Json::Null, Value::to_json)
+}
+
+/// A field's value as messages show it: `"Sales"`, `42`, or `(empty)`.
+pub fn show_value(value: &Option<Value>) -> String {
+    value
+        .as_ref()
+        .map_or("(empty)".to_string(), Value::to_string)
 }
 
 /// `job_title: "A" -> "B"; team: (empty) -> "Sales"`
 pub fn describe_changes(changes: &[Change]) -> String {
-    let show = |v: &Option<Value>| v.as_ref().map_or("(empty)".to_string(), Value::to_string);
     changes
         .iter()
-        .map(|c| format!("{}: {} -> {}", c.field, show(&c.before), show(&c.after)))
+        .map(|c| {
+            let (before, after) = (show_value(&c.before), show_value(&c.after));
+            format!("{}: {before} -> {after}", c.field)
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use member_sync::sandbox::{JournalEntry, Sandbox, SandboxConfig, Seed};
-use serde_json::{Value, json};
+use serde_json::json;
 
 pub const NEW_TITLE: &str = "Senior Analyst";
 
@@ -43,22 +43,7 @@ impl Workload {
 }
 
 pub fn seed(members: u64) -> Seed {
-    let members: Vec<Value> = (1..=members).map(member).collect();
-    Seed::from_json(&json!({ "org_id": "bench-org", "members": members }).to_string())
-        .expect("a valid generated seed")
-}
-
-fn member(id: u64) -> Value {
-    json!({
-        "id": id,
-        "email": format!("person{id}@gen.example"),
-        "first_name": format!("First{id}"),
-        "last_name": format!("Last{id}"),
-        "job_title": "Analyst",
-        "team": "Operations",
-        "timezone": "Europe/London",
-        "role": "standard",
-    })
+    Seed::generated("bench-org", members)
 }
 
 /// The input CSV: every member, the changed ones changed.
@@ -101,7 +86,7 @@ pub fn write_input(path: &Path, work: Workload) {
 
 /// The members as the list endpoint shows them, for `plan --against`.
 pub fn write_members_json(path: &Path, members: u64) {
-    let data: Vec<Value> = (1..=members).map(member).collect();
+    let data = Seed::generated("bench-org", members).members;
     std::fs::write(path, json!({ "data": data }).to_string()).expect("the member export");
 }
 
@@ -249,14 +234,7 @@ impl Org {
 /// The release binary Cargo built next to this bench, with a clean environment.
 pub fn member_sync() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_member-sync"));
-    for name in [
-        "TALLYFY_ACCESS_TOKEN",
-        "TALLYFY_ORG_ID",
-        "TALLYFY_BASE_URL",
-        "MEMBER_SYNC_LOG",
-        "MEMBER_SYNC_STATE_DIR",
-        "MEMBER_SYNC_PROFILE",
-    ] {
+    for name in member_sync::env_vars::ALL {
         command.env_remove(name);
     }
     command

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use crate::api::Member;
 use crate::fields::{Desired, Field, Value};
+use crate::report::show_value;
 use crate::validate::{DesiredRow, MemberKey, RowVerdict};
 
 /// One member's recorded change.
@@ -37,8 +38,13 @@ impl Recorded {
             .iter()
             .filter_map(|(field, (expect, _))| {
                 let now = member.current(*field);
-                (now != *expect)
-                    .then(|| format!("{field} is now {} (expected {})", show(&now), show(expect)))
+                (now != *expect).then(|| {
+                    format!(
+                        "{field} is now {} (expected {})",
+                        show_value(&now),
+                        show_value(expect)
+                    )
+                })
             })
             .collect();
         (!moved.is_empty()).then(|| format!("changed since it was recorded: {}", moved.join("; ")))
@@ -61,12 +67,6 @@ impl Recorded {
                 .collect(),
         })
     }
-}
-
-fn show(value: &Option<Value>) -> String {
-    value
-        .as_ref()
-        .map_or("(empty)".to_string(), Value::to_string)
 }
 
 /// A field's JSON value (as in plans and reports) in canonical form; `Err` names the problem.

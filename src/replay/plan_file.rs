@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::{Recorded, value_from_json};
 use crate::fields::Field;
 use crate::plan::{RowPlan, Update};
+use crate::report::value_json;
 
 /// Bumped when the file's meaning changes; `apply --plan` refuses any other.
 pub const FORMAT_VERSION: u32 = 1;
@@ -142,7 +143,6 @@ impl PlanFile {
 }
 
 fn planned(update: &Update) -> PlannedMember {
-    let to_json = |v: &Option<crate::fields::Value>| v.as_ref().map_or(Json::Null, |v| v.to_json());
     PlannedMember {
         row: update.row,
         member_id: update.member_id,
@@ -152,7 +152,7 @@ fn planned(update: &Update) -> PlannedMember {
             .iter()
             .map(|c| {
                 let pair =
-                    serde_json::json!({ "before": to_json(&c.before), "after": to_json(&c.after) });
+                    serde_json::json!({ "before": value_json(&c.before), "after": value_json(&c.after) });
                 (c.field.name().to_string(), pair)
             })
             .collect(),

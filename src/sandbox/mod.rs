@@ -186,6 +186,30 @@ impl Seed {
         })
     }
 
+    /// An org of `n` alike members for tests and benchmarks: ids 1..=n, emails
+    /// `person{id}@gen.example`, names `First{id} Last{id}`, all `Analyst` in `Operations`,
+    /// `Europe/London`, `standard`.
+    pub fn generated(org_id: &str, n: u64) -> Seed {
+        let members = (1..=n)
+            .map(|id| {
+                serde_json::json!({
+                    "id": id,
+                    "email": format!("person{id}@gen.example"),
+                    "first_name": format!("First{id}"),
+                    "last_name": format!("Last{id}"),
+                    "job_title": "Analyst",
+                    "team": "Operations",
+                    "timezone": "Europe/London",
+                    "role": "standard",
+                })
+            })
+            .collect();
+        Seed {
+            org_id: Some(org_id.to_string()),
+            members,
+        }
+    }
+
     /// The org in `samples/sandbox-org.json`, compiled in.
     pub fn embedded() -> Seed {
         const TEXT: &str = include_str!("../../samples/sandbox-org.json");

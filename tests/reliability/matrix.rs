@@ -26,6 +26,15 @@ fn limited(retry_after: RetryAfterForm) -> Option<RateLimit> {
     })
 }
 
+/// A 300-member sync through `faults` (and `extra` flags) that must converge: every row
+/// reported once, the org in the wanted state, no pacing violation.
+fn converges_through(faults: Faults, extra: &[&str]) -> (Directory, Run) {
+    let dir = Directory::new(MEMBERS, with(faults));
+    let run = dir.apply(extra);
+    dir.assert_converged(&run);
+    (dir, run)
+}
+
 /// How often the sandbox injected `fault`, to prove a case exercised what it names.
 fn injected(dir: &Directory, fault: fn(&Fault) -> bool) -> usize {
     dir.org
@@ -52,15 +61,13 @@ fn latency_with_jitter() {
 
 #[test]
 fn server_errors_in_every_shape() {
-    let dir = Directory::new(
-        MEMBERS,
-        with(Faults {
+    let (dir, run) = converges_through(
+        Faults {
             server_errors: 0.10,
             ..Faults::default()
-        }),
+        },
+        &[],
     );
-    let run = dir.apply(&[]);
-    dir.assert_converged(&run);
     assert!(injected(&dir, |f| matches!(f, Fault::ServerError(_))) >= 10);
     // Nothing of a 5xx body reaches the report, not even on the rows that were retried.
     let text = run.report_text();
@@ -72,81 +79,75 @@ fn server_errors_in_every_shape() {
 
 #[test]
 fn connection_resets() {
-    let dir = Directory::new(
-        MEMBERS,
-        with(Faults {
+    let (dir, _) = converges_through(
+        Faults {
             resets: 0.05,
             ..Faults::default()
-        }),
+        },
+        &[],
     );
-    dir.assert_converged(&dir.apply(&[]));
     assert!(injected(&dir, |f| *f == Fault::Reset) >= 5);
 }
 
 #[test]
 fn answers_slower_than_the_timeout() {
-    let dir = Directory::new(
-        MEMBERS,
-        with(Faults {
+    let (dir, _) = converges_through(
+        Faults {
             slow: 0.02,
             slow_by: Duration::from_millis(2_500),
             ..Faults::default()
-        }),
+        },
+        &[],
     );
-    dir.assert_converged(&dir.apply(&[]));
     assert!(injected(&dir, |f| *f == Fault::Slow) >= 2);
 }
 
 #[test]
 fn malformed_json_in_a_200() {
-    let dir = Directory::new(
-        MEMBERS,
-        with(Faults {
+    let (dir, _) = converges_through(
+        Faults {
             malformed: 0.05,
             ..Faults::default()
-        }),
+        },
+        &[],
     );
-    dir.assert_converged(&dir.apply(&[]));
     assert!(injected(&dir, |f| *f == Fault::Malformed) >= 5);
 }
 
 #[test]
 fn rate_limit_with_retry_after_in_seconds() {
-    let dir = Directory::new(
-        MEMBERS,
-        with(Faults {
+    let (dir, _) = converges_through(
+        Faults {
             rate_limit: limited(RetryAfterForm::Seconds),
             ..Faults::default()
-        }),
+        },
+        &[],
     );
-    dir.assert_converged(&dir.apply(&[]));
     assert!(injected(&dir, |f| *f == Fault::RateLimited) >= 1);
 }
 
 #[test]
 fn rate_limit_with_retry_after_as_a_date() {
-    let dir = Directory::new(
-        MEMBERS,
-        with(Faults {
+    // Many workers, one pause: 64 requests in flight never slip through a window.
+    let (dir, _) = converges_through(
+        Faults {
             rate_limit: limited(RetryAfterForm::HttpDate),
             ..Faults::default()
-        }),
+        },
+        &["--concurrency", "64"],
     );
-    // Many workers, one pause: 64 requests in flight never slip through a window.
-    dir.assert_converged(&dir.apply(&["--concurrency", "64"]));
     assert!(injected(&dir, |f| *f == Fault::RateLimited) >= 1);
 }
 
 #[test]
 fn rate_limit_without_retry_after_falls_back_to_backoff() {
-    let dir = Directory::new(
-        MEMBERS,
-        with(Faults {
+    let (dir, _) = converges_through(
+        Faults {
             rate_limit: limited(RetryAfterForm::Missing),
             ..Faults::default()
-        }),
+        },
+        &[],
     );
-    dir.assert_converged(&dir.apply(&[]));
     assert!(injected(&dir, |f| *f == Fault::RateLimited) >= 1);
 }
 

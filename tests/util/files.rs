@@ -44,13 +44,21 @@ pub fn read_report(path: &Path) -> Vec<ReportRow> {
         return Vec::new();
     }
     let mut reader = csv::Reader::from_path(path).expect("open the report");
+    read_rows(&mut reader, &REPORT_COLUMNS)
+}
+
+/// One map per line of CSV whose header must be `columns`.
+pub fn read_rows<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    columns: &[&str],
+) -> Vec<ReportRow> {
     let headers: Vec<String> = reader
         .headers()
         .expect("the report has a header")
         .iter()
         .map(str::to_string)
         .collect();
-    assert_eq!(headers, REPORT_COLUMNS, "report columns");
+    assert_eq!(headers, columns, "report columns");
     reader
         .records()
         .map(|record| {

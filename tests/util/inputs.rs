@@ -113,24 +113,7 @@ pub fn parse_validation_report_text(text: &str) -> Vec<ReportRow> {
 }
 
 fn parse_validation_report<R: std::io::Read>(reader: &mut csv::Reader<R>) -> Vec<ReportRow> {
-    let headers: Vec<String> = reader
-        .headers()
-        .expect("the report has a header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(headers, VALIDATION_COLUMNS, "validation report columns");
-    reader
-        .records()
-        .map(|record| {
-            let record = record.expect("a well-formed report line");
-            headers
-                .iter()
-                .cloned()
-                .zip(record.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
+    super::files::read_rows(reader, &VALIDATION_COLUMNS)
 }
 
 /// Every record of CSV text as cells (a BOM dropped), for deriving variants as data.

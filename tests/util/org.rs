@@ -148,22 +148,7 @@ impl Request {
 
 /// A generated org of `n` members, ids 1..=n, emails `person{id}@gen.example`.
 pub fn generated_seed(n: u64) -> Seed {
-    let members: Vec<Value> = (1..=n)
-        .map(|id| {
-            json!({
-                "id": id,
-                "email": format!("person{id}@gen.example"),
-                "first_name": format!("First{id}"),
-                "last_name": format!("Last{id}"),
-                "job_title": "Analyst",
-                "team": "Operations",
-                "timezone": "Europe/London",
-                "role": "standard",
-            })
-        })
-        .collect();
-    let text = json!({ "org_id": "generated-org", "members": members }).to_string();
-    Seed::from_json(&text).expect("the generated seed is valid")
+    Seed::generated("generated-org", n)
 }
 
 /// Sandbox latency for tests that need requests to overlap.

@@ -7,16 +7,6 @@ use assert_cmd::Command;
 use super::files::{ReportRow, read_report};
 use super::org::TestOrg;
 
-/// Environment variables the tool reads; cleared so the developer's own never leak in.
-const TOOL_ENV: [&str; 6] = [
-    "TALLYFY_ACCESS_TOKEN",
-    "TALLYFY_ORG_ID",
-    "TALLYFY_BASE_URL",
-    "MEMBER_SYNC_LOG",
-    "MEMBER_SYNC_STATE_DIR",
-    "MEMBER_SYNC_PROFILE",
-];
-
 /// A state directory for runs that do not name one: never the developer's own.
 pub fn scratch_state_dir() -> PathBuf {
     std::env::temp_dir().join(format!("member-sync-test-state-{}", std::process::id()))
@@ -25,7 +15,7 @@ pub fn scratch_state_dir() -> PathBuf {
 /// `member-sync` with a clean environment and no stdin.
 pub fn member_sync() -> Command {
     let mut command = Command::new(binary());
-    for name in TOOL_ENV {
+    for name in member_sync::env_vars::ALL {
         command.env_remove(name);
     }
     command
@@ -109,7 +99,7 @@ impl TestOrg {
         extra: &[&str],
     ) -> std::process::Child {
         let mut command = std::process::Command::new(binary());
-        for name in TOOL_ENV {
+        for name in member_sync::env_vars::ALL {
             command.env_remove(name);
         }
         command
