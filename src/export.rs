@@ -8,17 +8,15 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{Client, Member};
-use crate::execute::pool::Concurrency;
-use crate::execute::{Engine, fetch};
+use crate::api::Member;
+use crate::exit_code::ExitCode;
 use crate::fields::{Field, Value};
 use crate::progress::Progress;
 use crate::settings::RunSettings;
-use crate::sync::{RunError, connect};
+use crate::sync::{Mode, RunError, read_members};
 
 /// The columns, keys first.
 pub fn columns() -> Vec<&'static str> {
@@ -27,28 +25,25 @@ pub fn columns() -> Vec<&'static str> {
     columns
 }
 
-/// Fetches the members and writes them to `out` (stdout when `None`); returns how many.
+/// Fetches the members and writes them to `out` (stdout when `None`).
 pub async fn run(
     settings: &RunSettings,
     out: Option<&Path>,
     progress: &dyn Progress,
     stop: CancellationToken,
-) -> Result<usize, RunError> {
-    let (_sandbox, connection) = connect(&settings.target).await?;
-    let client = Client::new(&connection, settings.timeout).map_err(RunError::new)?;
-    let engine = Arc::new(Engine::new(
-        client,
-        settings.rate,
-        settings.retry.clone(),
-        stop,
-    ));
-    progress.waiting("reading the organization's members");
-    let members = fetch::fetch_members(&engine, Concurrency::Auto)
-        .await
-        .map_err(|e| RunError::new(format!("cannot read the member list: {e}")))?;
+) -> Result<ExitCode, RunError> {
+    // The same reading as a `plan`: connection, pacing, retries, a refused token's hint.
+    let source = match read_members(settings, Mode::Plan, &stop, progress).await {
+        Ok(source) => source,
+        Err((result, _)) => {
+            progress.finish();
+            return result;
+        }
+    };
     progress.finish();
+    let members = &source.members;
     let mut buffer = Vec::new();
-    write_members(&mut buffer, &members).map_err(|e| RunError::new(e.to_string()))?;
+    write_members(&mut buffer, members).map_err(|e| RunError::new(e.to_string()))?;
     let written = match out {
         Some(path) => std::fs::write(path, &buffer)
             .map_err(|e| RunError::new(format!("cannot write {}: {e}", path.display()))),
@@ -68,7 +63,7 @@ pub async fn run(
             path.display()
         ));
     }
-    Ok(members.len())
+    Ok(ExitCode::Success)
 }
 
 /// One line per member, ordered by id, in the canonical form.

@@ -57,7 +57,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
             };
             let out = export.out.as_deref();
             return match crate::export::run(&settings, out, progress.as_ref(), stop).await {
-                Ok(_) => ExitCode::Success,
+                Ok(code) => code,
                 Err(e) => fail(&e.message, e.hint.as_deref()),
             };
         }

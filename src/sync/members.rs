@@ -18,7 +18,7 @@ use crate::settings::{RunSettings, Target};
 use super::{Mode, RunError, TOKEN_HINT};
 
 /// The members, and what the run keeps to write and to count requests.
-pub(super) struct Members {
+pub(crate) struct Members {
     pub members: Vec<Member>,
     /// The organization id, or the export's file name.
     pub org: String,
@@ -30,9 +30,9 @@ pub(super) struct Members {
 
 /// Why the members could not be had: the run's result, and the reason given to every row
 /// (`None`: the run could not even start, and the report stays empty, as before any request).
-pub(super) type Unreached = (Result<ExitCode, RunError>, Option<&'static str>);
+pub(crate) type Unreached = (Result<ExitCode, RunError>, Option<&'static str>);
 
-pub(super) async fn read_members(
+pub(crate) async fn read_members(
     settings: &RunSettings,
     mode: Mode,
     stop: &CancellationToken,
@@ -98,7 +98,7 @@ pub(super) async fn read_members(
 }
 
 /// The connection to use, starting a sandbox first when asked to.
-pub(crate) async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunError> {
+async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunError> {
     match target {
         Target::Api(connection) => Ok((None, connection.clone())),
         Target::Export(_) => Err(RunError::new("an export is not a connection")),

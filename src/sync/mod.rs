@@ -29,7 +29,7 @@ mod show;
 mod source;
 
 use guards::{refuse, take_lock};
-pub(crate) use members::connect;
+pub(crate) use members::read_members;
 use rows::{Ledger, excluded_row, identity, planned_row, stale_row, unreached_row, written_row};
 use run_end::RunEnd;
 use show::{confirm, show_plan};
