@@ -10,6 +10,8 @@
 //! cargo bench --bench perf                 # the full run, about six minutes on 2 cores
 //! cargo bench --bench perf -- --out DIR    # where results.md and throughput.svg go
 //! cargo test --bench perf -- --quick       # the CI smoke: tiny sizes, seconds
+//! cargo bench --bench perf -- --only P4,P6 # some scenarios only (P1…P6, chart)
+//! cargo bench --bench perf -- --keep       # keep the generated inputs, reports and journals
 //! ```
 //!
 //! Timings are printed, never asserted. What makes the process exit non-zero is a broken
@@ -34,7 +36,16 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/perf"));
     std::fs::create_dir_all(&out).expect("the output directory");
-    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let only: Option<Vec<String>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|list| list.split(',').map(|s| s.trim().to_uppercase()).collect());
+    let mut scratch = tempfile::tempdir().expect("a scratch directory");
+    if args.iter().any(|a| a == "--keep") {
+        scratch.disable_cleanup(true);
+        eprintln!("bench: keeping the scenarios' files in {}", scratch.path().display());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -47,7 +58,10 @@ fn main() {
         scenarios::Sizes::full()
     };
     let mut bench = scenarios::Bench::new(&runtime, scratch.path(), sizes);
-    let rows = bench.run_all();
+    let rows = bench.run(|name| {
+        only.as_ref()
+            .is_none_or(|only| only.iter().any(|o| *o == name.to_uppercase()))
+    });
 
     let mut table = String::new();
     let _ = writeln!(

@@ -150,14 +150,30 @@ impl<'a> Bench<'a> {
         }
     }
 
-    pub fn run_all(&mut self) -> Vec<Row> {
-        let mut rows = vec![self.p1()];
-        rows.extend(self.p2());
-        rows.push(self.p3());
-        rows.push(self.p4());
-        rows.push(self.p5());
-        rows.extend(self.p6());
-        self.chart();
+    /// Runs the scenarios `wanted` accepts (`P1`…`P6`, `chart`), in that order.
+    pub fn run(&mut self, wanted: impl Fn(&str) -> bool) -> Vec<Row> {
+        let mut rows = Vec::new();
+        if wanted("P1") {
+            rows.push(self.p1());
+        }
+        if wanted("P2") {
+            rows.extend(self.p2());
+        }
+        if wanted("P3") {
+            rows.push(self.p3());
+        }
+        if wanted("P4") {
+            rows.push(self.p4());
+        }
+        if wanted("P5") {
+            rows.push(self.p5());
+        }
+        if wanted("P6") {
+            rows.extend(self.p6());
+        }
+        if wanted("chart") {
+            self.chart();
+        }
         rows
     }
 
