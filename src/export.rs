@@ -33,7 +33,7 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<ExitCode, RunError> {
     // The same reading as a `plan`: connection, pacing, retries, a refused token's hint.
-    let source = match read_members(settings, Mode::Plan, &stop, progress).await {
+    let source = match read_members(settings, Mode::Plan, &stop, progress, None).await {
         Ok(source) => source,
         Err((result, _)) => {
             progress.finish();

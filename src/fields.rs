@@ -168,6 +168,26 @@ pub fn canonical_from_json(field: Field, json: &serde_json::Value) -> Option<Val
     }
 }
 
+/// Whether a raw JSON value is, canonically, `canonical` (a value [`canonical_from_json`] could
+/// return). The same answer as comparing with `canonical_from_json`, without building that value
+/// when the member already holds the text as is, as it does for most fields of most members.
+pub fn json_is(field: Field, json: &serde_json::Value, canonical: Option<&Value>) -> bool {
+    // Fields whose canonical text is the trimmed text itself: no case folding, no time zone
+    // renames, no numbers or booleans read from text.
+    let text_as_is = !field.is_case_insensitive()
+        && !matches!(
+            field,
+            Field::Timezone | Field::CountryId | Field::StepPreferences
+        );
+    if let (true, serde_json::Value::String(raw), Some(Value::Text(want))) =
+        (text_as_is, json, canonical)
+        && trim_cell(raw) == want
+    {
+        return true;
+    }
+    canonical_from_json(field, json).as_ref() == canonical
+}
+
 /// Canonical text for a field: trimmed, empty as absent, lower-cased where the API's casing
 /// varies, time zones spelled as the IANA database spells them today (legacy names such as
 /// `Asia/Calcutta` become `Asia/Kolkata`, on both sides of a comparison).

@@ -11,7 +11,6 @@
 //! member fields as the API spells them (`id`, `email`, `first_name`, `timezone`, ...), an
 //! empty cell meaning null. Ids are deduplicated (the last one wins), as the fetch does.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Map, Value as Json};
@@ -31,8 +30,21 @@ pub fn load(path: &Path) -> Result<Vec<Member>, String> {
         from_csv(text)
     }
     .map_err(|e| format!("the member export {}: {e}", path.display()))?;
-    let by_id: BTreeMap<u64, Member> = members.into_iter().map(|m| (m.id, m)).collect();
-    Ok(by_id.into_values().collect())
+    Ok(by_id_last_wins(members))
+}
+
+/// Ordered by id, one member per id: the last one read, as a later page would win.
+fn by_id_last_wins(mut members: Vec<Member>) -> Vec<Member> {
+    // A stable sort keeps equal ids in file order; then each run of equal ids keeps its last.
+    members.sort_by_key(|m| m.id);
+    let mut kept: Vec<Member> = Vec::with_capacity(members.len());
+    for member in members {
+        match kept.last_mut() {
+            Some(last) if last.id == member.id => *last = member,
+            _ => kept.push(member),
+        }
+    }
+    kept
 }
 
 fn from_json(text: &str) -> Result<Vec<Member>, String> {

@@ -93,7 +93,7 @@ fn clearing_sends_null() {
 #[test]
 fn a_member_without_a_timezone_needs_one_from_the_row() {
     let mut no_tz = amelia();
-    no_tz.rest.insert("timezone".into(), Json::Null);
+    no_tz.set_raw(Field::Timezone, Json::Null);
     let RowPlan::Invalid(invalid) =
         plan_one(wants(&[(Field::JobTitle, text("Lead"))]), &[no_tz.clone()])
     else {

@@ -6,27 +6,27 @@
 //! fields it does not know. Only `id` is required of a member.
 
 use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::fields::{self, Field, Value};
 
-/// A member as the API returns it. Field values are kept as raw JSON and brought to canonical
-/// form on demand with [`Member::current`], so nothing the server sends is lost before the diff.
-#[derive(Debug, Clone, Deserialize)]
+/// A member as the API returns it. The fields member-sync diffs are kept as the server sent
+/// them (raw JSON) and brought to canonical form on demand with [`Member::current`]; every
+/// other field of the answer (avatars, dates, flags) is skipped while reading, so a 100,000
+/// member organization costs tens of megabytes, not hundreds.
+#[derive(Debug, Clone)]
 pub struct Member {
-    #[serde(deserialize_with = "lenient_u64")]
     pub id: u64,
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(flatten)]
-    pub rest: Map<String, Json>,
+    /// The known fields the answer had, in the order it gave them. A boxed slice: a member
+    /// stays small to move (sorting 100,000 of them moves each a few times).
+    fields: Box<[(Field, Json)]>,
 }
 
 impl Member {
     /// The canonical current value of a field (`None` = null or empty).
     pub fn current(&self, field: Field) -> Option<Value> {
-        self.rest
-            .get(field.name())
+        self.raw(field)
             .and_then(|json| fields::canonical_from_json(field, json))
     }
 
@@ -40,7 +40,101 @@ impl Member {
 
     /// The raw JSON of a field, as the server sent it.
     pub fn raw(&self, field: Field) -> Option<&Json> {
-        self.rest.get(field.name())
+        self.fields
+            .iter()
+            .rev()
+            .find(|(f, _)| *f == field)
+            .map(|(_, json)| json)
+    }
+
+    /// Sets a field's raw JSON, as if the server had sent it.
+    pub fn set_raw(&mut self, field: Field, json: Json) {
+        let mut fields = std::mem::take(&mut self.fields).into_vec();
+        fields.push((field, json));
+        self.fields = fields.into_boxed_slice();
+    }
+}
+
+/// Read key by key, without the buffering `#[serde(flatten)]` needs: keys are matched as
+/// borrowed text, and values of fields member-sync does not know are skipped unread.
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Member, D::Error> {
+        d.deserialize_map(MemberVisitor)
+    }
+}
+
+struct MemberVisitor;
+
+impl<'de> serde::de::Visitor<'de> for MemberVisitor {
+    type Value = Member;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a member object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Member, A::Error> {
+        let mut id = None;
+        let mut email = None;
+        let mut fields = Vec::new();
+        while let Some(key) = map.next_key::<MemberKey>()? {
+            match key {
+                MemberKey::Id => {
+                    let LenientId(value) = map.next_value()?;
+                    id = Some(value.ok_or_else(|| {
+                        serde::de::Error::custom("expected an integer id")
+                    })?);
+                }
+                MemberKey::Email => email = map.next_value::<Option<String>>()?,
+                MemberKey::Field(field) => fields.push((field, map.next_value()?)),
+                MemberKey::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Member {
+            id: id.ok_or_else(|| serde::de::Error::missing_field("id"))?,
+            email,
+            fields: fields.into_boxed_slice(),
+        })
+    }
+}
+
+/// A key of a member object, told apart without allocating.
+enum MemberKey {
+    Id,
+    Email,
+    Field(Field),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for MemberKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<MemberKey, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = MemberKey;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<MemberKey, E> {
+                Ok(match key {
+                    "id" => MemberKey::Id,
+                    "email" => MemberKey::Email,
+                    other => Field::from_name(other).map_or(MemberKey::Other, MemberKey::Field),
+                })
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// An id as [`lenient_opt_u64`] reads it.
+struct LenientId(Option<u64>);
+
+impl<'de> Deserialize<'de> for LenientId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<LenientId, D::Error> {
+        lenient_opt_u64(d).map(LenientId)
     }
 }
 
@@ -87,10 +181,6 @@ impl MemberPage {
     pub fn pagination(&self) -> Option<&Pagination> {
         self.meta.as_ref().and_then(|m| m.pagination.as_ref())
     }
-}
-
-fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    lenient_opt_u64(d)?.ok_or_else(|| serde::de::Error::custom("expected an integer id"))
 }
 
 /// Accepts `7`, `"7"`, `7.0` and `null`.

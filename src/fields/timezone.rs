@@ -11,7 +11,8 @@
 //!
 //! The tables are data files in `data/`: CLDR's windowsZones (Windows ids and display names),
 //! tzdata's links (old name → today's name) and zone.tab (country → zones). The zones
-//! themselves come from jiff's bundled database, so every name produced is one jiff knows.
+//! themselves come from jiff's bundled database ([`zone_database`]), so every name produced is
+//! one jiff knows, and the same on every machine whatever its `/usr/share/zoneinfo` holds.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -337,7 +338,7 @@ impl Offsets {
 }
 
 fn offsets(name: &str) -> Option<Offsets> {
-    let tz = jiff::tz::db().get(name).ok()?;
+    let tz = zone_database().get(name).ok()?;
     let year = jiff::ZonedDateTime::now().year();
     let at = |month| -> Option<Timestamp> {
         let date = jiff::civil::date(year, month, 15);
@@ -362,6 +363,14 @@ fn zone_offsets(name: &str) -> Option<Offsets> {
         .entry(name.to_string())
         .or_insert_with(|| offsets(name))
         .clone()
+}
+
+/// The time zone database every reading uses: the one bundled into the binary. Listing the
+/// system's `/usr/share/zoneinfo` opens each of its ~600 files, which costs more than reading a
+/// 100,000-row export; the bundle also makes the results the same on every machine.
+pub fn zone_database() -> &'static jiff::tz::TimeZoneDatabase {
+    static DATABASE: std::sync::OnceLock<jiff::tz::TimeZoneDatabase> = std::sync::OnceLock::new();
+    DATABASE.get_or_init(jiff::tz::TimeZoneDatabase::bundled)
 }
 
 #[cfg(test)]

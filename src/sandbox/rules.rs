@@ -177,7 +177,7 @@ pub(crate) fn role(body: &Map<String, Value>) -> Result<String, Errors> {
 /// True only for a name spelled exactly as the tz database spells it (`america/new_york` is
 /// not accepted, though jiff's own lookup would find it).
 pub(crate) fn is_timezone(name: &str) -> bool {
-    jiff::tz::db()
+    crate::fields::timezone::zone_database()
         .get(name)
         .ok()
         .is_some_and(|tz| tz.iana_name() == Some(name))
@@ -185,7 +185,7 @@ pub(crate) fn is_timezone(name: &str) -> bool {
 
 /// The zone's current offset from UTC as `+HH:MM`; `+00:00` for an unknown zone.
 pub(crate) fn utc_offset(name: &str) -> String {
-    let seconds = jiff::tz::db()
+    let seconds = crate::fields::timezone::zone_database()
         .get(name)
         .map(|tz| tz.to_offset(jiff::Timestamp::now()).seconds())
         .unwrap_or(0);

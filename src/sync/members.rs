@@ -32,14 +32,43 @@ pub(crate) struct Members {
 /// (`None`: the run could not even start, and the report stays empty, as before any request).
 pub(crate) type Unreached = (Result<ExitCode, RunError>, Option<&'static str>);
 
+/// A saved export being read on a thread of its own while the input is read and validated.
+/// The two are independent, and together they are most of the time `plan --against` takes.
+pub(crate) struct ExportLoad(std::thread::JoinHandle<Result<Vec<Member>, String>>);
+
+impl ExportLoad {
+    /// Starts reading the export, when the members come from one.
+    pub(crate) fn start(settings: &RunSettings) -> Option<ExportLoad> {
+        let Target::Export(path) = &settings.target else {
+            return None;
+        };
+        let path = path.clone();
+        Some(ExportLoad(std::thread::spawn(move || {
+            members_export::load(&path)
+        })))
+    }
+
+    fn finish(self) -> Result<Vec<Member>, String> {
+        self.0
+            .join()
+            .unwrap_or_else(|_| Err("the thread reading the member export panicked".into()))
+    }
+}
+
+/// Reads the members from where the settings say; `preloaded` is an export already being read.
 pub(crate) async fn read_members(
     settings: &RunSettings,
     mode: Mode,
     stop: &CancellationToken,
     progress: &dyn Progress,
+    preloaded: Option<ExportLoad>,
 ) -> Result<Members, Unreached> {
     if let Target::Export(path) = &settings.target {
-        let members = members_export::load(path).map_err(|message| {
+        let members = match preloaded {
+            Some(load) => load.finish(),
+            None => members_export::load(path),
+        };
+        let members = members.map_err(|message| {
             let error = RunError::new(message)
                 .hint("--against takes the list endpoint's JSON or a CSV with an `id` column");
             (Err(error), Some("the member export could not be read"))

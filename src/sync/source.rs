@@ -57,6 +57,7 @@ pub(super) fn read_source(
                 }));
             }
             let validation = validate::validate_all(&table);
+            super::free_in_background(table);
             for line in crate::check::warning_lines(&validation.warnings, 20) {
                 progress.note(&line);
             }

@@ -5,6 +5,7 @@
 //! refused, for the same reason: we never pick which of two rows "wins".
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use super::MemberKey;
 
@@ -39,21 +40,34 @@ pub fn parse_email(cell: &str) -> Result<String, String> {
 }
 
 /// For each position, the positions of the other entries with the same key (empty when the
-/// key is unique or absent).
-pub fn duplicates(keys: &[Option<MemberKey>]) -> Vec<Vec<usize>> {
-    let mut by_key: HashMap<&MemberKey, Vec<usize>> = HashMap::new();
-    for (i, key) in keys.iter().enumerate() {
-        if let Some(key) = key {
-            by_key.entry(key).or_default().push(i);
+/// key is unique or absent). Linear: one hash lookup per key, and a list only for the keys
+/// that repeat.
+pub fn duplicates<'k>(keys: impl IntoIterator<Item = Option<&'k MemberKey>>) -> Vec<Vec<usize>> {
+    let keys = keys.into_iter();
+    let mut first_at: HashMap<&MemberKey, usize> = HashMap::with_capacity(keys.size_hint().0);
+    // The first position of a repeated key → every position with that key.
+    let mut repeated: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut len = 0;
+    for (i, key) in keys.enumerate() {
+        len = i + 1;
+        let Some(key) = key else { continue };
+        match first_at.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(i);
+            }
+            Entry::Occupied(first) => repeated
+                .entry(*first.get())
+                .or_insert_with(|| vec![*first.get()])
+                .push(i),
         }
     }
-    keys.iter()
-        .enumerate()
-        .map(|(i, key)| match key {
-            Some(key) => by_key[key].iter().copied().filter(|&j| j != i).collect(),
-            None => Vec::new(),
-        })
-        .collect()
+    let mut others = vec![Vec::new(); len];
+    for positions in repeated.values() {
+        for &i in positions {
+            others[i] = positions.iter().copied().filter(|&j| j != i).collect();
+        }
+    }
+    others
 }
 
 #[cfg(test)]
@@ -115,7 +129,7 @@ mod tests {
             e("a"),
             None,
         ];
-        let got = duplicates(&keys);
+        let got = duplicates(keys.iter().map(Option::as_ref));
         assert_eq!(
             got,
             [

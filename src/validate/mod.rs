@@ -142,8 +142,8 @@ pub fn validate_all(table: &Table) -> Validation {
         })
         .collect();
 
-    let keys: Vec<Option<MemberKey>> = drafts.iter().map(|d| d.key.clone()).collect();
-    for (i, others) in keys::duplicates(&keys).into_iter().enumerate() {
+    let duplicates = keys::duplicates(drafts.iter().map(|d| d.key.as_ref()));
+    for (i, others) in duplicates.into_iter().enumerate() {
         if others.is_empty() {
             continue;
         }

@@ -30,7 +30,7 @@ pub(super) struct Tables {
 pub(super) fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let names: HashMap<String, String> = jiff::tz::db()
+        let names: HashMap<String, String> = crate::fields::timezone::zone_database()
             .available()
             .map(|name| name.as_str().to_string())
             .filter(|name| !matches!(name.as_str(), "Factory" | "localtime" | "posixrules"))
