@@ -7,10 +7,12 @@
 //! spelling the export or the server uses, both sides are brought to the same form here.
 
 pub mod country;
+mod field_map;
 pub mod timezone;
 
 use std::fmt;
 
+pub use field_map::FieldMap;
 pub use timezone::canonical_timezone;
 
 /// A writable member field, in Tallyfy's own names.

@@ -16,6 +16,7 @@ pub mod exit_code;
 pub mod export;
 pub mod fields;
 pub mod guard;
+mod halves;
 pub mod ingest;
 pub mod members_export;
 pub mod plan;

@@ -7,10 +7,11 @@
 //! prefix Excel itself uses to mean "text". A reader of the report strips one leading `'` from
 //! such cells to get the value back ([`unescape_cell`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -137,23 +138,22 @@ impl ReportRow {
         self
     }
 
-    fn cells(&self) -> [String; 12] {
+    /// The cells in column order, borrowed where the row holds them as text.
+    fn cells(&self) -> [Cow<'_, str>; 12] {
+        let number = |n: Option<u128>| n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()));
         [
-            self.row.to_string(),
-            self.email.clone(),
-            self.user_id.clone(),
-            self.outcome
-                .map(Outcome::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            self.changes.clone(),
-            self.before.clone(),
-            self.after.clone(),
-            self.http_status.map(|s| s.to_string()).unwrap_or_default(),
-            self.attempts.to_string(),
-            self.error.clone(),
-            self.request_id.clone(),
-            self.elapsed_ms.map(|ms| ms.to_string()).unwrap_or_default(),
+            Cow::Owned(self.row.to_string()),
+            Cow::Borrowed(&self.email),
+            Cow::Borrowed(&self.user_id),
+            Cow::Borrowed(self.outcome.map(Outcome::as_str).unwrap_or_default()),
+            Cow::Borrowed(&self.changes),
+            Cow::Borrowed(&self.before),
+            Cow::Borrowed(&self.after),
+            number(self.http_status.map(u128::from)),
+            Cow::Owned(self.attempts.to_string()),
+            Cow::Borrowed(&self.error),
+            Cow::Borrowed(&self.request_id),
+            number(self.elapsed_ms),
         ]
     }
 }
@@ -217,15 +217,46 @@ impl ReportWriter {
     /// a crash before [`ReportWriter::flush`] loses nothing a re-run would not decide again,
     /// and 100,000 lines cost a few writes instead of 100,000.
     pub fn write_buffered(&mut self, row: &ReportRow) -> io::Result<()> {
-        let cells = row.cells();
-        self.csv
-            .write_record(cells.iter().map(|c| escape_cell(c).into_owned()))?;
-        Ok(())
+        write_row(&mut self.csv, row)
+    }
+
+    /// Writes lines made by [`render`], after every line written before them.
+    pub fn write_rendered(&mut self, lines: &[u8]) -> io::Result<()> {
+        self.csv.flush()?;
+        let mut file: &File = self.csv.get_ref().get_ref();
+        file.write_all(lines)
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
         self.csv.flush()
     }
+}
+
+/// Report lines rendered in memory, for [`ReportWriter::write_rendered`]: the rows of a
+/// large plan are rendered on two threads, then written in order.
+pub struct RenderedLines(csv::Writer<Vec<u8>>);
+
+impl RenderedLines {
+    pub fn with_capacity(rows: usize) -> RenderedLines {
+        RenderedLines(csv::Writer::from_writer(Vec::with_capacity(rows * 64)))
+    }
+
+    pub fn push(&mut self, row: &ReportRow) -> io::Result<()> {
+        write_row(&mut self.0, row)
+    }
+
+    pub fn into_bytes(self) -> io::Result<Vec<u8>> {
+        self.0.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+fn write_row<W: Write>(csv: &mut csv::Writer<W>, row: &ReportRow) -> io::Result<()> {
+    for cell in row.cells() {
+        csv.write_field(escape_cell(&cell).as_bytes())?;
+    }
+    // An empty record after the fields ends the line.
+    csv.write_record(None::<&[u8]>)?;
+    Ok(())
 }
 
 /// Neutralizes a cell that a spreadsheet would run as a formula.

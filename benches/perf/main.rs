@@ -44,7 +44,10 @@ fn main() {
     let mut scratch = tempfile::tempdir().expect("a scratch directory");
     if args.iter().any(|a| a == "--keep") {
         scratch.disable_cleanup(true);
-        eprintln!("bench: keeping the scenarios' files in {}", scratch.path().display());
+        eprintln!(
+            "bench: keeping the scenarios' files in {}",
+            scratch.path().display()
+        );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -80,9 +80,9 @@ impl<'de> serde::de::Visitor<'de> for MemberVisitor {
             match key {
                 MemberKey::Id => {
                     let LenientId(value) = map.next_value()?;
-                    id = Some(value.ok_or_else(|| {
-                        serde::de::Error::custom("expected an integer id")
-                    })?);
+                    id = Some(
+                        value.ok_or_else(|| serde::de::Error::custom("expected an integer id"))?,
+                    );
                 }
                 MemberKey::Email => email = map.next_value::<Option<String>>()?,
                 MemberKey::Field(field) => fields.push((field, map.next_value()?)),

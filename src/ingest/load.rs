@@ -127,25 +127,37 @@ fn build(
         .collect();
     add_constants(&mut columns, options);
 
+    // Compared char by char, lower-cased on the fly: no copy of every cell of every row.
+    let lower =
+        |text: &str| -> String { text.trim().chars().flat_map(char::to_lowercase).collect() };
     let header_keys: Vec<(usize, String)> = header_row
         .cells
         .iter()
         .enumerate()
         .filter(|(_, h)| !crate::blank::is_blank(h))
-        .map(|(i, h)| (i, h.trim().to_lowercase()))
+        .map(|(i, h)| (i, lower(h)))
         .collect();
     let repeats_header = |row: &RawRow| {
         header_keys.iter().all(|(i, key)| {
-            row.cells
-                .get(*i)
-                .is_some_and(|c| c.trim().to_lowercase() == *key)
+            row.cells.get(*i).is_some_and(|c| {
+                c.trim()
+                    .chars()
+                    .flat_map(char::to_lowercase)
+                    .eq(key.chars())
+            })
         })
+    };
+    // Each mapped cell is moved out of its row, unless two columns read the same position.
+    let distinct_positions = {
+        let mut sorted = positions.clone();
+        sorted.sort_unstable();
+        sorted.windows(2).all(|pair| pair[0] != pair[1])
     };
 
     let mut records: Vec<Record> = Vec::new();
     let mut seen_data = false;
     for row in first.map(Ok).chain(rows) {
-        let row = match row {
+        let mut row = match row {
             Ok(row) => row,
             Err(message) => return Err(Box::new((Refusal::new(message), info))),
         };
@@ -161,7 +173,11 @@ fn build(
         }
         let cells: Vec<String> = positions
             .iter()
-            .map(|&p| row.cells.get(p).cloned().unwrap_or_default())
+            .map(|&p| match row.cells.get_mut(p) {
+                Some(cell) if distinct_positions => std::mem::take(cell),
+                Some(cell) => cell.clone(),
+                None => String::new(),
+            })
             .collect();
         let is_first = !seen_data;
         seen_data = true;

@@ -29,8 +29,8 @@ mod show;
 mod source;
 
 use guards::{refuse, take_lock};
-pub(crate) use members::read_members;
 use members::ExportLoad;
+pub(crate) use members::read_members;
 use rows::{Ledger, excluded_row, identity, planned_row, stale_row, unreached_row, written_row};
 use run_end::RunEnd;
 use show::{confirm, show_plan};
@@ -122,7 +122,10 @@ async fn run_to_end(
         Some(read) => read,
         None => return Ok(ExitCode::Success),
     };
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "input read and validated");
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "input read and validated"
+    );
     if let Some(refusal) = read.refusal {
         return Ok(refuse(&refusal));
     }
@@ -184,18 +187,19 @@ async fn run_to_end(
     // The members: from the API (through the engine, which then sends the writes too), a
     // sandbox started for the run, or a saved export (offline). The sandbox handle inside
     // lives until the run ends.
-    let mut source = match members::read_members(&settings, mode, &stop, progress.as_ref(), export).await {
-        Ok(source) => source,
-        Err((failure, reason)) => {
-            progress.finish();
-            if let Some(reason) = reason {
-                for verdict in &verdicts {
-                    ledger.record(unreached_row(verdict, reason))?;
+    let mut source =
+        match members::read_members(&settings, mode, &stop, progress.as_ref(), export).await {
+            Ok(source) => source,
+            Err((failure, reason)) => {
+                progress.finish();
+                if let Some(reason) = reason {
+                    for verdict in &verdicts {
+                        ledger.record(unreached_row(verdict, reason))?;
+                    }
                 }
+                return failure;
             }
-            return failure;
-        }
-    };
+        };
     tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "members read");
     let (members, org) = (&source.members, source.org.as_str());
     // Recorded changes (a saved plan, a rollback) apply only where the member still holds
@@ -232,15 +236,13 @@ async fn run_to_end(
         ));
     }
     let record_plans = |ledger: &mut Ledger, skip_updates: bool| -> Result<(), RunError> {
-        for plan in &plans {
-            match plan {
-                RowPlan::Update(update) if excluded.contains_key(&update.row) => {
-                    ledger.record_decided(excluded_row(update, &excluded[&update.row]))?;
-                }
-                RowPlan::Update(_) if skip_updates => {}
-                plan => ledger.record_decided(planned_row(plan))?,
+        ledger.record_all_decided(&plans, |plan| match plan {
+            RowPlan::Update(update) if excluded.contains_key(&update.row) => {
+                Some(excluded_row(update, &excluded[&update.row]))
             }
-        }
+            RowPlan::Update(_) if skip_updates => None,
+            plan => Some(planned_row(plan)),
+        })?;
         // Lines decided before any request go out in one write, before the first request.
         ledger.flush()
     };
@@ -283,7 +285,10 @@ async fn run_to_end(
 
     progress.start_rows(plans.len() as u64);
     record_plans(&mut ledger, matches!(mode, Mode::Apply { .. }))?;
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "plan written to the report");
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "plan written to the report"
+    );
 
     if let (Mode::Apply { concurrency, .. }, Some(engine)) = (mode, &source.engine)
         && !updates.is_empty()

@@ -7,7 +7,7 @@ use crate::execute::pool::{WriteOutcome, WriteResult};
 use crate::plan::{RowPlan, Update};
 use crate::progress::Progress;
 use crate::replay::Recorded;
-use crate::report::{Outcome, ReportRow, ReportWriter, Summary};
+use crate::report::{Outcome, RenderedLines, ReportRow, ReportWriter, Summary};
 use crate::validate::{RowVerdict, describe};
 
 use super::RunError;
@@ -28,13 +28,12 @@ impl Ledger {
         }
     }
 
+    /// Writes a row's line and flushes it to the file.
     pub(super) fn record(&mut self, row: ReportRow) -> Result<(), RunError> {
-        self.write(row, true)
-    }
-
-    /// Records a row decided without a request; [`Ledger::flush`] before the first request.
-    pub(super) fn record_decided(&mut self, row: ReportRow) -> Result<(), RunError> {
-        self.write(row, false)
+        let written = self.report.write(&row);
+        written.map_err(|e| self.write_error(e))?;
+        self.count(Finished::from(row));
+        Ok(())
     }
 
     pub(super) fn flush(&mut self) -> Result<(), RunError> {
@@ -42,25 +41,47 @@ impl Ledger {
         flushed.map_err(|e| self.write_error(e))
     }
 
-    fn write(&mut self, row: ReportRow, flush: bool) -> Result<(), RunError> {
-        let written = if flush {
-            self.report.write(&row)
-        } else {
-            self.report.write_buffered(&row)
+    /// Records the lines of many rows decided without a request, in order: the line `line`
+    /// gives each item, if any. Lines are rendered on two threads when there are many (see
+    /// `halves.rs`); [`Ledger::flush`] before the first request.
+    pub(super) fn record_all_decided<T: Sync>(
+        &mut self,
+        items: &[T],
+        line: impl Fn(&T) -> Option<ReportRow> + Sync,
+    ) -> Result<(), RunError> {
+        let render = |items: &[T]| -> std::io::Result<(Vec<Finished>, Vec<u8>)> {
+            let mut lines = RenderedLines::with_capacity(items.len());
+            let mut finished = Vec::with_capacity(items.len());
+            for row in items.iter().filter_map(&line) {
+                lines.push(&row)?;
+                finished.push(Finished::from(row));
+            }
+            Ok((finished, lines.into_bytes()?))
         };
-        written.map_err(|e| self.write_error(e))?;
-        let outcome = row.outcome.expect("every report row has an outcome");
+        let (first, second) = crate::halves::in_two_halves(items, render);
+        for part in std::iter::once(first).chain(second) {
+            let (finished, lines) = part.map_err(|e| self.write_error(e))?;
+            let written = self.report.write_rendered(&lines);
+            written.map_err(|e| self.write_error(e))?;
+            for row in finished {
+                self.count(row);
+            }
+        }
+        Ok(())
+    }
+
+    /// Logs a row written to the report, counts its outcome and moves the progress bar.
+    fn count(&mut self, row: Finished) {
         tracing::info!(
             target: "member_sync::rows",
             row = row.row,
             email = %row.email,
-            outcome = %outcome,
+            outcome = %row.outcome,
             error = %row.error,
             "row finished"
         );
-        self.summary.add(outcome);
-        self.progress.row_finished(outcome);
-        Ok(())
+        self.summary.add(row.outcome);
+        self.progress.row_finished(row.outcome);
     }
 
     fn write_error(&self, e: std::io::Error) -> RunError {
@@ -72,6 +93,25 @@ impl Ledger {
 
     pub(super) fn into_parts(self) -> (ReportWriter, Summary) {
         (self.report, self.summary)
+    }
+}
+
+/// What is logged and counted of a row once its line is written.
+struct Finished {
+    row: usize,
+    email: String,
+    outcome: Outcome,
+    error: String,
+}
+
+impl From<ReportRow> for Finished {
+    fn from(row: ReportRow) -> Finished {
+        Finished {
+            row: row.row,
+            email: row.email,
+            outcome: row.outcome.expect("every report row has an outcome"),
+            error: row.error,
+        }
     }
 }
 

@@ -56,6 +56,7 @@ pub(super) fn read_source(
                     refusal: Some(refusal),
                 }));
             }
+            tracing::debug!(records = table.records.len(), "input read");
             let validation = validate::validate_all(&table);
             super::free_in_background(table);
             for line in crate::check::warning_lines(&validation.warnings, 20) {

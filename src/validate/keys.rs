@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
 use super::MemberKey;
 
 /// A positive whole number.
@@ -44,7 +46,9 @@ pub fn parse_email(cell: &str) -> Result<String, String> {
 /// that repeat.
 pub fn duplicates<'k>(keys: impl IntoIterator<Item = Option<&'k MemberKey>>) -> Vec<Vec<usize>> {
     let keys = keys.into_iter();
-    let mut first_at: HashMap<&MemberKey, usize> = HashMap::with_capacity(keys.size_hint().0);
+    // Fx hash: the keys are the input's own emails and ids (see `plan::MemberIndex`).
+    let mut first_at: FxHashMap<&MemberKey, usize> =
+        FxHashMap::with_capacity_and_hasher(keys.size_hint().0, FxBuildHasher);
     // The first position of a repeated key → every position with that key.
     let mut repeated: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut len = 0;

@@ -15,11 +15,11 @@ pub mod derive;
 pub mod keys;
 pub mod rules;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::blank::{BlankPolicy, CellIntent};
 use crate::fields::timezone::{self, Resolved};
-use crate::fields::{Desired, Field, Value, trim_cell};
+use crate::fields::{Desired, Field, FieldMap, Value, trim_cell};
 use crate::ingest::{MappedColumn, Record, Table, Target};
 
 /// How a row identifies its member.
@@ -39,7 +39,7 @@ pub struct DesiredRow {
     pub email: Option<String>,
     pub user_id: Option<u64>,
     /// Only the fields the row asks to set or clear; blank cells are absent (keep).
-    pub fields: BTreeMap<Field, Desired>,
+    pub fields: FieldMap,
 }
 
 /// One broken rule in one cell.
@@ -107,24 +107,60 @@ pub fn validate(table: &Table) -> Vec<RowVerdict> {
 /// naming the others, even when they are also invalid for other reasons.
 pub fn validate_all(table: &Table) -> Validation {
     // Main columns in file order, constants last: problems read left to right.
-    let fields: Vec<(&MappedColumn, Field)> = table
+    let fields: Vec<Field> = table
         .columns
         .iter()
         .filter(|c| c.rank == 0)
         .filter_map(|c| match c.target {
-            Target::Field(field) => Some((c, field)),
+            Target::Field(field) => Some(field),
             _ => None,
         })
         .collect();
+    // Each row on its own; large inputs in two halves on two threads (see `halves.rs`).
+    let ((mut drafts, mut warnings), rest) =
+        crate::halves::in_two_halves(&table.records, |records| {
+            validate_records(table, &fields, records)
+        });
+    if let Some((more_drafts, mut more_warnings)) = rest {
+        drafts.extend(more_drafts);
+        warnings.append(&mut more_warnings);
+    }
+
+    let duplicates = keys::duplicates(drafts.iter().map(|d| d.key.as_ref()));
+    for (i, others) in duplicates.into_iter().enumerate() {
+        if others.is_empty() {
+            continue;
+        }
+        let rows: Vec<String> = others.iter().map(|&j| drafts[j].row.to_string()).collect();
+        let draft = &mut drafts[i];
+        let plural = if rows.len() == 1 { "" } else { "s" };
+        draft.problems.push(RowProblem {
+            column: draft.key_column.to_string(),
+            value: draft.key_value.to_string(),
+            rule: format!("duplicate key, also on row{plural} {}", rows.join(", ")),
+        });
+    }
+
+    Validation {
+        verdicts: drafts.into_iter().map(Draft::into_verdict).collect(),
+        warnings,
+    }
+}
+
+/// Drafts of some records, in order, and their warnings.
+fn validate_records<'t>(
+    table: &'t Table,
+    fields: &[Field],
+    records: &'t [Record],
+) -> (Vec<Draft<'t>>, Vec<RowWarning>) {
     let mut zones = ZoneMemo::default();
     let mut warnings = Vec::new();
-    let mut drafts: Vec<Draft> = table
-        .records
+    let drafts = records
         .iter()
         .map(|record| {
             let mut draft = Draft::new(table, record);
             let country = derive::country_code(table, record);
-            for &(_, field) in &fields {
+            for &field in fields {
                 let Some((column, cell)) = table.pick(record, Target::Field(field)) else {
                     continue;
                 };
@@ -141,26 +177,7 @@ pub fn validate_all(table: &Table) -> Validation {
             draft
         })
         .collect();
-
-    let duplicates = keys::duplicates(drafts.iter().map(|d| d.key.as_ref()));
-    for (i, others) in duplicates.into_iter().enumerate() {
-        if others.is_empty() {
-            continue;
-        }
-        let rows: Vec<String> = others.iter().map(|&j| drafts[j].row.to_string()).collect();
-        let draft = &mut drafts[i];
-        let plural = if rows.len() == 1 { "" } else { "s" };
-        draft.problems.push(RowProblem {
-            column: draft.key_column.clone(),
-            value: draft.key_value.clone(),
-            rule: format!("duplicate key, also on row{plural} {}", rows.join(", ")),
-        });
-    }
-
-    Validation {
-        verdicts: drafts.into_iter().map(Draft::into_verdict).collect(),
-        warnings,
-    }
+    (drafts, warnings)
 }
 
 /// The blank policy for a field's column: the input's (a mapping file may make blank clear).
@@ -168,9 +185,10 @@ fn policy_for(table: &Table, field: Field) -> BlankPolicy {
     table.rules.blank.for_field(field)
 }
 
-/// Time zone readings already made in this run: exports repeat a handful of values.
+/// Time zone readings already made in this run: exports repeat a handful of values. Keyed by
+/// country, then by cell, so a reading already made is found without copying the cell.
 #[derive(Default)]
-struct ZoneMemo(HashMap<(String, Option<&'static str>), Result<Resolved, String>>);
+struct ZoneMemo(HashMap<Option<&'static str>, HashMap<String, Result<Resolved, String>>>);
 
 impl ZoneMemo {
     fn resolve(
@@ -179,10 +197,13 @@ impl ZoneMemo {
         country: Option<&'static str>,
         table: &Table,
     ) -> Result<Resolved, String> {
-        self.0
-            .entry((cell.to_string(), country))
-            .or_insert_with(|| timezone::resolve(cell, country, &table.rules.timezones))
-            .clone()
+        let readings = self.0.entry(country).or_default();
+        if let Some(reading) = readings.get(cell) {
+            return reading.clone();
+        }
+        let reading = timezone::resolve(cell, country, &table.rules.timezones);
+        readings.insert(cell.to_string(), reading.clone());
+        reading
     }
 }
 
@@ -204,7 +225,7 @@ pub fn describe(problems: &[RowProblem]) -> String {
 }
 
 /// A row being checked: what parsed so far, and what did not.
-pub struct Draft {
+pub struct Draft<'t> {
     row: usize,
     key: Option<MemberKey>,
     email: Option<String>,
@@ -212,17 +233,17 @@ pub struct Draft {
     raw_email: String,
     raw_user_id: String,
     /// The column and cell the key came from, for the duplicate message.
-    key_column: String,
-    key_value: String,
-    fields: BTreeMap<Field, Desired>,
+    key_column: &'t str,
+    key_value: &'t str,
+    fields: FieldMap,
     problems: Vec<RowProblem>,
     warnings: Vec<RowWarning>,
 }
 
-impl Draft {
+impl<'t> Draft<'t> {
     /// Reads the key cells: the user id when there is one, else the email; an email beside a
     /// user id is checked too. A blank main column falls back as the table says.
-    fn new(table: &Table, record: &Record) -> Draft {
+    fn new(table: &'t Table, record: &'t Record) -> Draft<'t> {
         let email = table.pick(record, Target::Email);
         let user_id = table.pick(record, Target::UserId);
         let cell = |picked: Option<(&MappedColumn, &str)>| {
@@ -235,9 +256,9 @@ impl Draft {
             user_id: None,
             raw_email: cell(email),
             raw_user_id: cell(user_id),
-            key_column: String::new(),
-            key_value: String::new(),
-            fields: BTreeMap::new(),
+            key_column: "",
+            key_value: "",
+            fields: FieldMap::new(),
             problems: Vec::new(),
             warnings: Vec::new(),
         };
@@ -259,12 +280,12 @@ impl Draft {
             _ => email.or(user_id),
         };
         if let Some((column, raw)) = key_source {
-            draft.key_column = column.header.clone();
-            draft.key_value = trim_cell(raw).to_string();
+            draft.key_column = &column.header;
+            draft.key_value = trim_cell(raw);
         }
         if user_id_blank && draft.raw_email.is_empty() {
             draft.problems.push(RowProblem {
-                column: draft.key_column.clone(),
+                column: draft.key_column.to_string(),
                 value: String::new(),
                 rule: "no email or user_id: a row needs one to find its member".to_string(),
             });

@@ -1,5 +1,7 @@
 //! Whole rows through `validate`, built from CSV text the way a user would write it.
 
+use std::collections::BTreeMap;
+
 use proptest::prelude::*;
 
 use super::*;

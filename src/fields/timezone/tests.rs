@@ -161,7 +161,10 @@ fn every_table_entry_is_a_zone_jiff_knows() {
             tables.names.contains_key(&old.to_ascii_lowercase()),
             "{old}"
         );
-        assert!(crate::fields::timezone::zone_database().get(new).is_ok(), "{old} -> {new}");
+        assert!(
+            crate::fields::timezone::zone_database().get(new).is_ok(),
+            "{old} -> {new}"
+        );
     }
     assert!(tables.windows.len() > 130);
     for zone in &tables.windows {
@@ -182,7 +185,10 @@ fn every_table_entry_is_a_zone_jiff_knows() {
     }
     for (country, zones) in &tables.by_country {
         for name in zones {
-            assert!(crate::fields::timezone::zone_database().get(name).is_ok(), "{country} {name}");
+            assert!(
+                crate::fields::timezone::zone_database().get(name).is_ok(),
+                "{country} {name}"
+            );
         }
     }
 }

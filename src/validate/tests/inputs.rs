@@ -2,6 +2,8 @@
 //! countries for the `[countries]` table, time zones read with the row's country, and the
 //! mapping file's blank policies and constants.
 
+use std::collections::BTreeMap;
+
 use super::*;
 
 fn validated(csv: &str, mapping: Option<&str>) -> Validation {

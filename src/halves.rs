@@ -1,0 +1,49 @@
+//! CPU-bound stages (validation, planning) split over two cores.
+//!
+//! A row is validated and planned without looking at any other row, so a large input can be
+//! cut in two and each half done on its own thread, then put back together in order. Two,
+//! not N: the machines member-sync runs on from cron are small, and by the time a stage runs
+//! the other core is otherwise idle (the member list has been read). Small inputs stay on one
+//! thread, where starting another costs more than it saves.
+
+/// From this many items on, the work is split.
+const TWO_THREADS_FROM: usize = 20_000;
+
+/// Runs `work` over `items`: on two threads, each given one half, when the input is large and
+/// the machine has a second core; else once over everything. The results come back in input
+/// order (the second is `None` when the work was not split). A panic in either half is passed on.
+pub(crate) fn in_two_halves<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    work: impl Fn(&'a [T]) -> R + Sync,
+) -> (R, Option<R>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if items.len() < TWO_THREADS_FROM || cores < 2 {
+        return (work(items), None);
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| work(second));
+        let first = work(first);
+        match second.join() {
+            Ok(second) => (first, Some(second)),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halves_come_back_in_order_and_small_inputs_are_not_split() {
+        let items: Vec<usize> = (0..50_000).collect();
+        let (first, second) = in_two_halves(&items, |half| half.to_vec());
+        let mut all = first;
+        all.extend(second.into_iter().flatten());
+        assert_eq!(all, items);
+
+        let (once, none) = in_two_halves(&items[..10], <[usize]>::len);
+        assert_eq!((once, none), (10, None));
+    }
+}
