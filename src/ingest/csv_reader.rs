@@ -11,13 +11,13 @@
 pub struct RawRow {
     /// 1-based line where the record starts.
     pub line: u64,
-    pub cells: Vec<String>,
+    pub cells: super::Cells,
 }
 
 impl RawRow {
     /// True when every cell is empty or white space (NBSP included): Excel's trailing rows.
     pub fn is_blank(&self) -> bool {
-        self.cells.iter().all(|c| crate::blank::is_blank(c))
+        self.cells.iter().all(crate::blank::is_blank)
     }
 }
 
@@ -68,7 +68,14 @@ impl Iterator for TextRows<'_> {
                     .record
                     .position()
                     .map_or(0, |p| self.lines.line_of_record_at(p.byte())),
-                cells: self.record.iter().map(str::to_string).collect(),
+                cells: {
+                    let mut cells =
+                        super::Cells::with_capacity(self.record.len(), self.record.as_slice().len());
+                    for cell in &self.record {
+                        cells.push(cell);
+                    }
+                    cells
+                },
             })),
             Err(err) => {
                 self.failed = true;
@@ -124,7 +131,7 @@ mod tests {
 
     fn cells(rows: &[RawRow]) -> Vec<Vec<&str>> {
         rows.iter()
-            .map(|r| r.cells.iter().map(String::as_str).collect())
+            .map(|r| r.cells.iter().collect())
             .collect()
     }
 

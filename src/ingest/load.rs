@@ -8,7 +8,7 @@ use super::csv_reader::{RawRow, TextRows};
 use super::header::{self, HeaderMap};
 use super::sniff::{self, Kind};
 use super::{
-    CellRules, LoadOptions, MappedColumn, PresetChoice, PresetOrigin, Record, Refusal, SkippedRow,
+    Cells, CellRules, LoadOptions, MappedColumn, PresetChoice, PresetOrigin, Record, Refusal, SkippedRow,
     Source, SourceInfo, Table, Target, decode, preset, xlsx,
 };
 
@@ -94,7 +94,7 @@ fn build(
         (PresetChoice::Use(p), _) => (Some(p), PresetOrigin::Chosen),
         (PresetChoice::Off, _) | (PresetChoice::Auto, Some(None)) => (None, PresetOrigin::None),
         (PresetChoice::Auto, Some(Some(p))) => (Some(p), PresetOrigin::Chosen),
-        (PresetChoice::Auto, None) => match preset::detect(&header_row.cells) {
+        (PresetChoice::Auto, None) => match preset::detect(&header_row.cells.to_strings()) {
             Some(p) => (Some(p), PresetOrigin::Detected),
             None => (None, PresetOrigin::None),
         },
@@ -105,7 +105,7 @@ fn build(
     let HeaderMap {
         mut columns,
         unknown_columns,
-    } = match header::map_headers_with(&header_row.cells, preset, mapping) {
+    } = match header::map_headers_with(&header_row.cells.to_strings(), preset, mapping) {
         Ok(map) => map,
         Err(message) => {
             let hint = if message.starts_with("no key column") {
@@ -147,17 +147,11 @@ fn build(
             })
         })
     };
-    // Each mapped cell is moved out of its row, unless two columns read the same position.
-    let distinct_positions = {
-        let mut sorted = positions.clone();
-        sorted.sort_unstable();
-        sorted.windows(2).all(|pair| pair[0] != pair[1])
-    };
 
     let mut records: Vec<Record> = Vec::new();
     let mut seen_data = false;
     for row in first.map(Ok).chain(rows) {
-        let mut row = match row {
+        let row = match row {
             Ok(row) => row,
             Err(message) => return Err(Box::new((Refusal::new(message), info))),
         };
@@ -171,13 +165,9 @@ fn build(
             });
             continue;
         }
-        let cells: Vec<String> = positions
+        let cells: Cells = positions
             .iter()
-            .map(|&p| match row.cells.get_mut(p) {
-                Some(cell) if distinct_positions => std::mem::take(cell),
-                Some(cell) => cell.clone(),
-                None => String::new(),
-            })
+            .map(|&p| row.cells.get(p).unwrap_or(""))
             .collect();
         let is_first = !seen_data;
         seen_data = true;

@@ -12,6 +12,7 @@
 //! ([`csv_reader`]) → header row and columns ([`header`], [`preset`], [`mapping`]) → records.
 //! When a file cannot be used, the error carries what was detected up to that point.
 
+mod cells;
 pub mod csv_reader;
 pub mod decode;
 pub mod header;
@@ -29,6 +30,7 @@ use crate::fields::Field;
 use crate::fields::country::CountryIds;
 use crate::fields::timezone::Aliases;
 
+pub use cells::Cells;
 pub use mapping::Mapping;
 pub use preset::Preset;
 pub use source::{PresetOrigin, SkippedRow, SourceInfo};
@@ -98,12 +100,12 @@ pub struct Record {
     /// 1-based line in the file where the record starts (the sheet's row in a workbook).
     pub line: u64,
     /// The mapped cells, in the order of [`MappedColumn::index`].
-    pub cells: Vec<String>,
+    pub cells: Cells,
 }
 
 impl Record {
     pub fn cell(&self, index: usize) -> &str {
-        self.cells.get(index).map(String::as_str).unwrap_or("")
+        self.cells.get(index).unwrap_or("")
     }
 }
 

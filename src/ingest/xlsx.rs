@@ -117,7 +117,7 @@ fn rows_of(range: &Range<Data>) -> Vec<RawRow> {
             row.extend(cells.iter().map(cell_text));
             RawRow {
                 line: u64::from(first_row) + i as u64 + 1,
-                cells: row,
+                cells: row.into_iter().collect(),
             }
         })
         .collect()
@@ -157,7 +157,7 @@ mod tests {
         sheet
             .rows
             .iter()
-            .map(|r| (r.line, r.cells.iter().map(String::as_str).collect()))
+            .map(|r| (r.line, r.cells.iter().collect()))
             .collect()
     }
 

@@ -227,7 +227,7 @@ fn table_of(headers: &[&str], cells: Vec<String>) -> Table {
         records: vec![Record {
             row: 1,
             line: 2,
-            cells,
+            cells: cells.into_iter().collect(),
         }],
         ..Table::default()
     }

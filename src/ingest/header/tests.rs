@@ -158,7 +158,7 @@ fn user_id_alone_is_a_key() {
 fn raw(line: u64, cells: &[&str]) -> RawRow {
     RawRow {
         line,
-        cells: cells.iter().map(|s| s.to_string()).collect(),
+        cells: cells.iter().collect(),
     }
 }
 
