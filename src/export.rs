@@ -87,7 +87,7 @@ pub fn write_members(out: &mut impl Write, members: &[Member]) -> csv::Result<()
 fn cell(value: Option<Value>) -> String {
     match value {
         None => String::new(),
-        Some(Value::Text(s)) => s,
+        Some(Value::Text(s)) => s.into(),
         Some(Value::Integer(i)) => i.to_string(),
         Some(Value::Bool(b)) => b.to_string(),
     }

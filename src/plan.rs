@@ -198,7 +198,7 @@ fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
         .iter()
         .find(|c| c.field == Field::Role)
         .and_then(|c| match &c.after {
-            Some(Value::Text(role)) => Some(role.clone()),
+            Some(Value::Text(role)) => Some(role.to_string()),
             _ => None,
         });
     RowPlan::Update(Update {

@@ -100,6 +100,10 @@ impl Progress for TerminalUi {
     }
 
     fn row_finished(&self, outcome: Outcome) {
+        let bar = self.bar.lock().expect("bar lock");
+        let Some(bar) = bar.as_ref() else {
+            return;
+        };
         let message = {
             let mut tally = self.tally.lock().expect("tally lock");
             match outcome {
@@ -109,10 +113,8 @@ impl Progress for TerminalUi {
             }
             format!("{} updated, {} failed", tally.updated, tally.failed)
         };
-        if let Some(bar) = self.bar.lock().expect("bar lock").as_ref() {
-            bar.inc(1);
-            bar.set_message(message);
-        }
+        bar.inc(1);
+        bar.set_message(message);
     }
 
     fn sending(&self) {

@@ -18,6 +18,11 @@ impl FieldMap {
         FieldMap::default()
     }
 
+    /// Room for `fields` fields without growing.
+    pub fn with_capacity(fields: usize) -> FieldMap {
+        FieldMap(Vec::with_capacity(fields.min(Field::ALL.len())))
+    }
+
     /// Sets what the row wants of `field`, replacing what it wanted before.
     pub fn insert(&mut self, field: Field, desired: Desired) {
         match self.0.binary_search_by_key(&field, |(f, _)| *f) {

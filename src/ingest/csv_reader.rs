@@ -69,8 +69,10 @@ impl Iterator for TextRows<'_> {
                     .position()
                     .map_or(0, |p| self.lines.line_of_record_at(p.byte())),
                 cells: {
-                    let mut cells =
-                        super::Cells::with_capacity(self.record.len(), self.record.as_slice().len());
+                    let mut cells = super::Cells::with_capacity(
+                        self.record.len(),
+                        self.record.as_slice().len(),
+                    );
                     for cell in &self.record {
                         cells.push(cell);
                     }
@@ -130,9 +132,7 @@ mod tests {
     use super::*;
 
     fn cells(rows: &[RawRow]) -> Vec<Vec<&str>> {
-        rows.iter()
-            .map(|r| r.cells.iter().collect())
-            .collect()
+        rows.iter().map(|r| r.cells.iter().collect()).collect()
     }
 
     #[test]

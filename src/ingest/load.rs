@@ -8,8 +8,8 @@ use super::csv_reader::{RawRow, TextRows};
 use super::header::{self, HeaderMap};
 use super::sniff::{self, Kind};
 use super::{
-    Cells, CellRules, LoadOptions, MappedColumn, PresetChoice, PresetOrigin, Record, Refusal, SkippedRow,
-    Source, SourceInfo, Table, Target, decode, preset, xlsx,
+    CellRules, Cells, LoadOptions, MappedColumn, PresetChoice, PresetOrigin, Record, Refusal,
+    SkippedRow, Source, SourceInfo, Table, Target, decode, preset, xlsx,
 };
 
 /// How many non-blank rows are searched for the header.

@@ -145,10 +145,25 @@ impl Table {
         record: &'a Record,
         target: Target,
     ) -> Option<(&'a MappedColumn, &'a str)> {
+        pick_among(self.columns.iter().filter(|c| c.target == target), record)
+    }
+
+    /// The columns feeding a target, for [`pick_among`] row after row.
+    pub fn columns_of(&self, target: Target) -> Vec<&MappedColumn> {
+        self.columns.iter().filter(|c| c.target == target).collect()
+    }
+}
+
+/// [`Table::pick`] among a target's columns found once ([`Table::columns_of`]).
+pub fn pick_among<'a>(
+    columns: impl IntoIterator<Item = &'a MappedColumn>,
+    record: &'a Record,
+) -> Option<(&'a MappedColumn, &'a str)> {
+    {
         // Called for every target of every row: no allocation, one pass over the columns.
         let mut main: Option<&MappedColumn> = None;
         let mut filled: Option<(&MappedColumn, &str)> = None;
-        for column in self.columns.iter().filter(|c| c.target == target) {
+        for column in columns {
             if main.is_none_or(|m| column.rank < m.rank) {
                 main = Some(column);
             }
@@ -160,7 +175,9 @@ impl Table {
         let main = main?;
         Some(filled.unwrap_or((main, main.cell(record))))
     }
+}
 
+impl Table {
     /// One line per mapped column, for people: `column 2 `Work Email` → email`.
     pub fn describe_columns(&self) -> Vec<String> {
         self.columns

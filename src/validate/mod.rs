@@ -17,10 +17,12 @@ pub mod rules;
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
+
 use crate::blank::{BlankPolicy, CellIntent};
-use crate::fields::timezone::{self, Resolved};
+use crate::fields::timezone;
 use crate::fields::{Desired, Field, FieldMap, Value, trim_cell};
-use crate::ingest::{MappedColumn, Record, Table, Target};
+use crate::ingest::{MappedColumn, Record, Table, Target, pick_among};
 
 /// How a row identifies its member.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -155,13 +157,18 @@ fn validate_records<'t>(
 ) -> (Vec<Draft<'t>>, Vec<RowWarning>) {
     let mut zones = ZoneMemo::default();
     let mut warnings = Vec::new();
+    let columns: Vec<(Field, Vec<&MappedColumn>)> = fields
+        .iter()
+        .map(|&field| (field, table.columns_of(Target::Field(field))))
+        .collect();
     let drafts = records
         .iter()
         .map(|record| {
             let mut draft = Draft::new(table, record);
             let country = derive::country_code(table, record);
-            for &field in fields {
-                let Some((column, cell)) = table.pick(record, Target::Field(field)) else {
+            for (field, columns) in &columns {
+                let field = *field;
+                let Some((column, cell)) = pick_among(columns.iter().copied(), record) else {
                     continue;
                 };
                 let policy = policy_for(table, field);
@@ -188,7 +195,15 @@ fn policy_for(table: &Table, field: Field) -> BlankPolicy {
 /// Time zone readings already made in this run: exports repeat a handful of values. Keyed by
 /// country, then by cell, so a reading already made is found without copying the cell.
 #[derive(Default)]
-struct ZoneMemo(HashMap<Option<&'static str>, HashMap<String, Result<Resolved, String>>>);
+struct ZoneMemo(HashMap<Option<&'static str>, HashMap<String, Result<ZoneReading, String>>>);
+
+/// A time zone read from a cell: the name (inline: cloning it for each row costs nothing), and
+/// what the user should know about how it was read.
+#[derive(Clone)]
+struct ZoneReading {
+    name: CompactString,
+    note: Option<String>,
+}
 
 impl ZoneMemo {
     fn resolve(
@@ -196,12 +211,16 @@ impl ZoneMemo {
         cell: &str,
         country: Option<&'static str>,
         table: &Table,
-    ) -> Result<Resolved, String> {
+    ) -> Result<ZoneReading, String> {
         let readings = self.0.entry(country).or_default();
         if let Some(reading) = readings.get(cell) {
             return reading.clone();
         }
-        let reading = timezone::resolve(cell, country, &table.rules.timezones);
+        let reading =
+            timezone::resolve(cell, country, &table.rules.timezones).map(|resolved| ZoneReading {
+                name: resolved.name.into(),
+                note: resolved.note,
+            });
         readings.insert(cell.to_string(), reading.clone());
         reading
     }
@@ -230,8 +249,8 @@ pub struct Draft<'t> {
     key: Option<MemberKey>,
     email: Option<String>,
     user_id: Option<u64>,
-    raw_email: String,
-    raw_user_id: String,
+    raw_email: &'t str,
+    raw_user_id: &'t str,
     /// The column and cell the key came from, for the duplicate message.
     key_column: &'t str,
     key_value: &'t str,
@@ -246,9 +265,8 @@ impl<'t> Draft<'t> {
     fn new(table: &'t Table, record: &'t Record) -> Draft<'t> {
         let email = table.pick(record, Target::Email);
         let user_id = table.pick(record, Target::UserId);
-        let cell = |picked: Option<(&MappedColumn, &str)>| {
-            trim_cell(picked.map_or("", |(_, c)| c)).to_string()
-        };
+        let cell =
+            |picked: Option<(&'t MappedColumn, &'t str)>| trim_cell(picked.map_or("", |(_, c)| c));
         let mut draft = Draft {
             row: record.row,
             key: None,
@@ -258,7 +276,7 @@ impl<'t> Draft<'t> {
             raw_user_id: cell(user_id),
             key_column: "",
             key_value: "",
-            fields: FieldMap::new(),
+            fields: FieldMap::with_capacity(table.columns.len()),
             problems: Vec::new(),
             warnings: Vec::new(),
         };
@@ -400,8 +418,8 @@ impl<'t> Draft<'t> {
             }),
             _ => RowVerdict::Invalid(InvalidRow {
                 row: self.row,
-                email: self.raw_email,
-                user_id: self.raw_user_id,
+                email: self.raw_email.to_string(),
+                user_id: self.raw_user_id.to_string(),
                 problems: self.problems,
             }),
         }

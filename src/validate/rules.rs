@@ -29,7 +29,7 @@ pub fn check(field: Field, cell: &str) -> Result<Value, Vec<String>> {
         Field::Timezone => {
             // Without a row's country or a mapping's aliases; validation passes those in.
             return timezone::resolve(cell, None, &Aliases::default())
-                .map(|resolved| Value::Text(resolved.name))
+                .map(|resolved| Value::Text(resolved.name.into()))
                 .map_err(|rule| vec![rule]);
         }
         Field::CountryId => {
@@ -48,7 +48,7 @@ pub fn check(field: Field, cell: &str) -> Result<Value, Vec<String>> {
         }
     }
     if broken.is_empty() {
-        Ok(canonical_text(field, cell).unwrap_or_else(|| Value::Text(cell.to_string())))
+        Ok(canonical_text(field, cell).unwrap_or_else(|| Value::Text(cell.into())))
     } else {
         Err(broken)
     }
@@ -110,7 +110,7 @@ mod tests {
     }
 
     fn text(s: &str) -> Value {
-        Value::Text(s.to_string())
+        Value::Text(s.into())
     }
 
     #[test]

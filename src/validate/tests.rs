@@ -38,7 +38,7 @@ fn one_invalid(csv: &str) -> String {
 }
 
 fn set(text: &str) -> Desired {
-    Desired::Set(Value::Text(text.to_string()))
+    Desired::Set(Value::Text(text.into()))
 }
 
 #[test]
@@ -207,7 +207,7 @@ fn one_verdict_per_record_in_order() {
 fn to_cell(desired: &Desired) -> String {
     match desired {
         Desired::Clear => crate::blank::CLEAR_SENTINEL.to_string(),
-        Desired::Set(Value::Text(s)) => s.clone(),
+        Desired::Set(Value::Text(s)) => s.to_string(),
         Desired::Set(Value::Integer(i)) => i.to_string(),
         Desired::Set(Value::Bool(b)) => b.to_string(),
     }
