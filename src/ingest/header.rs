@@ -120,7 +120,7 @@ pub fn find_header(rows: &[RawRow], mapping: Option<&Mapping>) -> Option<usize> 
         let mut keys: Vec<String> = row
             .cells
             .iter()
-            .map(|c| normalize(c))
+            .map(normalize)
             .filter(|k| !k.is_empty() && is_known(k, mapping))
             .collect();
         keys.sort();

@@ -171,7 +171,7 @@ fn build(
             .collect();
         let is_first = !seen_data;
         seen_data = true;
-        if is_first && cells.iter().any(|c| is_example(c)) {
+        if is_first && cells.iter().any(is_example) {
             info.skipped.push(SkippedRow {
                 line: row.line,
                 reason: "the template's example row (a cell starts with `Example:`)".to_string(),
