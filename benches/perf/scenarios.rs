@@ -24,6 +24,8 @@ pub struct Sizes {
     p5_limit: f64,
     p5_latency_ms: u64,
     pub(crate) p6_rows: u64,
+    /// Timed runs of each side (after one warm-up run each).
+    pub(crate) p6_runs: usize,
     chart_limits: Vec<f64>,
     chart_latencies: Vec<u64>,
     /// Seconds of requests per chart point, at the limit.
@@ -70,6 +72,7 @@ impl Sizes {
             p5_limit: 40.0,
             p5_latency_ms: 150,
             p6_rows: 100_000,
+            p6_runs: 7,
             chart_limits: vec![10.0, 30.0, 100.0],
             chart_latencies: vec![50, 150, 500],
             chart_seconds: 6.0,
@@ -99,6 +102,7 @@ impl Sizes {
             p5_limit: 60.0,
             p5_latency_ms: 10,
             p6_rows: 5_000,
+            p6_runs: 1,
             chart_limits: vec![50.0, 100.0],
             chart_latencies: vec![10],
             chart_seconds: 1.0,
@@ -301,7 +305,6 @@ impl<'a> Bench<'a> {
             faults: Faults {
                 jitter: Duration::from_millis(20),
                 server_errors: 0.10,
-                resets: 0.02,
                 rate_limit: Some(RateLimit {
                     retry_after: RetryAfterForm::Mixed,
                     ..RateLimit::new(limit)
@@ -323,7 +326,7 @@ impl<'a> Bench<'a> {
         let bound = limit * run.good() as f64 / admitted as f64;
         Row {
             target: format!(
-                "P4 fault mix (10% 5xx, 2% resets, 429 bursts: client {}/s against a {limit}/s limit)",
+                "P4 fault mix (10% 5xx, 429 bursts: client {}/s against a {limit}/s limit)",
                 self.sizes.p4_client_rate
             ),
             measured: format!(
