@@ -152,11 +152,31 @@ impl Desired {
 /// Lenient on purpose: the server is the source of truth for what is there now, so a value we
 /// would refuse to send (an unknown time zone, say) is kept as text rather than dropped.
 pub fn canonical_from_json(field: Field, json: &serde_json::Value) -> Option<Value> {
+    canonical_from_raw(field, Raw::from(json))
+}
+
+/// A member's field as the server sent it: text, or any other JSON value. Text is by far the
+/// most common, and is kept apart so that it can be held without a `serde_json::Value`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Raw<'a> {
+    Text(&'a str),
+    Json(&'a serde_json::Value),
+}
+
+impl<'a> From<&'a serde_json::Value> for Raw<'a> {
+    fn from(json: &'a serde_json::Value) -> Raw<'a> {
+        match json {
+            serde_json::Value::String(text) => Raw::Text(text),
+            other => Raw::Json(other),
+        }
+    }
+}
+
+/// [`canonical_from_json`] of a [`Raw`] value.
+pub fn canonical_from_raw(field: Field, raw: Raw<'_>) -> Option<Value> {
     use serde_json::Value as J;
-    match (field, json) {
-        (_, J::Null) => None,
-        (Field::CountryId, J::Number(n)) => n.as_i64().map(Value::Integer),
-        (Field::CountryId, J::String(s)) => match s.trim() {
+    match (field, raw) {
+        (Field::CountryId, Raw::Text(s)) => match s.trim() {
             "" => None,
             t => Some(
                 t.parse()
@@ -164,20 +184,25 @@ pub fn canonical_from_json(field: Field, json: &serde_json::Value) -> Option<Val
                     .unwrap_or(Value::Text(t.into())),
             ),
         },
-        (Field::StepPreferences, J::Bool(b)) => Some(Value::Bool(*b)),
-        (Field::StepPreferences, J::Number(n)) => Some(Value::Bool(n.as_i64() != Some(0))),
-        (Field::StepPreferences, J::String(s)) => parse_bool(s).map(Value::Bool),
-        (_, J::String(s)) => canonical_text(field, s),
-        (_, J::Bool(b)) => Some(Value::Text(b.to_compact_string())),
-        (_, J::Number(n)) => Some(Value::Text(n.to_compact_string())),
-        (_, other) => Some(Value::Text(other.to_compact_string())),
+        (Field::StepPreferences, Raw::Text(s)) => parse_bool(s).map(Value::Bool),
+        (_, Raw::Text(s)) => canonical_text(field, s),
+        (_, Raw::Json(J::Null)) => None,
+        (Field::CountryId, Raw::Json(J::Number(n))) => n.as_i64().map(Value::Integer),
+        (Field::StepPreferences, Raw::Json(J::Bool(b))) => Some(Value::Bool(*b)),
+        (Field::StepPreferences, Raw::Json(J::Number(n))) => {
+            Some(Value::Bool(n.as_i64() != Some(0)))
+        }
+        (_, Raw::Json(J::String(s))) => canonical_from_raw(field, Raw::Text(s)),
+        (_, Raw::Json(J::Bool(b))) => Some(Value::Text(b.to_compact_string())),
+        (_, Raw::Json(J::Number(n))) => Some(Value::Text(n.to_compact_string())),
+        (_, Raw::Json(other)) => Some(Value::Text(other.to_compact_string())),
     }
 }
 
-/// Whether a raw JSON value is, canonically, `canonical` (a value [`canonical_from_json`] could
-/// return). The same answer as comparing with `canonical_from_json`, without building that value
+/// Whether a raw value is, canonically, `canonical` (a value [`canonical_from_raw`] could
+/// return). The same answer as comparing with `canonical_from_raw`, without building that value
 /// when the member already holds the text as is, as it does for most fields of most members.
-pub fn json_is(field: Field, json: &serde_json::Value, canonical: Option<&Value>) -> bool {
+pub fn raw_is(field: Field, raw: Raw<'_>, canonical: Option<&Value>) -> bool {
     // Fields whose canonical text is the trimmed text itself: no case folding, no time zone
     // renames, no numbers or booleans read from text.
     let text_as_is = !field.is_case_insensitive()
@@ -185,13 +210,12 @@ pub fn json_is(field: Field, json: &serde_json::Value, canonical: Option<&Value>
             field,
             Field::Timezone | Field::CountryId | Field::StepPreferences
         );
-    if let (true, serde_json::Value::String(raw), Some(Value::Text(want))) =
-        (text_as_is, json, canonical)
-        && trim_cell(raw) == want
+    if let (true, Raw::Text(text), Some(Value::Text(want))) = (text_as_is, raw, canonical)
+        && trim_cell(text) == want
     {
         return true;
     }
-    canonical_from_json(field, json).as_ref() == canonical
+    canonical_from_raw(field, raw).as_ref() == canonical
 }
 
 /// Canonical text for a field: trimmed, empty as absent, lower-cased where the API's casing

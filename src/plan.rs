@@ -15,7 +15,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde_json::{Map, Value as Json};
 
 use crate::api::Member;
-use crate::fields::{Field, Value};
+use crate::fields::{Field, Raw, Value};
 use crate::validate::{DesiredRow, InvalidRow, MemberKey, RowProblem, RowVerdict};
 
 /// One field that will change.
@@ -219,7 +219,7 @@ pub fn diff(desired: &DesiredRow, member: &Member) -> Vec<Change> {
         .filter_map(|(&field, want)| {
             let after = want.target();
             let unchanged = match member.raw(field) {
-                Some(json) => crate::fields::json_is(field, json, after),
+                Some(raw) => crate::fields::raw_is(field, raw, after),
                 None => after.is_none(),
             };
             (!unchanged).then(|| Change {
@@ -236,8 +236,8 @@ fn profile_body(member: &Member, changes: &[&Change]) -> Result<Map<String, Json
     let mut body = Map::new();
     for field in Field::ALL.into_iter().filter(|f| f.is_required_on_update()) {
         match member.raw(field) {
-            Some(Json::String(s)) if !s.trim().is_empty() => {
-                body.insert(field.name().into(), Json::String(s.clone()));
+            Some(Raw::Text(s)) if !s.trim().is_empty() => {
+                body.insert(field.name().into(), Json::String(s.to_string()));
             }
             _ if changes
                 .iter()

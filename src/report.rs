@@ -7,7 +7,6 @@
 //! prefix Excel itself uses to mean "text". A reader of the report strips one leading `'` from
 //! such cells to get the value back ([`unescape_cell`]).
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
@@ -15,6 +14,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use compact_str::{CompactString, ToCompactString};
 use serde_json::{Map, Value as Json};
 
 use crate::execute::StatsSnapshot;
@@ -138,23 +138,42 @@ impl ReportRow {
         self
     }
 
-    /// The cells in column order, borrowed where the row holds them as text.
-    fn cells(&self) -> [Cow<'_, str>; 12] {
-        let number = |n: Option<u128>| n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()));
+    /// The cells in column order: borrowed where the row holds them as text, numbers written
+    /// inline (no allocation for any cell of a line).
+    fn cells(&self) -> [CompactCell<'_>; 12] {
+        use CompactCell::{Number, Text};
+        let number = |n: Option<u128>| n.map_or(Text(""), |n| Number(n.to_compact_string()));
         [
-            Cow::Owned(self.row.to_string()),
-            Cow::Borrowed(&self.email),
-            Cow::Borrowed(&self.user_id),
-            Cow::Borrowed(self.outcome.map(Outcome::as_str).unwrap_or_default()),
-            Cow::Borrowed(&self.changes),
-            Cow::Borrowed(&self.before),
-            Cow::Borrowed(&self.after),
+            Number(self.row.to_compact_string()),
+            Text(&self.email),
+            Text(&self.user_id),
+            Text(self.outcome.map(Outcome::as_str).unwrap_or_default()),
+            Text(&self.changes),
+            Text(&self.before),
+            Text(&self.after),
             number(self.http_status.map(u128::from)),
-            Cow::Owned(self.attempts.to_string()),
-            Cow::Borrowed(&self.error),
-            Cow::Borrowed(&self.request_id),
+            Number(self.attempts.to_compact_string()),
+            Text(&self.error),
+            Text(&self.request_id),
             number(self.elapsed_ms),
         ]
+    }
+}
+
+/// One cell of a report line.
+enum CompactCell<'a> {
+    Text(&'a str),
+    Number(CompactString),
+}
+
+impl std::ops::Deref for CompactCell<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            CompactCell::Text(text) => text,
+            CompactCell::Number(number) => number,
+        }
     }
 }
 

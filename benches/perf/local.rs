@@ -31,7 +31,7 @@ impl Bench<'_> {
                 .args(["--quiet", "--no-progress"]);
             ours
         };
-        let mut python = std::process::Command::new("python3");
+        let mut python = std::process::Command::new(python_interpreter());
         python
             .args([
                 "-c",
@@ -79,6 +79,19 @@ impl Bench<'_> {
             },
         ]
     }
+}
+
+/// The interpreter `python3` runs, by its own path: a version manager's `python3` on PATH
+/// (pyenv's shim is a shell script) would add its start to Python's time.
+fn python_interpreter() -> std::path::PathBuf {
+    std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|path| path.trim().to_string())
+        .filter(|path| !path.is_empty())
+        .map_or_else(|| "python3".into(), std::path::PathBuf::from)
 }
 
 /// The middle value (the lower of the two middle ones for an even count).

@@ -5,29 +5,56 @@
 //! everything here accepts every variant in `shared/reference/tallyfy-api.md` and ignores
 //! fields it does not know. Only `id` is required of a member.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value as Json;
 
-use crate::fields::{self, Field, Value};
+use crate::fields::{self, Field, Raw, Value};
 
 /// A member as the API returns it. The fields member-sync diffs are kept as the server sent
-/// them (raw JSON) and brought to canonical form on demand with [`Member::current`]; every
-/// other field of the answer (avatars, dates, flags) is skipped while reading, so a 100,000
-/// member organization costs tens of megabytes, not hundreds.
+/// them and brought to canonical form on demand with [`Member::current`]; every other field of
+/// the answer (avatars, dates, flags) is skipped while reading, so a 100,000 member
+/// organization costs tens of megabytes, not hundreds.
 #[derive(Debug, Clone)]
 pub struct Member {
     pub id: u64,
     pub email: Option<String>,
     /// The known fields the answer had, in the order it gave them. A boxed slice: a member
     /// stays small to move (sorting 100,000 of them moves each a few times).
-    fields: Box<[(Field, Json)]>,
+    fields: Box<[(Field, RawValue)]>,
+}
+
+/// A field's value as the server sent it. Text, by far the most common, is held inline when
+/// short (most names, titles and time zones), not as a `serde_json::Value` of its own.
+#[derive(Debug, Clone, PartialEq)]
+enum RawValue {
+    Text(CompactString),
+    Json(Json),
+}
+
+impl RawValue {
+    fn view(&self) -> Raw<'_> {
+        match self {
+            RawValue::Text(text) => Raw::Text(text),
+            RawValue::Json(json) => Raw::from(json),
+        }
+    }
+}
+
+impl From<Json> for RawValue {
+    fn from(json: Json) -> RawValue {
+        match json {
+            Json::String(text) => RawValue::Text(text.into()),
+            other => RawValue::Json(other),
+        }
+    }
 }
 
 impl Member {
     /// The canonical current value of a field (`None` = null or empty).
     pub fn current(&self, field: Field) -> Option<Value> {
         self.raw(field)
-            .and_then(|json| fields::canonical_from_json(field, json))
+            .and_then(|raw| fields::canonical_from_raw(field, raw))
     }
 
     /// The lower-cased email, the match key.
@@ -38,20 +65,82 @@ impl Member {
             .filter(|e| !e.is_empty())
     }
 
-    /// The raw JSON of a field, as the server sent it.
-    pub fn raw(&self, field: Field) -> Option<&Json> {
+    /// A field's value as the server sent it.
+    pub fn raw(&self, field: Field) -> Option<Raw<'_>> {
         self.fields
             .iter()
             .rev()
             .find(|(f, _)| *f == field)
-            .map(|(_, json)| json)
+            .map(|(_, value)| value.view())
     }
 
     /// Sets a field's raw JSON, as if the server had sent it.
     pub fn set_raw(&mut self, field: Field, json: Json) {
         let mut fields = std::mem::take(&mut self.fields).into_vec();
-        fields.push((field, json));
+        fields.push((field, json.into()));
         self.fields = fields.into_boxed_slice();
+    }
+}
+
+/// Text as text (inline when short, borrowed from the input while read), anything else as
+/// JSON.
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RawValue, D::Error> {
+        struct RawVisitor;
+        impl<'de> serde::de::Visitor<'de> for RawVisitor {
+            type Value = RawValue;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawValue, E> {
+                Ok(RawValue::Text(text.into()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<RawValue, E> {
+                Ok(RawValue::Text(text.into()))
+            }
+
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<RawValue, E> {
+                Ok(RawValue::Json(Json::Bool(b)))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<RawValue, E> {
+                Ok(RawValue::Json(Json::from(n)))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<RawValue, E> {
+                Ok(RawValue::Json(Json::from(n)))
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<RawValue, E> {
+                Ok(RawValue::Json(Json::from(n)))
+            }
+
+            fn visit_unit<E: serde::de::Error>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Json(Json::Null))
+            }
+
+            fn visit_none<E: serde::de::Error>(self) -> Result<RawValue, E> {
+                Ok(RawValue::Json(Json::Null))
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
+                RawValue::deserialize(d)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<RawValue, A::Error> {
+                let json = Json::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(RawValue::Json(json))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawValue, A::Error> {
+                let json = Json::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawValue::Json(json))
+            }
+        }
+        d.deserialize_any(RawVisitor)
     }
 }
 

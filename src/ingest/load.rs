@@ -165,10 +165,15 @@ fn build(
             });
             continue;
         }
-        let cells: Cells = positions
-            .iter()
-            .map(|&p| row.cells.get(p).unwrap_or(""))
-            .collect();
+        // Every column mapped, in file order (a plain export): the row's cells are the record's.
+        let cells: Cells = if every_column_in_order(&positions, &row.cells) {
+            row.cells
+        } else {
+            positions
+                .iter()
+                .map(|&p| row.cells.get(p).unwrap_or(""))
+                .collect()
+        };
         let is_first = !seen_data;
         seen_data = true;
         if is_first && cells.iter().any(is_example) {
@@ -194,6 +199,11 @@ fn build(
         source: info,
         rules,
     })
+}
+
+/// Whether the mapped positions are exactly this row's cells, in order.
+fn every_column_in_order(positions: &[usize], cells: &Cells) -> bool {
+    positions.len() == cells.len() && positions.iter().enumerate().all(|(i, &p)| i == p)
 }
 
 /// The vendor's sample row (`Example: Chris Green` in Entra's template).
