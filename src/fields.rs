@@ -203,17 +203,29 @@ pub fn canonical_from_raw(field: Field, raw: Raw<'_>) -> Option<Value> {
 /// return). The same answer as comparing with `canonical_from_raw`, without building that value
 /// when the member already holds the text as is, as it does for most fields of most members.
 pub fn raw_is(field: Field, raw: Raw<'_>, canonical: Option<&Value>) -> bool {
-    // Fields whose canonical text is the trimmed text itself: no case folding, no time zone
-    // renames, no numbers or booleans read from text.
-    let text_as_is = !field.is_case_insensitive()
-        && !matches!(
-            field,
-            Field::Timezone | Field::CountryId | Field::StepPreferences
-        );
-    if let (true, Raw::Text(text), Some(Value::Text(want))) = (text_as_is, raw, canonical)
+    // The member holds the wanted text as is (trimmed): equal when that text is its own
+    // canonical form, which is decided here without building it.
+    if let (Raw::Text(text), Some(Value::Text(want))) = (raw, canonical)
+        && !want.is_empty()
         && trim_cell(text) == want
     {
-        return true;
+        let canonical_as_is = match field {
+            // Their canonical values are numbers and booleans, never this text.
+            Field::CountryId | Field::StepPreferences => false,
+            // Unknown names are kept as written, known ones spelled as the database does.
+            Field::Timezone => {
+                timezone::is_canonical_timezone(want)
+                    || timezone::canonical_timezone(want).is_none()
+            }
+            // Lower-cased: equal when lower-casing leaves the text as it is.
+            _ if field.is_case_insensitive() => {
+                want.is_ascii() && !want.bytes().any(|b| b.is_ascii_uppercase())
+            }
+            _ => true,
+        };
+        if canonical_as_is {
+            return true;
+        }
     }
     canonical_from_raw(field, raw).as_ref() == canonical
 }
@@ -304,5 +316,51 @@ mod tests {
             canonical_from_json(Field::CountryId, &json!("44")),
             Some(Value::Integer(44))
         );
+    }
+
+    #[test]
+    fn raw_is_agrees_with_comparing_canonical_values() {
+        let texts = [
+            "Europe/London",
+            " Europe/London ",
+            "europe/london",
+            "Asia/Calcutta",
+            "Asia/Kolkata",
+            "Mars/Base",
+            "Admin",
+            "admin",
+            "ADMIN ",
+            "standard",
+            "826",
+            " 826",
+            "true",
+            "Yes",
+            "Sales",
+            " Sales\u{a0}",
+            "",
+            "İstanbul",
+            "dd/mm/yyyy",
+            "DD/MM/YYYY",
+        ];
+        for field in Field::ALL {
+            let wanted: Vec<Option<Value>> = std::iter::once(None)
+                .chain(
+                    texts
+                        .iter()
+                        .map(|t| canonical_from_raw(field, Raw::Text(t))),
+                )
+                .chain(texts.iter().map(|t| Some(Value::Text((*t).into()))))
+                .collect();
+            for text in texts {
+                let canonical = canonical_from_raw(field, Raw::Text(text));
+                for want in &wanted {
+                    assert_eq!(
+                        raw_is(field, Raw::Text(text), want.as_ref()),
+                        canonical.as_ref() == want.as_ref(),
+                        "{field} {text:?} against {want:?}"
+                    );
+                }
+            }
+        }
     }
 }

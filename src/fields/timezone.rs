@@ -109,6 +109,10 @@ pub fn resolve(raw: &str, country: Option<&str>, aliases: &Aliases) -> Result<Re
 /// `None` when the name is not in the time zone database.
 pub fn canonical_timezone(raw: &str) -> Option<String> {
     let tables = tables();
+    let trimmed = trim_cell(raw);
+    if tables.canonical.contains(trimmed) {
+        return Some(trimmed.to_string());
+    }
     let name = tables.names.get(&trim_cell(raw).to_ascii_lowercase())?;
     Some(
         tables
@@ -116,6 +120,12 @@ pub fn canonical_timezone(raw: &str) -> Option<String> {
             .get(name.as_str())
             .map_or_else(|| name.clone(), |new| new.to_string()),
     )
+}
+
+/// Whether `name` is its own canonical form ([`canonical_timezone`] gives it back as it is),
+/// told without allocating for names in the database's own spelling.
+pub fn is_canonical_timezone(name: &str) -> bool {
+    tables().canonical.contains(name) || canonical_timezone(name).as_deref() == Some(name)
 }
 
 fn windows_display(cell: &str) -> Option<usize> {

@@ -1,7 +1,7 @@
 //! The tables behind time zone reading, loaded once: jiff's zone names, tzdata's renames,
 //! CLDR's Windows zones (ids, display names, territories) and each country's zones.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// One Windows zone of CLDR's table.
@@ -16,6 +16,8 @@ pub(super) struct WindowsZone {
 pub(super) struct Tables {
     /// Lower-cased name → the database's spelling.
     pub(super) names: HashMap<String, String>,
+    /// Names already in canonical form: the database's spelling, not renamed since.
+    pub(super) canonical: HashSet<String>,
     pub(super) renames: HashMap<&'static str, &'static str>,
     pub(super) windows: Vec<WindowsZone>,
     pub(super) windows_by_id: HashMap<String, usize>,
@@ -36,11 +38,18 @@ pub(super) fn tables() -> &'static Tables {
             .filter(|name| !matches!(name.as_str(), "Factory" | "localtime" | "posixrules"))
             .map(|name| (name.to_ascii_lowercase(), name))
             .collect();
-        let renames = data_lines(include_str!("../data/tz_renames.txt"))
-            .filter_map(|line| line.split_once(' '))
+        let renames: HashMap<&'static str, &'static str> =
+            data_lines(include_str!("../data/tz_renames.txt"))
+                .filter_map(|line| line.split_once(' '))
+                .collect();
+        let canonical = names
+            .values()
+            .filter(|name| !renames.contains_key(name.as_str()))
+            .cloned()
             .collect();
         let mut tables = Tables {
             names,
+            canonical,
             renames,
             windows: Vec::new(),
             windows_by_id: HashMap::new(),
