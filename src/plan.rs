@@ -169,11 +169,16 @@ fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
         );
     }
     let changes = diff(desired, member);
+    // Found by email: the row's email is the member's, lower-cased, as `email_key` would make it.
+    let member_email = || match &desired.key {
+        MemberKey::Email(email) => Some(email.clone()),
+        MemberKey::UserId(_) => member.email_key(),
+    };
     if changes.is_empty() {
         return RowPlan::Unchanged {
             row: desired.row,
             member_id: member.id,
-            email: member.email_key(),
+            email: member_email(),
         };
     }
     let profile_changes: Vec<&Change> = changes.iter().filter(|c| c.field != Field::Role).collect();
@@ -204,7 +209,7 @@ fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
     RowPlan::Update(Update {
         row: desired.row,
         member_id: member.id,
-        email: member.email_key(),
+        email: member_email(),
         changes,
         profile_body,
         role,

@@ -15,9 +15,8 @@ pub mod derive;
 pub mod keys;
 pub mod rules;
 
-use std::collections::HashMap;
-
 use compact_str::CompactString;
+use rustc_hash::FxHashMap;
 
 use crate::blank::{BlankPolicy, CellIntent};
 use crate::fields::timezone;
@@ -173,25 +172,33 @@ fn validate_records<'t>(
 ) -> (Vec<Draft<'t>>, Vec<RowWarning>) {
     let mut zones = ZoneMemo::default();
     let mut warnings = Vec::new();
-    let columns: Vec<(Field, Vec<&MappedColumn>)> = fields
+    // What is the same for every row, found once: each field's columns and blank policy.
+    let columns: Vec<(Field, Vec<&MappedColumn>, BlankPolicy)> = fields
         .iter()
-        .map(|&field| (field, table.columns_of(Target::Field(field))))
+        .map(|&field| {
+            let columns = table.columns_of(Target::Field(field));
+            (field, columns, policy_for(table, field))
+        })
         .collect();
+    let key_columns = KeyColumns {
+        email: table.columns_of(Target::Email),
+        user_id: table.columns_of(Target::UserId),
+        policy: table.rules.blank.for_key(),
+    };
     let drafts = records
         .iter()
         .map(|record| {
-            let mut draft = Draft::new(table, record);
+            let mut draft = Draft::new(&key_columns, record, fields.len());
             let country = derive::country_code(table, record);
-            for (field, columns) in &columns {
+            for (field, columns, policy) in &columns {
                 let field = *field;
                 let Some((column, cell)) = pick_among(columns.iter().copied(), record) else {
                     continue;
                 };
-                let policy = policy_for(table, field);
                 if field == Field::Timezone {
-                    draft.check_timezone(column, cell, &policy, country, table, &mut zones);
+                    draft.check_timezone(column, cell, policy, country, table, &mut zones);
                 } else {
-                    draft.check_field(column, cell, field, &policy);
+                    draft.check_field(column, cell, field, policy);
                 }
             }
             derive::display_name(table, record, &mut draft);
@@ -203,6 +210,13 @@ fn validate_records<'t>(
     (drafts, warnings)
 }
 
+/// The key columns of an input, and the blank policy of key cells.
+struct KeyColumns<'t> {
+    email: Vec<&'t MappedColumn>,
+    user_id: Vec<&'t MappedColumn>,
+    policy: BlankPolicy,
+}
+
 /// The blank policy for a field's column: the input's (a mapping file may make blank clear).
 fn policy_for(table: &Table, field: Field) -> BlankPolicy {
     table.rules.blank.for_field(field)
@@ -211,7 +225,7 @@ fn policy_for(table: &Table, field: Field) -> BlankPolicy {
 /// Time zone readings already made in this run: exports repeat a handful of values. Keyed by
 /// country, then by cell, so a reading already made is found without copying the cell.
 #[derive(Default)]
-struct ZoneMemo(HashMap<Option<&'static str>, HashMap<String, Result<ZoneReading, String>>>);
+struct ZoneMemo(FxHashMap<Option<&'static str>, FxHashMap<String, Result<ZoneReading, String>>>);
 
 /// A time zone read from a cell: the name (inline: cloning it for each row costs nothing), and
 /// what the user should know about how it was read.
@@ -278,9 +292,9 @@ pub struct Draft<'t> {
 impl<'t> Draft<'t> {
     /// Reads the key cells: the user id when there is one, else the email; an email beside a
     /// user id is checked too. A blank main column falls back as the table says.
-    fn new(table: &'t Table, record: &'t Record) -> Draft<'t> {
-        let email = table.pick(record, Target::Email);
-        let user_id = table.pick(record, Target::UserId);
+    fn new(key_columns: &KeyColumns<'t>, record: &'t Record, field_count: usize) -> Draft<'t> {
+        let email = pick_among(key_columns.email.iter().copied(), record);
+        let user_id = pick_among(key_columns.user_id.iter().copied(), record);
         let cell =
             |picked: Option<(&'t MappedColumn, &'t str)>| trim_cell(picked.map_or("", |(_, c)| c));
         let mut draft = Draft {
@@ -292,16 +306,16 @@ impl<'t> Draft<'t> {
             raw_user_id: cell(user_id),
             key_column: "",
             key_value: "",
-            fields: FieldMap::with_capacity(table.columns.len()),
+            fields: FieldMap::with_capacity(field_count),
             problems: Vec::new(),
             warnings: Vec::new(),
         };
-        let policy = table.rules.blank.for_key();
+        let policy = &key_columns.policy;
         if let Some((column, raw)) = user_id {
-            draft.user_id = draft.key_cell(column, raw, &policy, keys::parse_user_id);
+            draft.user_id = draft.key_cell(column, raw, policy, keys::parse_user_id);
         }
         if let Some((column, raw)) = email {
-            draft.email = draft.key_cell(column, raw, &policy, keys::parse_email);
+            draft.email = draft.key_cell(column, raw, policy, keys::parse_email);
         }
         let user_id_blank = draft.raw_user_id.is_empty();
         draft.key = match (draft.user_id, &draft.email) {
