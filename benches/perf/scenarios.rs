@@ -330,7 +330,7 @@ impl<'a> Bench<'a> {
                 self.sizes.p4_client_rate
             ),
             measured: format!(
-                "{} good answers in {:.2} s = {goodput:.1}/s; {} 429s, {} 5xx/resets retried; nothing lost",
+                "{} good answers in {:.2} s = {goodput:.1}/s; {} 429s, {} 5xx retried; nothing lost",
                 run.good(),
                 run.wall.as_secs_f64(),
                 run.throttled(),
