@@ -247,7 +247,8 @@ impl Engine {
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::AtomicU32;
-    use std::time::Instant;
+    // Tokio's clock, paused in the tests that read it: a wait is checked, never timed.
+    use tokio::time::Instant;
 
     use secrecy::SecretString;
 
@@ -352,7 +353,7 @@ mod tests {
         assert_eq!(after.attempts, 0);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_429_holds_back_every_caller_until_retry_after() {
         let engine = Arc::new(engine(fast_policy()));
         let started = Instant::now();

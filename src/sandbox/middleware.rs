@@ -16,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::faults::{Fault, Roll, server_error_body};
+use super::faults::{Fault, FaultState, Roll, server_error_body};
 use super::listener::Connection;
 use super::rate_limit::Admission;
 use super::routes::{Shared, error};
@@ -96,7 +96,7 @@ pub(crate) async fn around(
     } = answer;
     entry.set(|e| e.fault = fault);
 
-    let delay = shared.config.latency + shared.faults.jitter();
+    let delay = response_delay(shared.config.latency, &shared.faults);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -114,6 +114,11 @@ pub(crate) async fn around(
     entry.set(|e| e.status = status);
     drop(entry);
     response
+}
+
+/// How long an answer is held back: the configured latency plus this request's jitter.
+fn response_delay(latency: std::time::Duration, faults: &FaultState) -> std::time::Duration {
+    latency + faults.jitter()
 }
 
 /// A journal entry that is written when dropped, whether the answer was sent or abandoned.
@@ -254,4 +259,29 @@ async fn truncated(response: Response) -> Response {
     let cut = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(cut))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::sandbox::Faults;
+
+    #[test]
+    fn answers_wait_the_latency_plus_a_jitter_within_its_bound() {
+        let latency = Duration::from_millis(150);
+        let still = FaultState::new(Faults::default());
+        assert_eq!(response_delay(latency, &still), latency);
+
+        let jitter = Duration::from_millis(60);
+        let shaky = FaultState::new(Faults {
+            jitter,
+            ..Faults::default()
+        });
+        let delays: Vec<Duration> = (0..50).map(|_| response_delay(latency, &shaky)).collect();
+        assert!(delays.iter().all(|d| (latency..=latency + jitter).contains(d)), "{delays:?}");
+        let (min, max) = (delays.iter().min().unwrap(), delays.iter().max().unwrap());
+        assert!(*max - *min > Duration::from_millis(5), "{delays:?}");
+    }
 }

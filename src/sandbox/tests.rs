@@ -1,7 +1,7 @@
 //! The sandbox over real HTTP, as a client sees it: each test starts its own server on port 0.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -364,18 +364,18 @@ async fn sandbox_journal_and_request_ids() {
     assert_eq!(sb.members()[4]["phone"], "+84 28 1234 5678");
 }
 
+/// The delay itself is checked without a clock in `middleware.rs`; here, that a delayed
+/// answer still arrives, and that a dropped sandbox stops answering.
 #[tokio::test]
 async fn sandbox_latency_and_shutdown() {
-    let latency = Duration::from_millis(150);
     let sb = start(SandboxConfig {
-        latency,
+        latency: Duration::from_millis(150),
         ..Default::default()
     })
     .await;
     let url = format!("{}{}", sb.base_url(), user(&sb, 1001));
-    let began = Instant::now();
-    send(req(&sb, Method::GET, &user(&sb, 1001))).await;
-    assert!(began.elapsed() >= latency);
+    let (status, _) = send(req(&sb, Method::GET, &user(&sb, 1001))).await;
+    assert_eq!(status, StatusCode::OK);
     drop(sb);
     // After the drop the port stops answering (new connections are refused).
     let client = reqwest::Client::builder()
