@@ -43,16 +43,28 @@ impl Ledger {
 
     /// Records the lines of many rows decided without a request, in order: the line `line`
     /// gives each item, if any. Lines are rendered on two threads when there are many (see
-    /// `halves.rs`); [`Ledger::flush`] before the first request.
+    /// `halves.rs`), a batch at a time, so the report is written as it is rendered and never
+    /// held whole in memory; [`Ledger::flush`] before the first request.
     pub(super) fn record_all_decided<T: Sync>(
         &mut self,
         items: &[T],
         line: impl Fn(&T) -> Option<ReportRow> + Sync,
     ) -> Result<(), RunError> {
+        for batch in items.chunks(LINES_PER_BATCH) {
+            self.record_batch(batch, &line)?;
+        }
+        Ok(())
+    }
+
+    fn record_batch<T: Sync>(
+        &mut self,
+        items: &[T],
+        line: &(impl Fn(&T) -> Option<ReportRow> + Sync),
+    ) -> Result<(), RunError> {
         let render = |items: &[T]| -> std::io::Result<(Vec<Finished>, Vec<u8>)> {
             let mut lines = RenderedLines::with_capacity(items.len());
             let mut finished = Vec::with_capacity(items.len());
-            for row in items.iter().filter_map(&line) {
+            for row in items.iter().filter_map(line) {
                 lines.push(&row)?;
                 finished.push(Finished::from(row));
             }
@@ -95,6 +107,10 @@ impl Ledger {
         (self.report, self.summary)
     }
 }
+
+/// Plan lines rendered before they are written: a few megabytes at most, and enough rows for
+/// the batch to be split over two threads.
+const LINES_PER_BATCH: usize = 50_000;
 
 /// What is logged and counted of a row once its line is written.
 struct Finished {
