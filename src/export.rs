@@ -74,7 +74,7 @@ pub fn write_members(out: &mut impl Write, members: &[Member]) -> csv::Result<()
     sorted.sort_by_key(|m| m.id);
     for member in sorted {
         let mut record = vec![
-            member.email_key().unwrap_or_default(),
+            member.email_key().unwrap_or_default().into_owned(),
             member.id.to_string(),
         ];
         record.extend(Field::ALL.iter().map(|field| cell(member.current(*field))));

@@ -73,8 +73,7 @@ impl RowPlan {
 /// organization's own member list, so the hash-flooding SipHash guards against is not a threat.
 pub struct MemberIndex<'m> {
     by_id: FxHashMap<u64, &'m Member>,
-    /// Borrowed from the member when its email is already trimmed and lower-case (the usual
-    /// case): no copy of 100,000 emails just to look them up.
+    /// Keys borrowed from the members where they can be (`Member::email_key`).
     by_email: FxHashMap<Cow<'m, str>, &'m Member>,
 }
 
@@ -84,16 +83,8 @@ impl<'m> MemberIndex<'m> {
         let mut by_id = FxHashMap::with_capacity_and_hasher(members.len(), FxBuildHasher);
         for member in members {
             by_id.insert(member.id, member);
-            let Some(email) = member.email.as_deref() else {
+            let Some(key) = member.email_key() else {
                 continue;
-            };
-            let key = if is_email_key(email) {
-                Cow::Borrowed(email)
-            } else {
-                match member.email_key() {
-                    Some(key) => Cow::Owned(key),
-                    None => continue,
-                }
             };
             by_email.entry(key).or_insert(member);
         }
@@ -106,23 +97,6 @@ impl<'m> MemberIndex<'m> {
             MemberKey::UserId(id) => self.by_id.get(id).copied(),
         }
     }
-}
-
-/// Whether an email is already its own key: not empty, no white space around it, no upper case.
-fn is_email_key(email: &str) -> bool {
-    if email.is_ascii() {
-        let bytes = email.as_bytes();
-        return !bytes.is_empty()
-            && !char::from(bytes[0]).is_whitespace()
-            && !char::from(bytes[bytes.len() - 1]).is_whitespace()
-            && !bytes.iter().any(u8::is_ascii_uppercase);
-    }
-    !email.is_empty()
-        && email.len() == crate::fields::trim_cell(email).len()
-        && email.chars().all(|c| {
-            let mut lower = c.to_lowercase();
-            lower.next() == Some(c) && lower.next().is_none()
-        })
 }
 
 /// Plans every row, in input order. Rows that would write to the same member (one by email,
@@ -172,7 +146,7 @@ fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
     // Found by email: the row's email is the member's, lower-cased, as `email_key` would make it.
     let member_email = || match &desired.key {
         MemberKey::Email(email) => Some(email.clone()),
-        MemberKey::UserId(_) => member.email_key(),
+        MemberKey::UserId(_) => member.email_key().map(Cow::into_owned),
     };
     if changes.is_empty() {
         return RowPlan::Unchanged {

@@ -203,7 +203,7 @@ pub fn describe_changes(changes: &[Change]) -> String {
 }
 
 /// Writes report lines, each flushed to the file as soon as it is written (lines of the plan,
-/// decided before any request, in one go: [`ReportWriter::write_buffered`]).
+/// decided before any request, many at a time: [`ReportWriter::write_rendered`]).
 pub struct ReportWriter {
     csv: csv::Writer<BufWriter<File>>,
     path: PathBuf,
@@ -228,18 +228,13 @@ impl ReportWriter {
 
     /// Writes a line and flushes it to the file.
     pub fn write(&mut self, row: &ReportRow) -> io::Result<()> {
-        self.write_buffered(row)?;
+        write_row(&mut self.csv, row)?;
         self.csv.flush()
     }
 
-    /// Writes a line through the buffer, for lines decided before any request (the plan):
-    /// a crash before [`ReportWriter::flush`] loses nothing a re-run would not decide again,
-    /// and 100,000 lines cost a few writes instead of 100,000.
-    pub fn write_buffered(&mut self, row: &ReportRow) -> io::Result<()> {
-        write_row(&mut self.csv, row)
-    }
-
-    /// Writes lines made by [`render`], after every line written before them.
+    /// Writes lines rendered with [`RenderedLines`], after every line written before them.
+    /// For the lines decided before any request (the plan): 100,000 of them cost a few writes
+    /// instead of 100,000, and a crash midway loses nothing a re-run would not decide again.
     pub fn write_rendered(&mut self, lines: &[u8]) -> io::Result<()> {
         self.csv.flush()?;
         let mut file: &File = self.csv.get_ref().get_ref();

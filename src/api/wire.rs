@@ -5,6 +5,8 @@
 //! everything here accepts every variant in `shared/reference/tallyfy-api.md` and ignores
 //! fields it does not know. Only `id` is required of a member.
 
+use std::borrow::Cow;
+
 use compact_str::CompactString;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value as Json;
@@ -57,12 +59,16 @@ impl Member {
             .and_then(|raw| fields::canonical_from_raw(field, raw))
     }
 
-    /// The lower-cased email, the match key.
-    pub fn email_key(&self) -> Option<String> {
-        self.email
-            .as_deref()
-            .map(|e| fields::trim_cell(e).to_lowercase())
+    /// The lower-cased, trimmed email, the match key: borrowed when the email already is its
+    /// own key (the usual case), so 100,000 members can be indexed without copying emails.
+    pub fn email_key(&self) -> Option<Cow<'_, str>> {
+        let email = self.email.as_deref()?;
+        if is_own_key(email) {
+            return Some(Cow::Borrowed(email));
+        }
+        Some(fields::trim_cell(email).to_lowercase())
             .filter(|e| !e.is_empty())
+            .map(Cow::Owned)
     }
 
     /// A field's value as the server sent it.
@@ -80,6 +86,24 @@ impl Member {
         fields.push((field, json.into()));
         self.fields = fields.into_boxed_slice();
     }
+}
+
+/// Whether an email is already its own key: not empty, no white space around it, and nothing
+/// that lower-casing would change.
+fn is_own_key(email: &str) -> bool {
+    if email.is_ascii() {
+        let bytes = email.as_bytes();
+        return !bytes.is_empty()
+            && !char::from(bytes[0]).is_whitespace()
+            && !char::from(bytes[bytes.len() - 1]).is_whitespace()
+            && !bytes.iter().any(u8::is_ascii_uppercase);
+    }
+    !email.is_empty()
+        && email.len() == fields::trim_cell(email).len()
+        && email.chars().all(|c| {
+            let mut lower = c.to_lowercase();
+            lower.next() == Some(c) && lower.next().is_none()
+        })
 }
 
 /// Text as text (inline when short, borrowed from the input while read), anything else as

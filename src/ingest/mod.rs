@@ -152,32 +152,7 @@ impl Table {
     pub fn columns_of(&self, target: Target) -> Vec<&MappedColumn> {
         self.columns.iter().filter(|c| c.target == target).collect()
     }
-}
 
-/// [`Table::pick`] among a target's columns found once ([`Table::columns_of`]).
-pub fn pick_among<'a>(
-    columns: impl IntoIterator<Item = &'a MappedColumn>,
-    record: &'a Record,
-) -> Option<(&'a MappedColumn, &'a str)> {
-    {
-        // Called for every target of every row: no allocation, one pass over the columns.
-        let mut main: Option<&MappedColumn> = None;
-        let mut filled: Option<(&MappedColumn, &str)> = None;
-        for column in columns {
-            if main.is_none_or(|m| column.rank < m.rank) {
-                main = Some(column);
-            }
-            let cell = column.cell(record);
-            if !crate::blank::is_blank(cell) && filled.is_none_or(|(f, _)| column.rank < f.rank) {
-                filled = Some((column, cell));
-            }
-        }
-        let main = main?;
-        Some(filled.unwrap_or((main, main.cell(record))))
-    }
-}
-
-impl Table {
     /// One line per mapped column, for people: `column 2 `Work Email` → email`.
     pub fn describe_columns(&self) -> Vec<String> {
         self.columns
@@ -212,6 +187,27 @@ impl Table {
             })
             .collect()
     }
+}
+
+/// [`Table::pick`] among a target's columns found once ([`Table::columns_of`]).
+pub fn pick_among<'a>(
+    columns: impl IntoIterator<Item = &'a MappedColumn>,
+    record: &'a Record,
+) -> Option<(&'a MappedColumn, &'a str)> {
+    // Called for every target of every row: no allocation, one pass over the columns.
+    let mut main: Option<&MappedColumn> = None;
+    let mut filled: Option<(&MappedColumn, &str)> = None;
+    for column in columns {
+        if main.is_none_or(|m| column.rank < m.rank) {
+            main = Some(column);
+        }
+        let cell = column.cell(record);
+        if !crate::blank::is_blank(cell) && filled.is_none_or(|(f, _)| column.rank < f.rank) {
+            filled = Some((column, cell));
+        }
+    }
+    let main = main?;
+    Some(filled.unwrap_or((main, main.cell(record))))
 }
 
 /// Why a file cannot be used, with what to do about it.

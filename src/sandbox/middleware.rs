@@ -280,7 +280,12 @@ mod tests {
             ..Faults::default()
         });
         let delays: Vec<Duration> = (0..50).map(|_| response_delay(latency, &shaky)).collect();
-        assert!(delays.iter().all(|d| (latency..=latency + jitter).contains(d)), "{delays:?}");
+        assert!(
+            delays
+                .iter()
+                .all(|d| (latency..=latency + jitter).contains(d)),
+            "{delays:?}"
+        );
         let (min, max) = (delays.iter().min().unwrap(), delays.iter().max().unwrap());
         assert!(*max - *min > Duration::from_millis(5), "{delays:?}");
     }

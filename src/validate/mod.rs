@@ -122,30 +122,19 @@ pub fn validate_all(table: &Table) -> Validation {
         crate::halves::in_two_halves(&table.records, |records| {
             validate_records(table, &fields, records)
         });
-    // The halves stay apart (moving 100,000 drafts into one list costs more than checking
-    // them); `at` finds the i-th draft of the whole input in its half.
     let (mut second, more_warnings) = rest.unwrap_or_default();
     warnings.extend(more_warnings);
-    let split = first.len();
 
-    let duplicates = keys::duplicates(first.iter().chain(&second).map(|d| d.key.as_ref()));
+    // The halves stay apart (moving 100,000 drafts into one list costs more than checking
+    // them): the whole input is seen through references, in order.
+    let mut drafts: Vec<&mut Draft> = first.iter_mut().chain(&mut second).collect();
+    let duplicates = keys::duplicates(drafts.iter().map(|d| d.key.as_ref()));
     for (i, others) in duplicates.into_iter().enumerate() {
         if others.is_empty() {
             continue;
         }
-        let row_at = |j: usize| {
-            if j < split {
-                first[j].row
-            } else {
-                second[j - split].row
-            }
-        };
-        let rows: Vec<String> = others.iter().map(|&j| row_at(j).to_string()).collect();
-        let draft = if i < split {
-            &mut first[i]
-        } else {
-            &mut second[i - split]
-        };
+        let rows: Vec<String> = others.iter().map(|&j| drafts[j].row.to_string()).collect();
+        let draft = &mut drafts[i];
         let plural = if rows.len() == 1 { "" } else { "s" };
         draft.problems.push(RowProblem {
             column: draft.key_column.to_string(),
