@@ -7,7 +7,7 @@
 //! The sequential baseline of P3 is `benches/sequential_baseline.py` (stdlib only).
 //!
 //! ```sh
-//! cargo bench --bench perf                 # the full run, about eight minutes on 2 cores
+//! cargo bench --bench perf                 # the full run, about 6.5 minutes on 2 cores
 //! cargo bench --bench perf -- --out DIR    # where results.md and throughput.svg go
 //! cargo test --bench perf -- --quick       # the CI smoke: tiny sizes, seconds
 //! cargo bench --bench perf -- --only P4,P6 # some scenarios only (P1…P6, chart)
