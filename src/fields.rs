@@ -239,7 +239,7 @@ pub fn canonical_text(field: Field, raw: &str) -> Option<Value> {
         return None;
     }
     let text = if field.is_case_insensitive() {
-        trimmed.to_lowercase().into()
+        lowercase(trimmed)
     } else if field == Field::Timezone {
         canonical_timezone(trimmed).map_or_else(|| trimmed.into(), CompactString::from)
     } else {
@@ -250,7 +250,26 @@ pub fn canonical_text(field: Field, raw: &str) -> Option<Value> {
 
 /// Trims ASCII and Unicode white space, NBSP included (`char::is_whitespace` covers U+00A0).
 pub fn trim_cell(raw: &str) -> &str {
+    // Most cells start and end with a visible ASCII character: nothing to trim, nothing to
+    // decode.
+    if let (Some(first), Some(last)) = (raw.as_bytes().first(), raw.as_bytes().last())
+        && first.is_ascii_graphic()
+        && last.is_ascii_graphic()
+    {
+        return raw;
+    }
     raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+}
+
+/// `text` lower-cased, without a detour through a `String` when it is ASCII.
+pub fn lowercase(text: &str) -> CompactString {
+    if text.is_ascii() {
+        let mut lower = CompactString::from(text);
+        lower.make_ascii_lowercase();
+        lower
+    } else {
+        text.to_lowercase().into()
+    }
 }
 
 /// `true/false`, `yes/no`, `1/0`, `y/n`, case-insensitive.

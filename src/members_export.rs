@@ -33,18 +33,22 @@ pub fn load(path: &Path) -> Result<Vec<Member>, String> {
     Ok(by_id_last_wins(members))
 }
 
-/// Ordered by id, one member per id: the last one read, as a later page would win.
+/// Ordered by id, one member per id: the last one read, as a later page would win. A list
+/// already in order, the usual case, is returned as it is.
 fn by_id_last_wins(mut members: Vec<Member>) -> Vec<Member> {
+    if members.windows(2).all(|pair| pair[0].id < pair[1].id) {
+        return members;
+    }
     // A stable sort keeps equal ids in file order; then each run of equal ids keeps its last.
     members.sort_by_key(|m| m.id);
-    let mut kept: Vec<Member> = Vec::with_capacity(members.len());
-    for member in members {
-        match kept.last_mut() {
-            Some(last) if last.id == member.id => *last = member,
-            _ => kept.push(member),
+    members.dedup_by(|later, kept| {
+        let same = later.id == kept.id;
+        if same {
+            std::mem::swap(later, kept);
         }
-    }
-    kept
+        same
+    });
+    members
 }
 
 fn from_json(text: &str) -> Result<Vec<Member>, String> {

@@ -6,11 +6,15 @@
 //! `timezone` (the endpoint requires them) merged with the changed profile fields, and only
 //! those; a role change is a separate call.
 
+mod member_index;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
+
+pub use member_index::{MemberIndex, MemberLookup};
 
 use serde_json::{Map, Value as Json};
 
@@ -64,37 +68,6 @@ impl RowPlan {
             RowPlan::Invalid(r) => r.row,
             RowPlan::NotFound { row, .. } | RowPlan::Unchanged { row, .. } => *row,
             RowPlan::Update(u) => u.row,
-        }
-    }
-}
-
-/// Members looked up by id and by lower-cased email. The maps use rustc's Fx hash, several
-/// times faster than the default SipHash on ids and short strings; the keys come from the
-/// organization's own member list, so the hash-flooding SipHash guards against is not a threat.
-pub struct MemberIndex<'m> {
-    by_id: FxHashMap<u64, &'m Member>,
-    /// Keys borrowed from the members where they can be (`Member::email_key`).
-    by_email: FxHashMap<Cow<'m, str>, &'m Member>,
-}
-
-impl<'m> MemberIndex<'m> {
-    pub fn new(members: &'m [Member]) -> MemberIndex<'m> {
-        let mut by_email = FxHashMap::with_capacity_and_hasher(members.len(), FxBuildHasher);
-        let mut by_id = FxHashMap::with_capacity_and_hasher(members.len(), FxBuildHasher);
-        for member in members {
-            by_id.insert(member.id, member);
-            let Some(key) = member.email_key() else {
-                continue;
-            };
-            by_email.entry(key).or_insert(member);
-        }
-        MemberIndex { by_id, by_email }
-    }
-
-    fn find(&self, key: &MemberKey) -> Option<&'m Member> {
-        match key {
-            MemberKey::Email(email) => self.by_email.get(email.as_str()).copied(),
-            MemberKey::UserId(id) => self.by_id.get(id).copied(),
         }
     }
 }

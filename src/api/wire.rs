@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use compact_str::CompactString;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value as Json;
+use smallvec::SmallVec;
 
 use crate::fields::{self, Field, Raw, Value};
 
@@ -188,7 +189,8 @@ impl<'de> serde::de::Visitor<'de> for MemberVisitor {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Member, A::Error> {
         let mut id = None;
         let mut email = None;
-        let mut fields = Vec::new();
+        // On the stack while read, then boxed at its exact size: one allocation per member.
+        let mut fields: SmallVec<[(Field, RawValue); 12]> = SmallVec::new();
         while let Some(key) = map.next_key::<MemberKey>()? {
             match key {
                 MemberKey::Id => {
@@ -207,7 +209,7 @@ impl<'de> serde::de::Visitor<'de> for MemberVisitor {
         Ok(Member {
             id: id.ok_or_else(|| serde::de::Error::missing_field("id"))?,
             email,
-            fields: fields.into_boxed_slice(),
+            fields: fields.into_iter().collect(),
         })
     }
 }

@@ -11,6 +11,7 @@ use crate::execute::pool::Concurrency;
 use crate::execute::{Engine, fetch};
 use crate::exit_code::ExitCode;
 use crate::members_export;
+use crate::plan::MemberLookup;
 use crate::progress::Progress;
 use crate::sandbox::{Sandbox, SandboxConfig, Seed};
 use crate::settings::{RunSettings, Target};
@@ -20,6 +21,8 @@ use super::{Mode, RunError, TOKEN_HINT};
 /// The members, and what the run keeps to write and to count requests.
 pub(crate) struct Members {
     pub members: Vec<Member>,
+    /// Built with the members when they were read on a thread of their own.
+    pub lookup: Option<MemberLookup>,
     /// The organization id, or the export's file name.
     pub org: String,
     /// `None` when planning against an export: nothing is ever sent.
@@ -32,9 +35,10 @@ pub(crate) struct Members {
 /// (`None`: the run could not even start, and the report stays empty, as before any request).
 pub(crate) type Unreached = (Result<ExitCode, RunError>, Option<&'static str>);
 
-/// A saved export being read on a thread of its own while the input is read and validated.
-/// The two are independent, and together they are most of the time `plan --against` takes.
-pub(crate) struct ExportLoad(std::thread::JoinHandle<Result<Vec<Member>, String>>);
+/// A saved export being read, and its members indexed, on a thread of their own while the input
+/// is read and validated. The two are independent, and together they are most of the time
+/// `plan --against` takes.
+pub(crate) struct ExportLoad(std::thread::JoinHandle<Result<(Vec<Member>, MemberLookup), String>>);
 
 impl ExportLoad {
     /// Starts reading the export, when the members come from one.
@@ -44,11 +48,13 @@ impl ExportLoad {
         };
         let path = path.clone();
         Some(ExportLoad(std::thread::spawn(move || {
-            members_export::load(&path)
+            let members = members_export::load(&path)?;
+            let lookup = MemberLookup::new(&members);
+            Ok((members, lookup))
         })))
     }
 
-    fn finish(self) -> Result<Vec<Member>, String> {
+    fn finish(self) -> Result<(Vec<Member>, MemberLookup), String> {
         self.0
             .join()
             .unwrap_or_else(|_| Err("the thread reading the member export panicked".into()))
@@ -64,17 +70,20 @@ pub(crate) async fn read_members(
     preloaded: Option<ExportLoad>,
 ) -> Result<Members, Unreached> {
     if let Target::Export(path) = &settings.target {
-        let members = match preloaded {
-            Some(load) => load.finish(),
-            None => members_export::load(path),
+        let loaded = match preloaded {
+            Some(load) => load
+                .finish()
+                .map(|(members, lookup)| (members, Some(lookup))),
+            None => members_export::load(path).map(|members| (members, None)),
         };
-        let members = members.map_err(|message| {
+        let (members, lookup) = loaded.map_err(|message| {
             let error = RunError::new(message)
                 .hint("--against takes the list endpoint's JSON or a CSV with an `id` column");
             (Err(error), Some("the member export could not be read"))
         })?;
         return Ok(Members {
             members,
+            lookup,
             org: path.display().to_string(),
             engine: None,
             _sandbox: None,
@@ -100,6 +109,7 @@ pub(crate) async fn read_members(
     match fetch::fetch_members(&engine, concurrency).await {
         Ok(members) => Ok(Members {
             members,
+            lookup: None,
             org: connection.org_id,
             engine: Some(engine),
             _sandbox: sandbox,

@@ -201,6 +201,7 @@ async fn run_to_end(
             }
         };
     tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "members read");
+    let lookup = source.lookup.take();
     let (members, org) = (&source.members, source.org.as_str());
     // Recorded changes (a saved plan, a rollback) apply only where the member still holds
     // what was recorded; the others are `stale`.
@@ -214,7 +215,12 @@ async fn run_to_end(
     if !stale.is_empty() {
         verdicts.retain(|v| !stale.contains_key(&v.row()));
     }
-    let plans = plan::plan(&verdicts, &MemberIndex::new(members));
+    let index = match lookup {
+        Some(lookup) => MemberIndex::with_lookup(members, lookup),
+        None => MemberIndex::new(members),
+    };
+    let plans = plan::plan(&verdicts, &index);
+    drop(index);
     tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "planned");
     if let Some(recorded) = &recorded {
         for record in recorded.iter().filter(|r| stale.contains_key(&r.row)) {

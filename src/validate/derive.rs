@@ -40,6 +40,9 @@ pub fn split_name(display: &str) -> (String, Option<String>) {
 /// First and last name both empty (columns present but blank) and a display name present:
 /// split it, with a warning on the row.
 pub(super) fn display_name(table: &Table, record: &Record, draft: &mut Draft) {
+    if table.column(Target::DisplayName).is_none() {
+        return;
+    }
     let first = table.pick(record, Target::Field(Field::FirstName));
     let last = table.pick(record, Target::Field(Field::LastName));
     if first.is_none() && last.is_none() {

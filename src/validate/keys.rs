@@ -24,7 +24,13 @@ pub fn parse_user_id(cell: &str) -> Result<u64, String> {
 /// member lookup) is the real judge; this only catches cells that are clearly not addresses.
 pub fn parse_email(cell: &str) -> Result<String, String> {
     let rule = || "is not an email address (expected name@example.com)".to_string();
-    if cell.contains(char::is_whitespace) || cell.contains(char::is_control) {
+    // In ASCII, white space and control characters are the bytes up to the space, and DEL.
+    let spaced = if cell.is_ascii() {
+        cell.bytes().any(|b| b <= b' ' || b == 0x7f)
+    } else {
+        cell.contains(char::is_whitespace) || cell.contains(char::is_control)
+    };
+    if spaced {
         return Err(rule());
     }
     let Some((local, domain)) = cell.split_once('@') else {
@@ -38,7 +44,11 @@ pub fn parse_email(cell: &str) -> Result<String, String> {
     if local.is_empty() || !domain_ok {
         return Err(rule());
     }
-    Ok(cell.to_lowercase())
+    Ok(if cell.is_ascii() {
+        cell.to_ascii_lowercase()
+    } else {
+        cell.to_lowercase()
+    })
 }
 
 /// For each position, the positions of the other entries with the same key (empty when the

@@ -55,6 +55,10 @@ pub fn check(field: Field, cell: &str) -> Result<Value, Vec<String>> {
 }
 
 fn check_length(cell: &str, max: usize, broken: &mut Vec<String>) {
+    // A character is at least a byte: a short cell needs no counting.
+    if cell.len() <= max {
+        return;
+    }
     let chars = cell.chars().count();
     if chars > max {
         broken.push(format!("must be at most {max} characters (has {chars})"));
@@ -79,6 +83,14 @@ fn parse_country_id(cell: &str) -> Option<i64> {
 /// A deliberately simple test: a scheme (`://`), a `www.` prefix, or a `host.tld/path` start.
 /// A bare `St.John` is a name, not a URL, so a dot alone is not enough.
 pub fn looks_like_url(cell: &str) -> bool {
+    let www = |text: &str| {
+        text.get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("www."))
+    };
+    // Without a slash only the `www.` prefix can make a URL (`://` has one): most names.
+    if !cell.contains('/') {
+        return www(cell);
+    }
     let lower = cell.to_ascii_lowercase();
     if lower.contains("://") || lower.starts_with("www.") {
         return true;
