@@ -16,8 +16,7 @@ pub(crate) fn in_two_halves<'a, T: Sync, R: Send>(
     items: &'a [T],
     work: impl Fn(&'a [T]) -> R + Sync,
 ) -> (R, Option<R>) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if items.len() < TWO_THREADS_FROM || cores < 2 {
+    if items.len() < TWO_THREADS_FROM || cores() < 2 {
         return (work(items), None);
     }
     let (first, second) = items.split_at(items.len() / 2);
@@ -29,6 +28,12 @@ pub(crate) fn in_two_halves<'a, T: Sync, R: Send>(
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })
+}
+
+/// The cores this process may use, read once (on Linux each reading opens cgroup files).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 #[cfg(test)]

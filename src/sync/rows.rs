@@ -1,14 +1,17 @@
 //! Report lines for each kind of row (from a plan, from a write's result, or for a row the run
 //! never reached) and the [`Ledger`] that writes them and keeps count.
 
+use std::borrow::Cow;
 use std::sync::Arc;
+
+use compact_str::{CompactString, ToCompactString};
 
 use crate::execute::pool::{WriteOutcome, WriteResult};
 use crate::plan::{RowPlan, Update};
 use crate::progress::Progress;
 use crate::replay::Recorded;
 use crate::report::{Outcome, RenderedLines, ReportRow, ReportWriter, Summary};
-use crate::validate::{RowVerdict, describe};
+use crate::validate::{InvalidRow, RowVerdict, describe};
 
 use super::RunError;
 
@@ -29,7 +32,7 @@ impl Ledger {
     }
 
     /// Writes a row's line and flushes it to the file.
-    pub(super) fn record(&mut self, row: ReportRow) -> Result<(), RunError> {
+    pub(super) fn record(&mut self, row: ReportRow<'_>) -> Result<(), RunError> {
         let written = self.report.write(&row);
         written.map_err(|e| self.write_error(e))?;
         self.count(Finished::from(row));
@@ -45,10 +48,10 @@ impl Ledger {
     /// gives each item, if any. Lines are rendered on two threads when there are many (see
     /// `halves.rs`), a batch at a time, so the report is written as it is rendered and never
     /// held whole in memory; [`Ledger::flush`] before the first request.
-    pub(super) fn record_all_decided<T: Sync>(
+    pub(super) fn record_all_decided<'a, T: Sync>(
         &mut self,
-        items: &[T],
-        line: impl Fn(&T) -> Option<ReportRow> + Sync,
+        items: &'a [T],
+        line: impl Fn(&'a T) -> Option<ReportRow<'a>> + Sync,
     ) -> Result<(), RunError> {
         for batch in items.chunks(LINES_PER_BATCH) {
             self.record_batch(batch, &line)?;
@@ -56,12 +59,12 @@ impl Ledger {
         Ok(())
     }
 
-    fn record_batch<T: Sync>(
+    fn record_batch<'a, T: Sync>(
         &mut self,
-        items: &[T],
-        line: &(impl Fn(&T) -> Option<ReportRow> + Sync),
+        items: &'a [T],
+        line: &(impl Fn(&'a T) -> Option<ReportRow<'a>> + Sync),
     ) -> Result<(), RunError> {
-        let render = |items: &[T]| -> std::io::Result<(Vec<Finished>, Vec<u8>)> {
+        let render = |items: &'a [T]| -> std::io::Result<(Vec<Finished<'a>>, Vec<u8>)> {
             let mut lines = RenderedLines::with_capacity(items.len());
             let mut finished = Vec::with_capacity(items.len());
             for row in items.iter().filter_map(line) {
@@ -83,7 +86,7 @@ impl Ledger {
     }
 
     /// Logs a row written to the report, counts its outcome and moves the progress bar.
-    fn count(&mut self, row: Finished) {
+    fn count(&mut self, row: Finished<'_>) {
         tracing::info!(
             target: "member_sync::rows",
             row = row.row,
@@ -113,15 +116,15 @@ impl Ledger {
 const LINES_PER_BATCH: usize = 50_000;
 
 /// What is logged and counted of a row once its line is written.
-struct Finished {
+struct Finished<'a> {
     row: usize,
-    email: String,
+    email: Cow<'a, str>,
     outcome: Outcome,
-    error: String,
+    error: Cow<'a, str>,
 }
 
-impl From<ReportRow> for Finished {
-    fn from(row: ReportRow) -> Finished {
+impl<'a> From<ReportRow<'a>> for Finished<'a> {
+    fn from(row: ReportRow<'a>) -> Finished<'a> {
         Finished {
             row: row.row,
             email: row.email,
@@ -132,40 +135,32 @@ impl From<ReportRow> for Finished {
 }
 
 /// The line of a row the run stopped before planning (the member list could not be read).
-pub(super) fn unreached_row(verdict: &RowVerdict, reason: &str) -> ReportRow {
+pub(super) fn unreached_row<'a>(verdict: &'a RowVerdict, reason: &str) -> ReportRow<'a> {
     match verdict {
-        RowVerdict::Invalid(invalid) => planned_row(&RowPlan::Invalid(invalid.clone())),
+        RowVerdict::Invalid(invalid) => invalid_row(invalid),
         RowVerdict::Valid(row) => ReportRow {
             row: row.row,
-            email: row.email.clone().unwrap_or_default(),
-            user_id: row.user_id.map(|id| id.to_string()).unwrap_or_default(),
+            email: row.email.as_deref().unwrap_or_default().into(),
+            user_id: user_id(row.user_id),
             outcome: Some(Outcome::Cancelled),
-            error: format!("not attempted: {reason}"),
+            error: format!("not attempted: {reason}").into(),
             ..Default::default()
         },
     }
 }
 
 /// The report line of a row that needs no request (or, for `plan`, will not get one).
-pub(super) fn planned_row(plan: &RowPlan) -> ReportRow {
-    let id = |id: Option<u64>| id.map(|i| i.to_string()).unwrap_or_default();
+pub(super) fn planned_row(plan: &RowPlan) -> ReportRow<'_> {
     match plan {
-        RowPlan::Invalid(invalid) => ReportRow {
-            row: invalid.row,
-            email: invalid.email.clone(),
-            user_id: invalid.user_id.clone(),
-            outcome: Some(Outcome::Invalid),
-            error: describe(&invalid.problems),
-            ..Default::default()
-        },
+        RowPlan::Invalid(invalid) => invalid_row(invalid),
         RowPlan::NotFound {
             row,
             email,
-            user_id,
+            user_id: id,
         } => ReportRow {
             row: *row,
-            email: email.clone().unwrap_or_default(),
-            user_id: id(*user_id),
+            email: email.as_deref().unwrap_or_default().into(),
+            user_id: user_id(*id),
             outcome: Some(Outcome::NotFound),
             error: "no member of the organization has this key".into(),
             ..Default::default()
@@ -176,8 +171,8 @@ pub(super) fn planned_row(plan: &RowPlan) -> ReportRow {
             email,
         } => ReportRow {
             row: *row,
-            email: email.clone().unwrap_or_default(),
-            user_id: member_id.to_string(),
+            email: email.as_deref().unwrap_or_default().into(),
+            user_id: member_id.to_compact_string(),
             outcome: Some(Outcome::Unchanged),
             ..Default::default()
         },
@@ -189,38 +184,53 @@ pub(super) fn planned_row(plan: &RowPlan) -> ReportRow {
     }
 }
 
+fn invalid_row(invalid: &InvalidRow) -> ReportRow<'_> {
+    ReportRow {
+        row: invalid.row,
+        email: invalid.email.as_str().into(),
+        user_id: invalid.user_id.as_str().into(),
+        outcome: Some(Outcome::Invalid),
+        error: describe(&invalid.problems).into(),
+        ..Default::default()
+    }
+}
+
+fn user_id(id: Option<u64>) -> CompactString {
+    id.map(|id| id.to_compact_string()).unwrap_or_default()
+}
+
 /// The line of a recorded change (saved plan, rollback) whose member moved on since.
-pub(super) fn stale_row(record: &Recorded, reason: &str) -> ReportRow {
+pub(super) fn stale_row<'a>(record: &'a Recorded, reason: &str) -> ReportRow<'a> {
     ReportRow {
         row: record.row,
-        email: record.email.clone(),
-        user_id: record.member_id.to_string(),
+        email: record.email.as_str().into(),
+        user_id: record.member_id.to_compact_string(),
         outcome: Some(Outcome::Stale),
-        error: format!("not changed: {reason}"),
+        error: format!("not changed: {reason}").into(),
         ..Default::default()
     }
 }
 
 /// The line of a row a protection took out: what it would have changed, and why not.
-pub(super) fn excluded_row(update: &Update, reason: &str) -> ReportRow {
+pub(super) fn excluded_row<'a>(update: &'a Update, reason: &str) -> ReportRow<'a> {
     ReportRow {
         outcome: Some(Outcome::Excluded),
-        error: format!("not changed: {reason}"),
+        error: format!("not changed: {reason}").into(),
         ..identity(update)
     }
     .with_changes(&update.changes)
 }
 
-pub(super) fn identity(update: &Update) -> ReportRow {
+pub(super) fn identity(update: &Update) -> ReportRow<'_> {
     ReportRow {
         row: update.row,
-        email: update.email.clone().unwrap_or_default(),
-        user_id: update.member_id.to_string(),
+        email: update.email.as_deref().unwrap_or_default().into(),
+        user_id: update.member_id.to_compact_string(),
         ..Default::default()
     }
 }
 
-pub(super) fn written_row(update: &Update, result: &WriteResult) -> ReportRow {
+pub(super) fn written_row<'a>(update: &'a Update, result: &WriteResult) -> ReportRow<'a> {
     ReportRow {
         outcome: Some(match result.outcome {
             WriteOutcome::Updated => Outcome::Updated,
@@ -229,7 +239,7 @@ pub(super) fn written_row(update: &Update, result: &WriteResult) -> ReportRow {
         }),
         http_status: result.http_status,
         attempts: result.attempts,
-        error: result.error.clone().unwrap_or_default(),
+        error: result.error.clone().unwrap_or_default().into(),
         request_id: result.request_id.clone().unwrap_or_default(),
         elapsed_ms: Some(result.elapsed.as_millis()),
         ..identity(update)
