@@ -9,7 +9,11 @@
 //! Who decides a column, strongest first: the mapping file's `[columns]`, then the preset
 //! (which may give a target fallback columns), then the generic [`ALIASES`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
 
 use super::csv_reader::RawRow;
 use super::mapping::Mapping;
@@ -96,18 +100,36 @@ pub fn normalize(header: &str) -> String {
     key
 }
 
+/// The normalized form of a header spelling built into member-sync (a generic alias, a
+/// preset's column), made once per run: finding the header row compares every cell of the first
+/// rows with all of them.
+pub fn known_key(spelling: &'static str) -> Cow<'static, str> {
+    static KEYS: LazyLock<FxHashMap<&'static str, String>> = LazyLock::new(|| {
+        let presets = PRESETS.iter().flat_map(|p| {
+            let columns = p.columns.iter().map(|(header, _)| *header);
+            columns.chain(p.ignored.iter().chain(p.all_of).chain(p.any_of).copied())
+        });
+        let aliases = ALIASES.iter().map(|(alias, _)| *alias);
+        aliases.chain(presets).map(|h| (h, normalize(h))).collect()
+    });
+    match KEYS.get(spelling) {
+        Some(key) => Cow::Borrowed(key.as_str()),
+        None => Cow::Owned(normalize(spelling)),
+    }
+}
+
 /// The generic target a header maps to, if any.
 pub fn target_for(header: &str) -> Option<Target> {
     let key = normalize(header);
     ALIASES
         .iter()
-        .find(|(alias, _)| normalize(alias) == key)
+        .find(|(alias, _)| known_key(alias) == key)
         .map(|(_, target)| *target)
 }
 
 /// Whether any source we know (aliases, presets, the mapping file) names this header.
 fn is_known(key: &str, mapping: Option<&Mapping>) -> bool {
-    ALIASES.iter().any(|(alias, _)| normalize(alias) == key)
+    ALIASES.iter().any(|(alias, _)| known_key(alias) == key)
         || PRESETS.iter().any(|p| p.target_of(key).is_some())
         || mapping.is_some_and(|m| m.rule_for(key).is_some())
 }

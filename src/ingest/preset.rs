@@ -11,7 +11,7 @@
 //! come from `reference/hr-exports.md`.
 
 use super::Target;
-use super::header::normalize;
+use super::header::{known_key, normalize};
 use crate::fields::Field;
 
 /// One source system's columns.
@@ -219,7 +219,7 @@ impl Preset {
             .columns
             .iter()
             .enumerate()
-            .find(|(_, (spelling, _))| normalize(spelling) == key)?;
+            .find(|(_, (spelling, _))| known_key(spelling) == key)?;
         let rank = self.columns[..index]
             .iter()
             .filter(|(_, t)| *t == target)
@@ -229,11 +229,11 @@ impl Preset {
 
     /// Whether no generic alias may claim this normalized header.
     pub fn ignores(&self, key: &str) -> bool {
-        self.ignored.iter().any(|h| normalize(h) == key)
+        self.ignored.iter().any(|h| known_key(h) == key)
     }
 
     fn matches(&self, keys: &[String]) -> bool {
-        let has = |h: &&str| keys.contains(&normalize(h));
+        let has = |h: &&'static str| keys.iter().any(|k| *k == known_key(h));
         self.all_of.iter().all(has) && (self.any_of.is_empty() || self.any_of.iter().any(has))
     }
 
