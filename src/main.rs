@@ -13,7 +13,25 @@ use member_sync::cli::Cli;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc's `mimalloc.h`, which the Rust bindings do not name
+/// (a test below checks the number still names it).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// mimalloc gives memory back to the system when a thread ends (the export reader, each half
+/// of a two-thread stage), and the next stage then takes fresh pages, which the kernel must
+/// zero again: about a third of the system time of planning 100,000 rows (docs/performance.md,
+/// P6). A run keeps what it freed for itself instead; its peak memory is the same, and all of
+/// it goes back when the process ends. `MIMALLOC_PURGE_DELAY` set by the user still wins.
+fn keep_freed_memory() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
+    // SAFETY: mimalloc allows setting options at any time, from any thread; -1 = never purge.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+}
+
 fn main() -> ExitCode {
+    keep_freed_memory();
     // The matches travel with the parsed command line: they say which values the user typed,
     // which the configuration profile may then fill in.
     let parsed = Cli::command()
@@ -40,4 +58,20 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(member_sync::run(cli, matches, ui)).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // SAFETY: reading an option is allowed at any time.
+        let delay = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        // mimalloc 3's default (`options.c`); a new mimalloc may renumber its options.
+        assert!(
+            std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() || delay == 1000,
+            "option {MI_OPTION_PURGE_DELAY} reads {delay}: is it still mi_option_purge_delay?"
+        );
+    }
 }
