@@ -21,25 +21,36 @@ use crate::fields::{self, Field, Raw, Value};
 #[derive(Debug, Clone)]
 pub struct Member {
     pub id: u64,
-    pub email: Option<String>,
+    /// Inline when short, as most addresses are.
+    pub email: Option<CompactString>,
     /// The known fields the answer had, in the order it gave them. A boxed slice: a member
     /// stays small to move (sorting 100,000 of them moves each a few times).
     fields: Box<[(Field, RawValue)]>,
 }
 
-/// A field's value as the server sent it. Text, by far the most common, is held inline when
-/// short (most names, titles and time zones), not as a `serde_json::Value` of its own.
+/// A field's value as the server sent it, in 24 bytes: text, by far the most common, inline
+/// when short (most names, titles and time zones); null and booleans as they are; anything
+/// else (numbers, mostly) as JSON in a box of its own.
 #[derive(Debug, Clone, PartialEq)]
 enum RawValue {
     Text(CompactString),
-    Json(Json),
+    Null,
+    Bool(bool),
+    Json(Box<Json>),
 }
+
+static NULL: Json = Json::Null;
+static TRUE: Json = Json::Bool(true);
+static FALSE: Json = Json::Bool(false);
 
 impl RawValue {
     fn view(&self) -> Raw<'_> {
         match self {
             RawValue::Text(text) => Raw::Text(text),
-            RawValue::Json(json) => Raw::from(json),
+            RawValue::Null => Raw::Json(&NULL),
+            RawValue::Bool(true) => Raw::Json(&TRUE),
+            RawValue::Bool(false) => Raw::Json(&FALSE),
+            RawValue::Json(json) => Raw::from(&**json),
         }
     }
 }
@@ -48,7 +59,9 @@ impl From<Json> for RawValue {
     fn from(json: Json) -> RawValue {
         match json {
             Json::String(text) => RawValue::Text(text.into()),
-            other => RawValue::Json(other),
+            Json::Null => RawValue::Null,
+            Json::Bool(b) => RawValue::Bool(b),
+            other => RawValue::Json(Box::new(other)),
         }
     }
 }
@@ -70,6 +83,13 @@ impl Member {
         Some(fields::trim_cell(email).to_lowercase())
             .filter(|e| !e.is_empty())
             .map(Cow::Owned)
+    }
+
+    /// Whether `key`, a match key (trimmed and lower-cased, as [`Member::email_key`] and
+    /// validation make them), is this member's. The email itself is compared first: equal to a
+    /// key, it is its own key.
+    pub fn has_email_key(&self, key: &str) -> bool {
+        self.email.as_deref() == Some(key) || self.email_key().as_deref() == Some(key)
     }
 
     /// A field's value as the server sent it.
@@ -128,27 +148,27 @@ impl<'de> Deserialize<'de> for RawValue {
             }
 
             fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<RawValue, E> {
-                Ok(RawValue::Json(Json::Bool(b)))
+                Ok(RawValue::Bool(b))
             }
 
             fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<RawValue, E> {
-                Ok(RawValue::Json(Json::from(n)))
+                Ok(RawValue::Json(Box::new(Json::from(n))))
             }
 
             fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<RawValue, E> {
-                Ok(RawValue::Json(Json::from(n)))
+                Ok(RawValue::Json(Box::new(Json::from(n))))
             }
 
             fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<RawValue, E> {
-                Ok(RawValue::Json(Json::from(n)))
+                Ok(RawValue::Json(Box::new(Json::from(n))))
             }
 
             fn visit_unit<E: serde::de::Error>(self) -> Result<RawValue, E> {
-                Ok(RawValue::Json(Json::Null))
+                Ok(RawValue::Null)
             }
 
             fn visit_none<E: serde::de::Error>(self) -> Result<RawValue, E> {
-                Ok(RawValue::Json(Json::Null))
+                Ok(RawValue::Null)
             }
 
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
@@ -157,12 +177,12 @@ impl<'de> Deserialize<'de> for RawValue {
 
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<RawValue, A::Error> {
                 let json = Json::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(RawValue::Json(json))
+                Ok(RawValue::from(json))
             }
 
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawValue, A::Error> {
                 let json = Json::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(RawValue::Json(json))
+                Ok(RawValue::from(json))
             }
         }
         d.deserialize_any(RawVisitor)
@@ -199,7 +219,7 @@ impl<'de> serde::de::Visitor<'de> for MemberVisitor {
                         value.ok_or_else(|| serde::de::Error::custom("expected an integer id"))?,
                     );
                 }
-                MemberKey::Email => email = map.next_value::<Option<String>>()?,
+                MemberKey::Email => email = map.next_value::<Option<CompactString>>()?,
                 MemberKey::Field(field) => fields.push((field, map.next_value()?)),
                 MemberKey::Other => {
                     map.next_value::<serde::de::IgnoredAny>()?;
@@ -429,6 +449,25 @@ fn clip(s: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_member_field_takes_24_bytes_and_reads_back_as_sent() {
+        assert_eq!(std::mem::size_of::<RawValue>(), 24);
+        let member: Member = serde_json::from_value(json!({
+            "id": 1, "email": "Ann@X.example", "job_title": "Lead", "phone": null,
+            "step_preferences": true, "country_id": 826
+        }))
+        .unwrap();
+        assert_eq!(member.raw(Field::JobTitle), Some(Raw::Text("Lead")));
+        assert_eq!(member.raw(Field::Phone), Some(Raw::Json(&Json::Null)));
+        assert_eq!(
+            member.raw(Field::StepPreferences),
+            Some(Raw::Json(&json!(true)))
+        );
+        assert_eq!(member.raw(Field::CountryId), Some(Raw::Json(&json!(826))));
+        assert!(member.has_email_key("ann@x.example"));
+        assert!(!member.has_email_key("bo@x.example"));
+    }
 
     #[test]
     fn laravel_422_flattens_field_by_field() {

@@ -44,7 +44,7 @@ impl MemberLookup {
             };
             let entry = by_email.entry(
                 email_hash(&key),
-                |&j| key_at(j).as_deref() == Some(&*key),
+                |&j| members[j as usize].has_email_key(&key),
                 |&j| key_at(j).map_or(0, |k| email_hash(&k)),
             );
             // The first member with an email keeps it.
@@ -89,7 +89,7 @@ impl<'m> MemberIndex<'m> {
                 .lookup
                 .by_email
                 .find(email_hash(email), |&i| {
-                    self.members[i as usize].email_key().as_deref() == Some(email.as_str())
+                    self.members[i as usize].has_email_key(email)
                 })
                 .copied(),
             MemberKey::UserId(id) => match &self.lookup.by_id {
