@@ -30,6 +30,26 @@ pub(crate) fn in_two_halves<'a, T: Sync, R: Send>(
     })
 }
 
+/// [`in_two_halves`] for work that consumes its items: each half is handed over whole, so what
+/// the work does not keep is freed as it goes, on the thread that is done with it.
+pub(crate) fn in_two_halves_owned<T: Send, R: Send>(
+    mut items: Vec<T>,
+    work: impl Fn(Vec<T>) -> R + Sync,
+) -> (R, Option<R>) {
+    if items.len() < TWO_THREADS_FROM || cores() < 2 {
+        return (work(items), None);
+    }
+    let second = items.split_off(items.len() / 2);
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| work(second));
+        let first = work(items);
+        match second.join() {
+            Ok(second) => (first, Some(second)),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 /// The cores this process may use, read once (on Linux each reading opens cgroup files).
 fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
@@ -50,5 +70,10 @@ mod tests {
 
         let (once, none) = in_two_halves(&items[..10], <[usize]>::len);
         assert_eq!((once, none), (10, None));
+
+        let (first, second) = in_two_halves_owned(items.clone(), |half| half);
+        let mut all = first;
+        all.extend(second.into_iter().flatten());
+        assert_eq!(all, items);
     }
 }

@@ -74,28 +74,29 @@ impl RowPlan {
 
 /// Plans every row, in input order. Rows that would write to the same member (one by email,
 /// one by user id) are both made invalid: which one should win is not ours to guess.
-/// Large inputs are planned on two threads (see `halves.rs`).
-pub fn plan(verdicts: &[RowVerdict], members: &MemberIndex) -> Vec<RowPlan> {
-    let plan_rows = |verdicts: &[RowVerdict]| -> Vec<RowPlan> {
+/// Large inputs are planned on two threads (see `halves.rs`). The verdicts are consumed: their
+/// emails and problems move into the plan instead of being copied.
+pub fn plan(verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Vec<RowPlan> {
+    let plan_rows = |verdicts: Vec<RowVerdict>| -> Vec<RowPlan> {
         verdicts
-            .iter()
+            .into_iter()
             .map(|verdict| match verdict {
-                RowVerdict::Invalid(invalid) => RowPlan::Invalid(invalid.clone()),
+                RowVerdict::Invalid(invalid) => RowPlan::Invalid(invalid),
                 RowVerdict::Valid(desired) => plan_row(desired, members),
             })
             .collect()
     };
-    let (mut plans, rest) = crate::halves::in_two_halves(verdicts, plan_rows);
+    let (mut plans, rest) = crate::halves::in_two_halves_owned(verdicts, plan_rows);
     plans.extend(rest.into_iter().flatten());
     reject_rows_sharing_a_member(&mut plans);
     plans
 }
 
-fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
+fn plan_row(mut desired: DesiredRow, members: &MemberIndex) -> RowPlan {
     let Some(member) = members.find(&desired.key) else {
         return RowPlan::NotFound {
             row: desired.row,
-            email: desired.email.clone(),
+            email: desired.email,
             user_id: desired.user_id,
         };
     };
@@ -103,7 +104,7 @@ fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
         && member.email_key().as_deref() != Some(email.as_str())
     {
         return invalid(
-            desired,
+            &desired,
             "email",
             email,
             format!(
@@ -115,17 +116,17 @@ fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
             ),
         );
     }
-    let changes = diff(desired, member);
+    let changes = diff(&desired, member);
     // Found by email: the row's email is the member's, lower-cased, as `email_key` would make it.
-    let member_email = || match &desired.key {
-        MemberKey::Email(email) => Some(email.clone()),
+    let member_email = match desired.key {
+        MemberKey::Email(ref mut email) => Some(std::mem::take(email)),
         MemberKey::UserId(_) => member.email_key().map(Cow::into_owned),
     };
     if changes.is_empty() {
         return RowPlan::Unchanged {
             row: desired.row,
             member_id: member.id,
-            email: member_email(),
+            email: member_email,
         };
     }
     let profile_changes: Vec<&Change> = changes.iter().filter(|c| c.field != Field::Role).collect();
@@ -136,7 +137,7 @@ fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
             Ok(body) => Some(body),
             Err(missing) => {
                 return invalid(
-                    desired,
+                    &desired,
                     missing.name(),
                     "",
                     format!(
@@ -156,7 +157,7 @@ fn plan_row(desired: &DesiredRow, members: &MemberIndex) -> RowPlan {
     RowPlan::Update(Update {
         row: desired.row,
         member_id: member.id,
-        email: member_email(),
+        email: member_email,
         changes,
         profile_body,
         role,

@@ -33,7 +33,7 @@ fn text(s: &str) -> Desired {
 }
 
 fn plan_one(row: DesiredRow, members: &[Member]) -> RowPlan {
-    let plans = plan(&[RowVerdict::Valid(row)], &MemberIndex::new(members));
+    let plans = plan(vec![RowVerdict::Valid(row)], &MemberIndex::new(members));
     plans.into_iter().next().unwrap()
 }
 
@@ -141,7 +141,7 @@ fn two_rows_reaching_one_member_by_different_keys_are_both_refused() {
     by_id.key = MemberKey::UserId(1001);
     by_id.email = None;
     let plans = plan(
-        &[RowVerdict::Valid(by_email), RowVerdict::Valid(by_id)],
+        vec![RowVerdict::Valid(by_email), RowVerdict::Valid(by_id)],
         &MemberIndex::new(&[amelia()]),
     );
     for (plan, other) in plans.iter().zip(["row 2", "row 1"]) {
@@ -221,7 +221,7 @@ proptest! {
         let table = load_from_bytes(&bytes, "generated.csv").unwrap();
         let verdicts = validate(&table);
         let members = [member(json)];
-        let plans = plan(&verdicts, &MemberIndex::new(&members));
+        let plans = plan(verdicts, &MemberIndex::new(&members));
         prop_assert!(matches!(plans[0], RowPlan::Unchanged { .. }), "{:?}\n{:?}", plans[0], cells);
     }
 }

@@ -219,7 +219,7 @@ async fn run_to_end(
         Some(lookup) => MemberIndex::with_lookup(members, lookup),
         None => MemberIndex::new(members),
     };
-    let plans = plan::plan(&verdicts, &index);
+    let plans = plan::plan(verdicts, &index);
     drop(index);
     tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "planned");
     if let Some(recorded) = &recorded {
@@ -334,7 +334,7 @@ async fn run_to_end(
     progress.finish();
 
     let (report, mut summary) = ledger.into_parts();
-    free_in_background((plans, verdicts, std::mem::take(&mut source.members)));
+    free_in_background((plans, std::mem::take(&mut source.members)));
     let engine = source.engine.as_ref();
     let token_refused = engine.is_some_and(|e| e.token_refused());
     summary.stats = engine.map(|e| e.stats()).unwrap_or_default();
