@@ -64,18 +64,17 @@ impl Ledger {
         items: &'a [T],
         line: &(impl Fn(&'a T) -> Option<ReportRow<'a>> + Sync),
     ) -> Result<(), RunError> {
-        let render = |items: &'a [T]| -> std::io::Result<(Vec<Finished<'a>>, Vec<u8>)> {
+        let render = |items: &'a [T]| -> (Vec<Finished<'a>>, Vec<u8>) {
             let mut lines = RenderedLines::with_capacity(items.len());
             let mut finished = Vec::with_capacity(items.len());
             for row in items.iter().filter_map(line) {
-                lines.push(&row)?;
+                lines.push(&row);
                 finished.push(Finished::from(row));
             }
-            Ok((finished, lines.into_bytes()?))
+            (finished, lines.into_bytes())
         };
         let (first, second) = crate::halves::in_two_halves(items, render);
-        for part in std::iter::once(first).chain(second) {
-            let (finished, lines) = part.map_err(|e| self.write_error(e))?;
+        for (finished, lines) in std::iter::once(first).chain(second) {
             let written = self.report.write_rendered(&lines);
             written.map_err(|e| self.write_error(e))?;
             for row in finished {
