@@ -118,49 +118,86 @@ pub fn validate_all(table: &Table) -> Validation {
         })
         .collect();
     // Each row on its own; large inputs in two halves on two threads (see `halves.rs`).
-    let ((mut first, mut warnings), rest) =
-        crate::halves::in_two_halves(&table.records, |records| {
-            validate_records(table, &fields, records)
-        });
-    let (mut second, more_warnings) = rest.unwrap_or_default();
-    warnings.extend(more_warnings);
+    let (mut first, rest) = crate::halves::in_two_halves(&table.records, |records| {
+        validate_records(table, &fields, records)
+    });
+    if let Some(second) = rest {
+        first.verdicts.reserve_exact(second.verdicts.len());
+        first.verdicts.extend(second.verdicts);
+        first.keys.extend(second.keys);
+        first.warnings.extend(second.warnings);
+    }
+    let Checked {
+        mut verdicts,
+        keys,
+        warnings,
+    } = first;
 
-    // The halves stay apart (moving 100,000 drafts into one list costs more than checking
-    // them): the whole input is seen through references, in order.
-    let mut drafts: Vec<&mut Draft> = first.iter_mut().chain(&mut second).collect();
-    let duplicates = keys::duplicates(drafts.iter().map(|d| d.key.as_ref()));
+    let duplicates =
+        keys::duplicates(
+            verdicts
+                .iter()
+                .zip(&keys)
+                .map(|(verdict, cells)| match verdict {
+                    RowVerdict::Valid(valid) => Some(&valid.key),
+                    RowVerdict::Invalid(_) => cells.key.as_ref(),
+                }),
+        );
     for (i, others) in duplicates.into_iter().enumerate() {
         if others.is_empty() {
             continue;
         }
-        let rows: Vec<String> = others.iter().map(|&j| drafts[j].row.to_string()).collect();
-        let draft = &mut drafts[i];
+        let rows: Vec<String> = others
+            .iter()
+            .map(|&j| verdicts[j].row().to_string())
+            .collect();
+        let cells = &keys[i];
         let plural = if rows.len() == 1 { "" } else { "s" };
-        draft.problems.push(RowProblem {
-            column: draft.key_column.to_string(),
-            value: draft.key_value.to_string(),
+        let problem = RowProblem {
+            column: cells.column.to_string(),
+            value: cells.value.to_string(),
             rule: format!("duplicate key, also on row{plural} {}", rows.join(", ")),
-        });
+        };
+        match &mut verdicts[i] {
+            RowVerdict::Invalid(invalid) => invalid.problems.push(problem),
+            RowVerdict::Valid(valid) => {
+                verdicts[i] = RowVerdict::Invalid(InvalidRow {
+                    row: valid.row,
+                    email: cells.raw_email.to_string(),
+                    user_id: cells.raw_user_id.to_string(),
+                    problems: vec![problem],
+                });
+            }
+        }
     }
-
-    Validation {
-        verdicts: first
-            .into_iter()
-            .chain(second)
-            .map(Draft::into_verdict)
-            .collect(),
-        warnings,
-    }
+    Validation { verdicts, warnings }
 }
 
-/// Drafts of some records, in order, and their warnings.
-fn validate_records<'t>(
-    table: &'t Table,
-    fields: &[Field],
-    records: &'t [Record],
-) -> (Vec<Draft<'t>>, Vec<RowWarning>) {
+/// Some records checked: a verdict for each, in order, and what the check for rows sharing a
+/// key needs of each beside it (the verdicts are made at once, not held as drafts until then).
+struct Checked<'t> {
+    verdicts: Vec<RowVerdict>,
+    keys: Vec<KeyCells<'t>>,
+    warnings: Vec<RowWarning>,
+}
+
+/// A row's key cells, for the message when another row has the same key.
+struct KeyCells<'t> {
+    /// The column and cell the key came from.
+    column: &'t str,
+    value: &'t str,
+    /// The cells an invalid row reports.
+    raw_email: &'t str,
+    raw_user_id: &'t str,
+    /// The key of a row already invalid (a valid row's is in its verdict).
+    key: Option<MemberKey>,
+}
+
+/// Checks some records, in order.
+fn validate_records<'t>(table: &'t Table, fields: &[Field], records: &'t [Record]) -> Checked<'t> {
     let mut zones = ZoneMemo::default();
     let mut warnings = Vec::new();
+    let mut keys = Vec::with_capacity(records.len());
     // What is the same for every row, found once: each field's columns and blank policy.
     let columns: Vec<(Field, Vec<&MappedColumn>, BlankPolicy)> = fields
         .iter()
@@ -174,7 +211,7 @@ fn validate_records<'t>(
         user_id: table.columns_of(Target::UserId),
         policy: table.rules.blank.for_key(),
     };
-    let drafts = records
+    let verdicts = records
         .iter()
         .map(|record| {
             let mut draft = Draft::new(&key_columns, record, fields.len());
@@ -193,10 +230,16 @@ fn validate_records<'t>(
             derive::display_name(table, record, &mut draft);
             derive::country_id(table, record, &mut draft);
             warnings.append(&mut draft.warnings);
-            draft
+            let (verdict, key) = draft.into_verdict();
+            keys.push(key);
+            verdict
         })
         .collect();
-    (drafts, warnings)
+    Checked {
+        verdicts,
+        keys,
+        warnings,
+    }
 }
 
 /// The key columns of an input, and the blank policy of key cells.
@@ -426,8 +469,16 @@ impl<'t> Draft<'t> {
         });
     }
 
-    fn into_verdict(self) -> RowVerdict {
-        match self.key {
+    /// The row's verdict, and its key cells for the check across rows.
+    fn into_verdict(self) -> (RowVerdict, KeyCells<'t>) {
+        let mut cells = KeyCells {
+            column: self.key_column,
+            value: self.key_value,
+            raw_email: self.raw_email,
+            raw_user_id: self.raw_user_id,
+            key: None,
+        };
+        let verdict = match self.key {
             Some(key) if self.problems.is_empty() => RowVerdict::Valid(DesiredRow {
                 row: self.row,
                 key,
@@ -435,13 +486,17 @@ impl<'t> Draft<'t> {
                 user_id: self.user_id,
                 fields: self.fields,
             }),
-            _ => RowVerdict::Invalid(InvalidRow {
-                row: self.row,
-                email: self.raw_email.to_string(),
-                user_id: self.raw_user_id.to_string(),
-                problems: self.problems,
-            }),
-        }
+            key => {
+                cells.key = key;
+                RowVerdict::Invalid(InvalidRow {
+                    row: self.row,
+                    email: self.raw_email.to_string(),
+                    user_id: self.raw_user_id.to_string(),
+                    problems: self.problems,
+                })
+            }
+        };
+        (verdict, cells)
     }
 }
 
