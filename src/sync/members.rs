@@ -47,8 +47,13 @@ impl ExportLoad {
             return None;
         };
         let path = path.clone();
+        let started = std::time::Instant::now();
         Some(ExportLoad(std::thread::spawn(move || {
             let members = members_export::load(&path)?;
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis(),
+                "member export read"
+            );
             let lookup = MemberLookup::new(&members);
             Ok((members, lookup))
         })))
