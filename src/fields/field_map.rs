@@ -25,6 +25,11 @@ impl FieldMap {
 
     /// Sets what the row wants of `field`, replacing what it wanted before.
     pub fn insert(&mut self, field: Field, desired: Desired) {
+        // Columns mostly come in field order: the new field goes last.
+        if self.0.last().is_none_or(|(last, _)| *last < field) {
+            self.0.push((field, desired));
+            return;
+        }
         match self.0.binary_search_by_key(&field, |(f, _)| *f) {
             Ok(at) => self.0[at].1 = desired,
             Err(at) => self.0.insert(at, (field, desired)),

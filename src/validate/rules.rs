@@ -88,7 +88,7 @@ pub fn looks_like_url(cell: &str) -> bool {
             .is_some_and(|p| p.eq_ignore_ascii_case("www."))
     };
     // Without a slash only the `www.` prefix can make a URL (`://` has one): most names.
-    if !cell.contains('/') {
+    if !cell.as_bytes().contains(&b'/') {
         return www(cell);
     }
     let lower = cell.to_ascii_lowercase();
