@@ -9,14 +9,14 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use compact_str::{CompactString, ToCompactString};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::execute::StatsSnapshot;
 use crate::fields::Value;
@@ -123,21 +123,15 @@ pub const COLUMNS: [&str; 12] = [
 ];
 
 impl<'a> ReportRow<'a> {
-    /// Fills `changes`, `before` and `after` from a list of changes.
+    /// Fills `changes`, `before` and `after` from a list of changes. The JSON objects are
+    /// written directly, fields by name as serde_json's map orders them: one string each, not
+    /// a map of values first (a plan of 5,000 changes wrote 60,000 small allocations).
     pub fn with_changes(mut self, changes: &[Change]) -> ReportRow<'a> {
         self.changes = describe_changes(changes);
-        let (before, after): (Map<String, Json>, Map<String, Json>) = changes
-            .iter()
-            .map(|c| {
-                let name = c.field.name().to_string();
-                (
-                    (name.clone(), value_json(&c.before)),
-                    (name, value_json(&c.after)),
-                )
-            })
-            .unzip();
-        self.before = Json::Object(before).to_string();
-        self.after = Json::Object(after).to_string();
+        let mut by_name: Vec<&Change> = changes.iter().collect();
+        by_name.sort_by_key(|c| c.field.name());
+        self.before = json_object(&by_name, |c| &c.before);
+        self.after = json_object(&by_name, |c| &c.after);
         self
     }
 
@@ -195,14 +189,63 @@ pub fn show_value(value: &Option<Value>) -> String {
 
 /// `job_title: "A" -> "B"; team: (empty) -> "Sales"`
 pub fn describe_changes(changes: &[Change]) -> String {
-    changes
-        .iter()
-        .map(|c| {
-            let (before, after) = (show_value(&c.before), show_value(&c.after));
-            format!("{}: {before} -> {after}", c.field)
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    /// [`show_value`], written in place.
+    struct Shown<'v>(&'v Option<Value>);
+    impl fmt::Display for Shown<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self.0 {
+                Some(value) => value.fmt(f),
+                None => f.write_str("(empty)"),
+            }
+        }
+    }
+    let mut text = String::new();
+    for (i, c) in changes.iter().enumerate() {
+        if i > 0 {
+            text.push_str("; ");
+        }
+        let (before, after) = (Shown(&c.before), Shown(&c.after));
+        let _ = write!(text, "{}: {before} -> {after}", c.field);
+    }
+    text
+}
+
+/// `{"job_title":"A","team":null}`: each change's field and value, as serde_json writes an
+/// object of them (the same text, escapes included).
+fn json_object<'c>(
+    changes: &[&'c Change],
+    value: impl Fn(&'c Change) -> &'c Option<Value>,
+) -> String {
+    let mut json = String::from("{");
+    for (i, change) in changes.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        push_json_string(&mut json, change.field.name());
+        json.push(':');
+        match value(change) {
+            None => json.push_str("null"),
+            Some(Value::Text(text)) => push_json_string(&mut json, text),
+            Some(Value::Integer(n)) => {
+                let _ = write!(json, "{n}");
+            }
+            Some(Value::Bool(b)) => json.push_str(if *b { "true" } else { "false" }),
+        }
+    }
+    json.push('}');
+    json
+}
+
+/// A JSON string literal: as is between quotes when nothing in it needs escaping (a quote, a
+/// backslash, a control character), else as serde_json escapes it.
+fn push_json_string(json: &mut String, text: &str) {
+    if text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        json.push_str(&serde_json::Value::from(text).to_string());
+    } else {
+        json.push('"');
+        json.push_str(text);
+        json.push('"');
+    }
 }
 
 /// Writes report lines, each flushed to the file as soon as it is written (lines of the plan,
@@ -421,7 +464,39 @@ mod tests {
     use crate::fields::Field;
     use proptest::prelude::*;
 
+    fn value_strategy() -> impl Strategy<Value = Option<Value>> {
+        prop_oneof![
+            Just(None),
+            "[a-z\"\\\\\n\té\u{1}]{0,5}".prop_map(|t| Some(Value::Text(t.into()))),
+            any::<i64>().prop_map(|n| Some(Value::Integer(n))),
+            any::<bool>().prop_map(|b| Some(Value::Bool(b))),
+        ]
+    }
+
     proptest! {
+        /// `before` and `after` are the text serde_json writes for a map of the same values.
+        #[test]
+        fn before_and_after_are_what_serde_json_writes(
+            values in prop::collection::vec((value_strategy(), value_strategy()), 11)
+        ) {
+            let changes: Vec<Change> = Field::ALL
+                .into_iter()
+                .zip(values)
+                .filter(|(_, (before, after))| before != after)
+                .map(|(field, (before, after))| Change { field, before, after })
+                .collect();
+            let row = ReportRow::default().with_changes(&changes);
+            let map = |side: fn(&Change) -> &Option<Value>| {
+                let object: serde_json::Map<String, Json> = changes
+                    .iter()
+                    .map(|c| (c.field.name().to_string(), value_json(side(c))))
+                    .collect();
+                Json::Object(object).to_string()
+            };
+            prop_assert_eq!(row.before, map(|c| &c.before));
+            prop_assert_eq!(row.after, map(|c| &c.after));
+        }
+
         /// The report's own line writer writes what the csv crate would, escaped cells
         /// included, and reads back as the cells it was given (a cell that itself starts with
         /// `'=` is not among them: Excel's convention cannot tell it from an escaped `=`).
