@@ -30,19 +30,20 @@ pub(crate) fn in_two_halves<'a, T: Sync, R: Send>(
     })
 }
 
-/// [`in_two_halves`] for work that consumes its items: each half is handed over whole, so what
-/// the work does not keep is freed as it goes, on the thread that is done with it.
-pub(crate) fn in_two_halves_owned<T: Send, R: Send>(
-    mut items: Vec<T>,
-    work: impl Fn(Vec<T>) -> R + Sync,
+/// [`in_two_halves`] for work that takes its items out of the list (leaving something cheap to
+/// drop in their place): what the work does not keep is freed as it goes, by the thread done
+/// with it, and no half is copied to be handed over.
+pub(crate) fn in_two_halves_mut<T: Send, R: Send>(
+    items: &mut [T],
+    work: impl Fn(&mut [T]) -> R + Sync,
 ) -> (R, Option<R>) {
     if items.len() < TWO_THREADS_FROM || cores() < 2 {
         return (work(items), None);
     }
-    let second = items.split_off(items.len() / 2);
+    let (first, second) = items.split_at_mut(items.len() / 2);
     std::thread::scope(|scope| {
         let second = scope.spawn(|| work(second));
-        let first = work(items);
+        let first = work(first);
         match second.join() {
             Ok(second) => (first, Some(second)),
             Err(panic) => std::panic::resume_unwind(panic),
@@ -71,9 +72,13 @@ mod tests {
         let (once, none) = in_two_halves(&items[..10], <[usize]>::len);
         assert_eq!((once, none), (10, None));
 
-        let (first, second) = in_two_halves_owned(items.clone(), |half| half);
+        let mut taken = items.clone();
+        let (first, second) = in_two_halves_mut(&mut taken, |half| {
+            half.iter_mut().map(std::mem::take).collect::<Vec<_>>()
+        });
         let mut all = first;
         all.extend(second.into_iter().flatten());
         assert_eq!(all, items);
+        assert!(taken.iter().all(|&n| n == 0));
     }
 }

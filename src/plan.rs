@@ -76,17 +76,21 @@ impl RowPlan {
 /// one by user id) are both made invalid: which one should win is not ours to guess.
 /// Large inputs are planned on two threads (see `halves.rs`). The verdicts are consumed: their
 /// emails and problems move into the plan instead of being copied.
-pub fn plan(verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Vec<RowPlan> {
-    let plan_rows = |verdicts: Vec<RowVerdict>| -> Vec<RowPlan> {
-        verdicts
-            .into_iter()
-            .map(|verdict| match verdict {
+pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Vec<RowPlan> {
+    let rows = verdicts.len();
+    let plan_rows = |verdicts: &mut [RowVerdict]| -> Vec<RowPlan> {
+        // Room for every row: the first half's list takes the second's without moving.
+        let mut plans = Vec::with_capacity(rows);
+        plans.extend(verdicts.iter_mut().map(|verdict| {
+            let placeholder = RowVerdict::Invalid(InvalidRow::default());
+            match std::mem::replace(verdict, placeholder) {
                 RowVerdict::Invalid(invalid) => RowPlan::Invalid(invalid),
                 RowVerdict::Valid(desired) => plan_row(desired, members),
-            })
-            .collect()
+            }
+        }));
+        plans
     };
-    let (mut plans, rest) = crate::halves::in_two_halves_owned(verdicts, plan_rows);
+    let (mut plans, rest) = crate::halves::in_two_halves_mut(&mut verdicts, plan_rows);
     plans.extend(rest.into_iter().flatten());
     reject_rows_sharing_a_member(&mut plans);
     plans

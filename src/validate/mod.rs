@@ -55,7 +55,7 @@ pub struct RowProblem {
 }
 
 /// An invalid row: reported, never sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InvalidRow {
     pub row: usize,
     /// The raw key cells, for the report.
@@ -118,11 +118,11 @@ pub fn validate_all(table: &Table) -> Validation {
         })
         .collect();
     // Each row on its own; large inputs in two halves on two threads (see `halves.rs`).
+    let rows = table.records.len();
     let (mut first, rest) = crate::halves::in_two_halves(&table.records, |records| {
-        validate_records(table, &fields, records)
+        validate_records(table, &fields, records, rows)
     });
     if let Some(second) = rest {
-        first.verdicts.reserve_exact(second.verdicts.len());
         first.verdicts.extend(second.verdicts);
         first.keys.extend(second.keys);
         first.warnings.extend(second.warnings);
@@ -193,11 +193,17 @@ struct KeyCells<'t> {
     key: Option<MemberKey>,
 }
 
-/// Checks some records, in order.
-fn validate_records<'t>(table: &'t Table, fields: &[Field], records: &'t [Record]) -> Checked<'t> {
+/// Checks some records, in order; the verdicts' list has room for `rows` (all the rows, so the
+/// first half's takes the second's without moving).
+fn validate_records<'t>(
+    table: &'t Table,
+    fields: &[Field],
+    records: &'t [Record],
+    rows: usize,
+) -> Checked<'t> {
     let mut zones = ZoneMemo::default();
     let mut warnings = Vec::new();
-    let mut keys = Vec::with_capacity(records.len());
+    let mut keys = Vec::with_capacity(rows);
     // What is the same for every row, found once: each field's columns and blank policy.
     let columns: Vec<(Field, Vec<&MappedColumn>, BlankPolicy)> = fields
         .iter()
@@ -211,30 +217,28 @@ fn validate_records<'t>(table: &'t Table, fields: &[Field], records: &'t [Record
         user_id: table.columns_of(Target::UserId),
         policy: table.rules.blank.for_key(),
     };
-    let verdicts = records
-        .iter()
-        .map(|record| {
-            let mut draft = Draft::new(&key_columns, record, fields.len());
-            let country = derive::country_code(table, record);
-            for (field, columns, policy) in &columns {
-                let field = *field;
-                let Some((column, cell)) = pick_among(columns.iter().copied(), record) else {
-                    continue;
-                };
-                if field == Field::Timezone {
-                    draft.check_timezone(column, cell, policy, country, table, &mut zones);
-                } else {
-                    draft.check_field(column, cell, field, policy);
-                }
+    let mut verdicts = Vec::with_capacity(rows);
+    verdicts.extend(records.iter().map(|record| {
+        let mut draft = Draft::new(&key_columns, record, fields.len());
+        let country = derive::country_code(table, record);
+        for (field, columns, policy) in &columns {
+            let field = *field;
+            let Some((column, cell)) = pick_among(columns.iter().copied(), record) else {
+                continue;
+            };
+            if field == Field::Timezone {
+                draft.check_timezone(column, cell, policy, country, table, &mut zones);
+            } else {
+                draft.check_field(column, cell, field, policy);
             }
-            derive::display_name(table, record, &mut draft);
-            derive::country_id(table, record, &mut draft);
-            warnings.append(&mut draft.warnings);
-            let (verdict, key) = draft.into_verdict();
-            keys.push(key);
-            verdict
-        })
-        .collect();
+        }
+        derive::display_name(table, record, &mut draft);
+        derive::country_id(table, record, &mut draft);
+        warnings.append(&mut draft.warnings);
+        let (verdict, key) = draft.into_verdict();
+        keys.push(key);
+        verdict
+    }));
     Checked {
         verdicts,
         keys,
