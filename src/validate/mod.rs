@@ -258,10 +258,14 @@ fn policy_for(table: &Table, field: Field) -> BlankPolicy {
     table.rules.blank.for_field(field)
 }
 
-/// Time zone readings already made in this run: exports repeat a handful of values. Keyed by
-/// country, then by cell, so a reading already made is found without copying the cell.
+/// Time zone readings already made in this run: exports repeat a handful of values, often row
+/// after row. Keyed by country, then by cell, so a reading already made is found without
+/// copying the cell; the last one is checked first, without hashing.
 #[derive(Default)]
-struct ZoneMemo(FxHashMap<Option<&'static str>, FxHashMap<String, Result<ZoneReading, String>>>);
+struct ZoneMemo {
+    readings: FxHashMap<Option<&'static str>, FxHashMap<String, Result<ZoneReading, String>>>,
+    last: Option<(Option<&'static str>, String, Result<ZoneReading, String>)>,
+}
 
 /// A time zone read from a cell: the name (inline: cloning it for each row costs nothing), and
 /// what the user should know about how it was read.
@@ -278,16 +282,37 @@ impl ZoneMemo {
         country: Option<&'static str>,
         table: &Table,
     ) -> Result<ZoneReading, String> {
-        let readings = self.0.entry(country).or_default();
-        if let Some(reading) = readings.get(cell) {
+        if let Some((last_country, last_cell, reading)) = &self.last
+            && *last_country == country
+            && last_cell == cell
+        {
             return reading.clone();
         }
-        let reading =
-            timezone::resolve(cell, country, &table.rules.timezones).map(|resolved| ZoneReading {
-                name: resolved.name.into(),
-                note: resolved.note,
-            });
-        readings.insert(cell.to_string(), reading.clone());
+        let readings = self.readings.entry(country).or_default();
+        let reading = match readings.get(cell) {
+            Some(reading) => reading.clone(),
+            None => {
+                let reading =
+                    timezone::resolve(cell, country, &table.rules.timezones).map(|resolved| {
+                        ZoneReading {
+                            name: resolved.name.into(),
+                            note: resolved.note,
+                        }
+                    });
+                readings.insert(cell.to_string(), reading.clone());
+                reading
+            }
+        };
+        // The last cell's text is kept in the same buffer: no allocation when values alternate.
+        match &mut self.last {
+            Some((last_country, last_cell, last_reading)) => {
+                *last_country = country;
+                last_cell.clear();
+                last_cell.push_str(cell);
+                *last_reading = reading.clone();
+            }
+            None => self.last = Some((country, cell.to_string(), reading.clone())),
+        }
         reading
     }
 }
