@@ -2,9 +2,10 @@
 //!
 //! A row is validated and planned without looking at any other row, so a large input can be
 //! cut in two and each half done on its own thread, then put back together in order. Two,
-//! not N: the machines member-sync runs on from cron are small, and by the time a stage runs
-//! the other core is otherwise idle (the member list has been read). Small inputs stay on one
-//! thread, where starting another costs more than it saves.
+//! not N: the machines member-sync runs on from cron are small, and the other core is then
+//! otherwise idle, or finishing the member list (`plan --against` reads the export on a thread
+//! of its own). Small inputs stay on one thread, where starting another costs more than it
+//! saves.
 
 /// From this many items on, the work is split.
 const TWO_THREADS_FROM: usize = 20_000;
@@ -16,18 +17,11 @@ pub(crate) fn in_two_halves<'a, T: Sync, R: Send>(
     items: &'a [T],
     work: impl Fn(&'a [T]) -> R + Sync,
 ) -> (R, Option<R>) {
-    if items.len() < TWO_THREADS_FROM || cores() < 2 {
+    if !worth_splitting(items.len()) {
         return (work(items), None);
     }
     let (first, second) = items.split_at(items.len() / 2);
-    std::thread::scope(|scope| {
-        let second = scope.spawn(|| work(second));
-        let first = work(first);
-        match second.join() {
-            Ok(second) => (first, Some(second)),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    })
+    both(|| work(first), || work(second))
 }
 
 /// [`in_two_halves`] for work that takes its items out of the list (leaving something cheap to
@@ -37,13 +31,22 @@ pub(crate) fn in_two_halves_mut<T: Send, R: Send>(
     items: &mut [T],
     work: impl Fn(&mut [T]) -> R + Sync,
 ) -> (R, Option<R>) {
-    if items.len() < TWO_THREADS_FROM || cores() < 2 {
+    if !worth_splitting(items.len()) {
         return (work(items), None);
     }
     let (first, second) = items.split_at_mut(items.len() / 2);
+    both(|| work(first), || work(second))
+}
+
+fn worth_splitting(items: usize) -> bool {
+    items >= TWO_THREADS_FROM && cores() >= 2
+}
+
+/// `first` on this thread and `second` on another, both results in that order.
+fn both<R: Send>(first: impl FnOnce() -> R, second: impl FnOnce() -> R + Send) -> (R, Option<R>) {
     std::thread::scope(|scope| {
-        let second = scope.spawn(|| work(second));
-        let first = work(first);
+        let second = scope.spawn(second);
+        let first = first();
         match second.join() {
             Ok(second) => (first, Some(second)),
             Err(panic) => std::panic::resume_unwind(panic),
