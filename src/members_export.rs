@@ -55,21 +55,19 @@ fn by_id_last_wins(mut members: Vec<Member>) -> Vec<Member> {
 }
 
 fn from_json(text: &str) -> Result<Vec<Member>, String> {
-    let room = room_for(text);
+    let list = MemberList {
+        room: room_for(text),
+    };
     let located = |e: serde_json::Error| format!("{e}");
     let mut json = serde_json::Deserializer::from_str(text);
     let members = if text.trim_start().starts_with('[') {
-        MemberList { room }
-            .deserialize(&mut json)
-            .map_err(located)?
+        serde::Deserializer::deserialize_seq(&mut json, list)
     } else {
-        Holder { room }
-            .deserialize(&mut json)
-            .map_err(located)?
-            .ok_or("expected an array of members, or an object with a `data` array")?
-    };
+        serde::Deserializer::deserialize_map(&mut json, Holder(list))
+    }
+    .map_err(located)?;
     json.end().map_err(located)?;
-    Ok(members)
+    members.ok_or_else(|| "expected an array of members, or an object with a `data` array".into())
 }
 
 /// Room for the members of a JSON export of this size, made once: a member's JSON is rarely
@@ -79,77 +77,14 @@ fn room_for(text: &str) -> usize {
     text.len() / 120 + 1
 }
 
-/// A JSON array of members, read into a list with room made beforehand.
+/// A JSON array of members, read into a list with room made beforehand. Where the list may be
+/// absent (a page's `data`), `null` reads as `None`.
+#[derive(Clone, Copy)]
 struct MemberList {
     room: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for MemberList {
-    type Value = Vec<Member>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Member>, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for MemberList {
-    type Value = Vec<Member>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of members")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Member>, A::Error> {
-        let mut members = Vec::with_capacity(self.room);
-        while let Some(member) = seq.next_element()? {
-            members.push(member);
-        }
-        Ok(members)
-    }
-}
-
-/// An object holding the list: the endpoint's page (`data`) or the sandbox's seed (`members`),
-/// the first of the two when both are there (or null); other keys are skipped unread. Read key by
-/// key, not as an untagged enum, which would first copy the whole document to try each shape.
-struct Holder {
-    room: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for Holder {
-    type Value = Option<Vec<Member>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Holder {
-    type Value = Option<Vec<Member>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of members, or an object with a `data` array")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let (mut data, mut members) = (None, None);
-        while let Some(key) = map.next_key::<String>()? {
-            let list = MemberList { room: self.room };
-            match key.as_str() {
-                "data" => data = map.next_value_seed(OptionalList(list))?,
-                "members" => members = map.next_value_seed(OptionalList(list))?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(data.or(members))
-    }
-}
-
-/// A list that may be `null`.
-struct OptionalList(MemberList);
-
-impl<'de> DeserializeSeed<'de> for OptionalList {
     type Value = Option<Vec<Member>>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -157,11 +92,19 @@ impl<'de> DeserializeSeed<'de> for OptionalList {
     }
 }
 
-impl<'de> Visitor<'de> for OptionalList {
+impl<'de> Visitor<'de> for MemberList {
     type Value = Option<Vec<Member>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of members or null")
+        f.write_str("an array of members")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(self.room);
+        while let Some(member) = seq.next_element()? {
+            members.push(member);
+        }
+        Ok(Some(members))
     }
 
     fn visit_none<E>(self) -> Result<Self::Value, E> {
@@ -173,7 +116,34 @@ impl<'de> Visitor<'de> for OptionalList {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        self.0.deserialize(d).map(Some)
+        d.deserialize_seq(self)
+    }
+}
+
+/// An object holding the list: the endpoint's page (`data`) or the sandbox's seed (`members`),
+/// the first of the two when both are there (or null); other keys are skipped unread. Read key by
+/// key, not as an untagged enum, which would first copy the whole document to try each shape.
+struct Holder(MemberList);
+
+impl<'de> Visitor<'de> for Holder {
+    type Value = Option<Vec<Member>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of members, or an object with a `data` array")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut data, mut members) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "data" => data = map.next_value_seed(self.0)?,
+                "members" => members = map.next_value_seed(self.0)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(data.or(members))
     }
 }
 

@@ -182,23 +182,23 @@ pub fn value_json(value: &Option<Value>) -> Json {
 
 /// A field's value as messages show it: `"Sales"`, `42`, or `(empty)`.
 pub fn show_value(value: &Option<Value>) -> String {
-    value
-        .as_ref()
-        .map_or("(empty)".to_string(), Value::to_string)
+    Shown(value).to_string()
+}
+
+/// [`show_value`] as `Display`, to write in place.
+struct Shown<'v>(&'v Option<Value>);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(value) => value.fmt(f),
+            None => f.write_str("(empty)"),
+        }
+    }
 }
 
 /// `job_title: "A" -> "B"; team: (empty) -> "Sales"`
 pub fn describe_changes(changes: &[Change]) -> String {
-    /// [`show_value`], written in place.
-    struct Shown<'v>(&'v Option<Value>);
-    impl fmt::Display for Shown<'_> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            match self.0 {
-                Some(value) => value.fmt(f),
-                None => f.write_str("(empty)"),
-            }
-        }
-    }
     let mut text = String::new();
     for (i, c) in changes.iter().enumerate() {
         if i > 0 {
@@ -326,10 +326,7 @@ fn render_line<'c>(line: &mut Vec<u8>, cells: impl IntoIterator<Item = &'c str>)
             line.push(b',');
         }
         let bytes = cell.as_bytes();
-        let formula = matches!(
-            bytes.first(),
-            Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-        );
+        let formula = starts_as_formula(cell);
         let quoted = bytes
             .iter()
             .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
@@ -354,18 +351,24 @@ fn render_line<'c>(line: &mut Vec<u8>, cells: impl IntoIterator<Item = &'c str>)
     line.push(b'\n');
 }
 
+/// Whether a spreadsheet would run this cell as a formula (CWE-1236).
+fn starts_as_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
 /// Neutralizes a cell that a spreadsheet would run as a formula.
 pub fn escape_cell(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
+    if starts_as_formula(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
     }
 }
 
 /// The inverse of [`escape_cell`], for reading a report back.
 pub fn unescape_cell(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if starts_as_formula(rest) => rest,
         _ => cell,
     }
 }

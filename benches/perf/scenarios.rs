@@ -156,27 +156,24 @@ impl<'a> Bench<'a> {
 
     /// Runs the scenarios `wanted` accepts (`P1`…`P6`, `chart`), in that order.
     pub fn run(&mut self, wanted: impl Fn(&str) -> bool) -> Vec<Row> {
+        type Scenario<'a> = fn(&mut Bench<'a>) -> Vec<Row>;
+        let scenarios: [(&str, Scenario<'a>); 7] = [
+            ("P1", |b| vec![b.p1()]),
+            ("P2", Bench::p2),
+            ("P3", |b| vec![b.p3()]),
+            ("P4", |b| vec![b.p4()]),
+            ("P5", |b| vec![b.p5()]),
+            ("P6", Bench::p6),
+            ("chart", |b| {
+                b.chart();
+                Vec::new()
+            }),
+        ];
         let mut rows = Vec::new();
-        if wanted("P1") {
-            rows.push(self.p1());
-        }
-        if wanted("P2") {
-            rows.extend(self.p2());
-        }
-        if wanted("P3") {
-            rows.push(self.p3());
-        }
-        if wanted("P4") {
-            rows.push(self.p4());
-        }
-        if wanted("P5") {
-            rows.push(self.p5());
-        }
-        if wanted("P6") {
-            rows.extend(self.p6());
-        }
-        if wanted("chart") {
-            self.chart();
+        for (name, scenario) in scenarios {
+            if wanted(name) {
+                rows.extend(scenario(self));
+            }
         }
         rows
     }
