@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use backon::ExponentialBuilder;
+use backon::{BackoffBuilder, ExponentialBuilder};
 
 use crate::api::ApiError;
 
@@ -64,7 +64,7 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// Modelled on Tallyfy's own Go CLI: 500 ms doubling to 8 s, jittered; Retry-After capped.
+    /// Modelled on Tallyfy's own Go CLI: 500 ms doubling to 8 s, ±20% jitter; Retry-After capped.
     fn default() -> Self {
         RetryPolicy {
             max_retries: 4,
@@ -77,15 +77,22 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The backoff schedule. Its own attempt limit is the sum of both budgets; which budget a
-    /// failure draws from is checked per failure by [`RetryPolicy::should_retry`].
-    pub fn backoff(&self) -> ExponentialBuilder {
+    /// The backoff schedule: `min_delay` doubling to `max_delay`, each delay moved by up to
+    /// ±20% at random (as Tallyfy's Go CLI does) so that rows failing together do not all come
+    /// back together, and never above `max_delay`. backon's own jitter only adds, up to the
+    /// whole delay again, which made the first retry wait 0.5 to 1 s instead of about 0.5.
+    ///
+    /// Its own attempt limit is the sum of both budgets; which budget a failure draws from is
+    /// checked per failure by [`RetryPolicy::should_retry`].
+    pub fn backoff(&self) -> impl BackoffBuilder + use<> {
+        let max_delay = self.max_delay;
         ExponentialBuilder::default()
-            .with_jitter()
             .with_factor(2.0)
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)
             .with_max_times(self.max_retries + self.max_throttled_retries)
+            .build()
+            .map(move |delay| delay.mul_f64(rand::random_range(0.8..=1.2)).min(max_delay))
     }
 
     /// Whether a failure gets another attempt, given the retries already spent of each kind.
@@ -149,6 +156,26 @@ mod tests {
     #[test]
     fn a_401_stops_the_run() {
         assert_eq!(classify(&status(401)), Disposition::StopRun);
+    }
+
+    #[test]
+    fn backoff_doubles_from_half_a_second_within_twenty_percent_and_stops_at_the_budget() {
+        let policy = RetryPolicy::default();
+        for _ in 0..200 {
+            let delays: Vec<Duration> = policy.backoff().build().collect();
+            assert_eq!(
+                delays.len(),
+                policy.max_retries + policy.max_throttled_retries
+            );
+            for (n, delay) in delays.iter().enumerate() {
+                let nominal = (policy.min_delay * 2u32.pow(n.min(10) as u32)).min(policy.max_delay);
+                assert!(*delay >= nominal.mul_f64(0.8), "retry {n}: {delay:?}");
+                assert!(
+                    *delay <= nominal.mul_f64(1.2).min(policy.max_delay),
+                    "retry {n}: {delay:?}"
+                );
+            }
+        }
     }
 
     #[test]
