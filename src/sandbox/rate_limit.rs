@@ -169,8 +169,10 @@ impl Limiter {
                     now_wall + Duration::from_secs(seconds),
                 )
             }
+            // The moment a token is back, as a date can say it: rounded up to the second.
+            // (The seconds form rounds the wait itself up, so it is never under a second.)
             RetryAfterForm::HttpDate => {
-                let date = round_up_to_second(now_wall + wait.max(Duration::from_secs(1)));
+                let date = round_up_to_second(now_wall + wait);
                 (Some(httpdate::fmt_http_date(date)), date)
             }
             RetryAfterForm::Missing => (None, now_wall + wait),
