@@ -170,39 +170,43 @@ impl Org {
             .env("MEMBER_SYNC_STATE_DIR", self.dir.join("state"))
             // The one log line that says which concurrency was chosen.
             .env("MEMBER_SYNC_LOG", "member_sync::sync=info");
-        let skip = self.journal_len();
-        let started = Instant::now();
-        let output = command.output().expect("member-sync runs");
-        let wall = started.elapsed();
-        Measured {
-            wall,
-            code: output.status.code().unwrap_or(-1),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            journal: self.sandbox.journal().into_iter().skip(skip).collect(),
-            violations: self.sandbox.pacing_violations().len(),
-        }
+        self.timed(command, "member-sync runs")
     }
 
     /// The sequential per-row script (`sequential_baseline.py`) against this org, timed.
     pub fn baseline(&self) -> Measured {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sequential_baseline.py");
-        let skip = self.journal_len();
-        let started = Instant::now();
-        let output = Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .arg(script)
             .args([
                 &self.sandbox.base_url(),
                 self.sandbox.org_id(),
                 self.sandbox.token(),
             ])
-            .arg(&self.input)
-            .output()
-            .expect("python3 runs");
+            .arg(&self.input);
+        self.timed(command, "python3 runs")
+    }
+
+    /// Runs `command` against this org, timed, and keeps the sandbox's journal of what it
+    /// served to it (also written as `journal-N.jsonl`, one request a line, for `--keep`).
+    fn timed(&self, mut command: Command, what: &str) -> Measured {
+        let skip = self.journal_len();
+        let started = Instant::now();
+        let output = command.output().expect(what);
+        let wall = started.elapsed();
+        let journal: Vec<JournalEntry> = self.sandbox.journal().into_iter().skip(skip).collect();
+        let lines: String = journal
+            .iter()
+            .map(|entry| format!("{}\n", entry.to_json()))
+            .collect();
+        std::fs::write(self.dir.join(format!("journal-{skip}.jsonl")), lines)
+            .expect("the journal file");
         Measured {
-            wall: started.elapsed(),
+            wall,
             code: output.status.code().unwrap_or(-1),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            journal: self.sandbox.journal().into_iter().skip(skip).collect(),
+            journal,
             violations: self.sandbox.pacing_violations().len(),
         }
     }
