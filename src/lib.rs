@@ -15,6 +15,7 @@ pub mod execute;
 pub mod exit_code;
 pub mod export;
 pub mod fields;
+mod file_bytes;
 pub mod guard;
 mod halves;
 pub mod ingest;

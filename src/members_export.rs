@@ -22,11 +22,11 @@ use crate::api::Member;
 
 /// Reads the members of a saved export, ordered by id. The error says what is wrong and where.
 pub fn load(path: &Path) -> Result<Vec<Member>, String> {
-    let bytes = std::fs::read(path)
+    let bytes = crate::file_bytes::FileBytes::open(path)
         .map_err(|e| format!("cannot read the member export {}: {e}", path.display()))?;
-    let text = String::from_utf8(bytes)
+    let text = std::str::from_utf8(&bytes)
         .map_err(|_| format!("the member export {} is not UTF-8", path.display()))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let members = if text.trim_start().starts_with(['[', '{']) {
         from_json(text)
     } else {

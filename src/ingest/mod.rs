@@ -330,7 +330,7 @@ pub fn load(path: &Path) -> Result<Table, IngestError> {
 
 /// Reads and maps an export file with explicit options.
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Table, IngestError> {
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Read {
+    let bytes = crate::file_bytes::FileBytes::open(path).map_err(|source| IngestError::Read {
         path: path.to_path_buf(),
         source,
     })?;
