@@ -8,6 +8,11 @@ use crate::report::Outcome;
 pub trait Progress: Send + Sync {
     /// A line for a person (a plan, a warning, the summary). Never data.
     fn note(&self, line: &str);
+    /// Whether notes go anywhere. Where they do not (`--quiet`), a caller can skip making
+    /// them: `plan` would otherwise format a line for every change of a large input.
+    fn takes_notes(&self) -> bool {
+        true
+    }
     /// A long wait without a known length begins (reading the member list).
     fn waiting(&self, _what: &str) {}
     /// Rows start to finish; `total` of them will.
@@ -24,6 +29,10 @@ pub struct Quiet;
 
 impl Progress for Quiet {
     fn note(&self, _line: &str) {}
+
+    fn takes_notes(&self) -> bool {
+        false
+    }
 }
 
 /// Notes on stderr, no bar.

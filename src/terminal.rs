@@ -67,6 +67,10 @@ impl Progress for TerminalUi {
         }
     }
 
+    fn takes_notes(&self) -> bool {
+        self.json || !self.quiet
+    }
+
     fn waiting(&self, what: &str) {
         if self.bars {
             let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -100,6 +104,11 @@ impl Progress for TerminalUi {
     }
 
     fn row_finished(&self, outcome: Outcome) {
+        // Without bars (not a terminal, --quiet, --no-progress) there is nothing to move:
+        // no lock taken per row.
+        if !self.bars {
+            return;
+        }
         let bar = self.bar.lock().expect("bar lock");
         let Some(bar) = bar.as_ref() else {
             return;

@@ -17,6 +17,9 @@ pub(super) fn show_plan(
     progress: &dyn Progress,
 ) {
     const APPLY_PREVIEW: usize = 20;
+    if !progress.takes_notes() {
+        return;
+    }
     let limit = match mode {
         Mode::Plan => usize::MAX,
         Mode::Apply { .. } => APPLY_PREVIEW,
@@ -56,13 +59,17 @@ pub(super) fn show_plan(
             "… and {hidden} more (`member-sync plan` lists them all)"
         ));
     }
-    let count = |f: fn(&RowPlan) -> bool| plans.iter().filter(|p| f(p)).count();
+    let [mut update, mut unchanged, mut invalid, mut not_found] = [0usize; 4];
+    for plan in plans {
+        *match plan {
+            RowPlan::Update(_) => &mut update,
+            RowPlan::Unchanged { .. } => &mut unchanged,
+            RowPlan::Invalid(_) => &mut invalid,
+            RowPlan::NotFound { .. } => &mut not_found,
+        } += 1;
+    }
     progress.note(&format!(
-        "plan for {org} ({member_count} members): {} to update, {} unchanged, {} invalid, {} not found",
-        count(|p| matches!(p, RowPlan::Update(_))),
-        count(|p| matches!(p, RowPlan::Unchanged { .. })),
-        count(|p| matches!(p, RowPlan::Invalid(_))),
-        count(|p| matches!(p, RowPlan::NotFound { .. })),
+        "plan for {org} ({member_count} members): {update} to update, {unchanged} unchanged, {invalid} invalid, {not_found} not found"
     ));
 }
 

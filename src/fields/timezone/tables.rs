@@ -1,7 +1,7 @@
 //! The tables behind time zone reading, loaded once: jiff's zone names, tzdata's renames,
 //! CLDR's Windows zones (ids, display names, territories) and each country's zones.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 /// One Windows zone of CLDR's table.
@@ -52,10 +52,10 @@ pub(super) fn tables() -> &'static Tables {
             canonical,
             renames,
             windows: Vec::new(),
-            windows_by_id: HashMap::new(),
-            windows_by_display: HashMap::new(),
-            by_country: HashMap::new(),
-            by_city: HashMap::new(),
+            windows_by_id: HashMap::default(),
+            windows_by_display: HashMap::default(),
+            by_country: HashMap::default(),
+            by_city: HashMap::default(),
         };
         load_windows(&mut tables);
         load_countries(&mut tables);
@@ -63,7 +63,7 @@ pub(super) fn tables() -> &'static Tables {
             let city = name.rsplit_once('/')?.1.replace('_', " ").to_lowercase();
             Some((city, canonical_in(&tables, name)))
         });
-        let mut cities: HashMap<String, Vec<String>> = HashMap::new();
+        let mut cities: HashMap<String, Vec<String>> = HashMap::default();
         for (city, name) in by_city {
             let names = cities.entry(city).or_default();
             if !names.contains(&name) {
@@ -129,7 +129,7 @@ fn load_windows(tables: &mut Tables) {
 fn load_countries(tables: &mut Tables) {
     // CLDR's main zone of each Windows zone in a country comes first: it is the zone people
     // of that region mean, where zone.tab's order is only geographic.
-    let mut by_country: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    let mut by_country: HashMap<&'static str, Vec<&'static str>> = HashMap::default();
     for zone in &tables.windows {
         for (territory, zones) in &zone.territories {
             if let Some(main) = zones.first() {
