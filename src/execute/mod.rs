@@ -138,7 +138,11 @@ impl Engine {
                 if self.stop.is_cancelled() {
                     return Err(ApiError::Stopped);
                 }
-                let Ok(ticket) = self.pacer.ready(&self.stop).await else {
+                let attempt = match attempts.load(Ordering::SeqCst) {
+                    0 => pacing::Attempt::First,
+                    _ => pacing::Attempt::Retry,
+                };
+                let Ok(ticket) = self.pacer.ready(&self.stop, attempt).await else {
                     return Err(ApiError::Stopped);
                 };
                 if attempts.fetch_add(1, Ordering::SeqCst) > 0 {

@@ -197,6 +197,10 @@ pub struct Pacer {
     /// Held by the one caller waiting for the next slot; the others queue here, first come
     /// first served.
     turnstile: tokio::sync::Mutex<()>,
+    /// First attempts pass here before the turnstile, one at a time; retries go straight to
+    /// the turnstile. So a retry waits behind at most one first attempt, not behind every
+    /// worker of the pool (see [`Attempt`]).
+    first_attempts: tokio::sync::Mutex<()>,
     state: Mutex<State>,
 }
 
@@ -240,6 +244,18 @@ pub enum Signal {
     Throttled,
 }
 
+/// Whether a request is a row's first attempt or a retry.
+///
+/// A retry goes ahead of first attempts. It has already waited out its backoff; queueing it
+/// again behind every worker of the pool (a second's worth of requests at a busy pace) would
+/// double that wait, and leave the retries for the end of the run, where a retry that fails
+/// again waits out a longer backoff with nothing else left to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    First,
+    Retry,
+}
+
 /// The run was stopped while waiting for a turn.
 #[derive(Debug)]
 pub struct Stopped;
@@ -256,6 +272,7 @@ impl Pacer {
         let interval = control.interval();
         Pacer {
             turnstile: tokio::sync::Mutex::new(()),
+            first_attempts: tokio::sync::Mutex::new(()),
             state: Mutex::new(State {
                 limiter: Arc::new(limiter(interval, &clock)),
                 interval,
@@ -267,7 +284,19 @@ impl Pacer {
     }
 
     /// Waits for this request's turn: past any pool-wide pause, then the next free slot.
-    pub async fn ready(&self, stop: &CancellationToken) -> Result<Ticket, Stopped> {
+    /// Retries are served before first attempts ([`Attempt`]).
+    pub async fn ready(
+        &self,
+        stop: &CancellationToken,
+        attempt: Attempt,
+    ) -> Result<Ticket, Stopped> {
+        let _lane = match attempt {
+            Attempt::First => Some(tokio::select! {
+                lane = self.first_attempts.lock() => lane,
+                _ = stop.cancelled() => return Err(Stopped),
+            }),
+            Attempt::Retry => None,
+        };
         let _turn = tokio::select! {
             turn = self.turnstile.lock() => turn,
             _ = stop.cancelled() => return Err(Stopped),
@@ -378,7 +407,7 @@ mod tests {
         let stop = CancellationToken::new();
         let start = Instant::now();
         pacer.pause_for(Duration::from_secs(5));
-        pacer.ready(&stop).await.unwrap();
+        pacer.ready(&stop, Attempt::First).await.unwrap();
         assert!(start.elapsed() >= Duration::from_secs(5));
     }
 
@@ -388,7 +417,7 @@ mod tests {
         let stop = CancellationToken::new();
         pacer.pause_for(Duration::from_secs(3600));
         stop.cancel();
-        assert!(pacer.ready(&stop).await.is_err());
+        assert!(pacer.ready(&stop, Attempt::First).await.is_err());
     }
 
     #[tokio::test(start_paused = true)]
@@ -400,7 +429,7 @@ mod tests {
         for _ in 0..5 {
             let (pacer, stop) = (pacer.clone(), stop.clone());
             waiting.spawn(async move {
-                pacer.ready(&stop).await.unwrap();
+                pacer.ready(&stop, Attempt::First).await.unwrap();
                 Instant::now()
             });
         }
@@ -413,6 +442,37 @@ mod tests {
         sent.sort();
         let expected: Vec<Duration> = (0..5).map(|n| Duration::from_millis(100 * n)).collect();
         assert_eq!(sent, expected);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_goes_ahead_of_the_first_attempts_waiting() {
+        let pacer = std::sync::Arc::new(Pacer::new(Pace::Fixed("10/s".parse().unwrap())));
+        let stop = CancellationToken::new();
+        // Two slots used: the slack and the first interval's.
+        pacer.ready(&stop, Attempt::First).await.unwrap();
+        pacer.ready(&stop, Attempt::First).await.unwrap();
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut waiting = tokio::task::JoinSet::new();
+        for (name, attempt) in [
+            ("first 1", Attempt::First),
+            ("first 2", Attempt::First),
+            ("first 3", Attempt::First),
+            ("retry", Attempt::Retry),
+        ] {
+            let (pacer, stop, order) = (pacer.clone(), stop.clone(), order.clone());
+            waiting.spawn(async move {
+                pacer.ready(&stop, attempt).await.unwrap();
+                order.lock().unwrap().push(name);
+            });
+            // Each in the queue before the next arrives.
+            tokio::task::yield_now().await;
+        }
+        waiting.join_all().await;
+        // The retry came last, and waited behind the one first attempt already at the gate.
+        assert_eq!(
+            *order.lock().unwrap(),
+            ["first 1", "retry", "first 2", "first 3"]
+        );
     }
 
     #[test]
@@ -431,15 +491,15 @@ mod tests {
     async fn auto_slows_the_whole_pool_once_per_429_burst() {
         let pacer = Pacer::new(Pace::Auto);
         let stop = CancellationToken::new();
-        let first = pacer.ready(&stop).await.unwrap();
-        let second = pacer.ready(&stop).await.unwrap();
+        let first = pacer.ready(&stop, Attempt::First).await.unwrap();
+        let second = pacer.ready(&stop, Attempt::First).await.unwrap();
         let before = pacer.rate().per_second();
         pacer.observe(first, Signal::Throttled);
         pacer.observe(second, Signal::Throttled);
         assert_eq!(pacer.rate().per_second(), before * Aimd::SLOW_START_EXIT);
         // A fixed pace is what it was told, whatever the answers.
         let fixed = Pacer::new(Pace::Fixed("5/s".parse().unwrap()));
-        let ticket = fixed.ready(&stop).await.unwrap();
+        let ticket = fixed.ready(&stop, Attempt::First).await.unwrap();
         fixed.observe(ticket, Signal::Throttled);
         assert_eq!(fixed.rate().per_second(), 5.0);
     }

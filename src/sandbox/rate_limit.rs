@@ -242,6 +242,17 @@ mod tests {
         assert_eq!(date, window_end);
         assert!(window_end >= SystemTime::now() + Duration::from_secs(1));
 
+        // A token back in 20 ms is announced by the next whole second, not a second later.
+        let state = limited(50.0, 1, RetryAfterForm::HttpDate);
+        state.admit("t");
+        let before = SystemTime::now();
+        let Admission::Throttled { window_end, .. } = state.admit("t") else {
+            panic!("throttled");
+        };
+        let after = SystemTime::now();
+        assert!(window_end >= before + Duration::from_millis(10));
+        assert!(window_end <= after + Duration::from_millis(1020));
+
         let state = limited(0.5, 1, RetryAfterForm::Missing);
         state.admit("t");
         let Admission::Throttled { header, window_end } = state.admit("t") else {
