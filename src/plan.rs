@@ -81,13 +81,27 @@ pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Vec<RowPlan
     let plan_rows = |verdicts: &mut [RowVerdict]| -> Vec<RowPlan> {
         // Room for every row: the first half's list takes the second's without moving.
         let mut plans = Vec::with_capacity(rows);
-        plans.extend(verdicts.iter_mut().map(|verdict| {
-            let placeholder = RowVerdict::Invalid(InvalidRow::default());
-            match std::mem::replace(verdict, placeholder) {
-                RowVerdict::Invalid(invalid) => RowPlan::Invalid(invalid),
-                RowVerdict::Valid(desired) => plan_row(desired, members),
+        // A few rows at a time: their members are found first, then diffed. Each lookup
+        // waits on memory (a hash slot, then the member); done back to back, independent of
+        // each other, those waits overlap instead of adding up.
+        for batch in verdicts.chunks_mut(LOOKUP_BATCH) {
+            let mut found = [None; LOOKUP_BATCH];
+            for (verdict, member) in batch.iter().zip(&mut found) {
+                if let RowVerdict::Valid(desired) = verdict {
+                    *member = members.find(&desired.key);
+                    if let Some(member) = member {
+                        member.touch();
+                    }
+                }
             }
-        }));
+            plans.extend(batch.iter_mut().zip(found).map(|(verdict, member)| {
+                let placeholder = RowVerdict::Invalid(InvalidRow::default());
+                match std::mem::replace(verdict, placeholder) {
+                    RowVerdict::Invalid(invalid) => RowPlan::Invalid(invalid),
+                    RowVerdict::Valid(desired) => plan_row(desired, member),
+                }
+            }));
+        }
         plans
     };
     let (mut plans, rest) = crate::halves::in_two_halves_mut(&mut verdicts, plan_rows);
@@ -96,8 +110,12 @@ pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Vec<RowPlan
     plans
 }
 
-fn plan_row(mut desired: DesiredRow, members: &MemberIndex) -> RowPlan {
-    let Some(member) = members.find(&desired.key) else {
+/// Rows whose members are looked up together before they are diffed (see `plan`).
+const LOOKUP_BATCH: usize = 16;
+
+/// One valid row against its member (`None`: no member has the row's key).
+fn plan_row(mut desired: DesiredRow, member: Option<&Member>) -> RowPlan {
+    let Some(member) = member else {
         return RowPlan::NotFound {
             row: desired.row,
             email: desired.email,

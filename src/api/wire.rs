@@ -92,6 +92,12 @@ impl Member {
         self.email.as_deref() == Some(key) || self.email_key().as_deref() == Some(key)
     }
 
+    /// Reads the start of the member's fields, so that they are in the cache when a diff
+    /// needs them (planning looks up a few members ahead of diffing them).
+    pub fn touch(&self) {
+        std::hint::black_box(self.fields.first().map(|(field, _)| *field));
+    }
+
     /// A field's value as the server sent it.
     pub fn raw(&self, field: Field) -> Option<Raw<'_>> {
         self.fields
