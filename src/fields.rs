@@ -308,6 +308,14 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn all_lists_the_fields_in_declaration_order() {
+        // A member keeps a slot per field at `field as usize` (`api::wire::Member`).
+        for (slot, field) in Field::ALL.into_iter().enumerate() {
+            assert_eq!(field as usize, slot, "{field}");
+        }
+    }
+
+    #[test]
     fn every_field_is_found_by_its_name_and_nothing_else_is() {
         for field in Field::ALL {
             assert_eq!(Field::from_name(field.name()), Some(field));
