@@ -19,6 +19,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde_json::{Map, Value as Json};
 
 use crate::api::Member;
+use crate::api::wire::MemberInto;
 
 /// Reads the members of a saved export, ordered by id. The error says what is wrong and where.
 pub fn load(path: &Path) -> Result<Vec<Member>, String> {
@@ -101,10 +102,15 @@ impl<'de> Visitor<'de> for MemberList {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::with_capacity(self.room);
-        while let Some(member) = seq.next_element()? {
-            members.push(member);
+        // Each member read straight into its slot at the end of the list (`MemberInto`).
+        loop {
+            members.push(Member::unread());
+            let slot = members.last_mut().expect("a member was just pushed");
+            if seq.next_element_seed(MemberInto(slot))?.is_none() {
+                members.pop();
+                return Ok(Some(members));
+            }
         }
-        Ok(Some(members))
     }
 
     fn visit_none<E>(self) -> Result<Self::Value, E> {
