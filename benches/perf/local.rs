@@ -20,6 +20,9 @@ impl Bench<'_> {
             },
         );
         write_members_json(&members, n);
+        // The two files were just written: their pages go to disk now, not while the runs
+        // are timed (the kernel's writeback takes a core from whichever side it lands on).
+        let _ = std::process::Command::new("sync").status();
         let plan = |report: &std::path::Path| {
             let mut ours = member_sync();
             ours.arg("plan")
