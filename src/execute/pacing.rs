@@ -5,8 +5,8 @@
 //! `governor` GCRA limiter, and holds a pool-wide pause: when any request is answered 429,
 //! every worker waits until the announced `Retry-After` has passed before sending anything
 //! else. Waiting is always a timer, never a spin, and only one caller at a time waits for the
-//! next slot (the others queue behind it in FIFO order), so a rate change takes effect at the
-//! very next request.
+//! next slot (the others queue behind it in FIFO order, retries ahead of first attempts: see
+//! [`Attempt`]), so a rate change takes effect at the very next request.
 //!
 //! The limiter allows one request of slack (a burst of 2): timers wake up to a millisecond
 //! late, and without slack every late wake-up would push all later requests back (at 50/s, a
