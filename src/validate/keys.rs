@@ -53,19 +53,19 @@ pub fn parse_email(cell: &str) -> Result<String, String> {
     })
 }
 
-/// For each position, the positions of the other entries with the same key (empty when the
-/// key is unique or absent). Linear: one hash lookup per key, and a list only for the keys
-/// that repeat.
-pub fn duplicates<'k>(keys: impl IntoIterator<Item = Option<&'k MemberKey>>) -> Vec<Vec<usize>> {
+/// The positions whose key another entry has too, in order, each with the positions of those
+/// others. Unique and absent keys are not listed. Linear: one hash lookup per key, and a list
+/// only for the keys that repeat.
+pub fn duplicates<'k>(
+    keys: impl IntoIterator<Item = Option<&'k MemberKey>>,
+) -> Vec<(usize, Vec<usize>)> {
     let keys = keys.into_iter();
     // Fx hash: the keys are the input's own emails and ids (see `plan::MemberIndex`).
     let mut first_at: FxHashMap<&MemberKey, usize> =
         FxHashMap::with_capacity_and_hasher(keys.size_hint().0, FxBuildHasher);
     // The first position of a repeated key → every position with that key.
     let mut repeated: HashMap<usize, Vec<usize>> = HashMap::new();
-    let mut len = 0;
     for (i, key) in keys.enumerate() {
-        len = i + 1;
         let Some(key) = key else { continue };
         match first_at.entry(key) {
             Entry::Vacant(slot) => {
@@ -77,12 +77,15 @@ pub fn duplicates<'k>(keys: impl IntoIterator<Item = Option<&'k MemberKey>>) -> 
                 .push(i),
         }
     }
-    let mut others = vec![Vec::new(); len];
-    for positions in repeated.values() {
-        for &i in positions {
-            others[i] = positions.iter().copied().filter(|&j| j != i).collect();
-        }
-    }
+    let mut others: Vec<(usize, Vec<usize>)> = repeated
+        .values()
+        .flat_map(|positions| {
+            positions
+                .iter()
+                .map(|&i| (i, positions.iter().copied().filter(|&j| j != i).collect()))
+        })
+        .collect();
+    others.sort_unstable_by_key(|(i, _)| *i);
     others
 }
 
@@ -146,17 +149,6 @@ mod tests {
             None,
         ];
         let got = duplicates(keys.iter().map(Option::as_ref));
-        assert_eq!(
-            got,
-            [
-                vec![3, 5],
-                vec![],
-                vec![],
-                vec![0, 5],
-                vec![],
-                vec![0, 3],
-                vec![]
-            ]
-        );
+        assert_eq!(got, [(0, vec![3, 5]), (3, vec![0, 5]), (5, vec![0, 3])]);
     }
 }

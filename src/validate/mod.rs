@@ -117,45 +117,51 @@ pub fn validate_all(table: &Table) -> Validation {
             _ => None,
         })
         .collect();
+    let key_columns = KeyColumns {
+        email: table.columns_of(Target::Email),
+        user_id: table.columns_of(Target::UserId),
+        policy: table.rules.blank.for_key(),
+    };
     // Each row on its own; large inputs in two halves on two threads (see `halves.rs`).
     let rows = table.records.len();
     let (mut first, rest) = crate::halves::in_two_halves(&table.records, |records| {
-        validate_records(table, &fields, records, rows)
+        validate_records(table, &key_columns, &fields, records, rows)
     });
     if let Some(second) = rest {
+        let offset = first.verdicts.len();
         first.verdicts.extend(second.verdicts);
-        first.keys.extend(second.keys);
+        let second_keys = second.invalid_keys.into_iter();
+        first
+            .invalid_keys
+            .extend(second_keys.map(|(i, key)| (i + offset, key)));
         first.warnings.extend(second.warnings);
     }
     let Checked {
         mut verdicts,
-        keys,
+        invalid_keys,
         warnings,
     } = first;
 
-    let duplicates =
-        keys::duplicates(
-            verdicts
-                .iter()
-                .zip(&keys)
-                .map(|(verdict, cells)| match verdict {
-                    RowVerdict::Valid(valid) => Some(&valid.key),
-                    RowVerdict::Invalid(_) => cells.key.as_ref(),
-                }),
-        );
-    for (i, others) in duplicates.into_iter().enumerate() {
-        if others.is_empty() {
-            continue;
-        }
+    // Every row's key: a valid row's is in its verdict, an invalid row's (when it has one)
+    // in the short list beside them, in row order.
+    let mut invalid_keys = invalid_keys.iter().peekable();
+    let duplicates = keys::duplicates(verdicts.iter().enumerate().map(
+        |(i, verdict)| match verdict {
+            RowVerdict::Valid(valid) => Some(&valid.key),
+            RowVerdict::Invalid(_) => invalid_keys.next_if(|(at, _)| *at == i).map(|(_, key)| key),
+        },
+    ));
+    for (i, others) in duplicates {
         let rows: Vec<String> = others
             .iter()
             .map(|&j| verdicts[j].row().to_string())
             .collect();
-        let cells = &keys[i];
+        // The cells the message quotes, read again for these few rows.
+        let cells = Draft::new(&key_columns, &table.records[i], 0);
         let plural = if rows.len() == 1 { "" } else { "s" };
         let problem = RowProblem {
-            column: cells.column.to_string(),
-            value: cells.value.to_string(),
+            column: cells.key_column.to_string(),
+            value: cells.key_value.to_string(),
             rule: format!("duplicate key, also on row{plural} {}", rows.join(", ")),
         };
         match &mut verdicts[i] {
@@ -173,37 +179,27 @@ pub fn validate_all(table: &Table) -> Validation {
     Validation { verdicts, warnings }
 }
 
-/// Some records checked: a verdict for each, in order, and what the check for rows sharing a
-/// key needs of each beside it (the verdicts are made at once, not held as drafts until then).
-struct Checked<'t> {
+/// Some records checked: a verdict for each, in order, and the keys of the invalid rows that
+/// have one (by position among these verdicts), which the check for rows sharing a key needs
+/// beside the valid rows' (the verdicts are made at once, not held as drafts until then).
+struct Checked {
     verdicts: Vec<RowVerdict>,
-    keys: Vec<KeyCells<'t>>,
+    invalid_keys: Vec<(usize, MemberKey)>,
     warnings: Vec<RowWarning>,
-}
-
-/// A row's key cells, for the message when another row has the same key.
-struct KeyCells<'t> {
-    /// The column and cell the key came from.
-    column: &'t str,
-    value: &'t str,
-    /// The cells an invalid row reports.
-    raw_email: &'t str,
-    raw_user_id: &'t str,
-    /// The key of a row already invalid (a valid row's is in its verdict).
-    key: Option<MemberKey>,
 }
 
 /// Checks some records, in order; the verdicts' list has room for `rows` (all the rows, so the
 /// first half's takes the second's without moving).
 fn validate_records<'t>(
     table: &'t Table,
+    key_columns: &KeyColumns<'t>,
     fields: &[Field],
     records: &'t [Record],
     rows: usize,
-) -> Checked<'t> {
+) -> Checked {
     let mut zones = ZoneMemo::default();
     let mut warnings = Vec::new();
-    let mut keys = Vec::with_capacity(rows);
+    let mut invalid_keys = Vec::new();
     // What is the same for every row, found once: each field's columns and blank policy.
     let columns: Vec<(Field, Vec<&MappedColumn>, BlankPolicy)> = fields
         .iter()
@@ -212,14 +208,9 @@ fn validate_records<'t>(
             (field, columns, policy_for(table, field))
         })
         .collect();
-    let key_columns = KeyColumns {
-        email: table.columns_of(Target::Email),
-        user_id: table.columns_of(Target::UserId),
-        policy: table.rules.blank.for_key(),
-    };
     let mut verdicts = Vec::with_capacity(rows);
-    verdicts.extend(records.iter().map(|record| {
-        let mut draft = Draft::new(&key_columns, record, fields.len());
+    verdicts.extend(records.iter().enumerate().map(|(i, record)| {
+        let mut draft = Draft::new(key_columns, record, fields.len());
         let country = derive::country_code(table, record);
         for (field, columns, policy) in &columns {
             let field = *field;
@@ -236,12 +227,12 @@ fn validate_records<'t>(
         derive::country_id(table, record, &mut draft);
         warnings.append(&mut draft.warnings);
         let (verdict, key) = draft.into_verdict();
-        keys.push(key);
+        invalid_keys.extend(key.map(|key| (i, key)));
         verdict
     }));
     Checked {
         verdicts,
-        keys,
+        invalid_keys,
         warnings,
     }
 }
@@ -499,33 +490,30 @@ impl<'t> Draft<'t> {
     }
 
     /// The row's verdict, and its key cells for the check across rows.
-    fn into_verdict(self) -> (RowVerdict, KeyCells<'t>) {
-        let mut cells = KeyCells {
-            column: self.key_column,
-            value: self.key_value,
-            raw_email: self.raw_email,
-            raw_user_id: self.raw_user_id,
-            key: None,
-        };
-        let verdict = match self.key {
-            Some(key) if self.problems.is_empty() => RowVerdict::Valid(DesiredRow {
-                row: self.row,
-                key,
-                email: self.email,
-                user_id: self.user_id,
-                fields: self.fields,
-            }),
-            key => {
-                cells.key = key;
+    /// The verdict, and the key of an invalid row that has one (a valid row's is in its
+    /// verdict): rows sharing a key are found among both.
+    fn into_verdict(self) -> (RowVerdict, Option<MemberKey>) {
+        match self.key {
+            Some(key) if self.problems.is_empty() => (
+                RowVerdict::Valid(DesiredRow {
+                    row: self.row,
+                    key,
+                    email: self.email,
+                    user_id: self.user_id,
+                    fields: self.fields,
+                }),
+                None,
+            ),
+            key => (
                 RowVerdict::Invalid(InvalidRow {
                     row: self.row,
                     email: self.raw_email.to_string(),
                     user_id: self.raw_user_id.to_string(),
                     problems: self.problems,
-                })
-            }
-        };
-        (verdict, cells)
+                }),
+                key,
+            ),
+        }
     }
 }
 
