@@ -118,12 +118,12 @@ fn plan_row(mut desired: DesiredRow, member: Option<&Member>) -> RowPlan {
     let Some(member) = member else {
         return RowPlan::NotFound {
             row: desired.row,
-            email: desired.email,
+            email: desired.take_email(),
             user_id: desired.user_id,
         };
     };
-    if let (MemberKey::UserId(id), Some(email)) = (&desired.key, &desired.email)
-        && member.email_key().as_deref() != Some(email.as_str())
+    if let (MemberKey::UserId(id), Some(email)) = (&desired.key, desired.email())
+        && member.email_key().as_deref() != Some(email)
     {
         return invalid(
             &desired,
@@ -230,7 +230,7 @@ fn profile_body(member: &Member, changes: &[&Change]) -> Result<Map<String, Json
 fn invalid(desired: &DesiredRow, column: &str, value: &str, rule: String) -> RowPlan {
     RowPlan::Invalid(InvalidRow {
         row: desired.row,
-        email: desired.email.clone().unwrap_or_default(),
+        email: desired.email().unwrap_or_default().to_string(),
         user_id: desired.user_id.map(|id| id.to_string()).unwrap_or_default(),
         problems: vec![RowProblem {
             column: column.into(),

@@ -43,7 +43,7 @@ pub fn keep_rows(
     for verdict in verdicts {
         let row = verdict.row();
         let email = match &verdict {
-            RowVerdict::Valid(valid) => valid.email.clone().unwrap_or_default(),
+            RowVerdict::Valid(valid) => valid.email().unwrap_or_default().to_string(),
             RowVerdict::Invalid(invalid) => invalid.email.trim().to_lowercase(),
         };
         let Some(reported) = rows.get(&row) else {

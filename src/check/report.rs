@@ -56,7 +56,7 @@ fn write_to(out: impl Write, table: &Table, validation: &Validation) -> io::Resu
             RowVerdict::Valid(valid) => [
                 row.to_string(),
                 line,
-                valid.email.clone().unwrap_or_default(),
+                valid.email().unwrap_or_default().to_string(),
                 valid.user_id.map(|id| id.to_string()).unwrap_or_default(),
                 "valid".to_string(),
                 fields_json(valid),

@@ -36,11 +36,30 @@ pub enum MemberKey {
 pub struct DesiredRow {
     pub row: usize,
     pub key: MemberKey,
-    /// The row's email, lower-cased, when it has one (also when the key is the user id).
+    /// The row's email, lower-cased, beside a user id key. When the email is the key it is
+    /// held there only (not twice): read it with [`DesiredRow::email`].
     pub email: Option<String>,
     pub user_id: Option<u64>,
     /// Only the fields the row asks to set or clear; blank cells are absent (keep).
     pub fields: FieldMap,
+}
+
+impl DesiredRow {
+    /// The row's email, lower-cased, when it has one (also when the key is the user id).
+    pub fn email(&self) -> Option<&str> {
+        match &self.key {
+            MemberKey::Email(email) => Some(email),
+            MemberKey::UserId(_) => self.email.as_deref(),
+        }
+    }
+
+    /// [`DesiredRow::email`], taken out of the row.
+    pub fn take_email(&mut self) -> Option<String> {
+        match &mut self.key {
+            MemberKey::Email(email) => Some(std::mem::take(email)),
+            MemberKey::UserId(_) => self.email.take(),
+        }
+    }
 }
 
 /// One broken rule in one cell.
@@ -370,10 +389,13 @@ impl<'t> Draft<'t> {
             draft.email = draft.key_cell(column, raw, policy, keys::parse_email);
         }
         let user_id_blank = draft.raw_user_id.is_empty();
-        draft.key = match (draft.user_id, &draft.email) {
-            (Some(id), _) => Some(MemberKey::UserId(id)),
-            (None, Some(email)) if user_id_blank => Some(MemberKey::Email(email.clone())),
-            _ => None,
+        // An email that is the key moves into it; beside a user id it stays.
+        draft.key = match (draft.user_id, draft.email.take()) {
+            (None, Some(email)) if user_id_blank => Some(MemberKey::Email(email)),
+            (user_id, email) => {
+                draft.email = email;
+                user_id.map(MemberKey::UserId)
+            }
         };
         let key_source = match draft.key {
             Some(MemberKey::UserId(_)) => user_id,

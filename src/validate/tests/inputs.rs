@@ -36,10 +36,7 @@ fn a_blank_mail_falls_back_to_the_user_principal_name() {
         valid(&validation.verdicts[0]).key,
         MemberKey::Email("ann@x.io".into())
     );
-    assert_eq!(
-        valid(&validation.verdicts[1]).email.as_deref(),
-        Some("b.ek@x.io")
-    );
+    assert_eq!(valid(&validation.verdicts[1]).email(), Some("b.ek@x.io"));
     assert!(validation.warnings.is_empty());
 }
 
