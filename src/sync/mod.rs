@@ -257,7 +257,7 @@ async fn run_to_end(
         Mode::Apply { .. } => plans
             .iter()
             .filter_map(|p| match p {
-                RowPlan::Update(u) if !excluded.contains_key(&u.row) => Some(u.clone()),
+                RowPlan::Update(u) if !excluded.contains_key(&u.row) => Some((**u).clone()),
                 _ => None,
             })
             .collect(),
