@@ -22,7 +22,7 @@ fn wants(fields: &[(Field, Desired)]) -> DesiredRow {
     DesiredRow {
         row: 1,
         key: MemberKey::Email("amelia.hart@acme.example".into()),
-        email: Some("amelia.hart@acme.example".into()),
+        email_beside_id: None,
         user_id: None,
         fields: fields.iter().cloned().collect(),
     }
@@ -122,7 +122,7 @@ fn a_user_id_that_belongs_to_another_email_is_refused() {
     let mut row = wants(&[(Field::JobTitle, text("Lead"))]);
     row.key = MemberKey::UserId(1001);
     row.user_id = Some(1001);
-    row.email = Some("someone.else@acme.example".into());
+    row.email_beside_id = Some("someone.else@acme.example".into());
     let RowPlan::Invalid(invalid) = plan_one(row, &[amelia()]) else {
         panic!("expected invalid")
     };
@@ -139,7 +139,7 @@ fn two_rows_reaching_one_member_by_different_keys_are_both_refused() {
     let mut by_id = wants(&[(Field::JobTitle, text("Manager"))]);
     by_id.row = 2;
     by_id.key = MemberKey::UserId(1001);
-    by_id.email = None;
+    by_id.email_beside_id = None;
     let plans = plan(
         vec![RowVerdict::Valid(by_email), RowVerdict::Valid(by_id)],
         &MemberIndex::new(&[amelia()]),

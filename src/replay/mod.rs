@@ -55,7 +55,7 @@ impl Recorded {
         RowVerdict::Valid(DesiredRow {
             row: self.row,
             key: MemberKey::UserId(self.member_id),
-            email: Some(self.email.to_lowercase()).filter(|e| !e.is_empty()),
+            email_beside_id: Some(self.email.to_lowercase()).filter(|e| !e.is_empty()),
             user_id: Some(self.member_id),
             fields: self
                 .fields

@@ -139,7 +139,7 @@ pub(super) fn unreached_row<'a>(verdict: &'a RowVerdict, reason: &str) -> Report
         RowVerdict::Invalid(invalid) => invalid_row(invalid),
         RowVerdict::Valid(row) => ReportRow {
             row: row.row,
-            email: row.email.as_deref().unwrap_or_default().into(),
+            email: row.email().unwrap_or_default().into(),
             user_id: user_id(row.user_id),
             outcome: Some(Outcome::Cancelled),
             error: format!("not attempted: {reason}").into(),

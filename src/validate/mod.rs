@@ -36,9 +36,9 @@ pub enum MemberKey {
 pub struct DesiredRow {
     pub row: usize,
     pub key: MemberKey,
-    /// The row's email, lower-cased, beside a user id key. When the email is the key it is
-    /// held there only (not twice): read it with [`DesiredRow::email`].
-    pub email: Option<String>,
+    /// The row's email, lower-cased, when the key is the user id. When the email is the key it
+    /// is held there only, not twice; [`DesiredRow::email`] reads it from either place.
+    pub email_beside_id: Option<String>,
     pub user_id: Option<u64>,
     /// Only the fields the row asks to set or clear; blank cells are absent (keep).
     pub fields: FieldMap,
@@ -49,7 +49,7 @@ impl DesiredRow {
     pub fn email(&self) -> Option<&str> {
         match &self.key {
             MemberKey::Email(email) => Some(email),
-            MemberKey::UserId(_) => self.email.as_deref(),
+            MemberKey::UserId(_) => self.email_beside_id.as_deref(),
         }
     }
 
@@ -57,7 +57,7 @@ impl DesiredRow {
     pub fn take_email(&mut self) -> Option<String> {
         match &mut self.key {
             MemberKey::Email(email) => Some(std::mem::take(email)),
-            MemberKey::UserId(_) => self.email.take(),
+            MemberKey::UserId(_) => self.email_beside_id.take(),
         }
     }
 }
@@ -520,7 +520,7 @@ impl<'t> Draft<'t> {
                 RowVerdict::Valid(DesiredRow {
                     row: self.row,
                     key,
-                    email: self.email,
+                    email_beside_id: self.email,
                     user_id: self.user_id,
                     fields: self.fields,
                 }),

@@ -162,6 +162,25 @@ fn plan_against_an_unreadable_export_says_so() {
 
     run.assert_code(1);
     run.assert_stderr_contains("no `id` column");
+    // Every row still ends in the report, not attempted, under its own email.
+    let cancelled: Vec<&ReportRow> = run
+        .report
+        .iter()
+        .filter(|r| r["outcome"] == "cancelled")
+        .collect();
+    assert!(!cancelled.is_empty());
+    for row in cancelled {
+        assert!(
+            row["email"].contains('@'),
+            "row {} has no email",
+            row["row"]
+        );
+        assert!(
+            row["error"].starts_with("not attempted"),
+            "{}",
+            row["error"]
+        );
+    }
 }
 
 /// Row → (outcome, changes): what a plan decided, whatever it was planned against.
