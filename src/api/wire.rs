@@ -97,12 +97,23 @@ impl Member {
         self.email.as_deref() == Some(key) || self.email_key().as_deref() == Some(key)
     }
 
-    /// Reads the start of the member's fields, so that they are in the cache when a diff
-    /// needs them (planning looks up a few members ahead of diffing them).
+    /// Reads the member's fields, so that they are in the cache when a diff needs them
+    /// (planning looks up a few members ahead of diffing them).
     pub fn touch(&self) {
-        // One read per cache line of the fields (24-byte slots, 64-byte lines).
-        let slots = [0, 2, 5, 8, Field::ALL.len() - 1];
-        std::hint::black_box(slots.map(|i| matches!(self.fields[i], RawValue::Absent)));
+        std::hint::black_box(
+            self.fields
+                .each_ref()
+                .map(|v| matches!(v, RawValue::Absent)),
+        );
+    }
+
+    /// A member about to be read into ([`MemberInto`]): no id yet, no email, no fields.
+    pub(crate) fn unread() -> Member {
+        Member {
+            id: 0,
+            email: None,
+            fields: Default::default(),
+        }
     }
 
     /// A field's value as the server sent it.
@@ -203,17 +214,6 @@ impl<'de> Deserialize<'de> for Member {
         let mut member = Member::unread();
         MemberInto(&mut member).deserialize(d)?;
         Ok(member)
-    }
-}
-
-impl Member {
-    /// A member about to be read into ([`MemberInto`]): no id yet, no email, no fields.
-    pub(crate) fn unread() -> Member {
-        Member {
-            id: 0,
-            email: None,
-            fields: Default::default(),
-        }
     }
 }
 

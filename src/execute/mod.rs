@@ -145,7 +145,8 @@ impl Engine {
                 let Ok(ticket) = self.pacer.ready(&self.stop, attempt).await else {
                     return Err(ApiError::Stopped);
                 };
-                if attempts.fetch_add(1, Ordering::SeqCst) > 0 {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                if attempt == pacing::Attempt::Retry {
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
                 }
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);

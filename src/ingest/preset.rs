@@ -233,7 +233,10 @@ impl Preset {
     }
 
     fn matches(&self, keys: &[String]) -> bool {
-        let has = |h: &&'static str| keys.iter().any(|k| *k == known_key(h));
+        let has = |h: &&'static str| {
+            let wanted = known_key(h);
+            keys.iter().any(|k| *k == wanted)
+        };
         self.all_of.iter().all(has) && (self.any_of.is_empty() || self.any_of.iter().any(has))
     }
 

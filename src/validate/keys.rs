@@ -46,11 +46,7 @@ pub fn parse_email(cell: &str) -> Result<String, String> {
     if local.is_empty() || !domain_ok {
         return Err(rule());
     }
-    Ok(if cell.is_ascii() {
-        cell.to_ascii_lowercase()
-    } else {
-        cell.to_lowercase()
-    })
+    Ok(crate::fields::lowercase(cell).into_string())
 }
 
 /// The positions whose key another entry has too, in order, each with the positions of those

@@ -348,6 +348,8 @@ pub fn describe(problems: &[RowProblem]) -> String {
 pub struct Draft<'t> {
     row: usize,
     key: Option<MemberKey>,
+    /// The parsed email; once the key is decided, only when it is not the key (as
+    /// [`DesiredRow::email_beside_id`]).
     email: Option<String>,
     user_id: Option<u64>,
     raw_email: &'t str,
@@ -511,7 +513,6 @@ impl<'t> Draft<'t> {
         });
     }
 
-    /// The row's verdict, and its key cells for the check across rows.
     /// The verdict, and the key of an invalid row that has one (a valid row's is in its
     /// verdict): rows sharing a key are found among both.
     fn into_verdict(self) -> (RowVerdict, Option<MemberKey>) {

@@ -83,19 +83,14 @@ fn parse_country_id(cell: &str) -> Option<i64> {
 /// A deliberately simple test: a scheme (`://`), a `www.` prefix, or a `host.tld/path` start.
 /// A bare `St.John` is a name, not a URL, so a dot alone is not enough.
 pub fn looks_like_url(cell: &str) -> bool {
-    let www = |text: &str| {
-        text.get(..4)
-            .is_some_and(|p| p.eq_ignore_ascii_case("www."))
-    };
-    // Without a slash only the `www.` prefix can make a URL (`://` has one): most names.
-    if !cell.as_bytes().contains(&b'/') {
-        return www(cell);
-    }
-    let lower = cell.to_ascii_lowercase();
-    if lower.contains("://") || lower.starts_with("www.") {
+    // Every test here is blind to case: no lower-cased copy of the cell.
+    let www = cell
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("www."));
+    if www || cell.contains("://") {
         return true;
     }
-    let Some((host, _path)) = lower.split_once('/') else {
+    let Some((host, _path)) = cell.split_once('/') else {
         return false;
     };
     match host.rsplit_once('.') {
