@@ -116,11 +116,7 @@ impl<'a> LineCounter<'a> {
             start += 1;
         }
         if start > self.offset {
-            let newlines = self.bytes[self.offset..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            self.line += newlines as u64;
+            self.line += super::count_newlines(&self.bytes[self.offset..start]) as u64;
             self.offset = start;
         }
         self.line

@@ -118,7 +118,7 @@ fn decode_strictly<'a>(
 }
 
 fn not_utf8(body: &[u8], skipped: usize, valid_up_to: usize) -> Refusal {
-    let line = 1 + body[..valid_up_to].iter().filter(|&&b| b == b'\n').count();
+    let line = 1 + super::count_newlines(&body[..valid_up_to]);
     Refusal::new(format!(
         "not valid UTF-8 at line {line}, byte offset {} (byte 0x{:02X})",
         skipped + valid_up_to,
