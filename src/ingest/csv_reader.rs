@@ -29,12 +29,15 @@ pub fn read_rows(text: &str) -> Result<Vec<RawRow>, String> {
 /// The records of delimited text, one at a time. Lines that are entirely empty are skipped by
 /// the csv crate and produce no record at all.
 ///
-/// Line numbers are counted here from the record's byte offset: the csv crate's own
-/// `Position::line()` lags by one after a CRLF (it finishes a record on the `\r` and consumes
-/// the `\n` with the next one).
+/// Line numbers: the csv crate's own `Position::line()` lags by one after a CRLF (it finishes
+/// a record on the `\r` and consumes the `\n` with the next one), so text with a `\r` anywhere
+/// has its lines counted here from each record's byte offset. Text without one (most exports)
+/// takes the csv crate's count, plus the blank lines it skipped before the record (its
+/// position is where it started reading, blank lines included): no second pass over the text,
+/// which took about 2 ms per 100,000 records.
 pub struct TextRows<'a> {
     reader: csv::Reader<&'a [u8]>,
-    lines: LineCounter<'a>,
+    lines: Lines<'a>,
     record: csv::StringRecord,
     failed: bool,
 }
@@ -47,7 +50,10 @@ impl<'a> TextRows<'a> {
                 .flexible(true)
                 .delimiter(delimiter)
                 .from_reader(text.as_bytes()),
-            lines: LineCounter::new(text.as_bytes()),
+            lines: match memchr::memchr(b'\r', text.as_bytes()) {
+                Some(_) => Lines::Counted(LineCounter::new(text.as_bytes())),
+                None => Lines::FromCsv(text.as_bytes()),
+            },
             record: csv::StringRecord::new(),
             failed: false,
         }
@@ -67,7 +73,7 @@ impl Iterator for TextRows<'_> {
                 line: self
                     .record
                     .position()
-                    .map_or(0, |p| self.lines.line_of_record_at(p.byte())),
+                    .map_or(0, |p| self.lines.line_of_record(p)),
                 cells: {
                     let mut cells = super::Cells::with_capacity(
                         self.record.len(),
@@ -85,6 +91,29 @@ impl Iterator for TextRows<'_> {
                     .position()
                     .map_or(String::new(), |p| format!(" at line {}", p.line()));
                 Some(Err(format!("cannot read the CSV{line}: {err}")))
+            }
+        }
+    }
+}
+
+/// Where a record's line number comes from (see [`TextRows`]).
+enum Lines<'a> {
+    /// Text with a `\r`: counted from offsets.
+    Counted(LineCounter<'a>),
+    /// Text without one: the csv crate's line, after the blank lines it skipped.
+    FromCsv(&'a [u8]),
+}
+
+impl Lines<'_> {
+    fn line_of_record(&mut self, at: &csv::Position) -> u64 {
+        match self {
+            Lines::Counted(counter) => counter.line_of_record_at(at.byte()),
+            Lines::FromCsv(bytes) => {
+                let start = usize::try_from(at.byte()).unwrap_or(usize::MAX);
+                let blank = bytes
+                    .get(start..)
+                    .map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
+                at.line() + blank as u64
             }
         }
     }
@@ -152,6 +181,30 @@ mod tests {
             rows.iter().map(|r| r.line).collect::<Vec<_>>(),
             [1, 3, 5, 6, 8]
         );
+    }
+
+    proptest::proptest! {
+        /// Without a `\r`, the csv crate's line numbers are the ones counted from offsets:
+        /// blank lines, quoted line feeds, stray quotes and all.
+        #[test]
+        fn without_carriage_returns_the_csv_crates_lines_are_exact(
+            text in "[a,\" \n]{0,60}"
+        ) {
+            let mut counter = LineCounter::new(text.as_bytes());
+            let mut from_csv = Lines::FromCsv(text.as_bytes());
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let mut record = csv::StringRecord::new();
+            while reader.read_record(&mut record).unwrap() {
+                let position = record.position().unwrap();
+                proptest::prop_assert_eq!(
+                    from_csv.line_of_record(position),
+                    counter.line_of_record_at(position.byte())
+                );
+            }
+        }
     }
 
     #[test]
