@@ -87,12 +87,14 @@ pub fn looks_like_url(cell: &str) -> bool {
     let www = cell
         .get(..4)
         .is_some_and(|p| p.eq_ignore_ascii_case("www."));
+    // Both other tests need a `/`: most cells (names, titles) have none, and are done with
+    // after one scan for it.
+    let Some((host, _path)) = cell.split_once('/') else {
+        return www;
+    };
     if www || cell.contains("://") {
         return true;
     }
-    let Some((host, _path)) = cell.split_once('/') else {
-        return false;
-    };
     match host.rsplit_once('.') {
         Some((name, tld)) => {
             !name.is_empty()
