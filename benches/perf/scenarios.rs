@@ -72,7 +72,7 @@ impl Sizes {
             p5_limit: 40.0,
             p5_latency_ms: 150,
             p6_rows: 100_000,
-            p6_runs: 7,
+            p6_runs: 21,
             chart_limits: vec![10.0, 30.0, 100.0],
             chart_latencies: vec![50, 150, 500],
             chart_seconds: 6.0,
