@@ -120,6 +120,46 @@ impl Measured {
         self.count(|e| e.status == 429)
     }
 
+    /// How long the run went on after the last write sent for the first time: retries only,
+    /// each waiting out its backoff (P4's loss at the end of a run).
+    pub fn retry_tail(&self) -> Duration {
+        let mut seen = std::collections::HashSet::new();
+        let last_first = self
+            .journal
+            .iter()
+            .filter(|e| e.method == "PUT" && seen.insert(e.path.as_str()))
+            .map(|e| e.at)
+            .max();
+        let last = self.journal.iter().map(|e| e.at).max();
+        match (last_first, last) {
+            (Some(first), Some(last)) => last.saturating_sub(first),
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// The server's capacity the run left unspent, in requests: the journal replayed through a
+    /// token bucket of `per_second` and `burst` (the sandbox's limit), from when the first
+    /// request arrived. Returns every token that went unused (overflowing the full bucket
+    /// while nothing was sent, or left in it at the end) and those left at the end alone.
+    /// Each one is 1 ÷ `per_second` of wall time the limit would have allowed.
+    pub fn unspent(&self, per_second: f64, burst: f64) -> (f64, f64) {
+        let (mut tokens, mut overflow, mut last) = (burst, 0.0, None);
+        let mut arrivals: Vec<&JournalEntry> = self.journal.iter().collect();
+        arrivals.sort_by_key(|e| e.at);
+        for entry in arrivals {
+            let earned = last.map_or(0.0, |at: Duration| {
+                entry.at.saturating_sub(at).as_secs_f64() * per_second
+            });
+            overflow += (tokens + earned - burst).max(0.0);
+            tokens = (tokens + earned).min(burst);
+            last = Some(entry.at);
+            if entry.status != 429 {
+                tokens -= 1.0;
+            }
+        }
+        (overflow + tokens.max(0.0), tokens.max(0.0))
+    }
+
     /// Requests answered 2xx with no injected fault: work that got done.
     pub fn good(&self) -> u64 {
         self.count(|e| (200..300).contains(&e.status) && e.fault.is_none())

@@ -318,6 +318,7 @@ impl<'a> Bench<'a> {
         );
         self.check("P4", &org, &run, false);
         let goodput = run.good() as f64 / run.wall.as_secs_f64();
+        let (unspent, at_end) = run.unspent(limit, f64::from(RateLimit::new(limit).burst));
         // Every admitted request spends the limit, the failed ones too.
         let admitted = run.requests() - run.throttled();
         let bound = limit * run.good() as f64 / admitted as f64;
@@ -327,11 +328,13 @@ impl<'a> Bench<'a> {
                 self.sizes.p4_client_rate
             ),
             measured: format!(
-                "{} good answers in {:.2} s = {goodput:.1}/s; {} 429s, {} 5xx retried; nothing lost",
+                "{} good answers in {:.2} s = {goodput:.1}/s; {} 429s, {} 5xx retried; nothing lost; capacity unspent: {unspent:.0} requests ({:.2} s), {at_end:.0} of them at the end, where retries alone took the last {:.2} s",
                 run.good(),
                 run.wall.as_secs_f64(),
                 run.throttled(),
                 run.count(|e| e.fault.is_some_and(|f| f.to_string() != "rate_limited")),
+                unspent / limit,
+                run.retry_tail().as_secs_f64(),
             ),
             ratio: format!(
                 "{:.3} of the limit ({:.3} of the {bound:.1}/s the failures leave)",
