@@ -183,6 +183,46 @@ mod tests {
         );
     }
 
+    /// Both ways of numbering lines, record by record, on `text`.
+    fn lines_both_ways(text: &str) -> Vec<(u64, u64)> {
+        let mut counter = LineCounter::new(text.as_bytes());
+        let mut from_csv = Lines::FromCsv(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut record = csv::StringRecord::new();
+        let mut lines = Vec::new();
+        while reader.read_record(&mut record).unwrap() {
+            let position = record.position().unwrap();
+            lines.push((
+                from_csv.line_of_record(position),
+                counter.line_of_record_at(position.byte()),
+            ));
+        }
+        lines
+    }
+
+    #[test]
+    fn the_real_exports_without_carriage_returns_number_their_lines_the_same_both_ways() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real-world");
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for path in entries.filter_map(|e| Some(e.ok()?.path())) {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue; // not UTF-8: decoded first in real use, and covered by the property
+            };
+            if text.contains('\r') {
+                continue;
+            }
+            for (from_csv, counted) in lines_both_ways(&text) {
+                assert_eq!(from_csv, counted, "{}", path.display());
+            }
+        }
+    }
+
     proptest::proptest! {
         /// Without a `\r`, the csv crate's line numbers are the ones counted from offsets:
         /// blank lines, quoted line feeds, stray quotes and all.
@@ -190,19 +230,8 @@ mod tests {
         fn without_carriage_returns_the_csv_crates_lines_are_exact(
             text in "[a,\" \n]{0,60}"
         ) {
-            let mut counter = LineCounter::new(text.as_bytes());
-            let mut from_csv = Lines::FromCsv(text.as_bytes());
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(text.as_bytes());
-            let mut record = csv::StringRecord::new();
-            while reader.read_record(&mut record).unwrap() {
-                let position = record.position().unwrap();
-                proptest::prop_assert_eq!(
-                    from_csv.line_of_record(position),
-                    counter.line_of_record_at(position.byte())
-                );
+            for (from_csv, counted) in lines_both_ways(&text) {
+                proptest::prop_assert_eq!(from_csv, counted);
             }
         }
     }
