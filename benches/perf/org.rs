@@ -139,10 +139,10 @@ impl Measured {
 
     /// The server's capacity the run left unspent, in requests: the journal replayed through a
     /// token bucket of `per_second` and `burst` (the sandbox's limit), from when the first
-    /// request arrived. Returns every token that went unused (overflowing the full bucket
-    /// while nothing was sent, or left in it at the end) and those left at the end alone.
-    /// Each one is 1 ÷ `per_second` of wall time the limit would have allowed.
-    pub fn unspent(&self, per_second: f64, burst: f64) -> (f64, f64) {
+    /// request arrived: every token that went unused, overflowing the full bucket while
+    /// nothing was sent or left in it at the end. Each one is 1 ÷ `per_second` of wall time
+    /// the limit would have allowed.
+    pub fn unspent(&self, per_second: f64, burst: f64) -> f64 {
         let (mut tokens, mut overflow, mut last) = (burst, 0.0, None);
         let mut arrivals: Vec<&JournalEntry> = self.journal.iter().collect();
         arrivals.sort_by_key(|e| e.at);
@@ -157,7 +157,7 @@ impl Measured {
                 tokens -= 1.0;
             }
         }
-        (overflow + tokens.max(0.0), tokens.max(0.0))
+        overflow + tokens.max(0.0)
     }
 
     /// Requests answered 2xx with no injected fault: work that got done.
