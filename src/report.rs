@@ -7,18 +7,21 @@
 //! prefix Excel itself uses to mean "text". A reader of the report strips one leading `'` from
 //! such cells to get the value back ([`unescape_cell`]).
 
+mod read_back;
+mod summary;
+
+pub use read_back::{ReportLine, read_back};
+pub use summary::Summary;
+
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use compact_str::{CompactString, ToCompactString};
 use serde_json::Value as Json;
 
-use crate::execute::StatsSnapshot;
 use crate::fields::Value;
 use crate::plan::Change;
 
@@ -370,94 +373,6 @@ pub fn unescape_cell(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
         Some(rest) if starts_as_formula(rest) => rest,
         _ => cell,
-    }
-}
-
-/// A line of an earlier report, read back: where it is in the file, and the cells of the
-/// columns asked for, in that order, unescaped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportLine {
-    /// The line in the file (the header is line 1), for messages.
-    pub line: usize,
-    pub cells: Vec<String>,
-}
-
-/// Reads back an earlier report (`--only-rows-from`, `rollback`), keeping `columns`. Errors
-/// name the file, and the line when one is broken.
-pub fn read_back(path: &Path, columns: &[&str]) -> Result<Vec<ReportLine>, String> {
-    let shown = path.display();
-    let unreadable = |e: csv::Error| format!("cannot read the report {shown}: {e}");
-    let mut reader = csv::Reader::from_path(path).map_err(unreadable)?;
-    let headers = reader.headers().map_err(unreadable)?.clone();
-    let at = columns
-        .iter()
-        .map(|name| {
-            headers.iter().position(|h| h == *name).ok_or_else(|| {
-                format!("{shown} is not a member-sync report: it has no `{name}` column")
-            })
-        })
-        .collect::<Result<Vec<usize>, String>>()?;
-    reader
-        .records()
-        .enumerate()
-        .map(|(n, record)| {
-            let line = n + 2;
-            let record = record.map_err(|e| format!("{shown} line {line}: {e}"))?;
-            let cells = at
-                .iter()
-                .map(|&i| unescape_cell(record.get(i).unwrap_or("")).to_string())
-                .collect();
-            Ok(ReportLine { line, cells })
-        })
-        .collect()
-}
-
-/// The run's totals, printed at the end.
-#[derive(Debug, Clone, Default)]
-pub struct Summary {
-    pub counts: BTreeMap<Outcome, usize>,
-    pub stats: StatsSnapshot,
-    pub duration: Duration,
-}
-
-impl Summary {
-    pub fn add(&mut self, outcome: Outcome) {
-        *self.counts.entry(outcome).or_default() += 1;
-    }
-
-    pub fn count(&self, outcome: Outcome) -> usize {
-        self.counts.get(&outcome).copied().unwrap_or(0)
-    }
-
-    pub fn rows(&self) -> usize {
-        self.counts.values().sum()
-    }
-}
-
-impl fmt::Display for Summary {
-    /// `60 rows: 12 updated, 40 unchanged, 3 invalid, 2 not_found · 14 requests (1 retry, 0 answered 429) in 9.4s`
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let counts: Vec<String> = Outcome::ALL
-            .iter()
-            .filter(|o| self.count(**o) > 0)
-            .map(|o| format!("{} {o}", self.count(*o)))
-            .collect();
-        let count =
-            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        write!(
-            f,
-            "{}: {} · {} ({}, {} answered 429) in {:.1}s",
-            count(self.rows() as u64, "row", "rows"),
-            if counts.is_empty() {
-                "none".to_string()
-            } else {
-                counts.join(", ")
-            },
-            count(self.stats.requests, "request", "requests"),
-            count(self.stats.retries, "retry", "retries"),
-            self.stats.throttled,
-            self.duration.as_secs_f64()
-        )
     }
 }
 

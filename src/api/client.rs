@@ -5,7 +5,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::wire::{self, Envelope, Member, MemberPage};
+use super::error_body;
+use super::wire::{Envelope, Member, MemberPage};
 
 /// Where to send requests and as whom.
 #[derive(Clone)]
@@ -197,7 +198,7 @@ impl Client {
         if !(200..300).contains(&status) {
             return Err(ApiError::Status {
                 status,
-                message: wire::error_message(status, &body),
+                message: error_body::error_message(status, &body),
                 request_id,
                 retry_after,
             });

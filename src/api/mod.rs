@@ -6,6 +6,7 @@
 //! are policies, decided once in `execute`.
 
 mod client;
+pub mod error_body;
 pub mod wire;
 
 pub use client::{ApiError, Client, Connection, Reply, parse_retry_after};

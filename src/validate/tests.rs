@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::fields::Value;
+use crate::fields::{Desired, Value};
 use crate::ingest::load_from_bytes;
 
 // Rows read through presets, mapping files and fallbacks.

@@ -1,0 +1,57 @@
+//! The run's totals: the one line on stderr at the end of every run, counted as rows finish.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use super::Outcome;
+use crate::execute::StatsSnapshot;
+
+/// The run's totals, printed at the end.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub counts: BTreeMap<Outcome, usize>,
+    pub stats: StatsSnapshot,
+    pub duration: Duration,
+}
+
+impl Summary {
+    pub fn add(&mut self, outcome: Outcome) {
+        *self.counts.entry(outcome).or_default() += 1;
+    }
+
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.counts.get(&outcome).copied().unwrap_or(0)
+    }
+
+    pub fn rows(&self) -> usize {
+        self.counts.values().sum()
+    }
+}
+
+impl fmt::Display for Summary {
+    /// `60 rows: 12 updated, 40 unchanged, 3 invalid, 2 not_found · 14 requests (1 retry, 0 answered 429) in 9.4s`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let counts: Vec<String> = Outcome::ALL
+            .iter()
+            .filter(|o| self.count(**o) > 0)
+            .map(|o| format!("{} {o}", self.count(*o)))
+            .collect();
+        let count =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        write!(
+            f,
+            "{}: {} · {} ({}, {} answered 429) in {:.1}s",
+            count(self.rows() as u64, "row", "rows"),
+            if counts.is_empty() {
+                "none".to_string()
+            } else {
+                counts.join(", ")
+            },
+            count(self.stats.requests, "request", "requests"),
+            count(self.stats.retries, "retry", "retries"),
+            self.stats.throttled,
+            self.duration.as_secs_f64()
+        )
+    }
+}
