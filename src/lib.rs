@@ -3,7 +3,7 @@
 //! The pipeline, one module per stage: [`ingest`] → [`validate`] → [`plan`] → [`execute`] →
 //! [`report`], with [`api`] (the Tallyfy client) and [`sandbox`] (a local stand-in for Tallyfy)
 //! beside them. [`check`] is the offline `validate` command: ingest and validation alone.
-//! `main.rs` only parses arguments, calls [`run`] and turns its result into an exit code.
+//! `main.rs` only parses arguments, calls [`run()`] and turns its result into an exit code.
 
 pub mod api;
 pub mod blank;

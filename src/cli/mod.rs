@@ -249,6 +249,8 @@ pub struct RunArgs {
 
     /// Where to write the per-row report [default: member-sync-report-<time>.csv in
     /// --report-dir].
+    // The help text is the doc comment: `<time>` is meant for the terminal, not rustdoc.
+    #[allow(rustdoc::invalid_html_tags)]
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
 

@@ -15,7 +15,7 @@
 //! spell (a pause after a 429, say) two requests may leave together, never more.
 //!
 //! The interval is fixed (`--rate 20/s`) or, with `--rate auto`, set by an AIMD controller
-//! ([`aimd`]) fed with every answer: more after each window of successes, less after a 429.
+//! ([`Aimd`]) fed with every answer: more after each window of successes, less after a 429.
 //! A governor quota is fixed when the limiter is built, so a new rate builds a new limiter.
 //! The limiter reads tokio's clock, so tests can run in paused time.
 

@@ -8,7 +8,7 @@
 //! enough. What a cell *means* (keep, clear, set) is [`crate::blank`]'s decision, under the
 //! policies the input carries (`table.rules`); the field rules are in [`rules`], the key rules
 //! in [`keys`], and values taken from other columns (a display name split into first and last
-//! names, a country turned into `country_id`) in [`derive`]. Choices the user should check are
+//! names, a country turned into `country_id`) in [`mod@derive`]. Choices the user should check are
 //! returned as [`RowWarning`]s beside the verdicts.
 
 pub mod derive;
