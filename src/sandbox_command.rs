@@ -66,7 +66,11 @@ pub async fn serve(
     stop.cancelled().await;
 
     let journal = sandbox.journal();
-    progress.note(&describe(&journal, sandbox.pacing_violations().len()));
+    progress.note(&describe(
+        &journal,
+        sandbox.connections(),
+        sandbox.pacing_violations().len(),
+    ));
     if let Some(path) = &args.journal
         && let Err(e) = write_journal(path, &journal)
     {
@@ -108,6 +112,7 @@ fn config(quirks: &QuirkArgs, f: &FaultArgs) -> SandboxConfig {
             ValidationShape::Laravel => ValidationErrorShape::Laravel,
             ValidationShape::ErrorFlag => ValidationErrorShape::ErrorFlag,
         },
+        gzip: quirks.gzip,
         revoke_token_after: f.revoke_token_after,
         latency: Duration::from_millis(f.latency_ms),
         faults: Faults {
@@ -125,8 +130,9 @@ fn config(quirks: &QuirkArgs, f: &FaultArgs) -> SandboxConfig {
     }
 }
 
-/// `served 212 requests (200: 190, 429: 12, ...); injected: ...; pacing violations: 0`
-fn describe(journal: &[JournalEntry], violations: usize) -> String {
+/// `served 212 requests on 4 connections (200: 190, 429: 12, ...); injected: ...; pacing
+/// violations: 0`
+fn describe(journal: &[JournalEntry], connections: u64, violations: usize) -> String {
     let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
     let mut faults: BTreeMap<String, usize> = BTreeMap::new();
     for entry in journal {
@@ -165,8 +171,9 @@ fn describe(journal: &[JournalEntry], violations: usize) -> String {
         return "served no requests".into();
     }
     format!(
-        "served {} requests ({statuses}); injected faults: {injected}; pacing violations: {violations}",
-        journal.len()
+        "served {} requests on {connections} connection{} ({statuses}); injected faults: {injected}; pacing violations: {violations}",
+        journal.len(),
+        if connections == 1 { "" } else { "s" }
     )
 }
 

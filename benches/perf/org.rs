@@ -105,6 +105,8 @@ pub struct Measured {
     pub stderr: String,
     pub journal: Vec<JournalEntry>,
     pub violations: usize,
+    /// TCP connections the run opened (kept alive, they are far fewer than its requests).
+    pub connections: u64,
 }
 
 impl Measured {
@@ -232,6 +234,7 @@ impl Org {
     /// served to it (also written as `journal-N.jsonl`, one request a line, for `--keep`).
     fn timed(&self, mut command: Command, what: &str) -> Measured {
         let skip = self.journal_len();
+        let connections = self.sandbox.connections();
         let started = Instant::now();
         let output = command.output().expect(what);
         let wall = started.elapsed();
@@ -248,6 +251,7 @@ impl Org {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             journal,
             violations: self.sandbox.pacing_violations().len(),
+            connections: self.sandbox.connections() - connections,
         }
     }
 

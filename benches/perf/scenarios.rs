@@ -249,9 +249,10 @@ impl<'a> Bench<'a> {
                         concurrency_used(&run)
                     ),
                     measured: format!(
-                        "{:.2} s for {} requests (requests ÷ rate = {ideal:.2} s)",
+                        "{:.2} s for {} requests on {} connections (requests ÷ rate = {ideal:.2} s)",
                         run.wall.as_secs_f64(),
-                        run.requests()
+                        run.requests(),
+                        run.connections
                     ),
                     ratio: format!("{ratio:.3}"),
                     goal: "≤ 1.05".into(),

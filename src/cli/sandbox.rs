@@ -55,6 +55,11 @@ pub struct QuirkArgs {
     /// Body shape of 422 validation errors.
     #[arg(long, value_enum, default_value_t = ValidationShape::Laravel)]
     pub validation_errors: ValidationShape,
+
+    /// Compress answers with gzip when the client accepts it, as a web server in front of an
+    /// API may.
+    #[arg(long)]
+    pub gzip: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -10,7 +10,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -19,15 +19,20 @@ use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-/// A TCP listener whose connections can be reset by the handler serving them.
-pub(crate) struct ResettableListener(pub TcpListener);
+/// A TCP listener whose connections can be reset by the handler serving them. It counts the
+/// connections it accepts, which is how tests see that a client reuses its connections.
+pub(crate) struct ResettableListener {
+    pub inner: TcpListener,
+    pub accepted: Arc<AtomicU64>,
+}
 
 impl Listener for ResettableListener {
     type Io = ResettableStream;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (stream, addr) = Listener::accept(&mut self.0).await;
+        let (stream, addr) = Listener::accept(&mut self.inner).await;
+        self.accepted.fetch_add(1, Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
         let stream = ResettableStream {
             inner: stream,
@@ -37,7 +42,7 @@ impl Listener for ResettableListener {
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
+        self.inner.local_addr()
     }
 }
 

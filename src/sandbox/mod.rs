@@ -13,7 +13,7 @@
 //! Files: `store.rs` holds the members, `rules.rs` the field rules, `routes.rs` the handlers,
 //! `middleware.rs` what every request passes through, `faults.rs` the injected failures,
 //! `rate_limit.rs` the 429s and the pacing-violation record,
-//! `listener.rs` the connections that can be reset.
+//! `listener.rs` the connections (counted, and resettable on purpose).
 
 #[cfg(test)]
 mod fault_tests;
@@ -28,7 +28,7 @@ mod store;
 mod tests;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -64,6 +64,10 @@ pub struct SandboxConfig {
     pub field_names: FieldNames,
     /// The body shape of a 422.
     pub validation_errors: ValidationErrorShape,
+    /// Answers compressed with gzip when the request accepts it, as the web server in front of
+    /// an API usually does (`--gzip`). Off by default: the reference does not say whether
+    /// Tallyfy compresses, and the client must read both.
+    pub gzip: bool,
     /// Failures to inject.
     pub faults: Faults,
 }
@@ -113,6 +117,7 @@ impl Default for SandboxConfig {
             pagination_links: PaginationLinks::Object,
             field_names: FieldNames::Current,
             validation_errors: ValidationErrorShape::Laravel,
+            gzip: false,
             faults: Faults::default(),
         }
     }
@@ -221,6 +226,8 @@ impl Seed {
 pub struct Sandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    /// TCP connections accepted so far.
+    connections: Arc<AtomicU64>,
     /// Cancels the server's graceful shutdown when the handle is dropped.
     _stop: DropGuard,
 }
@@ -251,11 +258,16 @@ impl Sandbox {
             authenticated: AtomicU64::new(0),
             store: Mutex::new(store),
             journal: Mutex::new(Vec::new()),
+            gzipped: AtomicU64::new(0),
         });
         let stop = CancellationToken::new();
         let app = routes::router(shared.clone())
             .into_make_service_with_connect_info::<listener::Connection>();
-        let listener = ResettableListener(listener);
+        let connections = Arc::new(AtomicU64::new(0));
+        let listener = ResettableListener {
+            inner: listener,
+            accepted: connections.clone(),
+        };
         let shutdown = stop.clone().cancelled_owned();
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app)
@@ -268,6 +280,7 @@ impl Sandbox {
         Ok(Sandbox {
             shared,
             addr,
+            connections,
             _stop: stop.drop_guard(),
         })
     }
@@ -307,5 +320,16 @@ impl Sandbox {
     /// Requests that arrived inside a `Retry-After` window announced to their token.
     pub fn pacing_violations(&self) -> Vec<PacingViolation> {
         self.shared.faults.violations()
+    }
+
+    /// TCP connections accepted so far. A client that keeps its connections alive opens about
+    /// as many as it has requests in flight at once, not one per request.
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Answers sent compressed with gzip so far (only with [`SandboxConfig::gzip`]).
+    pub fn gzipped(&self) -> u64 {
+        self.shared.gzipped.load(Ordering::Relaxed)
     }
 }

@@ -5,7 +5,7 @@
 //! behalf: a rejection would be plain text, which Tallyfy never sends.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -17,6 +17,7 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use serde_json::{Map, Value, json};
+use tower_http::compression::CompressionLayer;
 
 use super::faults::FaultState;
 use super::store::{Casing, Store};
@@ -36,6 +37,8 @@ pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub journal: Mutex<Vec<JournalEntry>>,
     pub faults: FaultState,
+    /// Answers that left compressed ([`super::SandboxConfig::gzip`]).
+    pub gzipped: AtomicU64,
 }
 
 impl Shared {
@@ -50,7 +53,7 @@ impl Shared {
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     const USERS: &str = "/api/organizations/{org}/users";
-    Router::new()
+    let router = Router::new()
         .route(USERS, get(list).fallback(endpoint_not_found))
         .route(
             &format!("{USERS}/{{id}}"),
@@ -64,8 +67,32 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             super::middleware::around,
-        ))
-        .with_state(shared)
+        ));
+    // Outside everything else, as a web server in front of the application compresses what
+    // it sends back, error pages included.
+    let router = if shared.config.gzip {
+        router
+            .layer(CompressionLayer::new())
+            .layer(middleware::map_response_with_state(
+                shared.clone(),
+                count_gzipped,
+            ))
+    } else {
+        router
+    };
+    router.with_state(shared)
+}
+
+/// Counts the answers that leave compressed (outside the compression layer).
+async fn count_gzipped(State(shared): State<Arc<Shared>>, response: Response) -> Response {
+    let gzip = response
+        .headers()
+        .get(axum::http::header::CONTENT_ENCODING)
+        .is_some_and(|v| v == "gzip");
+    if gzip {
+        shared.gzipped.fetch_add(1, Ordering::Relaxed);
+    }
+    response
 }
 
 async fn list(

@@ -392,3 +392,43 @@ async fn sandbox_latency_and_shutdown() {
     }
     assert!(refused, "the sandbox still answers after being dropped");
 }
+
+#[tokio::test]
+async fn sandbox_gzips_only_for_a_client_that_accepts_it() {
+    let sb = start(SandboxConfig {
+        gzip: true,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let list = format!("/organizations/{}/users", sb.org_id());
+    // Without decoding on the client side, to see what went over the wire.
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let plain = raw
+        .get(format!("{}{list}", sb.base_url()))
+        .bearer_auth(sb.token())
+        .header("X-Tallyfy-Client", "APIClient")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    assert_eq!(plain.bytes().await.unwrap()[0], b'{');
+    let zipped = raw
+        .get(format!("{}{list}", sb.base_url()))
+        .bearer_auth(sb.token())
+        .header("X-Tallyfy-Client", "APIClient")
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(&zipped.bytes().await.unwrap()[..2], [0x1f, 0x8b]);
+    assert_eq!(sb.gzipped(), 1);
+    // A client that decodes (as member-sync's does) reads the same page either way.
+    let (status, page) = send(req(&sb, Method::GET, &list)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["data"].as_array().unwrap().len(), 60);
+    assert_eq!(sb.gzipped(), 2);
+    // Both requests of this test's plain client came on one kept-alive connection; the
+    // decoding client is another.
+    assert_eq!(sb.connections(), 2);
+}

@@ -1,6 +1,7 @@
 //! Issue #6 without a stopwatch: what the performance work promises that does not depend on
 //! the machine. Exactly the minimal requests (P1), pages read concurrently but each once,
-//! `--rate auto` and automatic concurrency converging with no pacing violation, and `plan
+//! `--rate auto` and automatic concurrency converging with no pacing violation, connections
+//! kept alive and gzipped answers read, and `plan
 //! --against` an export deciding what the API would, offline. The timings themselves are
 //! measured by `benches/perf` (docs/performance.md), never asserted here.
 
@@ -63,6 +64,37 @@ fn requests_are_exactly_changes_plus_role_changes_plus_pages() {
     assert_eq!(
         outcome_counts(&run.report),
         counts(&[("updated", 30), ("unchanged", 420)])
+    );
+}
+
+#[test]
+fn connections_are_kept_alive_and_gzipped_answers_are_read() {
+    let config = SandboxConfig {
+        latency: latency(5),
+        gzip: true,
+        ..SandboxConfig::default()
+    };
+    let org = TestOrg::start(config, generated_seed(450));
+    let input = generated_input(&org, 450, 150, 6);
+
+    let run = org.apply(&input, &["--rate", "500/s", "--concurrency", "4"]);
+
+    run.assert_code(0);
+    assert_eq!(
+        outcome_counts(&run.report),
+        counts(&[("updated", 150), ("unchanged", 300)])
+    );
+    let requests = org.journal().len() as u64;
+    assert_eq!(requests, 150 + 6 + 5);
+    // Asked for gzip, and read every compressed answer (the list pages among them).
+    assert_eq!(org.gzipped(), requests);
+    // Kept alive: about as many connections as requests in flight at once, not one per
+    // request. (hyper's pool may dial a spare while a busy connection is about to come free,
+    // and keeps both: hence a little above the four workers.)
+    assert!(
+        org.connections() <= 4 + 2,
+        "{} connections for {requests} requests at concurrency 4",
+        org.connections()
     );
 }
 

@@ -92,6 +92,16 @@ impl TestOrg {
         self.sandbox.pacing_violations()
     }
 
+    /// TCP connections the sandbox has accepted.
+    pub fn connections(&self) -> u64 {
+        self.sandbox.connections()
+    }
+
+    /// Answers the sandbox sent compressed with gzip.
+    pub fn gzipped(&self) -> u64 {
+        self.sandbox.gzipped()
+    }
+
     /// The journal as `(method, route, status)`, the route relative to the organization:
     /// `("PUT", "/users/1001/role", 200)`.
     pub fn requests(&self) -> Vec<Request> {
