@@ -1,9 +1,9 @@
 //! Issue #6 without a stopwatch: what the performance work promises that does not depend on
 //! the machine. Exactly the minimal requests (P1), pages read concurrently but each once,
 //! `--rate auto` and automatic concurrency converging with no pacing violation, connections
-//! kept alive and gzipped answers read, and `plan
-//! --against` an export deciding what the API would, offline. The timings themselves are
-//! measured by `benches/perf` (docs/performance.md), never asserted here.
+//! kept alive and gzipped answers read, and `plan --against` an export deciding what the API
+//! would, offline. The timings themselves are measured by `benches/perf`
+//! (docs/performance.md), never asserted here.
 
 use std::collections::BTreeMap;
 
