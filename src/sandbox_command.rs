@@ -12,14 +12,15 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{
-    FaultArgs, FieldNameSet, LinksShape, QuirkArgs, RetryAfterStyle, SandboxArgs, ValidationShape,
+    FaultArgs, FieldNameSet, LinksShape, QuirkArgs, RetryAfterStyle, SandboxArgs, ThrottleAt,
+    ValidationShape,
 };
 use crate::exit_code::ExitCode;
 use crate::progress::Progress;
 use crate::run::fail;
 use crate::sandbox::{
     Faults, FieldNames, JournalEntry, PaginationLinks, RateLimit, RetryAfterForm, Sandbox,
-    SandboxConfig, Seed, ValidationErrorShape,
+    SandboxConfig, Seed, ThrottleSeat, ValidationErrorShape,
 };
 
 pub async fn serve(
@@ -92,6 +93,10 @@ fn config(quirks: &QuirkArgs, f: &FaultArgs) -> SandboxConfig {
                 RetryAfterStyle::HttpDate => RetryAfterForm::HttpDate,
                 RetryAfterStyle::Mixed => RetryAfterForm::Mixed,
                 RetryAfterStyle::Missing => RetryAfterForm::Missing,
+            },
+            seat: match f.throttle_at {
+                ThrottleAt::Application => ThrottleSeat::Application,
+                ThrottleAt::Edge => ThrottleSeat::Edge,
             },
             ..limit
         }

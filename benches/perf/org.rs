@@ -141,10 +141,15 @@ impl Measured {
 
     /// The server's capacity the run left unspent, in requests: the journal replayed through a
     /// token bucket of `per_second` and `burst` (the sandbox's limit), from when the first
-    /// request arrived: every token that went unused, overflowing the full bucket while
-    /// nothing was sent or left in it at the end. Each one is 1 ÷ `per_second` of wall time
-    /// the limit would have allowed.
-    pub fn unspent(&self, per_second: f64, burst: f64) -> f64 {
+    /// request arrived, each request that `spends` the limit taking a token: every token that
+    /// went unused, overflowing the full bucket while nothing was sent or left in it at the
+    /// end. Each one is 1 ÷ `per_second` of wall time the limit would have allowed.
+    pub fn unspent(
+        &self,
+        per_second: f64,
+        burst: f64,
+        spends: impl Fn(&JournalEntry) -> bool,
+    ) -> f64 {
         let (mut tokens, mut overflow, mut last) = (burst, 0.0, None);
         let mut arrivals: Vec<&JournalEntry> = self.journal.iter().collect();
         arrivals.sort_by_key(|e| e.at);
@@ -155,7 +160,7 @@ impl Measured {
             overflow += (tokens + earned - burst).max(0.0);
             tokens = (tokens + earned).min(burst);
             last = Some(entry.at);
-            if entry.status != 429 {
+            if spends(entry) {
                 tokens -= 1.0;
             }
         }

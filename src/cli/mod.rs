@@ -17,7 +17,8 @@ mod sandbox;
 pub(crate) use sandbox::parse_share;
 
 pub use sandbox::{
-    FaultArgs, FieldNameSet, LinksShape, QuirkArgs, RetryAfterStyle, SandboxArgs, ValidationShape,
+    FaultArgs, FieldNameSet, LinksShape, QuirkArgs, RetryAfterStyle, SandboxArgs, ThrottleAt,
+    ValidationShape,
 };
 
 const EXIT_CODES: &str = "\

@@ -114,6 +114,11 @@ pub struct FaultArgs {
     #[arg(long, value_enum, default_value_t = RetryAfterStyle::Seconds, requires = "rate_limit")]
     pub retry_after: RetryAfterStyle,
 
+    /// Where the rate limit sits: in the application (the gateway's own 502s and 503s never
+    /// reach it) or at the edge (every request spends it).
+    #[arg(long, value_enum, default_value_t = ThrottleAt::Application, requires = "rate_limit")]
+    pub throttle_at: ThrottleAt,
+
     /// Share of requests answered 500 (JSON leaking SQL), 502 (HTML page), 503 or 504 (sent
     /// after the change was made).
     #[arg(long, value_name = "SHARE", value_parser = parse_share, default_value = "0")]
@@ -147,6 +152,14 @@ pub struct FaultArgs {
     /// Seed of the dice that pick which requests fail, to replay a run.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub fault_seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ThrottleAt {
+    /// as Laravel's `throttle:api`: gateway errors spend nothing
+    Application,
+    /// in front of the gateway: every request spends the limit
+    Edge,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

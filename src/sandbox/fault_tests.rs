@@ -155,6 +155,42 @@ async fn sandbox_server_errors_come_in_every_shape_and_504_still_applies() {
 }
 
 #[tokio::test]
+async fn sandbox_gateway_errors_spend_the_limit_only_when_it_sits_at_the_edge() {
+    for seat in [ThrottleSeat::Application, ThrottleSeat::Edge] {
+        // Every request meets a server error; the bucket holds one token and never refills.
+        let sb = start(with_faults(Faults {
+            server_errors: 1.0,
+            rate_limit: Some(RateLimit {
+                burst: 1,
+                seat,
+                ..RateLimit::new(0.001)
+            }),
+            ..Faults::default()
+        }))
+        .await;
+        let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+        for _ in 0..40 {
+            let status = list(&sb).send().await.unwrap().status().as_u16();
+            *statuses.entry(status).or_default() += 1;
+        }
+        let count = |codes: &[u16]| codes.iter().map(|c| statuses.get(c).unwrap_or(&0)).sum();
+        let (gateway, application, throttled): (usize, usize, usize) =
+            (count(&[502, 503]), count(&[500, 504]), count(&[429]));
+        match seat {
+            // The gateway answers its own errors before the throttle: they keep coming, and
+            // only the one token goes to the application's errors.
+            ThrottleSeat::Application => {
+                assert!(gateway > 5, "{statuses:?}");
+                assert_eq!(application, 1, "{statuses:?}");
+            }
+            // The first request spends the token, whatever the gateway answers; then 429s.
+            ThrottleSeat::Edge => assert_eq!(throttled, 39, "{statuses:?}"),
+        }
+        assert_eq!(gateway + application + throttled, 40);
+    }
+}
+
+#[tokio::test]
 async fn sandbox_resets_close_the_connection_without_a_response() {
     let sb = start(with_faults(Faults {
         resets: 1.0,

@@ -144,6 +144,15 @@ impl FaultState {
         }
     }
 
+    /// Whether a gateway error (502, 503) is answered before the throttle sees the request
+    /// (see [`super::ThrottleSeat`]); without a rate limit there is no throttle to pass.
+    pub fn gateway_before_throttle(&self) -> bool {
+        self.faults
+            .rate_limit
+            .as_ref()
+            .is_none_or(|limit| limit.seat == super::ThrottleSeat::Application)
+    }
+
     /// Takes a token from `key`'s bucket, or says how long until one is there.
     pub fn admit(&self, key: &str) -> Admission {
         self.limiter

@@ -143,7 +143,9 @@ impl Drop for Journaled {
     }
 }
 
-/// Rate limit, then auth, then at most one random fault around the handler.
+/// The gateway's own errors, then the rate limit, then auth, then at most one random fault
+/// around the handler. The dice are rolled first: a 502 or 503 is the gateway's, answered
+/// before the application's throttle sees the request ([`super::ThrottleSeat`]).
 async fn answer(
     shared: &Shared,
     key: &str,
@@ -151,6 +153,17 @@ async fn answer(
     next: Next,
     entry: &mut Journaled,
 ) -> Answer {
+    let roll = shared.faults.roll();
+    if let Roll::ServerError(status @ (502 | 503)) = roll
+        && shared.faults.gateway_before_throttle()
+    {
+        entry.set(|e| e.fault = Some(Fault::ServerError(status)));
+        return Answer {
+            response: server_error(status),
+            fault: Some(Fault::ServerError(status)),
+            announce: None,
+        };
+    }
     if let Admission::Throttled { header, window_end } = shared.faults.admit(key) {
         let mut response = too_many_attempts();
         if let Some(value) = header
@@ -169,7 +182,6 @@ async fn answer(
     if !authenticated(shared, request.headers()) {
         return Answer::plain(error(StatusCode::UNAUTHORIZED, "Unauthenticated."));
     }
-    let roll = shared.faults.roll();
     entry.set(|e| {
         e.fault = match roll {
             Roll::None => None,

@@ -36,7 +36,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use faults::{Fault, Faults};
 use listener::ResettableListener;
-pub use rate_limit::{PacingViolation, RateLimit, RetryAfterForm};
+pub use rate_limit::{PacingViolation, RateLimit, RetryAfterForm, ThrottleSeat};
 use routes::Shared;
 use store::{Casing, Store};
 

@@ -27,6 +27,28 @@ pub struct RateLimit {
     /// A request arriving this soon after a 429 was sent is not counted as a violation: the
     /// client cannot have learnt of the 429 yet (it may already have been on its way).
     pub violation_grace: Duration,
+    /// Where the throttle sits, which decides whether an injected 502 or 503 spends it.
+    pub seat: ThrottleSeat,
+}
+
+/// Where the throttle sits, relative to the gateway in front of the application.
+///
+/// The reference describes Laravel's own API throttle: "per user or IP" is the key of its
+/// default `throttle:api` limiter (`$request->user()?->id ?: $request->ip()`), and `Retry-After`
+/// with `X-RateLimit-Remaining` are the headers its middleware sends. That middleware runs in
+/// the application, so a request that the gateway fails on its own (502: no valid answer from
+/// the application; 503: no instance available, or maintenance mode, checked before any route
+/// middleware) never reaches it. A 500 (the application failed after the throttle let it in)
+/// and a 504 (the application ran, the gateway stopped waiting) have spent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThrottleSeat {
+    /// In the application, as Laravel's `throttle:api` is: the gateway's own 502s and 503s are
+    /// answered before it and spend nothing.
+    #[default]
+    Application,
+    /// In front of the gateway (an edge limiter, say): every request it lets through spends
+    /// the limit, whatever the gateway answers then. The stricter reading.
+    Edge,
 }
 
 impl RateLimit {
@@ -37,6 +59,7 @@ impl RateLimit {
             burst: (per_second.ceil() as u32).max(1),
             retry_after: RetryAfterForm::Seconds,
             violation_grace: Duration::from_millis(20),
+            seat: ThrottleSeat::Application,
         }
     }
 }
