@@ -114,9 +114,9 @@ pub struct FaultArgs {
     #[arg(long, value_enum, default_value_t = RetryAfterStyle::Seconds, requires = "rate_limit")]
     pub retry_after: RetryAfterStyle,
 
-    /// Where the rate limit sits: in the application (the gateway's own 502s and 503s never
-    /// reach it) or at the edge (every request spends it).
-    #[arg(long, value_enum, default_value_t = ThrottleAt::Application, requires = "rate_limit")]
+    /// Where the rate limit sits: at the edge (every request it admits spends it) or in the
+    /// application, after auth (502s, 503s and 401s are answered before it and spend nothing).
+    #[arg(long, value_enum, default_value_t = ThrottleAt::Edge, requires = "rate_limit")]
     pub throttle_at: ThrottleAt,
 
     /// Share of requests answered 500 (JSON leaking SQL), 502 (HTML page), 503 or 504 (sent
@@ -156,10 +156,10 @@ pub struct FaultArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ThrottleAt {
-    /// as Laravel's `throttle:api`: gateway errors spend nothing
-    Application,
-    /// in front of the gateway: every request spends the limit
+    /// in front of everything: every admitted request spends the limit
     Edge,
+    /// as Laravel's `throttle:api`: 502s, 503s and 401s spend nothing
+    Application,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

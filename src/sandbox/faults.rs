@@ -94,7 +94,8 @@ impl std::fmt::Display for Fault {
     }
 }
 
-/// The random fault chosen for one admitted, authenticated request.
+/// The random fault chosen for one request: an admitted, authenticated one, or with the
+/// throttle in the application, any request (a 502 or 503 is then answered before the rest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Roll {
     None,
@@ -144,13 +145,13 @@ impl FaultState {
         }
     }
 
-    /// Whether a gateway error (502, 503) is answered before the throttle sees the request
-    /// (see [`super::ThrottleSeat`]); without a rate limit there is no throttle to pass.
-    pub fn gateway_before_throttle(&self) -> bool {
+    /// Whether the throttle is the application's ([`super::ThrottleSeat::Application`]): then
+    /// a 502 or 503 is answered before it, and authentication comes first.
+    pub fn throttle_in_application(&self) -> bool {
         self.faults
             .rate_limit
             .as_ref()
-            .is_none_or(|limit| limit.seat == super::ThrottleSeat::Application)
+            .is_some_and(|limit| limit.seat == super::ThrottleSeat::Application)
     }
 
     /// Takes a token from `key`'s bucket, or says how long until one is there.

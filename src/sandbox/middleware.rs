@@ -143,9 +143,9 @@ impl Drop for Journaled {
     }
 }
 
-/// The gateway's own errors, then the rate limit, then auth, then at most one random fault
-/// around the handler. The dice are rolled first: a 502 or 503 is the gateway's, answered
-/// before the application's throttle sees the request ([`super::ThrottleSeat`]).
+/// Rate limit, then auth, then at most one random fault around the handler. With the throttle
+/// in the application ([`super::ThrottleSeat::Application`]), the dice are rolled first: a 502
+/// or 503 is answered before anything else, and auth comes before the throttle, as in Laravel.
 async fn answer(
     shared: &Shared,
     key: &str,
@@ -153,16 +153,18 @@ async fn answer(
     next: Next,
     entry: &mut Journaled,
 ) -> Answer {
-    let roll = shared.faults.roll();
-    if let Roll::ServerError(status @ (502 | 503)) = roll
-        && shared.faults.gateway_before_throttle()
-    {
+    let in_application = shared.faults.throttle_in_application();
+    let early_roll = in_application.then(|| shared.faults.roll());
+    if let Some(Roll::ServerError(status @ (502 | 503))) = early_roll {
         entry.set(|e| e.fault = Some(Fault::ServerError(status)));
         return Answer {
             response: server_error(status),
             fault: Some(Fault::ServerError(status)),
             announce: None,
         };
+    }
+    if in_application && !authenticated(shared, request.headers()) {
+        return unauthenticated();
     }
     if let Admission::Throttled { header, window_end } = shared.faults.admit(key) {
         let mut response = too_many_attempts();
@@ -179,9 +181,10 @@ async fn answer(
             announce: Some((header.is_some(), window_end)),
         };
     }
-    if !authenticated(shared, request.headers()) {
-        return Answer::plain(error(StatusCode::UNAUTHORIZED, "Unauthenticated."));
+    if !in_application && !authenticated(shared, request.headers()) {
+        return unauthenticated();
     }
+    let roll = early_roll.unwrap_or_else(|| shared.faults.roll());
     entry.set(|e| {
         e.fault = match roll {
             Roll::None => None,
@@ -222,6 +225,10 @@ async fn answer(
         fault,
         announce: None,
     }
+}
+
+fn unauthenticated() -> Answer {
+    Answer::plain(error(StatusCode::UNAUTHORIZED, "Unauthenticated."))
 }
 
 /// The token after `Bearer `, whatever it is.

@@ -31,24 +31,25 @@ pub struct RateLimit {
     pub seat: ThrottleSeat,
 }
 
-/// Where the throttle sits, relative to the gateway in front of the application.
+/// Where the throttle sits, which decides what an injected 502 or 503 costs.
 ///
-/// The reference describes Laravel's own API throttle: "per user or IP" is the key of its
-/// default `throttle:api` limiter (`$request->user()?->id ?: $request->ip()`), and `Retry-After`
-/// with `X-RateLimit-Remaining` are the headers its middleware sends. That middleware runs in
-/// the application, so a request that the gateway fails on its own (502: no valid answer from
-/// the application; 503: no instance available, or maintenance mode, checked before any route
-/// middleware) never reaches it. A 500 (the application failed after the throttle let it in)
-/// and a 504 (the application ran, the gateway stopped waiting) have spent it.
+/// The reference cannot say. Its figures conflict, and nothing in it names the throttle's
+/// place; what it does say ("per user or IP", `Retry-After` with `X-RateLimit-Remaining`) fits
+/// Laravel's own `throttle:api` middleware, which runs inside the application after
+/// authentication, and fits an edge limiter just as well. So both are modelled, the stricter
+/// one by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ThrottleSeat {
-    /// In the application, as Laravel's `throttle:api` is: the gateway's own 502s and 503s are
-    /// answered before it and spend nothing.
+    /// In front of everything: every request it admits spends the limit, whatever is
+    /// answered then. The stricter reading, and the default.
     #[default]
-    Application,
-    /// In front of the gateway (an edge limiter, say): every request it lets through spends
-    /// the limit, whatever the gateway answers then. The stricter reading.
     Edge,
+    /// In the application, after authentication, as Laravel's `throttle:api` is. A 502 (the
+    /// gateway could not reach the application: nothing was done) and a 503 (no instance
+    /// available, or maintenance mode, which Laravel checks before any route middleware) are
+    /// answered before it and spend nothing; so is a 401. A 500 and a 504 have spent it. The
+    /// best case: a 502 from a worker that died mid-request would have spent it too.
+    Application,
 }
 
 impl RateLimit {
@@ -59,7 +60,7 @@ impl RateLimit {
             burst: (per_second.ceil() as u32).max(1),
             retry_after: RetryAfterForm::Seconds,
             violation_grace: Duration::from_millis(20),
-            seat: ThrottleSeat::Application,
+            seat: ThrottleSeat::Edge,
         }
     }
 }
