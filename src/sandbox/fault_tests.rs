@@ -191,6 +191,38 @@ async fn sandbox_gateway_errors_spend_the_limit_only_when_it_sits_at_the_edge() 
 }
 
 #[tokio::test]
+async fn sandbox_auth_comes_before_the_throttle_only_in_the_application() {
+    for seat in [ThrottleSeat::Edge, ThrottleSeat::Application] {
+        // One token, never refilled.
+        let sb = start(with_faults(Faults {
+            rate_limit: Some(RateLimit {
+                burst: 1,
+                seat,
+                ..RateLimit::new(0.001)
+            }),
+            ..Faults::default()
+        }))
+        .await;
+        let url = format!("{}/organizations/{}/users", sb.base_url(), sb.org_id());
+        // The right token (the bucket is per token) without `X-Tallyfy-Client`: refused.
+        let bad = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(sb.token())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+        let good = list(&sb).send().await.unwrap().status();
+        match seat {
+            // The refused request spent the only token.
+            ThrottleSeat::Edge => assert_eq!(good, StatusCode::TOO_MANY_REQUESTS),
+            // Refused before the throttle: the token is still there.
+            ThrottleSeat::Application => assert_eq!(good, StatusCode::OK),
+        }
+    }
+}
+
+#[tokio::test]
 async fn sandbox_resets_close_the_connection_without_a_response() {
     let sb = start(with_faults(Faults {
         resets: 1.0,
