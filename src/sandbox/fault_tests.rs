@@ -154,20 +154,25 @@ async fn sandbox_server_errors_come_in_every_shape_and_504_still_applies() {
     );
 }
 
+/// A sandbox whose bucket holds one token and never refills, with the throttle at `seat`.
+async fn one_token(seat: ThrottleSeat, server_errors: f64) -> Sandbox {
+    start(with_faults(Faults {
+        server_errors,
+        rate_limit: Some(RateLimit {
+            burst: 1,
+            seat,
+            ..RateLimit::new(0.001)
+        }),
+        ..Faults::default()
+    }))
+    .await
+}
+
 #[tokio::test]
 async fn sandbox_gateway_errors_spend_the_limit_only_when_it_sits_at_the_edge() {
     for seat in [ThrottleSeat::Application, ThrottleSeat::Edge] {
-        // Every request meets a server error; the bucket holds one token and never refills.
-        let sb = start(with_faults(Faults {
-            server_errors: 1.0,
-            rate_limit: Some(RateLimit {
-                burst: 1,
-                seat,
-                ..RateLimit::new(0.001)
-            }),
-            ..Faults::default()
-        }))
-        .await;
+        // Every request meets a server error.
+        let sb = one_token(seat, 1.0).await;
         let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
         for _ in 0..40 {
             let status = list(&sb).send().await.unwrap().status().as_u16();
@@ -193,16 +198,7 @@ async fn sandbox_gateway_errors_spend_the_limit_only_when_it_sits_at_the_edge() 
 #[tokio::test]
 async fn sandbox_auth_comes_before_the_throttle_only_in_the_application() {
     for seat in [ThrottleSeat::Edge, ThrottleSeat::Application] {
-        // One token, never refilled.
-        let sb = start(with_faults(Faults {
-            rate_limit: Some(RateLimit {
-                burst: 1,
-                seat,
-                ..RateLimit::new(0.001)
-            }),
-            ..Faults::default()
-        }))
-        .await;
+        let sb = one_token(seat, 0.0).await;
         let url = format!("{}/organizations/{}/users", sb.base_url(), sb.org_id());
         // The right token (the bucket is per token) without `X-Tallyfy-Client`: refused.
         let bad = reqwest::Client::new()
