@@ -5,6 +5,11 @@
 //! socket is wrapped in a [`ResettableStream`] whose switch handlers reach through axum's
 //! connect info ([`Connection`]). Once the switch is thrown, the next write fails and the
 //! socket is closed with `SO_LINGER` 0, which sends a TCP RST instead of a response.
+//!
+//! With [`SandboxTls`] the listener also does the TLS handshake, in `accept`, one connection
+//! at a time: a sandbox on loopback does not need more, and a client that gives up on the
+//! handshake (one that does not trust the certificate) is dropped without stopping the server.
+//! Over HTTP/2 a reset takes every request on the connection with it.
 
 use std::io;
 use std::net::SocketAddr;
@@ -18,12 +23,22 @@ use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::server::TlsStream;
+
+use super::tls::SandboxTls;
+
+/// A TLS handshake longer than this is abandoned (a client that stalls must not stop the
+/// server from accepting others).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A TCP listener whose connections can be reset by the handler serving them. It counts the
-/// connections it accepts, which is how tests see that a client reuses its connections.
+/// connections it accepts, which is how tests see that a client reuses its connections, and
+/// those that chose HTTP/2.
 pub(crate) struct ResettableListener {
     pub inner: TcpListener,
+    pub tls: Option<SandboxTls>,
     pub accepted: Arc<AtomicU64>,
+    pub http2: Arc<AtomicU64>,
 }
 
 impl Listener for ResettableListener {
@@ -31,14 +46,38 @@ impl Listener for ResettableListener {
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (stream, addr) = Listener::accept(&mut self.inner).await;
-        self.accepted.fetch_add(1, Ordering::Relaxed);
-        let _ = stream.set_nodelay(true);
-        let stream = ResettableStream {
-            inner: stream,
-            reset: Arc::new(AtomicBool::new(false)),
-        };
-        (stream, addr)
+        loop {
+            let (stream, addr) = Listener::accept(&mut self.inner).await;
+            self.accepted.fetch_add(1, Ordering::Relaxed);
+            let _ = stream.set_nodelay(true);
+            let wire = match &self.tls {
+                None => Wire::Plain(stream),
+                Some(tls) => {
+                    let handshake = tls.acceptor.accept(stream);
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+                        Ok(Ok(stream)) => {
+                            if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                                self.http2.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Wire::Tls(Box::new(stream))
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!("sandbox: TLS handshake with {addr} failed: {e}");
+                            continue;
+                        }
+                        Err(_) => {
+                            tracing::debug!("sandbox: TLS handshake with {addr} timed out");
+                            continue;
+                        }
+                    }
+                }
+            };
+            let stream = ResettableStream {
+                inner: wire,
+                reset: Arc::new(AtomicBool::new(false)),
+            };
+            return (stream, addr);
+        }
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
@@ -46,9 +85,34 @@ impl Listener for ResettableListener {
     }
 }
 
+/// An accepted socket, in the clear or inside TLS.
+enum Wire {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Wire {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Wire::Plain(tcp) => tcp,
+            Wire::Tls(tls) => tls.get_ref().0,
+        }
+    }
+}
+
+/// Forwards one `AsyncRead`/`AsyncWrite` call to whichever stream the wire is.
+macro_rules! on_wire {
+    ($wire:expr, $stream:ident => $call:expr) => {
+        match $wire {
+            Wire::Plain($stream) => $call,
+            Wire::Tls($stream) => $call,
+        }
+    };
+}
+
 /// One accepted connection with its reset switch.
 pub(crate) struct ResettableStream {
-    inner: TcpStream,
+    inner: Wire,
     reset: Arc<AtomicBool>,
 }
 
@@ -58,7 +122,7 @@ impl ResettableStream {
         if !self.reset.load(Ordering::SeqCst) {
             return Ok(());
         }
-        let _ = socket2::SockRef::from(&self.inner).set_linger(Some(Duration::ZERO));
+        let _ = socket2::SockRef::from(self.inner.tcp()).set_linger(Some(Duration::ZERO));
         Err(io::Error::new(
             io::ErrorKind::ConnectionReset,
             "reset by the sandbox (injected fault)",
@@ -73,7 +137,7 @@ impl AsyncRead for ResettableStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         self.check()?;
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        on_wire!(&mut self.inner, s => Pin::new(s).poll_read(cx, buf))
     }
 }
 
@@ -84,17 +148,17 @@ impl AsyncWrite for ResettableStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.check()?;
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        on_wire!(&mut self.inner, s => Pin::new(s).poll_write(cx, buf))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.check()?;
-        Pin::new(&mut self.inner).poll_flush(cx)
+        on_wire!(&mut self.inner, s => Pin::new(s).poll_flush(cx))
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.check()?;
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        on_wire!(&mut self.inner, s => Pin::new(s).poll_shutdown(cx))
     }
 }
 

@@ -13,7 +13,8 @@
 //! Files: `store.rs` holds the members, `rules.rs` the field rules, `routes.rs` the handlers,
 //! `middleware.rs` what every request passes through, `faults.rs` the injected failures,
 //! `rate_limit.rs` the 429s and the pacing-violation record,
-//! `listener.rs` the connections (counted, and resettable on purpose).
+//! `listener.rs` the connections (counted, and resettable on purpose), `tls.rs` HTTPS with
+//! HTTP/2 offered.
 
 #[cfg(test)]
 mod fault_tests;
@@ -26,6 +27,7 @@ mod rules;
 mod store;
 #[cfg(test)]
 mod tests;
+mod tls;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +41,7 @@ use listener::ResettableListener;
 pub use rate_limit::{PacingViolation, RateLimit, RetryAfterForm, ThrottleSeat};
 use routes::Shared;
 use store::{Casing, Store};
+pub use tls::SandboxTls;
 
 /// Largest request body read; anything bigger gets 413.
 const MAX_BODY: usize = 1 << 20;
@@ -68,6 +71,9 @@ pub struct SandboxConfig {
     /// an API usually does (`--gzip`). Off by default: the reference does not say whether
     /// Tallyfy compresses, and the client must read both.
     pub gzip: bool,
+    /// Serve HTTPS with this identity, offering HTTP/2 by ALPN (the base URL is then
+    /// `https://`). Off by default: plain HTTP on loopback needs no certificate.
+    pub tls: Option<SandboxTls>,
     /// Failures to inject.
     pub faults: Faults,
 }
@@ -118,6 +124,7 @@ impl Default for SandboxConfig {
             field_names: FieldNames::Current,
             validation_errors: ValidationErrorShape::Laravel,
             gzip: false,
+            tls: None,
             faults: Faults::default(),
         }
     }
@@ -228,6 +235,8 @@ pub struct Sandbox {
     addr: SocketAddr,
     /// TCP connections accepted so far.
     connections: Arc<AtomicU64>,
+    /// Of those, the ones that chose HTTP/2 by ALPN (only with [`SandboxConfig::tls`]).
+    http2_connections: Arc<AtomicU64>,
     /// Cancels the server's graceful shutdown when the handle is dropped.
     _stop: DropGuard,
 }
@@ -249,7 +258,14 @@ impl Sandbox {
         }
         let shared = Arc::new(Shared {
             org_id: seed.org_id.unwrap_or_else(|| config.org_id.clone()),
-            base_url: format!("http://{addr}/api"),
+            base_url: format!(
+                "{}://{addr}/api",
+                if config.tls.is_some() {
+                    "https"
+                } else {
+                    "http"
+                }
+            ),
             faults: faults::FaultState::new(config.faults.clone()),
             config,
             started: Instant::now(),
@@ -264,9 +280,12 @@ impl Sandbox {
         let app = routes::router(shared.clone())
             .into_make_service_with_connect_info::<listener::Connection>();
         let connections = Arc::new(AtomicU64::new(0));
+        let http2_connections = Arc::new(AtomicU64::new(0));
         let listener = ResettableListener {
             inner: listener,
+            tls: shared.config.tls.clone(),
             accepted: connections.clone(),
+            http2: http2_connections.clone(),
         };
         let shutdown = stop.clone().cancelled_owned();
         tokio::spawn(async move {
@@ -281,11 +300,12 @@ impl Sandbox {
             shared,
             addr,
             connections,
+            http2_connections,
             _stop: stop.drop_guard(),
         })
     }
 
-    /// `http://127.0.0.1:PORT/api`
+    /// `http://127.0.0.1:PORT/api` (`https://` with [`SandboxConfig::tls`])
     pub fn base_url(&self) -> String {
         self.shared.base_url.clone()
     }
@@ -326,6 +346,12 @@ impl Sandbox {
     /// as many as it has requests in flight at once, not one per request.
     pub fn connections(&self) -> u64 {
         self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Connections that chose HTTP/2 by ALPN so far (only with [`SandboxConfig::tls`]). A
+    /// client that takes HTTP/2 when offered sends every request over about one of them.
+    pub fn http2_connections(&self) -> u64 {
+        self.http2_connections.load(Ordering::Relaxed)
     }
 
     /// Answers sent compressed with gzip so far (only with [`SandboxConfig::gzip`]).

@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use member_sync::sandbox::{JournalEntry, PacingViolation, Sandbox, SandboxConfig, Seed};
+use member_sync::sandbox::{
+    JournalEntry, PacingViolation, Sandbox, SandboxConfig, SandboxTls, Seed,
+};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -97,6 +99,11 @@ impl TestOrg {
         self.sandbox.connections()
     }
 
+    /// Of those, the ones that chose HTTP/2 (only when serving HTTPS).
+    pub fn http2_connections(&self) -> u64 {
+        self.sandbox.http2_connections()
+    }
+
     /// Answers the sandbox sent compressed with gzip.
     pub fn gzipped(&self) -> u64 {
         self.sandbox.gzipped()
@@ -159,6 +166,22 @@ impl Request {
 /// A generated org of `n` members, ids 1..=n, emails `person{id}@gen.example`.
 pub fn generated_seed(n: u64) -> Seed {
     Seed::generated("generated-org", n)
+}
+
+/// The throwaway server identity of `tests/fixtures/tls/`, for a sandbox serving HTTPS.
+pub fn test_tls() -> SandboxTls {
+    let dir = fixtures_tls();
+    let read = |name: &str| std::fs::read(dir.join(name)).expect("the test TLS fixtures");
+    SandboxTls::from_pem(&read("server.pem"), &read("server.key")).expect("the test identity")
+}
+
+/// The CA that signed [`test_tls`]'s certificate, for `--ca-cert`.
+pub fn test_ca() -> String {
+    fixtures_tls().join("ca.pem").display().to_string()
+}
+
+fn fixtures_tls() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls")
 }
 
 /// Sandbox latency for tests that need requests to overlap.

@@ -1,0 +1,71 @@
+//! HTTPS for the sandbox, so the client's HTTP/2 can be seen rather than assumed.
+//!
+//! Tallyfy is reached over TLS, where a server offers HTTP/2 by ALPN and the client picks it;
+//! over plain HTTP (the sandbox's default) there is nothing to offer it with. With
+//! [`SandboxTls`] the sandbox offers `h2` and `http/1.1`, and counts the connections that
+//! chose `h2` ([`super::Sandbox::http2_connections`]). The certificate is the caller's: tests
+//! use the throwaway one under `tests/fixtures/tls/` and hand its CA to `--ca-cert`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// A certificate chain and its key, ready to serve (ALPN: `h2`, then `http/1.1`).
+#[derive(Clone)]
+pub struct SandboxTls {
+    pub(crate) acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl SandboxTls {
+    /// From PEM: the server's certificate first, then any intermediates; and its private key
+    /// (PKCS#8, PKCS#1 or SEC1).
+    pub fn from_pem(cert_chain: &[u8], key: &[u8]) -> Result<SandboxTls, String> {
+        let chain = CertificateDer::pem_slice_iter(cert_chain)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("the certificate chain is not PEM: {e}"))?;
+        if chain.is_empty() {
+            return Err("the certificate chain holds no CERTIFICATE block".into());
+        }
+        let key = PrivateKeyDer::from_pem_slice(key)
+            .map_err(|e| format!("the private key is not a PEM key: {e}"))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS versions: {e}"))?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| format!("the certificate and key do not make a server identity: {e}"))?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(SandboxTls {
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        })
+    }
+}
+
+impl fmt::Debug for SandboxTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SandboxTls { alpn: [h2, http/1.1] }")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sandbox_tls_reads_the_test_identity_and_names_what_is_wrong_with_others() {
+        let chain = include_bytes!("../../tests/fixtures/tls/server.pem");
+        let key = include_bytes!("../../tests/fixtures/tls/server.key");
+        assert!(SandboxTls::from_pem(chain, key).is_ok());
+
+        let no_cert = SandboxTls::from_pem(b"", key).unwrap_err();
+        assert!(no_cert.contains("no CERTIFICATE"), "{no_cert}");
+        let no_key = SandboxTls::from_pem(chain, b"not a key").unwrap_err();
+        assert!(no_key.contains("private key"), "{no_key}");
+        let ca = include_bytes!("../../tests/fixtures/tls/ca.pem");
+        let mismatched = SandboxTls::from_pem(ca, key).unwrap_err();
+        assert!(mismatched.contains("do not make"), "{mismatched}");
+    }
+}
