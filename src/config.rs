@@ -31,6 +31,8 @@ pub struct ConfigFile {
 pub struct Profile {
     pub org: Option<String>,
     pub base_url: Option<String>,
+    /// A PEM file of certificate authorities to trust besides the built-in ones.
+    pub ca_cert: Option<PathBuf>,
     /// A file holding the token.
     pub token_file: Option<PathBuf>,
     /// The name of an environment variable holding the token (one per organization).
@@ -167,6 +169,16 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
         Ok(())
     })?;
     resolved.push(("base_url", connection.base_url.clone(), origin));
+    let ca_cert = p.and_then(|p| p.ca_cert.clone());
+    let origin = filler.fill("ca_cert", Some(env_vars::CA_CERT), ca_cert, |path| {
+        connection.ca_cert = Some(path);
+        Ok(())
+    })?;
+    let shown = connection.ca_cert.as_ref().map_or_else(
+        || "(built-in roots only)".into(),
+        |path| path.display().to_string(),
+    );
+    resolved.push(("ca_cert", shown, origin));
     let token_origin = if connection.token_file.is_some() {
         Origin::Flag
     } else if std::env::var_os(env_vars::ACCESS_TOKEN).is_some() {

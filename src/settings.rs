@@ -172,7 +172,33 @@ fn resolve_target(args: &ConnectionArgs) -> Result<Target, SettingsError> {
         base_url: parse_base_url(&args.base_url)?,
         org_id: org_id.trim().to_string(),
         token: read_token(args.token_file.as_deref(), args.token_env.as_deref())?,
+        ca_certs: match &args.ca_cert {
+            Some(path) => read_ca_certs(path)?,
+            None => Vec::new(),
+        },
     }))
+}
+
+/// `--ca-cert`: every certificate in a PEM file (a bundle is fine), at least one.
+pub fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, SettingsError> {
+    let hint = || {
+        Some("give a PEM file of CERTIFICATE blocks (the proxy's or gateway's CA, as your IT team exports it)".to_string())
+    };
+    let bytes = std::fs::read(path).map_err(|e| SettingsError {
+        message: format!("cannot read --ca-cert {}: {e}", path.display()),
+        hint: hint(),
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&bytes).map_err(|_| SettingsError {
+        message: format!("--ca-cert {} is not a PEM certificate file", path.display()),
+        hint: hint(),
+    })?;
+    if certs.is_empty() {
+        return Err(SettingsError {
+            message: format!("--ca-cert {} holds no certificate", path.display()),
+            hint: hint(),
+        });
+    }
+    Ok(certs)
 }
 
 /// `https://` anywhere; `http://` only to this machine (the sandbox, a local proxy).

@@ -15,6 +15,8 @@ pub struct Connection {
     pub base_url: Url,
     pub org_id: String,
     pub token: SecretString,
+    /// Certificate authorities trusted besides the built-in roots (`--ca-cert`).
+    pub ca_certs: Vec<reqwest::Certificate>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -23,6 +25,7 @@ impl std::fmt::Debug for Connection {
             .field("base_url", &self.base_url.as_str())
             .field("org_id", &self.org_id)
             .field("token", &"[redacted]")
+            .field("ca_certs", &self.ca_certs.len())
             .finish()
     }
 }
@@ -59,6 +62,10 @@ pub enum ApiError {
     Timeout(String),
     #[error("connection failed: {0}")]
     Connect(String),
+    /// The TLS handshake failed: most often a certificate this machine does not trust (a
+    /// proxy that inspects TLS). Waiting does not change a certificate.
+    #[error("TLS handshake failed: {0}")]
+    Tls(String),
     /// Any other transport failure (reset mid-response, protocol error).
     #[error("request failed: {0}")]
     Transport(String),
@@ -87,8 +94,11 @@ impl ApiError {
     fn from_reqwest(e: reqwest::Error) -> ApiError {
         // Without the URL: it is ours, and a message per row needs no more than the cause.
         let (timeout, connect) = (e.is_timeout(), e.is_connect());
+        let tls = is_tls_failure(&e);
         let message = error_chain(&e.without_url());
-        if timeout {
+        if tls {
+            ApiError::Tls(message)
+        } else if timeout {
             ApiError::Timeout(message)
         } else if connect {
             ApiError::Connect(message)
@@ -96,6 +106,25 @@ impl ApiError {
             ApiError::Transport(message)
         }
     }
+}
+
+/// Whether a rustls error is anywhere in the chain. hyper hands it up inside `io::Error`s
+/// (two, nested), and an `io::Error`'s `source` skips the error it wraps: hence the look
+/// inside each.
+fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(error) = next {
+        if error.is::<rustls::Error>() {
+            return true;
+        }
+        next = match error.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => error.source(),
+        };
+    }
+    false
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -132,7 +161,11 @@ impl Client {
         headers.insert(header::AUTHORIZATION, auth);
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert("X-Tallyfy-Client", HeaderValue::from_static("APIClient"));
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        for ca in &connection.ca_certs {
+            http = http.add_root_certificate(ca.clone());
+        }
+        let http = http
             .default_headers(headers)
             .user_agent(concat!("member-sync/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
@@ -266,6 +299,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_tls_failure_is_found_inside_nested_io_errors() {
+        use std::io::{Error, ErrorKind};
+        let certificate = rustls::Error::General("unknown issuer".into());
+        let nested = Error::other(Error::new(ErrorKind::InvalidData, certificate));
+        assert!(is_tls_failure(&nested));
+        assert!(!is_tls_failure(&Error::other(Error::from(
+            ErrorKind::ConnectionRefused
+        ))));
+        assert!(!is_tls_failure(&Error::other("connection reset")));
+    }
+
+    #[test]
     fn retry_after_reads_seconds_and_http_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470);
         assert_eq!(parse_retry_after("30", now), Some(Duration::from_secs(30)));
@@ -286,6 +331,7 @@ mod tests {
             base_url: Url::parse("https://go.tallyfy.com/api").unwrap(),
             org_id: "org".into(),
             token: SecretString::from("super-secret-token"),
+            ca_certs: Vec::new(),
         };
         assert!(!format!("{connection:?}").contains("super-secret"));
     }

@@ -367,6 +367,11 @@ pub struct ConnectionArgs {
     #[arg(long, env = env_vars::BASE_URL, value_name = "URL", default_value = "https://go.tallyfy.com/api")]
     pub base_url: String,
 
+    /// Also trust the certificate authorities in this PEM file: the one of a proxy that
+    /// inspects TLS, or of a private gateway. The built-in roots stay trusted.
+    #[arg(long, env = env_vars::CA_CERT, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
     /// Read the access token from this file instead of the TALLYFY_ACCESS_TOKEN variable.
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,

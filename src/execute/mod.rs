@@ -265,6 +265,7 @@ mod tests {
             base_url: url::Url::parse("http://127.0.0.1:9/api").unwrap(),
             org_id: "org".into(),
             token: SecretString::from("t"),
+            ca_certs: Vec::new(),
         };
         let client = Client::new(&connection, Duration::from_secs(1)).unwrap();
         Engine::new(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{Client, Connection, Member};
+use crate::api::{ApiError, Client, Connection, Member};
 use crate::execute::pool::Concurrency;
 use crate::execute::{Engine, fetch};
 use crate::exit_code::ExitCode;
@@ -134,8 +134,12 @@ pub(crate) async fn read_members(
             Err((Ok(ExitCode::Interrupted), Some("the run was interrupted")))
         }
         Err(e) => {
-            let error = RunError::new(e.to_string())
-                .hint("check --base-url and --org, and that this machine can reach the API");
+            let hint = if matches!(e.error, ApiError::Tls(_)) {
+                "if this network's proxy inspects TLS, give its certificate authority with --ca-cert (a PEM file from your IT team)"
+            } else {
+                "check --base-url and --org, and that this machine can reach the API"
+            };
+            let error = RunError::new(e.to_string()).hint(hint);
             Err((Err(error), Some("the member list could not be read")))
         }
     }
@@ -155,6 +159,7 @@ async fn connect(target: &Target) -> Result<(Option<Sandbox>, Connection), RunEr
                 base_url: url::Url::parse(&sandbox.base_url()).expect("the sandbox's own URL"),
                 org_id: sandbox.org_id().to_string(),
                 token: SecretString::from(sandbox.token().to_string()),
+                ca_certs: Vec::new(),
             };
             Ok((Some(sandbox), connection))
         }

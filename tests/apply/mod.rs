@@ -260,6 +260,28 @@ fn a_token_refused_on_the_member_list_still_reports_every_row() {
 }
 
 #[test]
+fn an_untrusted_certificate_stops_at_the_first_handshake_and_points_to_ca_cert() {
+    let config = SandboxConfig {
+        tls: Some(test_tls()),
+        ..SandboxConfig::default()
+    };
+    let org = TestOrg::start(config, Seed::embedded());
+
+    let run = org.apply(&sample_export(), &[]);
+
+    run.assert_code(1);
+    run.assert_stderr_contains("TLS handshake failed");
+    run.assert_stderr_contains("--ca-cert");
+    // One handshake, not one per retry: a certificate does not become trusted by waiting.
+    assert_eq!(org.connections(), 1);
+    assert!(org.journal().is_empty());
+    assert_eq!(
+        outcome_counts(&run.report),
+        counts(&[("cancelled", 38), ("invalid", 6)])
+    );
+}
+
+#[test]
 fn sandbox_ignores_a_real_connection_in_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.csv");

@@ -8,9 +8,10 @@ use crate::util::*;
 fn profile(org: &TestOrg) -> std::path::PathBuf {
     let path = org.path("member-sync.toml");
     let text = format!(
-        "[profile.nightly]\norg = \"{}\"\nbase_url = \"{}\"\ntoken_env = \"NIGHTLY_TOKEN\"\nrate = \"500/s\"\nmax_changes = \"2\"\nexclude = [\"person3@gen.example\"]\n",
+        "[profile.nightly]\norg = \"{}\"\nbase_url = \"{}\"\nca_cert = '{}'\ntoken_env = \"NIGHTLY_TOKEN\"\nrate = \"500/s\"\nmax_changes = \"2\"\nexclude = [\"person3@gen.example\"]\n",
         org.org_id(),
-        org.base_url()
+        org.base_url(),
+        test_ca()
     );
     std::fs::write(&path, text).unwrap();
     path
@@ -21,9 +22,14 @@ fn rows(org: &TestOrg) -> std::path::PathBuf {
     org.input("input.csv", &["email", "job_title"], rows)
 }
 
+/// Over HTTPS, so the profile's `ca_cert` is what lets the run in.
 #[test]
 fn a_profile_fills_in_what_flags_and_environment_leave_out() {
-    let org = TestOrg::start(SandboxConfig::default(), generated_seed(6));
+    let https = SandboxConfig {
+        tls: Some(test_tls()),
+        ..SandboxConfig::default()
+    };
+    let org = TestOrg::start(https, generated_seed(6));
     let config = profile(&org);
     let input = rows(&org);
     let report = org.path("r1.csv");
@@ -96,6 +102,10 @@ fn config_show_says_where_each_setting_comes_from_and_hides_the_token() {
     );
     assert!(
         line("max_changes").contains("2  (profile nightly)"),
+        "{shown}"
+    );
+    assert!(
+        line("ca_cert").ends_with("ca.pem  (profile nightly)"),
         "{shown}"
     );
     assert!(line("concurrency").ends_with("(default)"), "{shown}");

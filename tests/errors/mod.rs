@@ -47,6 +47,32 @@ fn plain_http_to_another_host_is_refused() {
 }
 
 #[test]
+fn a_ca_cert_that_is_missing_or_not_a_certificate_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample_export();
+    let missing = dir.path().join("no-such-ca.pem");
+    let not_pem = sample.to_str().unwrap();
+
+    for (ca, says) in [
+        (missing.to_str().unwrap(), "cannot read --ca-cert"),
+        (not_pem, "holds no certificate"),
+    ] {
+        let mut command = member_sync();
+        command
+            .args(["plan", not_pem, "--base-url", "https://127.0.0.1:9/api"])
+            .args(["--org", "acme", "--ca-cert", ca])
+            .env("TALLYFY_ACCESS_TOKEN", "not-a-real-token")
+            .current_dir(dir.path());
+        let run = Run::of(&mut command, dir.path().join("report.csv"));
+
+        run.assert_code(1);
+        run.assert_stderr_contains(says);
+        run.assert_stderr_contains("PEM");
+        assert!(!dir.path().join("report.csv").exists());
+    }
+}
+
+#[test]
 fn no_token_says_where_to_put_one() {
     let dir = tempfile::tempdir().unwrap();
 

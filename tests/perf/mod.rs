@@ -99,6 +99,42 @@ fn connections_are_kept_alive_and_gzipped_answers_are_read() {
 }
 
 #[test]
+fn http2_is_taken_when_offered_and_the_requests_share_its_connection() {
+    let config = SandboxConfig {
+        latency: latency(5),
+        gzip: true,
+        tls: Some(test_tls()),
+        ..SandboxConfig::default()
+    };
+    let org = TestOrg::start(config, generated_seed(450));
+    let input = generated_input(&org, 450, 150, 6);
+
+    let ca = test_ca();
+    let run = org.apply(
+        &input,
+        &["--rate", "500/s", "--concurrency", "8", "--ca-cert", &ca],
+    );
+
+    run.assert_code(0);
+    assert_eq!(
+        outcome_counts(&run.report),
+        counts(&[("updated", 150), ("unchanged", 300)])
+    );
+    let requests = org.journal().len() as u64;
+    assert_eq!(requests, 150 + 6 + 5);
+    assert_eq!(org.gzipped(), requests);
+    // Offered h2 by ALPN, the client took it on every connection, and multiplexed eight
+    // workers' requests over them: about one connection, where HTTP/1.1 needs one per request
+    // in flight.
+    assert_eq!(org.http2_connections(), org.connections());
+    assert!(
+        org.connections() <= 2,
+        "{} connections for {requests} requests at concurrency 8 over HTTP/2",
+        org.connections()
+    );
+}
+
+#[test]
 fn rate_auto_and_automatic_concurrency_converge_without_pacing_violations() {
     let config = SandboxConfig {
         latency: latency(5),
