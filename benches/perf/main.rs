@@ -19,6 +19,7 @@
 //! changes + role changes + pages (P1), a row not converged, a failed run, a pacing violation.
 
 mod chart;
+mod fault_mix;
 mod local;
 mod org;
 mod scenarios;

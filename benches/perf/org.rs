@@ -107,6 +107,8 @@ pub struct Measured {
     pub violations: usize,
     /// TCP connections the run opened (kept alive, they are far fewer than its requests).
     pub connections: u64,
+    /// Of those, the ones that chose HTTP/2 (only over HTTPS).
+    pub http2_connections: u64,
 }
 
 impl Measured {
@@ -240,6 +242,7 @@ impl Org {
     fn timed(&self, mut command: Command, what: &str) -> Measured {
         let skip = self.journal_len();
         let connections = self.sandbox.connections();
+        let http2_connections = self.sandbox.http2_connections();
         let started = Instant::now();
         let output = command.output().expect(what);
         let wall = started.elapsed();
@@ -257,6 +260,7 @@ impl Org {
             journal,
             violations: self.sandbox.pacing_violations().len(),
             connections: self.sandbox.connections() - connections,
+            http2_connections: self.sandbox.http2_connections() - http2_connections,
         }
     }
 

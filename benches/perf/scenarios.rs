@@ -1,11 +1,9 @@
 //! The scenarios behind P1–P6 and the chart, and how each figure is computed from a run.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use member_sync::sandbox::{
-    Fault, Faults, JournalEntry, RateLimit, RetryAfterForm, SandboxConfig, ThrottleSeat,
-};
+use member_sync::sandbox::{Faults, RateLimit, SandboxConfig, SandboxTls};
 
 use crate::chart::Point;
 use crate::org::{Measured, Org, Workload};
@@ -19,9 +17,9 @@ pub struct Sizes {
     p3: Workload,
     p3_latency_ms: u64,
     p3_limit: f64,
-    p4: Workload,
-    p4_limit: f64,
-    p4_client_rate: f64,
+    pub(crate) p4: Workload,
+    pub(crate) p4_limit: f64,
+    pub(crate) p4_client_rate: f64,
     p5: Workload,
     p5_limit: f64,
     p5_latency_ms: u64,
@@ -141,7 +139,19 @@ fn limited(per_second: f64, latency_ms: u64) -> SandboxConfig {
     }
 }
 
-fn rate_arg(per_second: f64) -> String {
+/// A file of the throwaway TLS identity the tests use (`tests/fixtures/tls/`).
+fn tls_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tls")
+        .join(name)
+}
+
+fn test_tls() -> SandboxTls {
+    let read = |name| std::fs::read(tls_fixture(name)).expect("the TLS fixtures");
+    SandboxTls::from_pem(&read("server.pem"), &read("server.key")).expect("the test identity")
+}
+
+pub(crate) fn rate_arg(per_second: f64) -> String {
     format!("{per_second}/s")
 }
 
@@ -180,7 +190,7 @@ impl<'a> Bench<'a> {
         rows
     }
 
-    fn org(&self, name: &str, config: SandboxConfig, work: Workload) -> Org {
+    pub(crate) fn org(&self, name: &str, config: SandboxConfig, work: Workload) -> Org {
         eprintln!("bench: {name}");
         Org::start(self.runtime, self.dir, name, config, work)
     }
@@ -188,7 +198,7 @@ impl<'a> Bench<'a> {
     /// Records what must hold on any machine: a clean exit, every row converged, no request
     /// inside an announced Retry-After window, and (without faults) exactly the minimal
     /// requests.
-    fn check(&mut self, name: &str, org: &Org, run: &Measured, exact: bool) {
+    pub(crate) fn check(&mut self, name: &str, org: &Org, run: &Measured, exact: bool) {
         if run.code != 0 {
             self.broken
                 .push(format!("{name}: exit {} ({})", run.code, run.stderr.trim()));
@@ -233,35 +243,56 @@ impl<'a> Bench<'a> {
         }
     }
 
+    /// P2 at each latency over plain HTTP, then once more at the middle latency over HTTPS
+    /// with HTTP/2 offered, as Tallyfy is reached: the same target, over far fewer connections.
     fn p2(&mut self) -> Vec<Row> {
-        let rate = self.sizes.p2_rate;
         let cases = self.sizes.p2.clone();
-        cases
-            .into_iter()
-            .map(|(latency, work)| {
-                let name = format!("P2 saturation at {latency} ms");
-                let org = self.org(&name, limited(rate, latency), work);
-                let run = org.apply(&rate_arg(rate), &[]);
-                self.check(&name, &org, &run, true);
-                let ideal = run.requests() as f64 / rate;
-                let ratio = run.wall.as_secs_f64() / ideal;
-                Row {
-                    target: format!(
-                        "P2 saturation, {latency} ms latency, limit {rate}/s, concurrency auto ({})",
-                        concurrency_used(&run)
-                    ),
-                    measured: format!(
-                        "{:.2} s for {} requests on {} connections (requests ÷ rate = {ideal:.2} s)",
-                        run.wall.as_secs_f64(),
-                        run.requests(),
-                        run.connections
-                    ),
-                    ratio: format!("{ratio:.3}"),
-                    goal: "≤ 1.05".into(),
-                    met: ratio <= 1.05,
-                }
-            })
-            .collect()
+        let mut rows: Vec<Row> = cases
+            .iter()
+            .map(|&(latency, work)| self.p2_at(latency, work, None))
+            .collect();
+        let (latency, work) = cases[cases.len() / 2];
+        rows.push(self.p2_at(latency, work, Some(test_tls())));
+        rows
+    }
+
+    fn p2_at(&mut self, latency: u64, work: Workload, tls: Option<SandboxTls>) -> Row {
+        let rate = self.sizes.p2_rate;
+        let https = tls.is_some();
+        let over = if https { " over HTTPS" } else { "" };
+        let name = format!("P2 saturation at {latency} ms{over}");
+        let config = SandboxConfig {
+            tls,
+            ..limited(rate, latency)
+        };
+        let org = self.org(&name, config, work);
+        let ca = tls_fixture("ca.pem");
+        let ca_cert = ["--ca-cert", ca.to_str().expect("a UTF-8 path")];
+        let run = org.apply(&rate_arg(rate), if https { &ca_cert } else { &[] });
+        self.check(&name, &org, &run, true);
+        let ideal = run.requests() as f64 / rate;
+        let ratio = run.wall.as_secs_f64() / ideal;
+        let http2 = if https {
+            format!(", HTTP/2 on {}", run.http2_connections)
+        } else {
+            String::new()
+        };
+        Row {
+            target: format!(
+                "P2 saturation{over}, {latency} ms latency, limit {rate}/s, concurrency auto ({})",
+                concurrency_used(&run)
+            ),
+            measured: format!(
+                "{:.2} s for {} requests on {} connection{}{http2} (requests ÷ rate = {ideal:.2} s)",
+                run.wall.as_secs_f64(),
+                run.requests(),
+                run.connections,
+                if run.connections == 1 { "" } else { "s" }
+            ),
+            ratio: format!("{ratio:.3}"),
+            goal: "≤ 1.05".into(),
+            met: ratio <= 1.05,
+        }
     }
 
     fn p3(&mut self) -> Row {
@@ -295,91 +326,6 @@ impl<'a> Bench<'a> {
             ratio: format!("{ratio:.1}× faster"),
             goal: "≥ 20×".into(),
             met: ratio >= 20.0,
-        }
-    }
-
-    /// P4 twice, because the reference cannot say where Tallyfy's throttle sits: at the edge
-    /// (every admitted request spends the limit, the sandbox's default and the stricter
-    /// reading), and in the application as Laravel's `throttle:api` is (the 502s and 503s are
-    /// answered before it and spend nothing).
-    fn p4(&mut self) -> Vec<Row> {
-        vec![
-            self.p4_with(ThrottleSeat::Edge),
-            self.p4_with(ThrottleSeat::Application),
-        ]
-    }
-
-    fn p4_with(&mut self, seat: ThrottleSeat) -> Row {
-        let (work, limit) = (self.sizes.p4, self.sizes.p4_limit);
-        let rate_limit = RateLimit {
-            retry_after: RetryAfterForm::Mixed,
-            seat,
-            ..RateLimit::new(limit)
-        };
-        let burst = f64::from(rate_limit.burst);
-        let config = SandboxConfig {
-            latency: Duration::from_millis(5),
-            faults: Faults {
-                jitter: Duration::from_millis(20),
-                server_errors: 0.10,
-                rate_limit: Some(rate_limit),
-                seed: 6,
-                ..Faults::default()
-            },
-            ..SandboxConfig::default()
-        };
-        let (name, seat_text) = match seat {
-            ThrottleSeat::Edge => (
-                "P4 fault mix",
-                "the throttle at the edge: every 5xx spends it",
-            ),
-            ThrottleSeat::Application => (
-                "P4 fault mix, throttle in the application",
-                "the throttle in the application: 502s and 503s spend nothing",
-            ),
-        };
-        let org = self.org(name, config, work);
-        let run = org.apply(
-            &rate_arg(self.sizes.p4_client_rate),
-            &["--max-retries", "8"],
-        );
-        self.check(name, &org, &run, false);
-
-        // What spends the limit: every admitted request, but the 502s and 503s answered before
-        // the throttle when it is the application's.
-        let spends = |e: &JournalEntry| {
-            e.status != 429 && !(seat == ThrottleSeat::Application && matches!(e.status, 502 | 503))
-        };
-        let goodput = run.good() as f64 / run.wall.as_secs_f64();
-        let unspent = run.unspent(limit, burst, spends);
-        let bound = limit * run.good() as f64 / run.count(spends) as f64;
-        Row {
-            target: format!(
-                "{name} (10% 5xx, 429 bursts: client {}/s against a {limit}/s limit, {seat_text})",
-                self.sizes.p4_client_rate
-            ),
-            measured: format!(
-                "{} good answers in {:.2} s = {goodput:.1}/s; {} 429s, {} 5xx retried ({} of them 502 or 503); nothing lost; capacity unspent: {unspent:.0} requests ({:.2} s); retries alone took the last {:.2} s",
-                run.good(),
-                run.wall.as_secs_f64(),
-                run.throttled(),
-                run.count(|e| matches!(e.fault, Some(Fault::ServerError(_)))),
-                run.count(|e| matches!(e.status, 502 | 503)),
-                unspent / limit,
-                run.retry_tail().as_secs_f64(),
-            ),
-            ratio: format!(
-                "{:.3} of the limit ({:.3} of the {bound:.1}/s the failures leave)",
-                goodput / limit,
-                goodput / bound
-            ),
-            goal: match seat {
-                ThrottleSeat::Edge => "≥ 0.9 × rate".into(),
-                ThrottleSeat::Application => {
-                    "≥ 0.9 × rate (if the throttle is the application's)".into()
-                }
-            },
-            met: goodput >= 0.9 * limit,
         }
     }
 
