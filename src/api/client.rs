@@ -94,7 +94,9 @@ impl ApiError {
     fn from_reqwest(e: reqwest::Error) -> ApiError {
         // Without the URL: it is ours, and a message per row needs no more than the cause.
         let (timeout, connect) = (e.is_timeout(), e.is_connect());
-        let tls = is_tls_failure(&e);
+        // Only while connecting: a TLS error on a live connection (corruption on the way) is
+        // transport trouble like any other, and worth a retry.
+        let tls = connect && is_tls_failure(&e);
         let message = error_chain(&e.without_url());
         if tls {
             ApiError::Tls(message)
