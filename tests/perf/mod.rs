@@ -67,17 +67,18 @@ fn requests_are_exactly_changes_plus_role_changes_plus_pages() {
     );
 }
 
-#[test]
-fn connections_are_kept_alive_and_gzipped_answers_are_read() {
+/// 150 changes and 6 role changes among 450 members, gzip on, through `config`: the org
+/// afterwards, once every row is checked and every answer was read compressed.
+fn sync_gzipped(config: SandboxConfig, extra: &[&str]) -> TestOrg {
     let config = SandboxConfig {
         latency: latency(5),
         gzip: true,
-        ..SandboxConfig::default()
+        ..config
     };
     let org = TestOrg::start(config, generated_seed(450));
     let input = generated_input(&org, 450, 150, 6);
 
-    let run = org.apply(&input, &["--rate", "500/s", "--concurrency", "4"]);
+    let run = org.apply(&input, &[&["--rate", "500/s"], extra].concat());
 
     run.assert_code(0);
     assert_eq!(
@@ -88,48 +89,38 @@ fn connections_are_kept_alive_and_gzipped_answers_are_read() {
     assert_eq!(requests, 150 + 6 + 5);
     // Asked for gzip, and read every compressed answer (the list pages among them).
     assert_eq!(org.gzipped(), requests);
+    org
+}
+
+#[test]
+fn connections_are_kept_alive_and_gzipped_answers_are_read() {
+    let org = sync_gzipped(SandboxConfig::default(), &["--concurrency", "4"]);
+
     // Kept alive: about as many connections as requests in flight at once, not one per
     // request. (hyper's pool may dial a spare while a busy connection is about to come free,
     // and keeps both: hence a little above the four workers.)
     assert!(
         org.connections() <= 4 + 2,
-        "{} connections for {requests} requests at concurrency 4",
+        "{} connections for 161 requests at concurrency 4",
         org.connections()
     );
 }
 
 #[test]
 fn http2_is_taken_when_offered_and_the_requests_share_its_connection() {
-    let config = SandboxConfig {
-        latency: latency(5),
-        gzip: true,
+    let https = SandboxConfig {
         tls: Some(test_tls()),
         ..SandboxConfig::default()
     };
-    let org = TestOrg::start(config, generated_seed(450));
-    let input = generated_input(&org, 450, 150, 6);
+    let org = sync_gzipped(https, &["--concurrency", "8", "--ca-cert", &test_ca()]);
 
-    let ca = test_ca();
-    let run = org.apply(
-        &input,
-        &["--rate", "500/s", "--concurrency", "8", "--ca-cert", &ca],
-    );
-
-    run.assert_code(0);
-    assert_eq!(
-        outcome_counts(&run.report),
-        counts(&[("updated", 150), ("unchanged", 300)])
-    );
-    let requests = org.journal().len() as u64;
-    assert_eq!(requests, 150 + 6 + 5);
-    assert_eq!(org.gzipped(), requests);
     // Offered h2 by ALPN, the client took it on every connection, and multiplexed eight
     // workers' requests over them: about one connection, where HTTP/1.1 needs one per request
     // in flight.
     assert_eq!(org.http2_connections(), org.connections());
     assert!(
         org.connections() <= 2,
-        "{} connections for {requests} requests at concurrency 8 over HTTP/2",
+        "{} connections for 161 requests at concurrency 8 over HTTP/2",
         org.connections()
     );
 }
