@@ -179,24 +179,41 @@ fn resolve_target(args: &ConnectionArgs) -> Result<Target, SettingsError> {
     }))
 }
 
-/// `--ca-cert`: every certificate in a PEM file (a bundle is fine), at least one.
+const CA_CERT_HINT: &str = "give --ca-cert (or MEMBER_SYNC_CA_CERT, or a profile's ca_cert) a PEM file of CERTIFICATE blocks: the proxy's or gateway's CA, as your IT team exports it";
+
+/// `--ca-cert` (or `MEMBER_SYNC_CA_CERT`, or a profile's `ca_cert`): every certificate in a
+/// PEM file (a bundle is fine), at least one, each checked now so a bad one is named before
+/// anything runs.
 pub fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, SettingsError> {
-    let hint = || {
-        Some("give a PEM file of CERTIFICATE blocks (the proxy's or gateway's CA, as your IT team exports it)".to_string())
+    let error = |message: String| SettingsError {
+        message,
+        hint: Some(CA_CERT_HINT.into()),
     };
-    let bytes = std::fs::read(path).map_err(|e| SettingsError {
-        message: format!("cannot read --ca-cert {}: {e}", path.display()),
-        hint: hint(),
-    })?;
-    let certs = reqwest::Certificate::from_pem_bundle(&bytes).map_err(|_| SettingsError {
-        message: format!("--ca-cert {} is not a PEM certificate file", path.display()),
-        hint: hint(),
-    })?;
+    let shown = path.display();
+    let bytes =
+        std::fs::read(path).map_err(|e| error(format!("cannot read the CA file {shown}: {e}")))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&bytes)
+        .map_err(|_| error(format!("the CA file {shown} is not a PEM certificate file")))?;
     if certs.is_empty() {
-        return Err(SettingsError {
-            message: format!("--ca-cert {} holds no certificate", path.display()),
-            hint: hint(),
-        });
+        return Err(error(format!("the CA file {shown} holds no certificate")));
+    }
+    // reqwest parses a certificate only when a client is built with it: build one with all
+    // of them, and only if that fails, one per certificate to name the bad one.
+    let builds = |certs: &[reqwest::Certificate]| {
+        let with =
+            |b: reqwest::ClientBuilder, c: &reqwest::Certificate| b.add_root_certificate(c.clone());
+        certs
+            .iter()
+            .fold(reqwest::Client::builder(), with)
+            .build()
+            .is_ok()
+    };
+    if !builds(&certs) {
+        let bad = certs.iter().position(|c| !builds(std::slice::from_ref(c)));
+        let which = bad.map_or("a certificate".into(), |n| format!("certificate {}", n + 1));
+        return Err(error(format!(
+            "{which} of the CA file {shown} is not a readable X.509 certificate"
+        )));
     }
     Ok(certs)
 }

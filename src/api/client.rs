@@ -62,10 +62,12 @@ pub enum ApiError {
     Timeout(String),
     #[error("connection failed: {0}")]
     Connect(String),
-    /// The TLS handshake failed: most often a certificate this machine does not trust (a
-    /// proxy that inspects TLS). Waiting does not change a certificate.
-    #[error("TLS handshake failed: {0}")]
-    Tls(String),
+    /// The server's certificate was refused while connecting: most often one this machine
+    /// does not trust (a proxy that inspects TLS). Waiting does not change a certificate.
+    /// Other TLS failures (an alert, a plain-HTTP server behind `https://`) are
+    /// [`ApiError::Connect`].
+    #[error("the server's certificate was refused: {0}")]
+    UntrustedCertificate(String),
     /// Any other transport failure (reset mid-response, protocol error).
     #[error("request failed: {0}")]
     Transport(String),
@@ -94,12 +96,12 @@ impl ApiError {
     fn from_reqwest(e: reqwest::Error) -> ApiError {
         // Without the URL: it is ours, and a message per row needs no more than the cause.
         let (timeout, connect) = (e.is_timeout(), e.is_connect());
-        // Only while connecting: a TLS error on a live connection (corruption on the way) is
-        // transport trouble like any other, and worth a retry.
-        let tls = connect && is_tls_failure(&e);
+        // Only while connecting: a certificate check happens in the handshake, and anything
+        // on a live connection is transport trouble like any other.
+        let refused = connect && is_certificate_refusal(&e);
         let message = error_chain(&e.without_url());
-        if tls {
-            ApiError::Tls(message)
+        if refused {
+            ApiError::UntrustedCertificate(message)
         } else if timeout {
             ApiError::Timeout(message)
         } else if connect {
@@ -110,13 +112,18 @@ impl ApiError {
     }
 }
 
-/// Whether a rustls error is anywhere in the chain. hyper hands it up inside `io::Error`s
-/// (two, nested), and an `io::Error`'s `source` skips the error it wraps: hence the look
-/// inside each.
-fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+/// Whether rustls refused the server's certificate, anywhere in the chain. hyper hands the
+/// error up inside `io::Error`s (two, nested), and an `io::Error`'s `source` skips the error it
+/// wraps: hence the look inside each. The `rustls` this crate names must be the one reqwest
+/// links (both 0.23, one copy in Cargo.lock), or the downcast finds nothing; the integration
+/// test `an_untrusted_certificate_stops_at_the_first_handshake_and_points_to_ca_cert` would
+/// then fail.
+fn is_certificate_refusal(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(e);
     while let Some(error) = next {
-        if error.is::<rustls::Error>() {
+        if let Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) =
+            error.downcast_ref::<rustls::Error>()
+        {
             return true;
         }
         next = match error.downcast_ref::<std::io::Error>() {
@@ -301,15 +308,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_tls_failure_is_found_inside_nested_io_errors() {
+    fn a_refused_certificate_is_found_inside_nested_io_errors_and_nothing_else_is() {
+        use rustls::CertificateError;
         use std::io::{Error, ErrorKind};
-        let certificate = rustls::Error::General("unknown issuer".into());
-        let nested = Error::other(Error::new(ErrorKind::InvalidData, certificate));
-        assert!(is_tls_failure(&nested));
-        assert!(!is_tls_failure(&Error::other(Error::from(
+        let nest = |e: rustls::Error| Error::other(Error::new(ErrorKind::InvalidData, e));
+        let unknown = rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
+        assert!(is_certificate_refusal(&nest(unknown)));
+        assert!(is_certificate_refusal(&nest(
+            rustls::Error::NoCertificatesPresented
+        )));
+        // A plain-HTTP server behind https://, or an alert: TLS trouble, not a certificate.
+        let plain = rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+        assert!(!is_certificate_refusal(&nest(plain)));
+        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
+        assert!(!is_certificate_refusal(&nest(alert)));
+        assert!(!is_certificate_refusal(&Error::other(Error::from(
             ErrorKind::ConnectionRefused
         ))));
-        assert!(!is_tls_failure(&Error::other("connection reset")));
+        assert!(!is_certificate_refusal(&Error::other("connection reset")));
     }
 
     #[test]

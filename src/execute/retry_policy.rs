@@ -18,8 +18,8 @@ pub enum Disposition {
     Retry,
     /// 429: the whole pool waits `Retry-After` (or the backoff delay when absent), then retries.
     Throttled { retry_after: Option<Duration> },
-    /// Permanent for this row (400, 403, 404, 409, 422, other 4xx, a TLS handshake refused):
-    /// one attempt only.
+    /// Permanent for this row (400, 403, 404, 409, 422, other 4xx, the server's certificate
+    /// refused): one attempt only.
     FailRow,
     /// 401: the token is gone; nothing else will succeed, so the run stops.
     StopRun,
@@ -39,7 +39,9 @@ pub fn classify(error: &ApiError) -> Disposition {
         },
         ApiError::Status { status: 408, .. } => Disposition::Retry,
         ApiError::Status { status, .. } if *status >= 500 => Disposition::Retry,
-        ApiError::Status { .. } | ApiError::Tls(_) => Disposition::FailRow,
+        // Which TLS failures are a refused certificate (and so land here) is told apart where
+        // the error is built, `ApiError::from_reqwest`: only rustls knows.
+        ApiError::Status { .. } | ApiError::UntrustedCertificate(_) => Disposition::FailRow,
         ApiError::Malformed { .. }
         | ApiError::Timeout(_)
         | ApiError::Connect(_)
@@ -149,7 +151,8 @@ mod tests {
         assert_eq!(classify(&ApiError::Timeout("t".into())), Disposition::Retry);
         assert_eq!(classify(&ApiError::Connect("c".into())), Disposition::Retry);
         // An untrusted certificate stays untrusted however long one waits.
-        assert_eq!(classify(&ApiError::Tls("t".into())), Disposition::FailRow);
+        let refused = ApiError::UntrustedCertificate("t".into());
+        assert_eq!(classify(&refused), Disposition::FailRow);
         assert_eq!(
             classify(&ApiError::Transport("reset".into())),
             Disposition::Retry

@@ -6,10 +6,9 @@
 //! connect info ([`Connection`]). Once the switch is thrown, the next write fails and the
 //! socket is closed with `SO_LINGER` 0, which sends a TCP RST instead of a response.
 //!
-//! With [`SandboxTls`] the listener also does the TLS handshake, in `accept`, one connection
-//! at a time: a sandbox on loopback does not need more, and a client that gives up on the
-//! handshake (one that does not trust the certificate) is dropped without stopping the server.
-//! Over HTTP/2 a reset takes every request on the connection with it.
+//! With [`SandboxTls`] the listener also does the TLS handshakes, each in a task of its own,
+//! so a client that never finishes one (or gives up on it, not trusting the certificate) holds
+//! up nobody else. Over HTTP/2 a reset takes every request on the connection with it.
 
 use std::io;
 use std::net::SocketAddr;
@@ -23,22 +22,87 @@ use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 use tokio_rustls::server::TlsStream;
 
 use super::tls::SandboxTls;
 
-/// A TLS handshake longer than this is abandoned (a client that stalls must not stop the
-/// server from accepting others).
+/// A TLS handshake longer than this is abandoned.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection whose TLS handshake is done, and its peer.
+type Handshaken = (TlsStream<TcpStream>, SocketAddr);
 
 /// A TCP listener whose connections can be reset by the handler serving them. It counts the
 /// connections it accepts, which is how tests see that a client reuses its connections, and
 /// those that chose HTTP/2.
 pub(crate) struct ResettableListener {
-    pub inner: TcpListener,
-    pub tls: Option<SandboxTls>,
-    pub accepted: Arc<AtomicU64>,
-    pub http2: Arc<AtomicU64>,
+    incoming: Incoming,
+    local_addr: SocketAddr,
+    accepted: Arc<AtomicU64>,
+}
+
+enum Incoming {
+    Plain(TcpListener),
+    /// Connections from [`handshakes`], in the order their handshakes finished.
+    Tls(mpsc::Receiver<Handshaken>),
+}
+
+impl ResettableListener {
+    /// Must be called inside a tokio runtime (with TLS, the handshakes run in tasks).
+    pub fn new(
+        inner: TcpListener,
+        tls: Option<SandboxTls>,
+        accepted: Arc<AtomicU64>,
+        http2: Arc<AtomicU64>,
+    ) -> io::Result<ResettableListener> {
+        let local_addr = inner.local_addr()?;
+        let incoming = match tls {
+            None => Incoming::Plain(inner),
+            Some(tls) => {
+                let (ready, incoming) = mpsc::channel(64);
+                tokio::spawn(handshakes(inner, tls, accepted.clone(), http2, ready));
+                Incoming::Tls(incoming)
+            }
+        };
+        Ok(ResettableListener {
+            incoming,
+            local_addr,
+            accepted,
+        })
+    }
+}
+
+/// Accepts TCP connections and runs each one's TLS handshake in a task of its own, handing
+/// the finished ones to `ready`. Ends when the server stops (nobody receives any more).
+async fn handshakes(
+    mut listener: TcpListener,
+    tls: SandboxTls,
+    accepted: Arc<AtomicU64>,
+    http2: Arc<AtomicU64>,
+    ready: mpsc::Sender<Handshaken>,
+) {
+    loop {
+        let (stream, addr) = tokio::select! {
+            () = ready.closed() => return,
+            connection = Listener::accept(&mut listener) => connection,
+        };
+        accepted.fetch_add(1, Ordering::Relaxed);
+        let _ = stream.set_nodelay(true);
+        let (acceptor, http2, ready) = (tls.acceptor.clone(), http2.clone(), ready.clone());
+        tokio::spawn(async move {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => {
+                    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                        http2.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let _ = ready.send((stream, addr)).await;
+                }
+                Ok(Err(e)) => tracing::debug!("sandbox: TLS handshake with {addr} failed: {e}"),
+                Err(_) => tracing::debug!("sandbox: TLS handshake with {addr} timed out"),
+            }
+        });
+    }
 }
 
 impl Listener for ResettableListener {
@@ -46,42 +110,28 @@ impl Listener for ResettableListener {
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let (stream, addr) = Listener::accept(&mut self.inner).await;
-            self.accepted.fetch_add(1, Ordering::Relaxed);
-            let _ = stream.set_nodelay(true);
-            let wire = match &self.tls {
-                None => Wire::Plain(stream),
-                Some(tls) => {
-                    let handshake = tls.acceptor.accept(stream);
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
-                        Ok(Ok(stream)) => {
-                            if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-                                self.http2.fetch_add(1, Ordering::Relaxed);
-                            }
-                            Wire::Tls(Box::new(stream))
-                        }
-                        Ok(Err(e)) => {
-                            tracing::debug!("sandbox: TLS handshake with {addr} failed: {e}");
-                            continue;
-                        }
-                        Err(_) => {
-                            tracing::debug!("sandbox: TLS handshake with {addr} timed out");
-                            continue;
-                        }
-                    }
-                }
-            };
-            let stream = ResettableStream {
-                inner: wire,
-                reset: Arc::new(AtomicBool::new(false)),
-            };
-            return (stream, addr);
-        }
+        let (wire, addr) = match &mut self.incoming {
+            Incoming::Plain(listener) => {
+                let (stream, addr) = Listener::accept(listener).await;
+                self.accepted.fetch_add(1, Ordering::Relaxed);
+                let _ = stream.set_nodelay(true);
+                (Wire::Plain(stream), addr)
+            }
+            Incoming::Tls(handshaken) => match handshaken.recv().await {
+                Some((stream, addr)) => (Wire::Tls(Box::new(stream)), addr),
+                // The handshake task ends only once the server has stopped listening.
+                None => std::future::pending().await,
+            },
+        };
+        let stream = ResettableStream {
+            inner: wire,
+            reset: Arc::new(AtomicBool::new(false)),
+        };
+        (stream, addr)
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
+        Ok(self.local_addr)
     }
 }
 

@@ -281,12 +281,12 @@ impl Sandbox {
             .into_make_service_with_connect_info::<listener::Connection>();
         let connections = Arc::new(AtomicU64::new(0));
         let http2_connections = Arc::new(AtomicU64::new(0));
-        let listener = ResettableListener {
-            inner: listener,
-            tls: shared.config.tls.clone(),
-            accepted: connections.clone(),
-            http2: http2_connections.clone(),
-        };
+        let listener = ResettableListener::new(
+            listener,
+            shared.config.tls.clone(),
+            connections.clone(),
+            http2_connections.clone(),
+        )?;
         let shutdown = stop.clone().cancelled_owned();
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app)

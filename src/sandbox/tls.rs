@@ -53,19 +53,58 @@ impl fmt::Debug for SandboxTls {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::SandboxConfig;
+
+    const CHAIN: &[u8] = include_bytes!("../../tests/fixtures/tls/server.pem");
+    const KEY: &[u8] = include_bytes!("../../tests/fixtures/tls/server.key");
+    const CA: &[u8] = include_bytes!("../../tests/fixtures/tls/ca.pem");
 
     #[test]
     fn sandbox_tls_reads_the_test_identity_and_names_what_is_wrong_with_others() {
-        let chain = include_bytes!("../../tests/fixtures/tls/server.pem");
-        let key = include_bytes!("../../tests/fixtures/tls/server.key");
-        assert!(SandboxTls::from_pem(chain, key).is_ok());
+        assert!(SandboxTls::from_pem(CHAIN, KEY).is_ok());
 
-        let no_cert = SandboxTls::from_pem(b"", key).unwrap_err();
+        let no_cert = SandboxTls::from_pem(b"", KEY).unwrap_err();
         assert!(no_cert.contains("no CERTIFICATE"), "{no_cert}");
-        let no_key = SandboxTls::from_pem(chain, b"not a key").unwrap_err();
+        let no_key = SandboxTls::from_pem(CHAIN, b"not a key").unwrap_err();
         assert!(no_key.contains("private key"), "{no_key}");
-        let ca = include_bytes!("../../tests/fixtures/tls/ca.pem");
-        let mismatched = SandboxTls::from_pem(ca, key).unwrap_err();
+        let mismatched = SandboxTls::from_pem(CA, KEY).unwrap_err();
         assert!(mismatched.contains("do not make"), "{mismatched}");
+    }
+
+    #[tokio::test]
+    async fn sandbox_tls_a_client_that_never_shakes_hands_holds_up_nobody() {
+        let config = SandboxConfig {
+            tls: Some(SandboxTls::from_pem(CHAIN, KEY).unwrap()),
+            ..SandboxConfig::default()
+        };
+        let sb = crate::sandbox::tests::start(config).await;
+        // Connected first, and never a word: no ClientHello.
+        let silent = tokio::net::TcpStream::connect(sb.addr()).await.unwrap();
+
+        let ca = reqwest::Certificate::from_pem(CA).unwrap();
+        let client = reqwest::Client::builder()
+            .add_root_certificate(ca)
+            .build()
+            .unwrap();
+        let url = format!("{}/organizations/{}/users/1001", sb.base_url(), sb.org_id());
+        let answer = client
+            .get(url)
+            .bearer_auth(sb.token())
+            .header("X-Tallyfy-Client", "APIClient")
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(answer.status(), 200);
+        assert_eq!(answer.version(), reqwest::Version::HTTP_2);
+        assert_eq!((sb.connections(), sb.http2_connections()), (2, 1));
+        // The silent client's handshake is still waiting (not timed out and closed): the
+        // answer above did not queue behind it.
+        let mut byte = [0u8; 1];
+        let still_open = silent.try_read(&mut byte);
+        assert!(
+            matches!(&still_open, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "{still_open:?}"
+        );
     }
 }

@@ -134,10 +134,14 @@ pub(crate) async fn read_members(
             Err((Ok(ExitCode::Interrupted), Some("the run was interrupted")))
         }
         Err(e) => {
-            let hint = if matches!(e.error, ApiError::Tls(_)) {
-                "if this network's proxy inspects TLS, give its certificate authority with --ca-cert (a PEM file from your IT team)"
-            } else {
-                "check --base-url and --org, and that this machine can reach the API"
+            let hint = match (&e.error, connection.ca_certs.is_empty()) {
+                (ApiError::UntrustedCertificate(_), true) => {
+                    "if this network's proxy inspects TLS, give its certificate authority with --ca-cert (a PEM file from your IT team)"
+                }
+                (ApiError::UntrustedCertificate(_), false) => {
+                    "the certificate authorities given (--ca-cert, MEMBER_SYNC_CA_CERT or the profile's ca_cert) do not vouch for this server: ask IT for the proxy's root certificate"
+                }
+                _ => "check --base-url and --org, and that this machine can reach the API",
             };
             let error = RunError::new(e.to_string()).hint(hint);
             Err((Err(error), Some("the member list could not be read")))

@@ -270,8 +270,9 @@ fn an_untrusted_certificate_stops_at_the_first_handshake_and_points_to_ca_cert()
     let run = org.apply(&sample_export(), &[]);
 
     run.assert_code(1);
-    run.assert_stderr_contains("TLS handshake failed");
-    run.assert_stderr_contains("--ca-cert");
+    run.assert_stderr_contains("the server's certificate was refused");
+    run.assert_stderr_contains("UnknownIssuer");
+    run.assert_stderr_contains("give its certificate authority with --ca-cert");
     // One handshake, not one per retry: a certificate does not become trusted by waiting.
     assert_eq!(org.connections(), 1);
     assert!(org.journal().is_empty());
@@ -279,6 +280,44 @@ fn an_untrusted_certificate_stops_at_the_first_handshake_and_points_to_ca_cert()
         outcome_counts(&run.report),
         counts(&[("cancelled", 38), ("invalid", 6)])
     );
+
+    // A CA given (here by the environment) that does not vouch for the server: said so.
+    let server_itself = test_ca().replace("ca.pem", "server.pem");
+    let report = org.fresh_report_path();
+    let mut command = org.command("apply", &sample_export(), &report);
+    command.env("MEMBER_SYNC_CA_CERT", &server_itself);
+    let run = Run::of(&mut command, report);
+    run.assert_code(1);
+    run.assert_stderr_contains("the server's certificate was refused");
+    run.assert_stderr_contains("do not vouch for this server");
+}
+
+#[test]
+fn plain_http_behind_an_https_url_is_not_called_a_certificate_problem() {
+    let org = TestOrg::embedded();
+    let https = org.base_url().replace("http://", "https://");
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = member_sync();
+    command
+        .arg("plan")
+        .arg(sample_export())
+        .args([
+            "--base-url",
+            &https,
+            "--org",
+            org.org_id(),
+            "--max-retries",
+            "0",
+        ])
+        .env("TALLYFY_ACCESS_TOKEN", org.token())
+        .current_dir(dir.path());
+
+    let run = Run::of(&mut command, dir.path().join("report.csv"));
+
+    run.assert_code(1);
+    run.assert_stderr_contains("connection failed");
+    assert!(!run.stderr.contains("certificate"), "{}", run.stderr);
+    assert!(!run.stderr.contains("--ca-cert"), "{}", run.stderr);
 }
 
 #[test]

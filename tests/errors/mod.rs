@@ -52,10 +52,29 @@ fn a_ca_cert_that_is_missing_or_not_a_certificate_is_named() {
     let sample = sample_export();
     let missing = dir.path().join("no-such-ca.pem");
     let not_pem = sample.to_str().unwrap();
+    let broken_block = dir.path().join("broken-block.pem");
+    std::fs::write(
+        &broken_block,
+        "-----BEGIN CERTIFICATE-----\n!!! not base64 !!!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let not_x509 = dir.path().join("not-x509.pem");
+    let ca = std::fs::read_to_string(test_ca()).unwrap();
+    // The real CA, then a block of well-formed base64 that is no certificate.
+    std::fs::write(
+        &not_x509,
+        format!("{ca}-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n"),
+    )
+    .unwrap();
 
     for (ca, says) in [
-        (missing.to_str().unwrap(), "cannot read --ca-cert"),
+        (missing.to_str().unwrap(), "cannot read the CA file"),
         (not_pem, "holds no certificate"),
+        (
+            broken_block.to_str().unwrap(),
+            "is not a PEM certificate file",
+        ),
+        (not_x509.to_str().unwrap(), "certificate 2 of the CA file"),
     ] {
         let mut command = member_sync();
         command
