@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use secrecy::SecretString;
 use url::{Host, Url};
 
@@ -183,7 +185,7 @@ const CA_CERT_HINT: &str = "give --ca-cert (or MEMBER_SYNC_CA_CERT, or a profile
 
 /// `--ca-cert` (or `MEMBER_SYNC_CA_CERT`, or a profile's `ca_cert`): every certificate in a
 /// PEM file (a bundle is fine), at least one, each checked now so a bad one is named before
-/// anything runs.
+/// anything runs. Blocks other than certificates (a key, say) are passed over.
 pub fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, SettingsError> {
     let error = |message: String| SettingsError {
         message,
@@ -192,30 +194,27 @@ pub fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, SettingsE
     let shown = path.display();
     let bytes =
         std::fs::read(path).map_err(|e| error(format!("cannot read the CA file {shown}: {e}")))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&bytes)
+    let ders = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|_| error(format!("the CA file {shown} is not a PEM certificate file")))?;
-    if certs.is_empty() {
+    if ders.is_empty() {
         return Err(error(format!("the CA file {shown} holds no certificate")));
     }
-    // reqwest parses a certificate only when a client is built with it: build one with all
-    // of them, and only if that fails, one per certificate to name the bad one.
-    let builds = |certs: &[reqwest::Certificate]| {
-        let with =
-            |b: reqwest::ClientBuilder, c: &reqwest::Certificate| b.add_root_certificate(c.clone());
-        certs
-            .iter()
-            .fold(reqwest::Client::builder(), with)
-            .build()
-            .is_ok()
+    // The check rustls makes of a root when the client is built, made here so the file and
+    // the certificate can be named.
+    let unreadable = |n: usize| {
+        error(format!(
+            "certificate {n} of the CA file {shown} is not a readable X.509 certificate"
+        ))
     };
-    if !builds(&certs) {
-        let bad = certs.iter().position(|c| !builds(std::slice::from_ref(c)));
-        let which = bad.map_or("a certificate".into(), |n| format!("certificate {}", n + 1));
-        return Err(error(format!(
-            "{which} of the CA file {shown} is not a readable X.509 certificate"
-        )));
-    }
-    Ok(certs)
+    let mut roots = rustls::RootCertStore::empty();
+    ders.iter()
+        .enumerate()
+        .map(|(n, der)| {
+            roots.add(der.clone()).map_err(|_| unreadable(n + 1))?;
+            reqwest::Certificate::from_der(der).map_err(|_| unreadable(n + 1))
+        })
+        .collect()
 }
 
 /// `https://` anywhere; `http://` only to this machine (the sandbox, a local proxy).

@@ -33,13 +33,19 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection whose TLS handshake is done, and its peer.
 type Handshaken = (TlsStream<TcpStream>, SocketAddr);
 
-/// A TCP listener whose connections can be reset by the handler serving them. It counts the
-/// connections it accepts, which is how tests see that a client reuses its connections, and
-/// those that chose HTTP/2.
+/// The connections a listener has accepted, and of those the ones that chose HTTP/2: how
+/// tests see that a client reuses its connections.
+#[derive(Debug, Default)]
+pub(crate) struct ConnectionCounts {
+    pub accepted: AtomicU64,
+    pub http2: AtomicU64,
+}
+
+/// A TCP listener whose connections can be reset by the handler serving them, counted.
 pub(crate) struct ResettableListener {
     incoming: Incoming,
     local_addr: SocketAddr,
-    accepted: Arc<AtomicU64>,
+    counts: Arc<ConnectionCounts>,
 }
 
 enum Incoming {
@@ -53,22 +59,21 @@ impl ResettableListener {
     pub fn new(
         inner: TcpListener,
         tls: Option<SandboxTls>,
-        accepted: Arc<AtomicU64>,
-        http2: Arc<AtomicU64>,
+        counts: Arc<ConnectionCounts>,
     ) -> io::Result<ResettableListener> {
         let local_addr = inner.local_addr()?;
         let incoming = match tls {
             None => Incoming::Plain(inner),
             Some(tls) => {
                 let (ready, incoming) = mpsc::channel(64);
-                tokio::spawn(handshakes(inner, tls, accepted.clone(), http2, ready));
+                tokio::spawn(handshakes(inner, tls, counts.clone(), ready));
                 Incoming::Tls(incoming)
             }
         };
         Ok(ResettableListener {
             incoming,
             local_addr,
-            accepted,
+            counts,
         })
     }
 }
@@ -78,8 +83,7 @@ impl ResettableListener {
 async fn handshakes(
     mut listener: TcpListener,
     tls: SandboxTls,
-    accepted: Arc<AtomicU64>,
-    http2: Arc<AtomicU64>,
+    counts: Arc<ConnectionCounts>,
     ready: mpsc::Sender<Handshaken>,
 ) {
     loop {
@@ -87,14 +91,14 @@ async fn handshakes(
             () = ready.closed() => return,
             connection = Listener::accept(&mut listener) => connection,
         };
-        accepted.fetch_add(1, Ordering::Relaxed);
+        counts.accepted.fetch_add(1, Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
-        let (acceptor, http2, ready) = (tls.acceptor.clone(), http2.clone(), ready.clone());
+        let (acceptor, counts, ready) = (tls.acceptor.clone(), counts.clone(), ready.clone());
         tokio::spawn(async move {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                 Ok(Ok(stream)) => {
                     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-                        http2.fetch_add(1, Ordering::Relaxed);
+                        counts.http2.fetch_add(1, Ordering::Relaxed);
                     }
                     let _ = ready.send((stream, addr)).await;
                 }
@@ -113,7 +117,7 @@ impl Listener for ResettableListener {
         let (wire, addr) = match &mut self.incoming {
             Incoming::Plain(listener) => {
                 let (stream, addr) = Listener::accept(listener).await;
-                self.accepted.fetch_add(1, Ordering::Relaxed);
+                self.counts.accepted.fetch_add(1, Ordering::Relaxed);
                 let _ = stream.set_nodelay(true);
                 (Wire::Plain(stream), addr)
             }

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use faults::{Fault, Faults};
-use listener::ResettableListener;
+use listener::{ConnectionCounts, ResettableListener};
 pub use rate_limit::{PacingViolation, RateLimit, RetryAfterForm, ThrottleSeat};
 use routes::Shared;
 use store::{Casing, Store};
@@ -233,10 +233,8 @@ impl Seed {
 pub struct Sandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    /// TCP connections accepted so far.
-    connections: Arc<AtomicU64>,
-    /// Of those, the ones that chose HTTP/2 by ALPN (only with [`SandboxConfig::tls`]).
-    http2_connections: Arc<AtomicU64>,
+    /// TCP connections accepted so far, and those that chose HTTP/2.
+    connections: Arc<ConnectionCounts>,
     /// Cancels the server's graceful shutdown when the handle is dropped.
     _stop: DropGuard,
 }
@@ -279,14 +277,9 @@ impl Sandbox {
         let stop = CancellationToken::new();
         let app = routes::router(shared.clone())
             .into_make_service_with_connect_info::<listener::Connection>();
-        let connections = Arc::new(AtomicU64::new(0));
-        let http2_connections = Arc::new(AtomicU64::new(0));
-        let listener = ResettableListener::new(
-            listener,
-            shared.config.tls.clone(),
-            connections.clone(),
-            http2_connections.clone(),
-        )?;
+        let connections = Arc::new(ConnectionCounts::default());
+        let listener =
+            ResettableListener::new(listener, shared.config.tls.clone(), connections.clone())?;
         let shutdown = stop.clone().cancelled_owned();
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app)
@@ -300,7 +293,6 @@ impl Sandbox {
             shared,
             addr,
             connections,
-            http2_connections,
             _stop: stop.drop_guard(),
         })
     }
@@ -345,13 +337,13 @@ impl Sandbox {
     /// TCP connections accepted so far. A client that keeps its connections alive opens about
     /// as many as it has requests in flight at once, not one per request.
     pub fn connections(&self) -> u64 {
-        self.connections.load(Ordering::Relaxed)
+        self.connections.accepted.load(Ordering::Relaxed)
     }
 
     /// Connections that chose HTTP/2 by ALPN so far (only with [`SandboxConfig::tls`]). A
     /// client that takes HTTP/2 when offered sends every request over about one of them.
     pub fn http2_connections(&self) -> u64 {
-        self.http2_connections.load(Ordering::Relaxed)
+        self.connections.http2.load(Ordering::Relaxed)
     }
 
     /// Answers sent compressed with gzip so far (only with [`SandboxConfig::gzip`]).
