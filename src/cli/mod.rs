@@ -24,7 +24,7 @@ pub use sandbox::{
 const EXIT_CODES: &str = "\
 Exit codes:
   0    every row updated, unchanged, planned or not_found (validate: every row valid)
-  1    the run could not proceed (token refused, API unreachable, unreadable input, bad config)
+  1    the run could not proceed (token or certificate refused, API unreachable, unreadable input, bad config)
   2    usage error
   3    the run finished, but some rows are invalid or failed
   4    a guard stopped the run before its first write (nothing written)

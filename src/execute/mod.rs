@@ -1,6 +1,6 @@
 //! Execute: every request of a run goes through one [`Engine`], which paces it, retries it per
-//! the retry policy, counts it, and stops the run when the token is refused or the user
-//! interrupts.
+//! the retry policy, counts it, and stops the run when the token or the server's certificate
+//! is refused, or the user interrupts.
 //!
 //! The stages built on it: [`fetch`] reads the member list, [`pool`] applies a plan's writes
 //! with bounded concurrency. Neither knows about rates, retries or cancellation; they just call
@@ -12,7 +12,8 @@ pub mod pool;
 pub mod retry_policy;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use backon::Retryable;
@@ -20,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{ApiError, Client, Reply};
 use pacing::{Pace, Pacer, Rate, Signal};
-use retry_policy::{Disposition, RetryPolicy, classify};
+use retry_policy::{Disposition, Refusal, RetryPolicy, classify};
 
 /// How long a request already on the wire may still finish after the run is stopped, so its
 /// real result (not a guess) reaches the report.
@@ -62,7 +63,8 @@ pub struct Engine {
     policy: RetryPolicy,
     stats: Stats,
     stop: CancellationToken,
-    token_refused: AtomicBool,
+    /// The first refusal that stopped the run, and the error that said so.
+    refused: OnceLock<(Refusal, ApiError)>,
 }
 
 impl Engine {
@@ -74,7 +76,7 @@ impl Engine {
             policy,
             stats: Stats::default(),
             stop,
-            token_refused: AtomicBool::new(false),
+            refused: OnceLock::new(),
         }
     }
 
@@ -82,14 +84,15 @@ impl Engine {
         &self.client
     }
 
-    /// Cancelled when the run must stop (Ctrl-C, or a 401).
+    /// Cancelled when the run must stop (Ctrl-C, or a [`Refusal`]).
     pub fn stop_token(&self) -> &CancellationToken {
         &self.stop
     }
 
-    /// Whether the server refused the token (a 401) during this run.
-    pub fn token_refused(&self) -> bool {
-        self.token_refused.load(Ordering::SeqCst)
+    /// What the server side refused during this run, if it stopped the run, and the error
+    /// that said so (the first, when requests in flight met the same).
+    pub fn refused(&self) -> Option<(Refusal, &ApiError)> {
+        self.refused.get().map(|(why, error)| (*why, error))
     }
 
     /// The pace requests leave at right now (it moves with `--rate auto`).
@@ -234,10 +237,10 @@ impl Engine {
         }
     }
 
-    /// A 401 ends the whole run: every other request would be refused too.
+    /// A [`Refusal`] ends the whole run: every other request would be refused too.
     fn observe_final(&self, error: &ApiError) {
-        if classify(error) == Disposition::StopRun {
-            self.token_refused.store(true, Ordering::SeqCst);
+        if let Disposition::StopRun(why) = classify(error) {
+            let _ = self.refused.set((why, error.clone()));
             self.stop.cancel();
         }
     }
@@ -352,11 +355,30 @@ mod tests {
         let engine = engine(fast_policy());
         let attempted = engine.call(scripted(vec![status(401, None)])).await;
         assert_eq!(attempted.attempts, 1);
-        assert!(engine.token_refused());
+        assert!(matches!(engine.refused(), Some((Refusal::Token, _))));
         assert!(engine.stop_token().is_cancelled());
         let after = engine.call(scripted(vec![])).await;
         assert!(matches!(after.result, Err(ApiError::Stopped)));
         assert_eq!(after.attempts, 0);
+    }
+
+    #[tokio::test]
+    async fn a_refused_certificate_stops_the_run_and_keeps_what_rustls_said() {
+        let engine = engine(fast_policy());
+        let refused =
+            ApiError::UntrustedCertificate("invalid peer certificate: UnknownIssuer".into());
+        let attempted = engine.call(scripted(vec![refused])).await;
+        assert_eq!(attempted.attempts, 1);
+        let (why, error) = engine.refused().expect("the run was stopped");
+        assert_eq!(why, Refusal::Certificate);
+        assert!(error.to_string().contains("UnknownIssuer"), "{error}");
+        assert!(engine.stop_token().is_cancelled());
+        // A 401 arriving after it does not change what stopped the run.
+        let _ = engine.call(scripted(vec![status(401, None)])).await;
+        assert_eq!(
+            engine.refused().map(|(why, _)| why),
+            Some(Refusal::Certificate)
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use crate::api::{ApiError, Member};
 use crate::execute::Engine;
 use crate::execute::pacing::Rate;
-use crate::execute::retry_policy::{Disposition, classify};
+use crate::execute::retry_policy::{Disposition, Refusal, classify};
 use crate::fields::Field;
 use crate::plan::{Change, Update};
 
@@ -206,7 +206,12 @@ fn record(
                 _ => WriteOutcome::Failed,
             };
             let message = match classify(&error) {
-                Disposition::StopRun => format!("{error} (the access token was refused)"),
+                Disposition::StopRun(Refusal::Token) => {
+                    format!("{error} (the access token was refused)")
+                }
+                Disposition::StopRun(Refusal::Certificate) => {
+                    format!("{error} (the run stopped: nothing is sent to a server this machine does not trust)")
+                }
                 Disposition::Stopped if result.attempts > 0 => {
                     "the run was stopped while this request was in flight; it may or may not have been applied (a re-run will tell)".to_string()
                 }

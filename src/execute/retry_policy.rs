@@ -18,18 +18,32 @@ pub enum Disposition {
     Retry,
     /// 429: the whole pool waits `Retry-After` (or the backoff delay when absent), then retries.
     Throttled { retry_after: Option<Duration> },
-    /// Permanent for this row (400, 403, 404, 409, 422, other 4xx, the server's certificate
-    /// refused): one attempt only.
+    /// Permanent for this row (400, 403, 404, 409, 422, other 4xx): one attempt only.
     FailRow,
-    /// 401: the token is gone; nothing else will succeed, so the run stops.
-    StopRun,
+    /// Nothing else will succeed either, so the run stops.
+    StopRun(Refusal),
     /// The run was stopped before this request completed.
     Stopped,
 }
 
+/// What the server side refused, when it refuses the whole run rather than one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 401: the token is revoked or expired; every other request would be refused too.
+    Token,
+    /// The server's certificate, on a new connection: a proxy that inspects TLS came onto the
+    /// path, or the server is not the one this machine trusts. Waiting does not change a
+    /// certificate, every new connection would meet the same one, and no write should go
+    /// to a server this machine does not trust.
+    Certificate,
+}
+
 pub fn classify(error: &ApiError) -> Disposition {
     match error {
-        ApiError::Status { status: 401, .. } => Disposition::StopRun,
+        ApiError::Status { status: 401, .. } => Disposition::StopRun(Refusal::Token),
+        // Which TLS failures are a refused certificate is told apart where the error is
+        // built, `ApiError::from_reqwest`: only rustls knows.
+        ApiError::UntrustedCertificate(_) => Disposition::StopRun(Refusal::Certificate),
         ApiError::Status {
             status: 429,
             retry_after,
@@ -39,9 +53,7 @@ pub fn classify(error: &ApiError) -> Disposition {
         },
         ApiError::Status { status: 408, .. } => Disposition::Retry,
         ApiError::Status { status, .. } if *status >= 500 => Disposition::Retry,
-        // Which TLS failures are a refused certificate (and so land here) is told apart where
-        // the error is built, `ApiError::from_reqwest`: only rustls knows.
-        ApiError::Status { .. } | ApiError::UntrustedCertificate(_) => Disposition::FailRow,
+        ApiError::Status { .. } => Disposition::FailRow,
         ApiError::Malformed { .. }
         | ApiError::Timeout(_)
         | ApiError::Connect(_)
@@ -108,7 +120,7 @@ impl RetryPolicy {
         match classify(error) {
             Disposition::Retry => transient_spent < self.max_retries,
             Disposition::Throttled { .. } => throttled_spent < self.max_throttled_retries,
-            Disposition::FailRow | Disposition::StopRun | Disposition::Stopped => false,
+            Disposition::FailRow | Disposition::StopRun(_) | Disposition::Stopped => false,
         }
     }
 
@@ -150,9 +162,6 @@ mod tests {
         }
         assert_eq!(classify(&ApiError::Timeout("t".into())), Disposition::Retry);
         assert_eq!(classify(&ApiError::Connect("c".into())), Disposition::Retry);
-        // An untrusted certificate stays untrusted however long one waits.
-        let refused = ApiError::UntrustedCertificate("t".into());
-        assert_eq!(classify(&refused), Disposition::FailRow);
         assert_eq!(
             classify(&ApiError::Transport("reset".into())),
             Disposition::Retry
@@ -160,8 +169,16 @@ mod tests {
     }
 
     #[test]
-    fn a_401_stops_the_run() {
-        assert_eq!(classify(&status(401)), Disposition::StopRun);
+    fn a_401_or_a_refused_certificate_stops_the_run() {
+        assert_eq!(classify(&status(401)), Disposition::StopRun(Refusal::Token));
+        // An untrusted certificate stays untrusted however long one waits, and on every
+        // connection after it.
+        let refused = ApiError::UntrustedCertificate("t".into());
+        assert_eq!(
+            classify(&refused),
+            Disposition::StopRun(Refusal::Certificate)
+        );
+        assert!(!RetryPolicy::default().should_retry(&refused, 0, 0));
     }
 
     #[test]

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{ApiError, Client, Connection, Member};
+use crate::api::{Client, Connection, Member};
 use crate::execute::pool::Concurrency;
+use crate::execute::retry_policy::Refusal;
 use crate::execute::{Engine, fetch};
 use crate::exit_code::ExitCode;
 use crate::members_export;
@@ -16,7 +17,7 @@ use crate::progress::Progress;
 use crate::sandbox::{Sandbox, SandboxConfig, Seed};
 use crate::settings::{RunSettings, Target};
 
-use super::{Mode, RunError, TOKEN_HINT};
+use super::{Mode, RunError, refused};
 
 /// The members, and what the run keeps to write and to count requests.
 pub(crate) struct Members {
@@ -119,33 +120,26 @@ pub(crate) async fn read_members(
             engine: Some(engine),
             _sandbox: sandbox,
         }),
-        Err(_) if engine.token_refused() => {
-            let message = format!(
-                "the access token was refused (HTTP 401) while reading the member list of {}",
-                connection.org_id
-            );
-            Err((
-                Err(RunError::new(message).hint(TOKEN_HINT)),
-                Some("the access token was refused"),
-            ))
-        }
-        Err(_) if stop.is_cancelled() => {
-            progress.note("interrupted while reading the member list; nothing was written");
-            Err((Ok(ExitCode::Interrupted), Some("the run was interrupted")))
-        }
-        Err(e) => {
-            let hint = match (&e.error, connection.ca_certs.is_empty()) {
-                (ApiError::UntrustedCertificate(_), true) => {
-                    "if this network's proxy inspects TLS, give its certificate authority with --ca-cert (a PEM file from your IT team)"
-                }
-                (ApiError::UntrustedCertificate(_), false) => {
-                    "the certificate authorities given (--ca-cert, MEMBER_SYNC_CA_CERT or the profile's ca_cert) do not vouch for this server: ask IT for the proxy's root certificate"
-                }
-                _ => "check --base-url and --org, and that this machine can reach the API",
-            };
-            let error = RunError::new(e.to_string()).hint(hint);
-            Err((Err(error), Some("the member list could not be read")))
-        }
+        Err(e) => match engine.refused() {
+            Some((why, error)) => {
+                let error =
+                    refused::reading_members(why, error, &connection.org_id, &settings.target);
+                let reason = match why {
+                    Refusal::Token => "the access token was refused",
+                    Refusal::Certificate => "the server's certificate was refused",
+                };
+                Err((Err(error), Some(reason)))
+            }
+            None if stop.is_cancelled() => {
+                progress.note("interrupted while reading the member list; nothing was written");
+                Err((Ok(ExitCode::Interrupted), Some("the run was interrupted")))
+            }
+            None => {
+                let error = RunError::new(e.to_string())
+                    .hint("check --base-url and --org, and that this machine can reach the API");
+                Err((Err(error), Some("the member list could not be read")))
+            }
+        },
     }
 }
 

@@ -23,6 +23,7 @@ use crate::state::LastRun;
 
 mod guards;
 mod members;
+mod refused;
 mod rows;
 mod run_end;
 mod show;
@@ -77,8 +78,6 @@ impl RunError {
         self
     }
 }
-
-const TOKEN_HINT: &str = "get a new token in Tallyfy (Settings > Integrations > REST API); personal tokens expire after about 6 months and when their owner logs out of the web app";
 
 pub async fn run(
     settings: RunSettings,
@@ -336,14 +335,14 @@ async fn run_to_end(
     let (report, mut summary) = ledger.into_parts();
     free_in_background((plans, std::mem::take(&mut source.members)));
     let engine = source.engine.as_ref();
-    let token_refused = engine.is_some_and(|e| e.token_refused());
+    let refusal = engine.and_then(|e| e.refused());
     summary.stats = engine.map(|e| e.stats()).unwrap_or_default();
     summary.duration = started.elapsed();
     progress.note(&summary.to_string());
     end.summary = Some(summary.clone());
     // A run that reached its end is the size the source-shrink guard compares with next time.
     if let (Mode::Apply { .. }, Some((dir, org)), true) = (mode, state, is_export)
-        && !token_refused
+        && refusal.is_none()
         && !stop.is_cancelled()
     {
         let last = LastRun {
@@ -360,12 +359,13 @@ async fn run_to_end(
             ));
         }
     }
-    if token_refused {
-        return Err(RunError::new(format!(
-            "the access token was refused (HTTP 401); the run stopped and every row not done is `cancelled` in {}",
-            report.path().display()
-        ))
-        .hint(TOKEN_HINT));
+    if let Some((why, error)) = refusal {
+        return Err(refused::mid_run(
+            why,
+            error,
+            report.path(),
+            &settings.target,
+        ));
     }
     if stop.is_cancelled() {
         progress.note(&format!(

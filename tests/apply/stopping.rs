@@ -1,6 +1,10 @@
-//! A run that must stop: the token is revoked part-way through (its owner logged out).
+//! A run that must stop part-way through: the token is revoked (its owner logged out), or
+//! the server's certificate is no longer one this machine trusts (a proxy that inspects TLS
+//! came onto the path).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use member_sync::sandbox::SandboxConfig;
 
@@ -64,4 +68,107 @@ fn a_revoked_token_stops_the_run() {
         .filter(|r| r.is("PUT") && r.status == 200)
         .count();
     assert_eq!(updated, accepted);
+}
+
+#[test]
+fn a_certificate_refused_part_way_stops_the_run() {
+    // The org over HTTPS, its certificate vouched for by the CA the run is given...
+    let trusted = TestOrg::start(
+        SandboxConfig {
+            tls: Some(test_tls()),
+            latency: latency(5),
+            ..SandboxConfig::default()
+        },
+        generated_seed(MEMBERS),
+    );
+    // ...and, at the same address once the relay switches, a server nothing vouches for.
+    let stranger = TestOrg::start(
+        SandboxConfig {
+            tls: Some(stranger_tls()),
+            ..SandboxConfig::default()
+        },
+        generated_seed(MEMBERS),
+    );
+    let relay = SwitchingRelay::start(&trusted.base_url(), &stranger.base_url());
+    let rows =
+        (1..=MEMBERS).map(|id| vec![format!("person{id}@gen.example"), format!("Title {id}")]);
+    let input = trusted.input("everyone.csv", &["email", "job_title"], rows);
+    let report = trusted.fresh_report_path();
+    let mut command = trusted.command("apply", &input, &report);
+    command.args([
+        "--base-url",
+        &relay.base_url(&trusted.base_url()),
+        "--ca-cert",
+        &test_ca(),
+        "--concurrency",
+        &CONCURRENCY.to_string(),
+        "--rate",
+        "200/s",
+    ]);
+
+    // The switch comes after the 20th write, about a tenth of the way through.
+    let finished = AtomicBool::new(false);
+    let run = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !finished.load(Ordering::SeqCst) && Instant::now() < deadline {
+                if trusted.requests().iter().filter(|r| r.is("PUT")).count() >= 20 {
+                    relay.switch();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        });
+        let run = Run::of(&mut command, report);
+        finished.store(true, Ordering::SeqCst);
+        run
+    });
+
+    run.assert_code(1);
+    run.assert_stderr_contains("the server's certificate was refused");
+    run.assert_stderr_contains("UnknownIssuer");
+    run.assert_stderr_contains("the run stopped and every row not done is `cancelled`");
+    run.assert_stderr_contains("do not vouch for this server");
+    assert_eq!(
+        row_numbers(&run.report),
+        (1..=MEMBERS as usize).collect::<Vec<_>>(),
+        "every row is reported, each once"
+    );
+
+    // Stopped at the first refusal: a handshake for each worker that was in flight at most,
+    // not one per row left, and not a byte of HTTP to the stranger.
+    assert!(
+        (1..=CONCURRENCY as u64).contains(&stranger.connections()),
+        "{} handshakes with the untrusted server",
+        stranger.connections()
+    );
+    assert!(stranger.journal().is_empty());
+    let counted = outcome_counts(&run.report);
+    assert!(
+        counted["cancelled"] > MEMBERS as usize / 2,
+        "most rows are cancelled: {counted:?}"
+    );
+
+    // The report tells the truth: `updated` rows were written, rows never sent were not. A
+    // write cut by the switch or the stop may have landed before its answer was lost: the
+    // row says so (`failed` or `cancelled`), and running it again puts the same values.
+    let titles: BTreeMap<u64, serde_json::Value> = trusted
+        .members()
+        .into_iter()
+        .map(|m| (m["id"].as_u64().unwrap(), m["job_title"].clone()))
+        .collect();
+    for line in &run.report {
+        let id: u64 = line["user_id"].parse().unwrap();
+        let changed = titles[&id] == format!("Title {id}");
+        match line["outcome"].as_str() {
+            "updated" => assert!(changed, "{line:?}"),
+            "cancelled" if line["attempts"] == "0" => assert!(!changed, "{line:?}"),
+            "cancelled" => assert!(line["error"].contains("may or may not"), "{line:?}"),
+            "failed" => assert!(
+                line["error"].contains("the server's certificate was refused"),
+                "{line:?}"
+            ),
+            other => panic!("unexpected outcome {other}: {line:?}"),
+        }
+    }
 }

@@ -1,14 +1,17 @@
 //! Helpers shared by every test: a sandbox org per test ([`TestOrg`]), inputs written and
 //! reports read as CSV data, the binary run the way the README runs it, the shared
-//! "twenty changes" scenario, and the real-world fixtures with `validate` and derived inputs.
+//! "twenty changes" scenario, the real-world fixtures with `validate` and derived inputs, and a
+//! relay that swaps the server under a run ([`SwitchingRelay`]).
 
 mod files;
 mod inputs;
 mod org;
+mod relay;
 mod run;
 pub mod scenario;
 
 pub use files::*;
 pub use inputs::*;
 pub use org::*;
+pub use relay::*;
 pub use run::*;

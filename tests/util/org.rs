@@ -170,9 +170,19 @@ pub fn generated_seed(n: u64) -> Seed {
 
 /// The throwaway server identity of `tests/fixtures/tls/`, for a sandbox serving HTTPS.
 pub fn test_tls() -> SandboxTls {
+    tls_identity("server")
+}
+
+/// A self-signed identity for 127.0.0.1 that nothing the tests trust vouches for.
+pub fn stranger_tls() -> SandboxTls {
+    tls_identity("stranger")
+}
+
+fn tls_identity(name: &str) -> SandboxTls {
     let dir = fixtures_tls();
-    let read = |name: &str| std::fs::read(dir.join(name)).expect("the test TLS fixtures");
-    SandboxTls::from_pem(&read("server.pem"), &read("server.key")).expect("the test identity")
+    let read = |file: String| std::fs::read(dir.join(file)).expect("the test TLS fixtures");
+    SandboxTls::from_pem(&read(format!("{name}.pem")), &read(format!("{name}.key")))
+        .expect("the test identity")
 }
 
 /// The CA that signed [`test_tls`]'s certificate, for `--ca-cert`.
