@@ -1,0 +1,163 @@
+//! The engine's tests: retries, budgets, pool-wide pauses and stops, on scripted answers and
+//! tokio's paused clock (a wait is checked, never timed).
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
+// Tokio's clock, paused in the tests that read it: a wait is checked, never timed.
+use tokio::time::Instant;
+
+use secrecy::SecretString;
+
+use super::*;
+use crate::api::Connection;
+
+fn engine(policy: RetryPolicy) -> Engine {
+    let connection = Connection {
+        base_url: url::Url::parse("http://127.0.0.1:9/api").unwrap(),
+        org_id: "org".into(),
+        token: SecretString::from("t"),
+        ca_certs: Vec::new(),
+    };
+    let client = Client::new(&connection, Duration::from_secs(1)).unwrap();
+    Engine::new(
+        client,
+        "1000/s".parse().unwrap(),
+        policy,
+        CancellationToken::new(),
+    )
+}
+
+fn fast_policy() -> RetryPolicy {
+    RetryPolicy {
+        min_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    }
+}
+
+fn status(code: u16, retry_after: Option<Duration>) -> ApiError {
+    ApiError::Status {
+        status: code,
+        message: format!("HTTP {code}"),
+        request_id: None,
+        retry_after,
+    }
+}
+
+/// Answers with `errors` in turn, then succeeds.
+fn scripted(
+    errors: Vec<ApiError>,
+) -> impl FnMut() -> std::future::Ready<Result<Reply<()>, ApiError>> {
+    let mut errors = errors.into_iter();
+    move || {
+        std::future::ready(match errors.next() {
+            Some(error) => Err(error),
+            None => Ok(Reply {
+                value: (),
+                status: 200,
+                request_id: None,
+            }),
+        })
+    }
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_until_success() {
+    let engine = engine(fast_policy());
+    let errors = vec![
+        status(503, None),
+        ApiError::Timeout("t".into()),
+        status(502, None),
+    ];
+    let attempted = engine.call(scripted(errors)).await;
+    assert!(attempted.result.is_ok());
+    assert_eq!(attempted.attempts, 4);
+    assert_eq!(
+        engine.stats(),
+        StatsSnapshot {
+            requests: 4,
+            retries: 3,
+            throttled: 0
+        }
+    );
+}
+
+#[tokio::test]
+async fn transient_failures_stop_after_the_budget() {
+    let engine = engine(fast_policy());
+    let attempted = engine.call(scripted(vec![status(500, None); 10])).await;
+    assert_eq!(attempted.result.unwrap_err().status(), Some(500));
+    assert_eq!(attempted.attempts, 1 + fast_policy().max_retries as u32);
+}
+
+#[tokio::test]
+async fn a_422_gets_exactly_one_attempt() {
+    let engine = engine(fast_policy());
+    let attempted = engine.call(scripted(vec![status(422, None)])).await;
+    assert_eq!(attempted.result.unwrap_err().status(), Some(422));
+    assert_eq!(attempted.attempts, 1);
+}
+
+#[tokio::test]
+async fn a_401_stops_the_run() {
+    let engine = engine(fast_policy());
+    let attempted = engine.call(scripted(vec![status(401, None)])).await;
+    assert_eq!(attempted.attempts, 1);
+    assert!(matches!(engine.refused(), Some((Refusal::Token, _))));
+    assert!(engine.stop_token().is_cancelled());
+    let after = engine.call(scripted(vec![])).await;
+    assert!(matches!(after.result, Err(ApiError::Stopped)));
+    assert_eq!(after.attempts, 0);
+}
+
+#[tokio::test]
+async fn a_refused_certificate_stops_the_run_and_keeps_what_rustls_said() {
+    let engine = engine(fast_policy());
+    let refused = ApiError::UntrustedCertificate("invalid peer certificate: UnknownIssuer".into());
+    let attempted = engine.call(scripted(vec![refused])).await;
+    assert_eq!(attempted.attempts, 1);
+    let (why, error) = engine.refused().expect("the run was stopped");
+    assert_eq!(why, Refusal::Certificate);
+    assert!(error.to_string().contains("UnknownIssuer"), "{error}");
+    assert!(engine.stop_token().is_cancelled());
+    // A 401 arriving after it does not change what stopped the run.
+    let _ = engine.call(scripted(vec![status(401, None)])).await;
+    assert_eq!(
+        engine.refused().map(|(why, _)| why),
+        Some(Refusal::Certificate)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_holds_back_every_caller_until_retry_after() {
+    let engine = Arc::new(engine(fast_policy()));
+    let started = Instant::now();
+    let throttled = engine.call(scripted(vec![status(
+        429,
+        Some(Duration::from_millis(300)),
+    )]));
+    let attempted = throttled.await;
+    assert!(attempted.result.is_ok());
+    assert_eq!(attempted.attempts, 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(290),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(engine.stats().throttled, 1);
+
+    // Another caller arriving during a pause waits for it too.
+    let sent_at = Arc::new(AtomicU32::new(0));
+    engine.pacer.pause_for(Duration::from_millis(300));
+    let paused_from = Instant::now();
+    let other = {
+        let (engine, sent_at) = (engine.clone(), sent_at.clone());
+        tokio::spawn(async move {
+            let attempted = engine.call(scripted(vec![])).await;
+            sent_at.store(paused_from.elapsed().as_millis() as u32, Ordering::SeqCst);
+            attempted
+        })
+    };
+    assert!(other.await.unwrap().result.is_ok());
+    assert!(sent_at.load(Ordering::SeqCst) >= 290);
+}
