@@ -1,5 +1,4 @@
-//! The engine's tests: retries, budgets, pool-wide pauses and stops, on scripted answers and
-//! tokio's paused clock (a wait is checked, never timed).
+//! The engine's tests: retries, budgets, pool-wide pauses and stops, on scripted answers.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
