@@ -3,7 +3,8 @@
 //! Tallyfy is reached over TLS, where a server offers HTTP/2 by ALPN and the client picks it;
 //! over plain HTTP (the sandbox's default) there is nothing to offer it with. With
 //! [`SandboxTls`] the sandbox offers `h2` and `http/1.1`, and counts the connections that
-//! chose `h2` ([`super::Sandbox::http2_connections`]). The certificate is the caller's: tests
+//! chose `h2` ([`super::Sandbox::http2_connections`]); or `http/1.1` alone
+//! ([`SandboxTls::http1_only`]), as a server or proxy that does not speak HTTP/2. The certificate is the caller's: tests
 //! use the throwaway one under `tests/fixtures/tls/` and hand its CA to `--ca-cert`.
 
 use std::fmt;
@@ -12,7 +13,8 @@ use std::sync::Arc;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-/// A certificate chain and its key, ready to serve (ALPN: `h2`, then `http/1.1`).
+/// A certificate chain and its key, ready to serve (ALPN: `h2`, then `http/1.1`, unless
+/// [`SandboxTls::http1_only`]).
 #[derive(Clone)]
 pub struct SandboxTls {
     pub(crate) acceptor: tokio_rustls::TlsAcceptor,
@@ -42,11 +44,23 @@ impl SandboxTls {
             acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
         })
     }
+
+    /// The same identity, offering `http/1.1` alone.
+    pub fn http1_only(self) -> SandboxTls {
+        let mut config = rustls::ServerConfig::clone(self.acceptor.config());
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        SandboxTls {
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        }
+    }
 }
 
 impl fmt::Debug for SandboxTls {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SandboxTls { alpn: [h2, http/1.1] }")
+        let alpn: Vec<_> = (self.acceptor.config().alpn_protocols.iter())
+            .map(|p| String::from_utf8_lossy(p))
+            .collect();
+        write!(f, "SandboxTls {{ alpn: [{}] }}", alpn.join(", "))
     }
 }
 

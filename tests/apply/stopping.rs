@@ -89,7 +89,7 @@ fn a_certificate_refused_part_way_stops_the_run() {
         },
         generated_seed(MEMBERS),
     );
-    let relay = SwitchingRelay::start(&trusted.base_url(), &stranger.base_url());
+    let relay = Relay::start(&trusted.base_url(), &stranger.base_url());
     let rows =
         (1..=MEMBERS).map(|id| vec![format!("person{id}@gen.example"), format!("Title {id}")]);
     let input = trusted.input("everyone.csv", &["email", "job_title"], rows);

@@ -1,9 +1,10 @@
 //! The fault matrix: a 300-member sync through each fault alone, then through the mix, must
 //! end with every row reported once, the org in the wanted state and zero pacing violations.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
-use member_sync::sandbox::{Fault, Faults, RateLimit, RetryAfterForm, SandboxConfig};
+use member_sync::sandbox::{Fault, Faults, RateLimit, RetryAfterForm, SandboxConfig, SandboxTls};
 
 use super::Directory;
 use crate::util::*;
@@ -112,6 +113,68 @@ fn malformed_json_in_a_200() {
         &[],
     );
     assert!(injected(&dir, |f| *f == Fault::Malformed) >= 5);
+}
+
+/// Over HTTPS, a relay flips a byte in what the server sends next on every open connection,
+/// after the 30th, 90th and 150th write: TLS fails on a live connection ("cannot decrypt
+/// peer's message"), and every request on it with it. That is connection trouble, retried on
+/// a new connection; not a refused certificate, which would stop the run. Returns the
+/// sandbox's (connections, of them HTTP/2).
+fn converges_through_garbled_tls(tls: SandboxTls) -> (u64, u64) {
+    let dir = Directory::new(
+        MEMBERS,
+        SandboxConfig {
+            tls: Some(tls),
+            latency: Duration::from_millis(5),
+            ..SandboxConfig::default()
+        },
+    );
+    let relay = Relay::start(&dir.org.base_url(), &dir.org.base_url());
+    let base_url = relay.base_url(&dir.org.base_url());
+    let finished = AtomicBool::new(false);
+    let run = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut marks = [30, 90, 150].into_iter().peekable();
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while !finished.load(Ordering::SeqCst) && Instant::now() < deadline {
+                let Some(&mark) = marks.peek() else { return };
+                if dir.org.requests().iter().filter(|r| r.is("PUT")).count() >= mark {
+                    relay.garble();
+                    marks.next();
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        });
+        let run = dir.apply(&["--base-url", &base_url, "--ca-cert", &test_ca()]);
+        finished.store(true, Ordering::SeqCst);
+        run
+    });
+
+    dir.assert_converged(&run);
+    assert!(relay.garbled() >= 1, "nothing was garbled");
+    let retried = run
+        .report
+        .iter()
+        .filter(|line| line["attempts"].parse::<u32>().unwrap_or(0) > 1)
+        .count();
+    assert!(retried >= 1, "no row needed a second attempt");
+    (dir.org.connections(), dir.org.http2_connections())
+}
+
+#[test]
+fn tls_records_garbled_on_a_live_http2_connection() {
+    let (connections, http2) = converges_through_garbled_tls(test_tls());
+    assert_eq!(http2, connections);
+    assert!(connections >= 2, "one connection: nothing broke");
+}
+
+#[test]
+fn tls_records_garbled_on_a_live_http1_connection() {
+    // Over HTTP/1.1 the TLS error reaches the client whole (under HTTP/2 it arrives as a
+    // connection error's text), so this is where a rule calling any TLS error a refused
+    // certificate would stop the run.
+    let (_, http2) = converges_through_garbled_tls(test_tls().http1_only());
+    assert_eq!(http2, 0);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Helpers shared by every test: a sandbox org per test ([`TestOrg`]), inputs written and
 //! reports read as CSV data, the binary run the way the README runs it, the shared
 //! "twenty changes" scenario, the real-world fixtures with `validate` and derived inputs, and a
-//! relay that swaps the server under a run ([`SwitchingRelay`]).
+//! relay that meddles with a run as a network can ([`Relay`]).
 
 mod files;
 mod inputs;

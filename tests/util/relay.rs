@@ -1,15 +1,16 @@
-//! A TCP relay in front of two servers: every connection goes to the first until
-//! [`SwitchingRelay::switch`], which cuts the connections relayed so far, and every connection
-//! after it goes to the second. A server changing under a running sync, as when a proxy that
-//! inspects TLS comes onto the path part-way through. Plain threads and blocking sockets: the
-//! relay only copies bytes, and knows nothing of TLS or HTTP.
+//! A TCP relay in front of two servers, that can meddle with a running sync the way a network
+//! can: [`Relay::switch`] cuts the connections relayed so far and sends every new one to the
+//! second server (a proxy that inspects TLS coming onto the path part-way through), and
+//! [`Relay::garble`] flips a byte in the next thing each open connection's server says (a
+//! middlebox mangling a record, so TLS fails on a live connection). Plain threads and blocking
+//! sockets: the relay only copies bytes, and knows nothing of TLS or HTTP.
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-pub struct SwitchingRelay {
+pub struct Relay {
     addr: SocketAddr,
     shared: Arc<Shared>,
 }
@@ -17,20 +18,27 @@ pub struct SwitchingRelay {
 #[derive(Default)]
 struct Shared {
     closed: AtomicBool,
-    /// `None` once switched; until then both ends of every connection relayed to the first
-    /// server, to cut. One lock for both, so no connection is relayed to the first server
-    /// after the switch has cut the others.
-    first_server_sockets: Mutex<Option<Vec<TcpStream>>>,
+    /// `None` once switched; until then every connection relayed to the first server. One
+    /// lock for all, so no connection reaches the first server after the switch cut the rest.
+    to_first: Mutex<Option<Vec<Relayed>>>,
+    garbled: AtomicU64,
 }
 
-impl SwitchingRelay {
+/// One connection to the first server: both sockets, to cut, and the flag that garbles the
+/// next chunk its server sends.
+struct Relayed {
+    sockets: [TcpStream; 2],
+    garble_next: Arc<AtomicBool>,
+}
+
+impl Relay {
     /// A relay on 127.0.0.1 in front of the servers at the two base URLs.
-    pub fn start(first: &str, second: &str) -> SwitchingRelay {
+    pub fn start(first: &str, second: &str) -> Relay {
         let (first, second) = (socket_of(first), socket_of(second));
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port for the relay");
         let addr = listener.local_addr().expect("the relay's address");
         let shared = Arc::new(Shared {
-            first_server_sockets: Mutex::new(Some(Vec::new())),
+            to_first: Mutex::new(Some(Vec::new())),
             ..Shared::default()
         });
         let accepting = shared.clone();
@@ -40,20 +48,24 @@ impl SwitchingRelay {
                     break;
                 }
                 let Ok(client) = client else { continue };
-                let mut sockets = accepting.first_server_sockets.lock().unwrap();
-                let target = if sockets.is_some() { first } else { second };
+                let mut to_first = accepting.to_first.lock().unwrap();
+                let target = if to_first.is_some() { first } else { second };
                 let Ok(server) = TcpStream::connect(target) else {
                     let _ = client.shutdown(Shutdown::Both);
                     continue;
                 };
-                if let Some(sockets) = sockets.as_mut() {
-                    sockets.extend([clone(&client), clone(&server)]);
+                let garble_next = Arc::new(AtomicBool::new(false));
+                if let Some(relayed) = to_first.as_mut() {
+                    relayed.push(Relayed {
+                        sockets: [clone(&client), clone(&server)],
+                        garble_next: garble_next.clone(),
+                    });
                 }
-                drop(sockets);
-                relay(client, server);
+                drop(to_first);
+                relay(client, server, garble_next, accepting.clone());
             }
         });
-        SwitchingRelay { addr, shared }
+        Relay { addr, shared }
     }
 
     /// `base_url` with the relay's address in place of the server's.
@@ -65,14 +77,27 @@ impl SwitchingRelay {
 
     /// Cuts every connection relayed to the first server; new ones go to the second.
     pub fn switch(&self) {
-        let sockets = self.shared.first_server_sockets.lock().unwrap().take();
-        for socket in sockets.into_iter().flatten() {
+        let relayed = self.shared.to_first.lock().unwrap().take();
+        for socket in relayed.into_iter().flatten().flat_map(|r| r.sockets) {
             let _ = socket.shutdown(Shutdown::Both);
         }
     }
+
+    /// Flips a byte in the next chunk the server sends on each connection open now; the
+    /// connections opened after are left alone.
+    pub fn garble(&self) {
+        for relayed in self.shared.to_first.lock().unwrap().iter().flatten() {
+            relayed.garble_next.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// How many chunks were garbled.
+    pub fn garbled(&self) -> u64 {
+        self.shared.garbled.load(Ordering::SeqCst)
+    }
 }
 
-impl Drop for SwitchingRelay {
+impl Drop for Relay {
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::SeqCst);
         // Wakes the accepting thread so that it sees `closed` and ends.
@@ -94,14 +119,25 @@ fn clone(socket: &TcpStream) -> TcpStream {
 }
 
 /// Copies bytes both ways, each on a thread, until either side closes.
-fn relay(client: TcpStream, server: TcpStream) {
-    for (from, to) in [
-        (clone(&client), clone(&server)),
-        (clone(&server), clone(&client)),
-    ] {
-        std::thread::spawn(move || {
-            let _ = io::copy(&mut &from, &mut &to);
-            let _ = to.shutdown(Shutdown::Write);
-        });
-    }
+fn relay(client: TcpStream, server: TcpStream, garble_next: Arc<AtomicBool>, shared: Arc<Shared>) {
+    let upstream = (clone(&client), clone(&server));
+    std::thread::spawn(move || {
+        let (from, to) = upstream;
+        let _ = io::copy(&mut &from, &mut &to);
+        let _ = to.shutdown(Shutdown::Write);
+    });
+    std::thread::spawn(move || {
+        let (mut from, mut to) = (server, client);
+        let mut buffer = [0u8; 16 * 1024];
+        while let Ok(n @ 1..) = from.read(&mut buffer) {
+            if garble_next.swap(false, Ordering::SeqCst) {
+                buffer[n - 1] ^= 0xff;
+                shared.garbled.fetch_add(1, Ordering::SeqCst);
+            }
+            if to.write_all(&buffer[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(Shutdown::Write);
+    });
 }
