@@ -3,8 +3,7 @@
 //! came onto the path).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 use member_sync::sandbox::SandboxConfig;
 
@@ -12,6 +11,40 @@ use crate::util::*;
 
 const MEMBERS: u64 = 200;
 const CONCURRENCY: usize = 4;
+
+/// Every member gets a new title, `Title {id}`.
+fn everyone_retitled(org: &TestOrg) -> PathBuf {
+    let rows =
+        (1..=MEMBERS).map(|id| vec![format!("person{id}@gen.example"), format!("Title {id}")]);
+    org.input("everyone.csv", &["email", "job_title"], rows)
+}
+
+/// Per member id, whether it has the title the input gave it.
+fn retitled(org: &TestOrg) -> BTreeMap<u64, bool> {
+    org.members()
+        .into_iter()
+        .map(|m| {
+            let id = m["id"].as_u64().unwrap();
+            (id, m["job_title"] == format!("Title {id}"))
+        })
+        .collect()
+}
+
+/// Every row reported once, most of them `cancelled`: the run stopped early.
+#[track_caller]
+fn assert_stopped_early(run: &Run) -> BTreeMap<String, usize> {
+    assert_eq!(
+        row_numbers(&run.report),
+        (1..=MEMBERS as usize).collect::<Vec<_>>(),
+        "every row is reported, each once"
+    );
+    let counted = outcome_counts(&run.report);
+    assert!(
+        counted["cancelled"] > MEMBERS as usize / 2,
+        "most rows are cancelled: {counted:?}"
+    );
+    counted
+}
 
 #[test]
 fn a_revoked_token_stops_the_run() {
@@ -21,19 +54,13 @@ fn a_revoked_token_stops_the_run() {
         ..SandboxConfig::default()
     };
     let org = TestOrg::start(config, generated_seed(MEMBERS));
-    let rows =
-        (1..=MEMBERS).map(|id| vec![format!("person{id}@gen.example"), format!("Title {id}")]);
-    let input = org.input("everyone.csv", &["email", "job_title"], rows);
+    let input = everyone_retitled(&org);
 
     let run = org.apply(&input, &["--concurrency", &CONCURRENCY.to_string()]);
 
     run.assert_code(1);
     run.assert_stderr_contains("the access token was refused");
-    assert_eq!(
-        row_numbers(&run.report),
-        (1..=MEMBERS as usize).collect::<Vec<_>>(),
-        "every row is reported, each once"
-    );
+    let counted = assert_stopped_early(&run);
     let outcomes: BTreeSet<String> = outcome_counts(&run.report).into_keys().collect();
     let allowed: BTreeSet<String> = ["updated", "failed", "cancelled"].map(String::from).into();
     assert!(outcomes.is_subset(&allowed), "{outcomes:?}");
@@ -44,22 +71,12 @@ fn a_revoked_token_stops_the_run() {
         (1..=CONCURRENCY).contains(&refused),
         "{refused} requests got 401"
     );
-    let counted = outcome_counts(&run.report);
-    assert!(
-        counted["cancelled"] > MEMBERS as usize / 2,
-        "most rows are cancelled: {counted:?}"
-    );
 
     // The report tells the truth about each member.
-    let titles: BTreeMap<u64, serde_json::Value> = org
-        .members()
-        .into_iter()
-        .map(|m| (m["id"].as_u64().unwrap(), m["job_title"].clone()))
-        .collect();
+    let retitled = retitled(&org);
     for line in &run.report {
         let id: u64 = line["user_id"].parse().unwrap();
-        let changed = titles[&id] == format!("Title {id}");
-        assert_eq!(line["outcome"] == "updated", changed, "{line:?}");
+        assert_eq!(line["outcome"] == "updated", retitled[&id], "{line:?}");
     }
     let updated = counted.get("updated").copied().unwrap_or(0);
     let accepted = org
@@ -90,9 +107,7 @@ fn a_certificate_refused_part_way_stops_the_run() {
         generated_seed(MEMBERS),
     );
     let relay = Relay::start(&trusted.base_url(), &stranger.base_url());
-    let rows =
-        (1..=MEMBERS).map(|id| vec![format!("person{id}@gen.example"), format!("Title {id}")]);
-    let input = trusted.input("everyone.csv", &["email", "job_title"], rows);
+    let input = everyone_retitled(&trusted);
     let report = trusted.fresh_report_path();
     let mut command = trusted.command("apply", &input, &report);
     command.args([
@@ -107,33 +122,19 @@ fn a_certificate_refused_part_way_stops_the_run() {
     ]);
 
     // The switch comes after the 20th write, about a tenth of the way through.
-    let finished = AtomicBool::new(false);
-    let run = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while !finished.load(Ordering::SeqCst) && Instant::now() < deadline {
-                if trusted.requests().iter().filter(|r| r.is("PUT")).count() >= 20 {
-                    relay.switch();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(2));
-            }
-        });
-        let run = Run::of(&mut command, report);
-        finished.store(true, Ordering::SeqCst);
-        run
-    });
+    let run = meddling(
+        &trusted,
+        &[20],
+        || relay.switch(),
+        || Run::of(&mut command, report),
+    );
 
     run.assert_code(1);
     run.assert_stderr_contains("the server's certificate was refused");
     run.assert_stderr_contains("UnknownIssuer");
     run.assert_stderr_contains("the run stopped and every row not done is `cancelled`");
     run.assert_stderr_contains("do not vouch for this server");
-    assert_eq!(
-        row_numbers(&run.report),
-        (1..=MEMBERS as usize).collect::<Vec<_>>(),
-        "every row is reported, each once"
-    );
+    assert_stopped_early(&run);
 
     // Stopped at the first refusal: a handshake for each worker that was in flight at most,
     // not one per row left, and not a byte of HTTP to the stranger.
@@ -143,23 +144,13 @@ fn a_certificate_refused_part_way_stops_the_run() {
         stranger.connections()
     );
     assert!(stranger.journal().is_empty());
-    let counted = outcome_counts(&run.report);
-    assert!(
-        counted["cancelled"] > MEMBERS as usize / 2,
-        "most rows are cancelled: {counted:?}"
-    );
 
     // The report tells the truth: `updated` rows were written, rows never sent were not. A
     // write cut by the switch or the stop may have landed before its answer was lost: the
     // row says so (`failed` or `cancelled`), and running it again puts the same values.
-    let titles: BTreeMap<u64, serde_json::Value> = trusted
-        .members()
-        .into_iter()
-        .map(|m| (m["id"].as_u64().unwrap(), m["job_title"].clone()))
-        .collect();
+    let retitled = retitled(&trusted);
     for line in &run.report {
-        let id: u64 = line["user_id"].parse().unwrap();
-        let changed = titles[&id] == format!("Title {id}");
+        let changed = retitled[&line["user_id"].parse().unwrap()];
         match line["outcome"].as_str() {
             "updated" => assert!(changed, "{line:?}"),
             "cancelled" if line["attempts"] == "0" => assert!(!changed, "{line:?}"),

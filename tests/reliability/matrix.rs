@@ -1,8 +1,7 @@
 //! The fault matrix: a 300-member sync through each fault alone, then through the mix, must
 //! end with every row reported once, the org in the wanted state and zero pacing violations.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use member_sync::sandbox::{Fault, Faults, RateLimit, RetryAfterForm, SandboxConfig, SandboxTls};
 
@@ -131,24 +130,12 @@ fn converges_through_garbled_tls(tls: SandboxTls) -> (u64, u64) {
     );
     let relay = Relay::start(&dir.org.base_url(), &dir.org.base_url());
     let base_url = relay.base_url(&dir.org.base_url());
-    let finished = AtomicBool::new(false);
-    let run = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let mut marks = [30, 90, 150].into_iter().peekable();
-            let deadline = Instant::now() + Duration::from_secs(120);
-            while !finished.load(Ordering::SeqCst) && Instant::now() < deadline {
-                let Some(&mark) = marks.peek() else { return };
-                if dir.org.requests().iter().filter(|r| r.is("PUT")).count() >= mark {
-                    relay.garble();
-                    marks.next();
-                }
-                std::thread::sleep(Duration::from_millis(2));
-            }
-        });
-        let run = dir.apply(&["--base-url", &base_url, "--ca-cert", &test_ca()]);
-        finished.store(true, Ordering::SeqCst);
-        run
-    });
+    let run = meddling(
+        &dir.org,
+        &[30, 90, 150],
+        || relay.garble(),
+        || dir.apply(&["--base-url", &base_url, "--ca-cert", &test_ca()]),
+    );
 
     dir.assert_converged(&run);
     assert!(relay.garbled() >= 1, "nothing was garbled");

@@ -2,13 +2,17 @@
 //! can: [`Relay::switch`] cuts the connections relayed so far and sends every new one to the
 //! second server (a proxy that inspects TLS coming onto the path part-way through), and
 //! [`Relay::garble`] flips a byte in the next thing each open connection's server says (a
-//! middlebox mangling a record, so TLS fails on a live connection). Plain threads and blocking
-//! sockets: the relay only copies bytes, and knows nothing of TLS or HTTP.
+//! middlebox mangling a record, so TLS fails on a live connection); [`meddling`] does either
+//! part-way through a run. Plain threads and blocking sockets: the relay only copies bytes,
+//! and knows nothing of TLS or HTTP.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::TestOrg;
 
 pub struct Relay {
     addr: SocketAddr,
@@ -140,4 +144,34 @@ fn relay(client: TcpStream, server: TcpStream, garble_next: Arc<AtomicBool>, sha
         }
         let _ = to.shutdown(Shutdown::Write);
     });
+}
+
+/// Runs `run` while a watcher calls `meddle` each time the writes `org` has answered reach the
+/// next of `after_writes`; the watcher gives up when `run` returns.
+pub fn meddling<R>(
+    org: &TestOrg,
+    after_writes: &[usize],
+    meddle: impl Fn() + Sync,
+    run: impl FnOnce() -> R,
+) -> R {
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut marks = after_writes.iter().peekable();
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while let Some(&&mark) = marks.peek() {
+                if finished.load(Ordering::SeqCst) || Instant::now() > deadline {
+                    return;
+                }
+                if org.requests().iter().filter(|r| r.is("PUT")).count() >= mark {
+                    meddle();
+                    marks.next();
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        });
+        let result = run();
+        finished.store(true, Ordering::SeqCst);
+        result
+    })
 }
