@@ -3,7 +3,7 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | every row updated, unchanged, planned or not_found (`validate`: every row valid) |
-//! | 1 | the run could not proceed: auth refused, API unreachable, unreadable input, bad config |
+//! | 1 | the run could not proceed: token or certificate refused, API unreachable, unreadable input, bad config |
 //! | 2 | usage error (bad flags or arguments) |
 //! | 3 | the run finished, but some rows are invalid or failed |
 //! | 4 | a guard refused the run before its first write (nothing was written) |

@@ -71,7 +71,8 @@ pub enum ApiError {
     /// Any other transport failure (reset mid-response, protocol error).
     #[error("request failed: {0}")]
     Transport(String),
-    /// The run was stopped (Ctrl-C, or another request's 401) before this one finished.
+    /// The run was stopped (Ctrl-C, or another request's refused token or certificate) before
+    /// this one finished.
     #[error("not sent: the run was stopped")]
     Stopped,
 }

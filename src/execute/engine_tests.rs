@@ -119,8 +119,10 @@ async fn a_refused_certificate_stops_the_run_and_keeps_what_rustls_said() {
     assert_eq!(why, Refusal::Certificate);
     assert!(error.to_string().contains("UnknownIssuer"), "{error}");
     assert!(engine.stop_token().is_cancelled());
-    // A 401 arriving after it does not change what stopped the run.
-    let _ = engine.call(scripted(vec![status(401, None)])).await;
+    // Nothing more is sent (a 401 scripted next never goes out), and what stopped the run
+    // stays the first refusal.
+    let after = engine.call(scripted(vec![status(401, None)])).await;
+    assert_eq!(after.attempts, 0);
     assert_eq!(
         engine.refused().map(|(why, _)| why),
         Some(Refusal::Certificate)

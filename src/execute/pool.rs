@@ -48,7 +48,8 @@ pub const MAX_CONCURRENCY: usize = 256;
 /// `latency` needs `rate × latency` workers busy; twice that absorbs jitter and answers slower
 /// than the ones measured, and `rate × retry_delay` more keeps the pace while some workers sit
 /// out a backoff before a retry (under 10% 5xx at 50/s, about four at any time). More would
-/// only put more requests at risk when the run is stopped (a 401, Ctrl-C), never speed it up:
+/// only put more requests at risk when the run is stopped (a refused token or certificate,
+/// Ctrl-C), never speed it up:
 /// the pacer, not the workers, sets the pace.
 pub fn auto_concurrency(rate: Rate, latency: Duration, retry_delay: Duration) -> usize {
     let busy = latency.as_secs_f64() * 2.0 + retry_delay.as_secs_f64();
@@ -205,12 +206,22 @@ fn record(
                 Disposition::Stopped => WriteOutcome::Cancelled,
                 _ => WriteOutcome::Failed,
             };
+            // A refusal after a failed attempt: that attempt may have landed before its answer
+            // was lost (a write cut by the proxy that then refused the certificate).
+            let earlier = if result.attempts > 1 {
+                format!(
+                    "; after {} attempts, an earlier one may have been applied (a re-run will tell)",
+                    result.attempts
+                )
+            } else {
+                String::new()
+            };
             let message = match classify(&error) {
                 Disposition::StopRun(Refusal::Token) => {
-                    format!("{error} (the access token was refused)")
+                    format!("{error} (the access token was refused{earlier})")
                 }
                 Disposition::StopRun(Refusal::Certificate) => {
-                    format!("{error} (the run stopped: nothing is sent to a server this machine does not trust)")
+                    format!("{error} (the run stopped: nothing is sent to a server this machine does not trust{earlier})")
                 }
                 Disposition::Stopped if result.attempts > 0 => {
                     "the run was stopped while this request was in flight; it may or may not have been applied (a re-run will tell)".to_string()

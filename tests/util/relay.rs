@@ -24,6 +24,7 @@ struct Shared {
     closed: AtomicBool,
     /// `None` once switched; until then every connection relayed to the first server. One
     /// lock for all, so no connection reaches the first server after the switch cut the rest.
+    /// Closed connections stay listed (two handles each) until then: a test's few dozen.
     to_first: Mutex<Option<Vec<Relayed>>>,
     garbled: AtomicU64,
 }
@@ -135,6 +136,9 @@ fn relay(client: TcpStream, server: TcpStream, garble_next: Arc<AtomicBool>, sha
         let mut buffer = [0u8; 16 * 1024];
         while let Ok(n @ 1..) = from.read(&mut buffer) {
             if garble_next.swap(false, Ordering::SeqCst) {
+                // Most often inside a record's authentication tag: the client fails to decrypt
+                // at once. Should the read have split a record header, a flipped length makes
+                // the client wait instead, and `--timeout` ends that: slower, same outcome.
                 buffer[n - 1] ^= 0xff;
                 shared.garbled.fetch_add(1, Ordering::SeqCst);
             }
@@ -154,6 +158,13 @@ pub fn meddling<R>(
     meddle: impl Fn() + Sync,
     run: impl FnOnce() -> R,
 ) -> R {
+    /// Tells the watcher the run is over, however it ended (a panic included).
+    struct Finished<'a>(&'a AtomicBool);
+    impl Drop for Finished<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
     let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
         scope.spawn(|| {
@@ -170,8 +181,7 @@ pub fn meddling<R>(
                 std::thread::sleep(Duration::from_millis(2));
             }
         });
-        let result = run();
-        finished.store(true, Ordering::SeqCst);
-        result
+        let _finished = Finished(&finished);
+        run()
     })
 }
