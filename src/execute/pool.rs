@@ -202,26 +202,27 @@ fn record(
         Err(error) => {
             result.http_status = error.status();
             append_request_id(result, error.request_id());
-            let outcome = match classify(&error) {
+            let disposition = classify(&error);
+            let outcome = match disposition {
                 Disposition::Stopped => WriteOutcome::Cancelled,
                 _ => WriteOutcome::Failed,
             };
-            // A refusal after a failed attempt: that attempt may have landed before its answer
-            // was lost (a write cut by the proxy that then refused the certificate).
-            let earlier = if result.attempts > 1 {
-                format!(
-                    "; after {} attempts, an earlier one may have been applied (a re-run will tell)",
-                    result.attempts
-                )
-            } else {
-                String::new()
-            };
-            let message = match classify(&error) {
-                Disposition::StopRun(Refusal::Token) => {
-                    format!("{error} (the access token was refused{earlier})")
-                }
-                Disposition::StopRun(Refusal::Certificate) => {
-                    format!("{error} (the run stopped: nothing is sent to a server this machine does not trust{earlier})")
+            let message = match disposition {
+                Disposition::StopRun(why) => {
+                    let note = match why {
+                        Refusal::Token => "the access token was refused",
+                        Refusal::Certificate => {
+                            "the run stopped: nothing is sent to a server this machine does not trust"
+                        }
+                    };
+                    // An earlier attempt may have landed before its answer was lost (a write
+                    // cut by the proxy that then refused the certificate).
+                    match result.attempts {
+                        0 | 1 => format!("{error} ({note})"),
+                        n => format!(
+                            "{error} ({note}; after {n} attempts, an earlier one may have been applied (a re-run will tell))"
+                        ),
+                    }
                 }
                 Disposition::Stopped if result.attempts > 0 => {
                     "the run was stopped while this request was in flight; it may or may not have been applied (a re-run will tell)".to_string()

@@ -8,7 +8,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{Client, Connection, Member};
 use crate::execute::pool::Concurrency;
-use crate::execute::retry_policy::Refusal;
 use crate::execute::{Engine, fetch};
 use crate::exit_code::ExitCode;
 use crate::members_export;
@@ -121,15 +120,12 @@ pub(crate) async fn read_members(
             _sandbox: sandbox,
         }),
         Err(e) => match engine.refused() {
-            Some((why, error)) => {
-                let error =
-                    refused::reading_members(why, error, &connection.org_id, &settings.target);
-                let reason = match why {
-                    Refusal::Token => "the access token was refused",
-                    Refusal::Certificate => "the server's certificate was refused",
-                };
-                Err((Err(error), Some(reason)))
-            }
+            Some((why, error)) => Err(refused::reading_members(
+                why,
+                error,
+                &connection.org_id,
+                &settings.target,
+            )),
             None if stop.is_cancelled() => {
                 progress.note("interrupted while reading the member list; nothing was written");
                 Err((Ok(ExitCode::Interrupted), Some("the run was interrupted")))

@@ -9,25 +9,32 @@ use crate::execute::retry_policy::Refusal;
 use crate::settings::Target;
 
 use super::RunError;
+use super::members::Unreached;
 
 const TOKEN_HINT: &str = "get a new token in Tallyfy (Settings > Integrations > REST API); personal tokens expire after about 6 months and when their owner logs out of the web app";
 
-/// The run never got the member list: nothing was written.
+/// The run never got the member list: nothing was written, and every row not invalid is
+/// `cancelled` with the reason given here.
 pub(super) fn reading_members(
     why: Refusal,
     error: &ApiError,
     org: &str,
     target: &Target,
-) -> RunError {
-    let message = match why {
-        Refusal::Token => {
+) -> Unreached {
+    let (message, reason) = match why {
+        Refusal::Token => (
             format!(
                 "the access token was refused (HTTP 401) while reading the member list of {org}"
-            )
-        }
-        Refusal::Certificate => format!("reading the member list of {org} failed: {error}"),
+            ),
+            "the access token was refused",
+        ),
+        Refusal::Certificate => (
+            format!("reading the member list of {org} failed: {error}"),
+            "the server's certificate was refused",
+        ),
     };
-    RunError::new(message).hint(hint(why, target))
+    let error = RunError::new(message).hint(hint(why, target));
+    (Err(error), Some(reason))
 }
 
 /// The run stopped part-way: rows already written are `updated` in the report, the rest

@@ -282,7 +282,7 @@ fn an_untrusted_certificate_stops_at_the_first_handshake_and_points_to_ca_cert()
     );
 
     // A CA given (here by the environment) that does not vouch for the server: said so.
-    let server_itself = test_ca().replace("ca.pem", "server.pem");
+    let server_itself = tls_fixture("server.pem");
     let report = org.fresh_report_path();
     let mut command = org.command("apply", &sample_export(), &report);
     command.env("MEMBER_SYNC_CA_CERT", &server_itself);

@@ -179,19 +179,20 @@ pub fn stranger_tls() -> SandboxTls {
 }
 
 fn tls_identity(name: &str) -> SandboxTls {
-    let dir = fixtures_tls();
-    let read = |file: String| std::fs::read(dir.join(file)).expect("the test TLS fixtures");
+    let read = |file: String| std::fs::read(tls_fixture(&file)).expect("the test TLS fixtures");
     SandboxTls::from_pem(&read(format!("{name}.pem")), &read(format!("{name}.key")))
         .expect("the test identity")
 }
 
 /// The CA that signed [`test_tls`]'s certificate, for `--ca-cert`.
 pub fn test_ca() -> String {
-    fixtures_tls().join("ca.pem").display().to_string()
+    tls_fixture("ca.pem")
 }
 
-fn fixtures_tls() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls")
+/// The path of a file in `tests/fixtures/tls/`.
+pub fn tls_fixture(name: &str) -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    dir.join(name).display().to_string()
 }
 
 /// Sandbox latency for tests that need requests to overlap.
