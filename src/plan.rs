@@ -99,7 +99,16 @@ pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Vec<RowPlan
                 let placeholder = RowVerdict::Invalid(InvalidRow::default());
                 match std::mem::replace(verdict, placeholder) {
                     RowVerdict::Invalid(invalid) => RowPlan::Invalid(Box::new(invalid)),
-                    RowVerdict::Valid(desired) => plan_row(desired, member),
+                    RowVerdict::Valid(desired) => match members.ambiguity(&desired.key, member) {
+                        Some(why) => {
+                            let (column, value) = match &desired.key {
+                                MemberKey::Email(email) => ("email", email.to_string()),
+                                MemberKey::UserId(id) => ("user_id", id.to_string()),
+                            };
+                            invalid(&desired, column, &value, why)
+                        }
+                        None => plan_row(desired, member),
+                    },
                 }
             }));
         }

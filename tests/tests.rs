@@ -35,3 +35,5 @@ mod derived_inputs;
 mod validate_cmd;
 // Performance promises that need no stopwatch: minimal requests, auto pacing, offline plans.
 mod perf;
+// Hostile servers: huge or endless answers, redirects, endless pages, ambiguous member lists.
+mod hostile_server;

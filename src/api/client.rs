@@ -5,6 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::answer::{self, ERROR_BODY_LIMIT, LIST_PAGE_LIMIT, MEMBER_LIMIT};
 use super::error_body;
 use super::wire::{Envelope, Member, MemberPage};
 
@@ -58,6 +59,24 @@ pub enum ApiError {
         message: String,
         request_id: Option<String>,
     },
+    /// An answer larger than its kind may be ([`answer`]): not read past the limit.
+    #[error(
+        "HTTP {status}: the answer is larger than {limit}; it was not read (a proxy or server is sending far more than the API does)"
+    )]
+    Oversized {
+        status: u16,
+        limit: String,
+        request_id: Option<String>,
+    },
+    /// A 3xx: never followed ([`answer`]).
+    #[error(
+        "HTTP {status}: redirected to {location}; member-sync never follows redirects: check --base-url"
+    )]
+    Redirected {
+        status: u16,
+        location: String,
+        request_id: Option<String>,
+    },
     #[error("timed out: {0}")]
     Timeout(String),
     #[error("connection failed: {0}")]
@@ -80,16 +99,20 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
-            ApiError::Status { status, .. } | ApiError::Malformed { status, .. } => Some(*status),
+            ApiError::Status { status, .. }
+            | ApiError::Malformed { status, .. }
+            | ApiError::Oversized { status, .. }
+            | ApiError::Redirected { status, .. } => Some(*status),
             _ => None,
         }
     }
 
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            ApiError::Status { request_id, .. } | ApiError::Malformed { request_id, .. } => {
-                request_id.as_deref()
-            }
+            ApiError::Status { request_id, .. }
+            | ApiError::Malformed { request_id, .. }
+            | ApiError::Oversized { request_id, .. }
+            | ApiError::Redirected { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -171,7 +194,14 @@ impl Client {
         headers.insert(header::AUTHORIZATION, auth);
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert("X-Tallyfy-Client", HeaderValue::from_static("APIClient"));
-        let mut http = reqwest::Client::builder();
+        let mut http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        // Plain HTTP is only allowed to loopback (settings), and then straight to it: a proxy
+        // from `http_proxy` or `ALL_PROXY` would see the token in clear. Over HTTPS a proxy
+        // only tunnels (CONNECT), so `HTTPS_PROXY` and `NO_PROXY` are honoured as reqwest reads
+        // them.
+        if connection.base_url.scheme() == "http" {
+            http = http.no_proxy();
+        }
         for ca in &connection.ca_certs {
             http = http.add_root_certificate(ca.clone());
         }
@@ -199,7 +229,7 @@ impl Client {
         per_page: u64,
     ) -> Result<Reply<MemberPage>, ApiError> {
         let url = format!("{}/users?page={page}&per_page={per_page}", self.org_url);
-        self.send(self.http.get(url)).await
+        self.send(self.http.get(url), LIST_PAGE_LIMIT).await
     }
 
     /// `PUT /organizations/{org}/users/{id}` with a full profile body.
@@ -209,7 +239,9 @@ impl Client {
         body: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Reply<Member>, ApiError> {
         let url = format!("{}/users/{member_id}", self.org_url);
-        let reply: Reply<Envelope<Member>> = self.send(self.http.put(url).json(body)).await?;
+        let reply: Reply<Envelope<Member>> = self
+            .send(self.http.put(url).json(body), MEMBER_LIMIT)
+            .await?;
         Ok(unwrap_envelope(reply))
     }
 
@@ -217,15 +249,18 @@ impl Client {
     pub async fn update_role(&self, member_id: u64, role: &str) -> Result<Reply<Member>, ApiError> {
         let url = format!("{}/users/{member_id}/role", self.org_url);
         let body = serde_json::json!({ "role": role });
-        let reply: Reply<Envelope<Member>> = self.send(self.http.put(url).json(&body)).await?;
+        let reply: Reply<Envelope<Member>> = self
+            .send(self.http.put(url).json(&body), MEMBER_LIMIT)
+            .await?;
         Ok(unwrap_envelope(reply))
     }
 
     async fn send<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
+        limit: usize,
     ) -> Result<Reply<T>, ApiError> {
-        let response = request.send().await.map_err(ApiError::from_reqwest)?;
+        let mut response = request.send().await.map_err(ApiError::from_reqwest)?;
         let status = response.status().as_u16();
         let request_id = response
             .headers()
@@ -237,16 +272,40 @@ impl Client {
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = response.text().await.map_err(ApiError::from_reqwest)?;
-        if !(200..300).contains(&status) {
+        if (300..400).contains(&status) {
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            return Err(ApiError::Redirected {
+                status,
+                location: answer::redirect_target(response.url(), location.as_deref()),
+                request_id,
+            });
+        }
+        let success = (200..300).contains(&status);
+        let limit = if success { limit } else { ERROR_BODY_LIMIT };
+        let body = answer::read_capped(&mut response, limit)
+            .await
+            .map_err(ApiError::from_reqwest)?;
+        if !success {
+            // An error body past its limit is cut, not refused: only its first line is shown.
+            let body = body.unwrap_or_default();
             return Err(ApiError::Status {
                 status,
-                message: error_body::error_message(status, &body),
+                message: error_body::error_message(status, &String::from_utf8_lossy(&body)),
                 request_id,
                 retry_after,
             });
         }
-        match serde_json::from_str::<T>(&body) {
+        let Ok(body) = body else {
+            return Err(ApiError::Oversized {
+                status,
+                limit: answer::describe_limit(limit),
+                request_id,
+            });
+        };
+        match serde_json::from_slice::<T>(&body) {
             Ok(value) => Ok(Reply {
                 value,
                 status,
@@ -284,18 +343,25 @@ fn unwrap_envelope<T>(reply: Reply<Envelope<T>>) -> Reply<T> {
 }
 
 /// `Retry-After: 30` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`, as a wait from `now`.
-/// A date in the past means "now" (zero).
+/// A date in the past means "now" (zero). Whatever the server says, the wait is at most
+/// [`RETRY_AFTER_CEILING`], cut before it becomes a `Duration` (`1e20` seconds has no
+/// `Duration`; converting it panicked). `--retry-after-cap` then cuts it further.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
+    let ceiling = RETRY_AFTER_CEILING.as_secs_f64();
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        return (seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(ceiling)));
     }
     let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(
+        date.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(RETRY_AFTER_CEILING),
+    )
 }
+
+/// The longest `Retry-After` read as it is: a day.
+pub const RETRY_AFTER_CEILING: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Percent-encodes an org id for use as one path segment.
 fn utf8_percent_encode_segment(segment: &str) -> String {
@@ -342,6 +408,17 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+        // What a server may say, read without a panic path: cut to a day, or ignored.
+        for huge in ["1e20", "18446744073709551616", "inf", "1e400"] {
+            assert_eq!(
+                parse_retry_after(huge, now),
+                Some(RETRY_AFTER_CEILING),
+                "{huge}"
+            );
+        }
+        for nonsense in ["NaN", "-1", "-inf", ""] {
+            assert_eq!(parse_retry_after(nonsense, now), None, "{nonsense}");
+        }
     }
 
     #[test]

@@ -113,7 +113,7 @@ fn sanitize_text(body: &str) -> String {
     clip(line)
 }
 
-fn clip(s: &str) -> String {
+pub(crate) fn clip(s: &str) -> String {
     const MAX: usize = 300;
     let s = s.trim();
     if s.chars().count() <= MAX {

@@ -5,6 +5,7 @@
 //! execute stage to decide what to do. It never retries and never sleeps: pacing and retries
 //! are policies, decided once in `execute`.
 
+pub mod answer;
 mod client;
 pub mod error_body;
 pub mod wire;

@@ -13,6 +13,14 @@
 //! other until a short one), and members added or removed during the fetch shift pages. Ids
 //! are deduplicated, and a count that disagrees with `total` triggers one fresh fetch before
 //! the run goes on with a warning.
+//!
+//! It is also read distrustfully: a server (or a stand-in, or a proxy) that repeats a page,
+//! adds new members for ever, or claims ten billion pages would otherwise keep the run, and the
+//! organization's lock, going for hours. So the pages are bounded by the first page's own
+//! `total` with some slack ([`pages_allowed`]), a page holding only members already read ends
+//! the fetch, and nothing past [`MAX_MEMBERS`] is read; each is a clear error, not a guess.
+//! Members repeated with different emails are kept, both copies: the lookup then refuses the
+//! rows that would match them (`plan::member_index`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,16 +33,55 @@ use crate::execute::pool::Concurrency;
 /// Page size asked for. Tallyfy caps pages at 100 whatever is asked.
 pub const PER_PAGE: u64 = 100;
 
-/// A guard against a server that never says "last page".
-const MAX_PAGES: u64 = 100_000;
+/// The most members read from one organization: far above any Tallyfy organization, and a
+/// bound on what a server that never says "last page" can make the run read.
+pub const MAX_MEMBERS: u64 = 1_000_000;
 
 /// Why the member list could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("reading the member list failed on page {page} after {attempts} attempt(s): {error}")]
-pub struct FetchError {
-    pub page: u64,
-    pub attempts: u32,
-    pub error: ApiError,
+pub enum FetchError {
+    #[error("reading the member list failed on page {page} after {attempts} attempt(s): {error}")]
+    Request {
+        page: u64,
+        attempts: u32,
+        error: ApiError,
+    },
+    /// The pages do not add up: read no further than this.
+    #[error("reading the member list stopped at page {page}: {problem}")]
+    Pagination { page: u64, problem: String },
+}
+
+/// The most pages a list of `total` members in pages of `page_len` may take: its own count,
+/// plus a tenth (at least two) for members added while it is read.
+fn pages_allowed(total: u64, page_len: u64) -> u64 {
+    let pages = total.div_ceil(page_len.max(1));
+    pages + (pages / 10).max(2)
+}
+
+/// The first page's `total` and `total_pages`, checked against each other and the ceiling:
+/// the number of pages that may be read.
+fn checked_page_count(
+    total: Option<u64>,
+    total_pages: Option<u64>,
+    first_len: u64,
+) -> Result<u64, FetchError> {
+    let problem = |problem: String| FetchError::Pagination { page: 1, problem };
+    let ceiling = MAX_MEMBERS.div_ceil(first_len.max(1));
+    if let Some(total) = total.filter(|t| *t > MAX_MEMBERS) {
+        return Err(problem(format!(
+            "the server claims {total} members; member-sync reads at most {MAX_MEMBERS}"
+        )));
+    }
+    let allowed = total.map_or(ceiling, |total| pages_allowed(total, first_len));
+    match (total_pages, total) {
+        (Some(pages), Some(total)) if pages > allowed => Err(problem(format!(
+            "the server claims {pages} pages for {total} members in pages of {first_len}"
+        ))),
+        (Some(pages), None) if pages > ceiling => Err(problem(format!(
+            "the server claims {pages} pages of {first_len} members, more than the {MAX_MEMBERS} members member-sync reads"
+        ))),
+        _ => Ok(allowed),
+    }
 }
 
 /// Every member of the organization, ordered by id. `concurrency` bounds the pages in flight
@@ -69,26 +116,56 @@ pub async fn fetch_members(
 #[derive(Default)]
 struct Collected {
     by_id: BTreeMap<u64, Member>,
+    /// The same id read again with another email: kept too, for the lookup to refuse both.
+    conflicting: Vec<Member>,
     total: Option<(u64, u64)>,
 }
 
 impl Collected {
-    fn add(&mut self, page: u64, body: MemberPage) {
+    /// Adds a page's members; a page with members but none new is an error (the server is
+    /// not moving through its list).
+    fn add(&mut self, page: u64, body: MemberPage) -> Result<(), FetchError> {
         if let Some(total) = body.pagination().and_then(|p| p.total)
             && self.total.is_none_or(|(from, _)| from < page)
         {
             self.total = Some((page, total));
         }
+        let len = body.data.len();
+        let mut new = 0;
         for member in body.data {
+            match self.by_id.get(&member.id) {
+                None => new += 1,
+                Some(known) if known.email_key() != member.email_key() => {
+                    self.conflicting.push(known.clone());
+                }
+                Some(_) => {}
+            }
             self.by_id.insert(member.id, member);
         }
+        if len > 0 && new == 0 && page > 1 {
+            return Err(FetchError::Pagination {
+                page,
+                problem: format!(
+                    "page {page} holds only members already read: the server's pages are not moving through the list"
+                ),
+            });
+        }
+        if self.by_id.len() as u64 > MAX_MEMBERS {
+            return Err(FetchError::Pagination {
+                page,
+                problem: format!("more than {MAX_MEMBERS} members read; member-sync reads no more"),
+            });
+        }
+        Ok(())
     }
 
     fn finish(self) -> (Vec<Member>, Option<u64>) {
-        (
-            self.by_id.into_values().collect(),
-            self.total.map(|(_, total)| total),
-        )
+        let mut members: Vec<Member> = self.by_id.into_values().collect();
+        if !self.conflicting.is_empty() {
+            members.extend(self.conflicting);
+            members.sort_by_key(|m| m.id);
+        }
+        (members, self.total.map(|(_, total)| total))
     }
 }
 
@@ -99,25 +176,28 @@ async fn fetch_once(
     let first = fetch_page(engine, 1).await?;
     let first_len = first.data.len() as u64;
     let pagination = first.pagination();
-    let pages = match pagination.and_then(|p| Some((p.current_page?, p.total_pages?))) {
-        Some((_, pages)) => Some(pages),
+    let total = pagination.and_then(|p| p.total);
+    let total_pages =
+        pagination.and_then(|p| Some((p.current_page?, p.total_pages?)).map(|(_, n)| n));
+    let pages = match total_pages {
+        Some(pages) => Some(pages),
         // No page count: the first page's size is the server's page size.
-        None => pagination
-            .and_then(|p| p.total)
+        None => total
             .filter(|_| first_len > 0)
             .map(|total| total.div_ceil(first_len)),
     };
     let mut collected = Collected::default();
-    collected.add(1, first);
+    collected.add(1, first)?;
     if first_len == 0 {
         return Ok(collected.finish());
     }
+    let allowed = checked_page_count(total, total_pages, first_len)?;
     match pages {
         Some(pages) => {
             let workers = engine.workers(concurrency);
-            fetch_pages_concurrently(engine, 2..=pages.min(MAX_PAGES), workers, collected).await
+            fetch_pages_concurrently(engine, 2..=pages.min(allowed), workers, collected).await
         }
-        None => fetch_pages_in_turn(engine, first_len, collected).await,
+        None => fetch_pages_in_turn(engine, first_len, allowed, collected).await,
     }
 }
 
@@ -145,7 +225,7 @@ async fn fetch_pages_concurrently(
                 collected
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .add(page, body);
+                    .add(page, body)?;
             }
         });
     }
@@ -167,13 +247,29 @@ async fn fetch_pages_concurrently(
 }
 
 /// Without a page count: one page after the other until an empty or short one (or the
-/// server's `current_page >= total_pages`).
+/// server's `current_page >= total_pages`), and no more than `allowed` pages.
 async fn fetch_pages_in_turn(
     engine: &Arc<Engine>,
     first_len: u64,
+    allowed: u64,
     mut collected: Collected,
 ) -> Result<(Vec<Member>, Option<u64>), FetchError> {
-    for page in 2..=MAX_PAGES {
+    for page in 2.. {
+        let read = collected.by_id.len() as u64;
+        let past_total = collected
+            .total
+            .map(|(_, total)| total)
+            .filter(|total| read > total + (2 * first_len).max(total / 10));
+        if let Some(total) = past_total {
+            let problem = format!(
+                "the server keeps sending pages: {read} members read, more than its own total of {total}"
+            );
+            return Err(FetchError::Pagination { page, problem });
+        }
+        if page > allowed {
+            let problem = format!("the server keeps sending pages past {MAX_MEMBERS} members");
+            return Err(FetchError::Pagination { page, problem });
+        }
         let body = fetch_page(engine, page).await?;
         let len = body.data.len() as u64;
         let last_page = match body
@@ -183,7 +279,7 @@ async fn fetch_pages_in_turn(
             Some((current, pages)) => current >= pages,
             None => len < first_len,
         };
-        collected.add(page, body);
+        collected.add(page, body)?;
         if len == 0 || last_page {
             break;
         }
@@ -195,7 +291,7 @@ async fn fetch_page(engine: &Engine, page: u64) -> Result<MemberPage, FetchError
     let attempted = engine
         .call(|| engine.client().list_members(page, PER_PAGE))
         .await;
-    let reply = attempted.result.map_err(|error| FetchError {
+    let reply = attempted.result.map_err(|error| FetchError::Request {
         page,
         attempts: attempted.attempts,
         error,

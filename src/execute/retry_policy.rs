@@ -54,6 +54,8 @@ pub fn classify(error: &ApiError) -> Disposition {
         ApiError::Status { status: 408, .. } => Disposition::Retry,
         ApiError::Status { status, .. } if *status >= 500 => Disposition::Retry,
         ApiError::Status { .. } => Disposition::FailRow,
+        // The same request would get the same answer: a proxy or server to fix, not to wait for.
+        ApiError::Oversized { .. } | ApiError::Redirected { .. } => Disposition::FailRow,
         ApiError::Malformed { .. }
         | ApiError::Timeout(_)
         | ApiError::Connect(_)

@@ -8,7 +8,13 @@
 //! (`Member::email_key`), so no email is copied. The hash is rustc's Fx, several times faster
 //! than SipHash on short strings; the keys come from the organization's own member list, so the
 //! hash flooding SipHash guards against is not a threat.
+//!
+//! A list can be inconsistent: two members with one email, or one id read twice with two
+//! emails (a server's bug, a page shifted mid-read, a hand-edited export). A row matching such
+//! a member has no one right member to write to, so it is refused with the reason
+//! ([`MemberIndex::ambiguity`]) instead of going to whichever came first.
 
+use std::borrow::Cow;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
@@ -24,6 +30,10 @@ pub struct MemberLookup {
     /// `None` when the list is ordered by id (binary search).
     by_id: Option<FxHashMap<u64, u32>>,
     by_email: HashTable<u32>,
+    /// Emails more than one member has, with their ids; empty in a consistent list.
+    shared_emails: FxHashMap<String, Vec<u64>>,
+    /// Ids the list gives to more than one email, with the emails.
+    split_ids: FxHashMap<u64, Vec<String>>,
 }
 
 fn email_hash(key: &str) -> u64 {
@@ -38,6 +48,7 @@ impl MemberLookup {
         );
         let key_at = |i: u32| members[i as usize].email_key();
         let mut by_email = HashTable::with_capacity(members.len());
+        let mut shared_emails: FxHashMap<String, Vec<u64>> = FxHashMap::default();
         for (i, member) in (0u32..).zip(members) {
             let Some(key) = member.email_key() else {
                 continue;
@@ -47,9 +58,20 @@ impl MemberLookup {
                 |&j| members[j as usize].has_email_key(&key),
                 |&j| key_at(j).map_or(0, |k| email_hash(&k)),
             );
-            // The first member with an email keeps it.
-            if let hashbrown::hash_table::Entry::Vacant(slot) = entry {
-                slot.insert(i);
+            // The first member with an email keeps it; a second one makes it ambiguous.
+            match entry {
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
+                hashbrown::hash_table::Entry::Occupied(first) => {
+                    let first = &members[*first.get() as usize];
+                    if first.id != member.id {
+                        let ids = shared_emails
+                            .entry(key.into_owned())
+                            .or_insert_with(|| vec![first.id]);
+                        ids.push(member.id);
+                    }
+                }
             }
         }
         let by_id = (!members.is_sorted_by_key(|m| m.id))
@@ -58,8 +80,59 @@ impl MemberLookup {
             members: members.len(),
             by_id,
             by_email,
+            shared_emails,
+            split_ids: ids_with_several_emails(members),
         }
     }
+
+    /// What makes the list inconsistent, one line each, for the run to say (empty when
+    /// nothing does).
+    pub fn inconsistencies(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .shared_emails
+            .iter()
+            .map(|(email, ids)| {
+                format!(
+                    "{} members share the email {email} (ids {})",
+                    ids.len(),
+                    join(ids)
+                )
+            })
+            .collect();
+        lines.extend(self.split_ids.iter().map(|(id, emails)| {
+            format!(
+                "id {id} is listed with {} emails ({})",
+                emails.len(),
+                emails.join(", ")
+            )
+        }));
+        lines.sort();
+        lines
+    }
+}
+
+/// Ids listed more than once with different emails.
+fn ids_with_several_emails(members: &[Member]) -> FxHashMap<u64, Vec<String>> {
+    let mut seen: FxHashMap<u64, Vec<String>> = FxHashMap::default();
+    let mut split = FxHashMap::default();
+    for member in members {
+        let email = member.email_key().map(Cow::into_owned).unwrap_or_default();
+        let emails = seen.entry(member.id).or_default();
+        if !emails.contains(&email) {
+            emails.push(email);
+            if emails.len() > 1 {
+                split.insert(member.id, emails.clone());
+            }
+        }
+    }
+    split
+}
+
+fn join(ids: &[u64]) -> String {
+    ids.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A member list and its lookup, for planning.
@@ -83,6 +156,11 @@ impl<'m> MemberIndex<'m> {
         MemberIndex { members, lookup }
     }
 
+    /// See [`MemberLookup::inconsistencies`].
+    pub fn inconsistencies(&self) -> Vec<String> {
+        self.lookup.inconsistencies()
+    }
+
     pub(super) fn find(&self, key: &MemberKey) -> Option<&'m Member> {
         let position = match key {
             MemberKey::Email(email) => self
@@ -102,6 +180,30 @@ impl<'m> MemberIndex<'m> {
             },
         };
         position.map(|i| &self.members[i as usize])
+    }
+
+    /// Why a row with `key`, found as `member`, has no one member to write to: its email is
+    /// shared, or the member's id is listed with several emails. `None` in a consistent list.
+    pub(super) fn ambiguity(&self, key: &MemberKey, member: Option<&Member>) -> Option<String> {
+        let lookup = &self.lookup;
+        if lookup.shared_emails.is_empty() && lookup.split_ids.is_empty() {
+            return None;
+        }
+        if let MemberKey::Email(email) = key
+            && let Some(ids) = lookup.shared_emails.get(email.as_ref() as &str)
+        {
+            return Some(format!(
+                "{} members of the organization have this email (ids {}); fix the organization's member list in Tallyfy, or match this row by user_id",
+                ids.len(),
+                join(ids)
+            ));
+        }
+        let emails = lookup.split_ids.get(&member?.id)?;
+        Some(format!(
+            "the organization's list gives id {} to more than one email ({}); nothing is written to it until the list is consistent",
+            member?.id,
+            emails.join(", ")
+        ))
     }
 }
 

@@ -218,6 +218,13 @@ async fn run_to_end(
         Some(lookup) => MemberIndex::with_lookup(members, lookup),
         None => MemberIndex::new(members),
     };
+    let inconsistencies = index.inconsistencies();
+    if !inconsistencies.is_empty() {
+        tracing::warn!(
+            "the organization's member list is inconsistent; rows matching these members are invalid: {}",
+            inconsistencies.join("; ")
+        );
+    }
     let plans = plan::plan(verdicts, &index);
     drop(index);
     tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "planned");

@@ -4,6 +4,7 @@
 //! relay that meddles with a run as a network can ([`Relay`]).
 
 mod files;
+mod hostile;
 mod inputs;
 mod org;
 mod relay;
@@ -11,6 +12,7 @@ mod run;
 pub mod scenario;
 
 pub use files::*;
+pub use hostile::*;
 pub use inputs::*;
 pub use org::*;
 pub use relay::*;
