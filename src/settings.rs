@@ -220,7 +220,7 @@ pub fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, SettingsE
 /// `https://` anywhere; `http://` only to this machine (the sandbox, a local proxy).
 pub fn parse_base_url(raw: &str) -> Result<Url, SettingsError> {
     let url = Url::parse(raw.trim()).map_err(|e| SettingsError {
-        message: format!("--base-url `{raw}` is not a URL: {e}"),
+        message: format!("--base-url `{}` is not a URL: {e}", shown_url(raw)),
         hint: Some("write it like https://go.tallyfy.com/api".into()),
     })?;
     let loopback = match url.host() {
@@ -234,12 +234,16 @@ pub fn parse_base_url(raw: &str) -> Result<Url, SettingsError> {
         "http" if loopback => Ok(url),
         "http" => Err(SettingsError {
             message: format!(
-                "refusing plain http:// to {raw}: the access token would cross the network unencrypted"
+                "refusing plain http:// to {}: the access token would cross the network unencrypted",
+                crate::api::answer::mask_credentials(&url)
             ),
             hint: Some("use https://, or a loopback address for a local sandbox".into()),
         }),
         other => Err(SettingsError {
-            message: format!("--base-url `{raw}` has scheme `{other}`; expected https"),
+            message: format!(
+                "--base-url `{}` has scheme `{other}`; expected https",
+                crate::api::answer::mask_credentials(&url)
+            ),
             hint: None,
         }),
     }
@@ -271,7 +275,8 @@ fn read_token(
             )),
         })?,
     };
-    let token = raw.trim();
+    // A BOM is what Notepad puts first in a file saved as UTF-8: not part of any token.
+    let token = raw.trim().trim_start_matches('\u{feff}').trim();
     if token.is_empty() {
         return Err(SettingsError {
             message: match file {
@@ -281,7 +286,35 @@ fn read_token(
             hint: None,
         });
     }
+    // Checked here, with the other settings, so a bad token stops the run before its report
+    // exists. A token is letters, digits and punctuation (a JWT, base64url): anything else (a
+    // line break inside, a non-ASCII letter pasted along) either cannot go in a header or
+    // would only earn a 401 after the report was made.
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        let source = match file {
+            Some(path) => format!("the token file {}", path.display()),
+            None => "the access token".into(),
+        };
+        return Err(SettingsError {
+            message: format!("{source} contains characters not allowed in an HTTP header"),
+            hint: Some("check it for stray quotes, line breaks or non-ASCII characters; a token is one line of letters, digits and punctuation".into()),
+        });
+    }
     Ok(SecretString::from(token.to_string()))
+}
+
+/// A URL as typed, for messages: a user name or password in it shown as `***`.
+fn shown_url(raw: &str) -> String {
+    match Url::parse(raw.trim()) {
+        Ok(url) => crate::api::answer::mask_credentials(&url),
+        // Not a URL: hide anything between `//` and an `@` all the same.
+        Err(_) => match (raw.find("//"), raw.rfind('@')) {
+            (Some(start), Some(at)) if start + 2 < at => {
+                format!("{}***{}", &raw[..start + 2], &raw[at..])
+            }
+            _ => raw.to_string(),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -298,6 +331,18 @@ mod tests {
         assert!(refused.message.contains("refusing plain http"));
         assert!(parse_base_url("ftp://x").is_err());
         assert!(parse_base_url("not a url").is_err());
+        // Credentials in a URL are never echoed.
+        for raw in [
+            "http://ann:hunter2@go.tallyfy.com/api",
+            "ftp://ann:hunter2@x/",
+            "https://ann:hunter2@[bad/api",
+        ] {
+            let message = parse_base_url(raw).unwrap_err().message;
+            assert!(
+                !message.contains("hunter2") && !message.contains("ann"),
+                "{message}"
+            );
+        }
     }
 
     #[test]

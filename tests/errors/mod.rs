@@ -132,3 +132,33 @@ fn plan_sample_at(dir: &tempfile::TempDir, base_url: &str, token: Option<&str>) 
     }
     Run::of(&mut command, dir.path().join("report.csv"))
 }
+
+/// A base URL with a user name and password in it: refused, and neither is echoed.
+#[test]
+fn credentials_in_a_base_url_are_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = sample_export();
+    for url in [
+        "http://ann:hunter2@go.tallyfy.com/api",
+        "ftp://ann:hunter2@go.tallyfy.com/api",
+        "https://ann:hunter2@[broken/api",
+    ] {
+        let run = Run::of(
+            member_sync()
+                .current_dir(dir.path())
+                .args([
+                    "plan",
+                    sample.to_str().unwrap(),
+                    "--org",
+                    "o",
+                    "--base-url",
+                    url,
+                ])
+                .env("TALLYFY_ACCESS_TOKEN", "t"),
+            dir.path().join("report.csv"),
+        );
+        run.assert_code(1);
+        assert!(!run.stderr.contains("hunter2"), "{url}: {}", run.stderr);
+        assert!(run.stderr.contains("***"), "{url}: {}", run.stderr);
+    }
+}

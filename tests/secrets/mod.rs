@@ -116,3 +116,47 @@ fn a_token_file_is_not_echoed() {
     );
     assert_secret(&run, &[SECRET_TOKEN], "--token-file");
 }
+
+/// Notepad saves "UTF-8" with a byte-order mark: the token after it is the token.
+#[test]
+fn a_token_file_saved_with_a_bom_is_read_without_it() {
+    let org = TestOrg::with_secret_token(SandboxConfig::default());
+    let scenario = twenty_changes(&org, &[]);
+    let token_file = org.path("token-bom.txt");
+    std::fs::write(&token_file, format!("\u{feff}{SECRET_TOKEN}\r\n")).unwrap();
+    let report = org.fresh_report_path();
+    let mut command = org.command("apply", &scenario.input, &report);
+    command
+        .env_remove("TALLYFY_ACCESS_TOKEN")
+        .arg("--token-file")
+        .arg(&token_file);
+
+    let run = Run::of(&mut command, report);
+
+    run.assert_code(0);
+    assert_secret(&run, &[SECRET_TOKEN], "a token file with a BOM");
+}
+
+/// A token no HTTP header can carry is a setting refused like any other: before the report
+/// exists, and without the token in the message.
+#[test]
+fn a_token_no_header_can_carry_stops_the_run_before_its_report() {
+    let org = TestOrg::with_secret_token(SandboxConfig::default());
+    let scenario = twenty_changes(&org, &[]);
+    for bad in [
+        format!("{SECRET_TOKEN}\nsecond-line"),
+        format!("{SECRET_TOKEN}\u{e9}"),
+    ] {
+        let report = org.fresh_report_path();
+        let mut command = org.command("apply", &scenario.input, &report);
+        command.env("TALLYFY_ACCESS_TOKEN", &bad);
+
+        let run = Run::of(&mut command, report.clone());
+
+        run.assert_code(1).assert_stderr_contains(
+            "the access token contains characters not allowed in an HTTP header",
+        );
+        assert!(!report.exists(), "no report for a run that could not start");
+        assert_secret(&run, &[SECRET_TOKEN, &bad], "a token no header can carry");
+    }
+}
