@@ -35,3 +35,5 @@ mod derived_inputs;
 mod validate_cmd;
 // Performance promises that need no stopwatch: minimal requests, auto pacing, offline plans.
 mod perf;
+// Output files: formula-safe cells read back as written, 0600 files, no clobbering.
+mod output_safety;
