@@ -32,7 +32,7 @@ pub fn write(path: &Path, table: &Table, validation: &Validation) -> Result<(), 
             hint: None,
         });
     }
-    Output::validation_report(path).write_with(|out| write_to(out, table, validation))
+    Output::report(path).write_with(|out| write_to(out, table, validation))
 }
 
 fn write_to(out: impl Write, table: &Table, validation: &Validation) -> io::Result<()> {

@@ -60,13 +60,8 @@ pub struct Output<'p> {
 }
 
 impl<'p> Output<'p> {
-    /// The run report (`--report`): created once, never replaced.
+    /// A report (`--report` of a run, or of `validate`): never replaced.
     pub fn report(path: &'p Path) -> Output<'p> {
-        Output::refusing(path, "report", "--report")
-    }
-
-    /// `validate --report`: never replaced, as the run report.
-    pub fn validation_report(path: &'p Path) -> Output<'p> {
         Output::refusing(path, "report", "--report")
     }
 

@@ -104,7 +104,7 @@ impl Refused {
                 )),
             ),
             Cause::MissingDirectory(dir) => (
-                format!("the directory {} does not exist", dir.display()),
+                "its directory is missing".to_string(),
                 Some(format!(
                     "the directory {} does not exist: create it, or choose another {flag}",
                     dir.display()

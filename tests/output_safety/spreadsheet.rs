@@ -59,8 +59,9 @@ fn open_in_calc(soffice: &Path, org: &TestOrg, file: &Path) -> PathBuf {
     let profile = format!("file://{}", org.path("lo-profile").display());
     let status = Command::new(soffice)
         .arg(format!("-env:UserInstallation={profile}"))
-        .args(["--headless", "--norestore", "--convert-to"])
-        // CSV out: comma, double quote, UTF-8 (76), values as shown.
+        // CSV in and out: comma, double quote, UTF-8 (76); out, each cell as shown.
+        .args(["--headless", "--norestore", "--infilter=CSV:44,34,76,1"])
+        .arg("--convert-to")
         .arg("csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true")
         .arg("--outdir")
         .arg(&converted)
