@@ -3,17 +3,23 @@
 //! Two uses: a backup taken before a big change (it reads back as input, so applying it
 //! restores those fields), and a template that already has every member's key. The file is
 //! written in exactly the form the ingest stage reads, so `export` then `plan` finds nothing
-//! to change. Cells are not formula-escaped as the report's are: this file is input, and an
-//! escaping `'` would become part of the value.
+//! to change.
+//!
+//! Members set their own job titles, so a title can be `=HYPERLINK(...)`: cells are escaped
+//! as the report's are (`crate::cell_safety`), and reading the file back (as input, or as
+//! `plan --against`) undoes the escape, so the round trip still changes nothing. The file is
+//! written as every output is (`crate::output_file`): private, never over an existing file
+//! without `--overwrite`, never through a link.
 
 use std::io::Write;
-use std::path::Path;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::api::Member;
+use crate::cell_safety::escape_cell;
 use crate::exit_code::ExitCode;
 use crate::fields::{Field, Value};
+use crate::output_file::Output;
 use crate::progress::Progress;
 use crate::settings::RunSettings;
 use crate::sync::{Mode, RunError, read_members};
@@ -28,10 +34,14 @@ pub fn columns() -> Vec<&'static str> {
 /// Fetches the members and writes them to `out` (stdout when `None`).
 pub async fn run(
     settings: &RunSettings,
-    out: Option<&Path>,
+    out: Option<Output<'_>>,
     progress: &dyn Progress,
     stop: CancellationToken,
 ) -> Result<ExitCode, RunError> {
+    // A file that would be refused is refused before the members are read.
+    if let Some(out) = &out {
+        out.check()?;
+    }
     // The same reading as a `plan`: connection, pacing, retries, a refused token's hint.
     let source = match read_members(settings, Mode::Plan, &stop, progress, None).await {
         Ok(source) => source,
@@ -44,9 +54,8 @@ pub async fn run(
     let members = &source.members;
     let mut buffer = Vec::new();
     write_members(&mut buffer, members).map_err(|e| RunError::new(e.to_string()))?;
-    let written = match out {
-        Some(path) => std::fs::write(path, &buffer)
-            .map_err(|e| RunError::new(format!("cannot write {}: {e}", path.display()))),
+    let written = match &out {
+        Some(out) => out.write(&buffer).map_err(RunError::from),
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout
@@ -56,17 +65,18 @@ pub async fn run(
         }
     };
     written?;
-    if let Some(path) = out {
+    if let Some(out) = out {
         progress.note(&format!(
             "{} members written to {}",
             members.len(),
-            path.display()
+            out.path.display()
         ));
     }
     Ok(ExitCode::Success)
 }
 
-/// One line per member, ordered by id, in the canonical form.
+/// One line per member, ordered by id, in the canonical form, each cell made safe to open in
+/// a spreadsheet.
 pub fn write_members(out: &mut impl Write, members: &[Member]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(columns())?;
@@ -78,7 +88,10 @@ pub fn write_members(out: &mut impl Write, members: &[Member]) -> csv::Result<()
             member.id.to_string(),
         ];
         record.extend(Field::ALL.iter().map(|field| cell(member.current(*field))));
-        writer.write_record(&record)?;
+        for cell in &record {
+            writer.write_field(escape_cell(cell).as_bytes())?;
+        }
+        writer.write_record(None::<&[u8]>)?;
     }
     writer.flush()?;
     Ok(())

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod blank;
+pub mod cell_safety;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod guard;
 mod halves;
 pub mod ingest;
 pub mod members_export;
+pub mod output_file;
 pub mod plan;
 pub mod progress;
 pub mod replay;

@@ -9,7 +9,8 @@
 //! Accepted shapes: JSON as the list endpoint answers (`{"data": [...]}`), a bare array of
 //! members, or the sandbox's seed (`{"members": [...]}`); or CSV with a header row naming
 //! member fields as the API spells them (`id`, `email`, `first_name`, `timezone`, ...), an
-//! empty cell meaning null. Ids are deduplicated (the last one wins), as the fetch does.
+//! empty cell meaning null, a cell's spreadsheet escape undone (`crate::cell_safety`). Ids are
+//! deduplicated (the last one wins), as the fetch does.
 
 use std::path::Path;
 
@@ -182,7 +183,7 @@ fn from_csv(text: &str) -> Result<Vec<Member>, String> {
             let value = if cell.trim().is_empty() {
                 Json::Null
             } else {
-                Json::String(cell.to_string())
+                Json::String(crate::cell_safety::unescape_cell(cell).to_string())
             };
             object.insert(name.clone(), value);
         }

@@ -2,16 +2,15 @@
 //! undo file.
 //!
 //! Lines are written as rows finish and flushed one by one, so a crash loses nothing already
-//! done. Cells are made safe to open in Excel: a cell that starts with `=`, `+`, `-`, `@`, tab
-//! or carriage return would run as a formula (CWE-1236), so it gets a leading `'`, the same
-//! prefix Excel itself uses to mean "text". A reader of the report strips one leading `'` from
-//! such cells to get the value back ([`unescape_cell`]).
+//! done. Cells are made safe to open in Excel as `crate::cell_safety` decides (a leading `'` on
+//! a cell a spreadsheet would run), and read back with its [`unescape_cell`].
 
 mod read_back;
 mod summary;
 
+pub use crate::cell_safety::{escape_cell, unescape_cell};
 pub use read_back::{ReportLine, read_back};
-pub use summary::Summary;
+pub use summary::{Summary, summary_output, write_summary_json};
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
@@ -261,9 +260,10 @@ pub struct ReportWriter {
 }
 
 impl ReportWriter {
-    /// Creates the file (refusing to overwrite one that exists) and writes the header.
+    /// Creates the file (refusing one that exists or a link, private: `crate::output_file`)
+    /// and writes the header.
     pub fn create(path: &Path) -> io::Result<ReportWriter> {
-        let file = File::options().write(true).create_new(true).open(path)?;
+        let file = crate::output_file::create_new(path)?;
         let mut line = Vec::new();
         render_line(&mut line, COLUMNS);
         let mut file = BufWriter::new(file);
@@ -329,7 +329,7 @@ fn render_line<'c>(line: &mut Vec<u8>, cells: impl IntoIterator<Item = &'c str>)
             line.push(b',');
         }
         let bytes = cell.as_bytes();
-        let formula = starts_as_formula(cell);
+        let formula = crate::cell_safety::needs_escape(cell);
         let quoted = bytes
             .iter()
             .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
@@ -352,28 +352,6 @@ fn render_line<'c>(line: &mut Vec<u8>, cells: impl IntoIterator<Item = &'c str>)
         }
     }
     line.push(b'\n');
-}
-
-/// Whether a spreadsheet would run this cell as a formula (CWE-1236).
-fn starts_as_formula(cell: &str) -> bool {
-    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
-}
-
-/// Neutralizes a cell that a spreadsheet would run as a formula.
-pub fn escape_cell(cell: &str) -> std::borrow::Cow<'_, str> {
-    if starts_as_formula(cell) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
-
-/// The inverse of [`escape_cell`], for reading a report back.
-pub fn unescape_cell(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if starts_as_formula(rest) => rest,
-        _ => cell,
-    }
 }
 
 #[cfg(test)]
@@ -416,11 +394,10 @@ mod tests {
         }
 
         /// The report's own line writer writes what the csv crate would, escaped cells
-        /// included, and reads back as the cells it was given (a cell that itself starts with
-        /// `'=` is not among them: Excel's convention cannot tell it from an escaped `=`).
+        /// included, and reads back as the cells it was given.
         #[test]
         fn lines_are_written_as_the_csv_crate_writes_them(
-            cells in prop::collection::vec("[a-z=+@\\-\t\r\n,\" é]{0,6}", 12)
+            cells in prop::collection::vec("[a-z'=+@\\-\t\r\n,\" é]{0,6}", 12)
         ) {
             let mut ours = Vec::new();
             render_line(&mut ours, cells.iter().map(String::as_str));
@@ -440,17 +417,6 @@ mod tests {
             let back: Vec<&str> = read.iter().map(unescape_cell).collect();
             prop_assert_eq!(back, cells.iter().map(String::as_str).collect::<Vec<_>>());
         }
-    }
-
-    #[test]
-    fn formula_cells_are_neutralized_and_restored() {
-        for cell in ["=SUM(A1)", "+44 20 7946 0000", "-1", "@cmd", "\tx", "\rx"] {
-            let escaped = escape_cell(cell);
-            assert!(escaped.starts_with('\''), "{cell:?}");
-            assert_eq!(unescape_cell(&escaped), cell);
-        }
-        assert_eq!(escape_cell("plain"), "plain");
-        assert_eq!(unescape_cell("'quoted by the user"), "'quoted by the user");
     }
 
     #[test]

@@ -55,7 +55,10 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 Ok(settings) => settings,
                 Err(e) => return fail(&e.message, e.hint.as_deref()),
             };
-            let out = export.out.as_deref();
+            let out = export
+                .out
+                .as_deref()
+                .map(|path| crate::output_file::Output::export(path, export.overwrite));
             return match crate::export::run(&settings, out, progress.as_ref(), stop).await {
                 Ok(code) => code,
                 Err(e) => fail(&e.message, e.hint.as_deref()),
@@ -74,6 +77,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
             };
             let output = PlanOutput {
                 file: plan.out,
+                overwrite: plan.overwrite,
                 json_to_stdout: plan.format == PlanFormat::Json,
             };
             (plan.run, source, Mode::Plan, output, plan.against)

@@ -59,6 +59,8 @@ pub struct RunSettings {
 #[derive(Debug, Default)]
 pub struct PlanOutput {
     pub file: Option<PathBuf>,
+    /// `--overwrite`: `file` may replace an existing file.
+    pub overwrite: bool,
     pub json_to_stdout: bool,
 }
 

@@ -7,15 +7,18 @@
 //! taken over with a warning rather than blocking every night after.
 //!
 //! The directory is `--state-dir`, else `MEMBER_SYNC_STATE_DIR`, else
-//! `$XDG_STATE_HOME/member-sync`, else `~/.local/state/member-sync`.
+//! `$XDG_STATE_HOME/member-sync`, else `~/.local/state/member-sync`. Its files name the
+//! reports and hosts of runs: directories are created `0700` and files `0600`, as every output
+//! is (`crate::output_file`).
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::env_vars;
+use crate::output_file;
 
 /// The state directory of this user.
 #[derive(Debug, Clone)]
@@ -120,10 +123,10 @@ impl StateDir {
     /// Records a run that reached its end (written to a temporary file, then renamed).
     pub fn record_run(&self, org: &str, run: &LastRun) -> io::Result<()> {
         let path = self.org_file(org, "last-run.json");
-        fs::create_dir_all(path.parent().expect("org files live in a directory"))?;
-        let temporary = path.with_extension("json.tmp");
-        fs::write(&temporary, serde_json::to_vec_pretty(run)?)?;
-        fs::rename(temporary, path)
+        output_file::create_private_dir_all(path.parent().expect("org files live in a directory"))?;
+        output_file::Output::state(&path)
+            .write(&serde_json::to_vec_pretty(run)?)
+            .map_err(|refused| io::Error::other(refused.message))
     }
 
     /// Takes the lock of `org`, or says who holds it.
@@ -133,11 +136,11 @@ impl StateDir {
             path: path.clone(),
             source,
         };
-        fs::create_dir_all(path.parent().expect("org files live in a directory"))
+        output_file::create_private_dir_all(path.parent().expect("org files live in a directory"))
             .map_err(io_error)?;
         let mut took_over = None;
         for _ in 0..2 {
-            match File::options().write(true).create_new(true).open(&path) {
+            match output_file::create_new(&path) {
                 Ok(mut file) => {
                     let text = serde_json::to_vec(&holder).expect("a holder serializes");
                     file.write_all(&text).map_err(io_error)?;

@@ -37,3 +37,5 @@ mod validate_cmd;
 mod perf;
 // Hostile servers: huge or endless answers, redirects, endless pages, ambiguous member lists.
 mod hostile_server;
+// Output files: formula-safe cells read back as written, 0600 files, no clobbering.
+mod output_safety;

@@ -91,12 +91,9 @@ pub fn run(args: &ValidateArgs, progress: &dyn Progress) -> Result<ExitCode, Fai
         plural(validation.warnings.len(), "warning", "warnings"),
     ));
     if let Some(path) = &args.report {
-        report::write(path, &table, &validation).map_err(|e| Failure {
-            message: format!("cannot write the report {}: {e}", path.display()),
-            hint: Some(
-                "choose another path with --report (an existing report is never overwritten)"
-                    .into(),
-            ),
+        report::write(path, &table, &validation).map_err(|refused| Failure {
+            message: refused.message,
+            hint: refused.hint,
         })?;
         if path != Path::new("-") {
             progress.note(&format!("report: {}", path.display()));

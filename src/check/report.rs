@@ -6,7 +6,6 @@
 //! is never overwritten. `-` writes the report to stdout, which is for data only.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -14,6 +13,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::fields::Desired;
 use crate::ingest::Table;
+use crate::output_file::{Output, Refused};
 use crate::report::escape_cell;
 use crate::validate::{RowVerdict, RowWarning, Validation, describe};
 
@@ -22,14 +22,17 @@ pub const COLUMNS: [&str; 8] = [
     "row", "line", "email", "user_id", "outcome", "fields", "problems", "warnings",
 ];
 
-/// Writes the report to `path` (`-` for stdout).
-pub fn write(path: &Path, table: &Table, validation: &Validation) -> io::Result<()> {
+/// Writes the report to `path` (`-` for stdout); a file as every output is written
+/// (`crate::output_file`: whole or not at all, private, never over a file or through a link).
+pub fn write(path: &Path, table: &Table, validation: &Validation) -> Result<(), Refused> {
     if path == Path::new("-") {
         let stdout = io::stdout();
-        return write_to(stdout.lock(), table, validation);
+        return write_to(stdout.lock(), table, validation).map_err(|e| Refused {
+            message: format!("cannot write the report to stdout: {e}"),
+            hint: None,
+        });
     }
-    let file = File::options().write(true).create_new(true).open(path)?;
-    write_to(io::BufWriter::new(file), table, validation)
+    Output::report(path).write_with(|out| write_to(out, table, validation))
 }
 
 fn write_to(out: impl Write, table: &Table, validation: &Validation) -> io::Result<()> {

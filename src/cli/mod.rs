@@ -182,8 +182,13 @@ pub struct PlanArgs {
     pub input: PathBuf,
 
     /// Save the plan (what changes, and what each member must still hold) for `apply --plan`.
+    /// An existing file is refused unless --overwrite is given.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+
+    /// Replace the --out file if it exists (never a link, the input or another output).
+    #[arg(long, requires = "out")]
+    pub overwrite: bool,
 
     /// Plan against a saved export of the members instead of the API: the list endpoint's JSON
     /// (`{"data": [...]}` or an array of members) or a CSV with member field names as headers
@@ -234,9 +239,14 @@ pub struct RollbackArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Write to this file [default: stdout].
+    /// Write to this file [default: stdout]. An existing file is refused unless --overwrite
+    /// is given.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+
+    /// Replace the --out file if it exists (never a link).
+    #[arg(long, requires = "out")]
+    pub overwrite: bool,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -305,7 +315,8 @@ pub struct RunArgs {
     pub token_owner: Option<String>,
 
     /// Write the run's summary (counts per outcome, requests, retries, 429s, duration, report
-    /// path, exit code) to this file as JSON, for monitoring.
+    /// path, exit code) to this file as JSON, for monitoring. It replaces an earlier summary
+    /// there, and refuses any other file.
     #[arg(long, value_name = "PATH")]
     pub summary_json: Option<PathBuf>,
 

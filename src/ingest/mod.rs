@@ -74,11 +74,12 @@ pub struct MappedColumn {
 }
 
 impl MappedColumn {
-    /// This column's cell in a record.
+    /// This column's cell in a record, its spreadsheet escape undone (an `export` reads back
+    /// as it was written: `crate::cell_safety`).
     pub fn cell<'a>(&'a self, record: &'a Record) -> &'a str {
         match &self.source {
             Source::Constant(value) => value,
-            Source::Column(_) => record.cell(self.index),
+            Source::Column(_) => crate::cell_safety::unescape_cell(record.cell(self.index)),
         }
     }
 

@@ -1,11 +1,48 @@
-//! The run's totals: the one line on stderr at the end of every run, counted as rows finish.
+//! The run's totals: the one line on stderr at the end of every run, counted as rows finish,
+//! and where `--summary-json` writes them.
+//!
+//! The summary JSON is the one output meant to be replaced: monitoring reads the same path
+//! after every nightly run. So it replaces an earlier summary, atomically, and nothing else: a
+//! report, an HR export or a token file at that path is refused (`crate::output_file`).
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 use super::Outcome;
 use crate::execute::StatsSnapshot;
+use crate::output_file::{IfExists, Output, Refused};
+
+/// `--summary-json PATH` as an output: it replaces only an earlier summary.
+pub fn summary_output(path: &Path) -> Output<'_> {
+    Output {
+        path,
+        what: "summary",
+        flag: "--summary-json",
+        if_exists: IfExists::ReplaceIf {
+            check: is_summary,
+            expected: "a summary of an earlier run",
+        },
+        overwrite_flag: None,
+    }
+}
+
+/// Writes the summary JSON (pretty, with a final line break) in place of an earlier one.
+pub fn write_summary_json(path: &Path, json: &serde_json::Value) -> Result<(), Refused> {
+    summary_output(path).write(format!("{json:#}\n").as_bytes())
+}
+
+/// Whether these are the bytes of a summary JSON: an object naming the command, the exit code
+/// and when the run finished, as every version has written them.
+fn is_summary(bytes: &[u8]) -> bool {
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(bytes) else {
+        return false;
+    };
+    ["command", "exit_code", "finished_at"]
+        .iter()
+        .all(|key| object.contains_key(*key))
+}
 
 /// The run's totals, printed at the end.
 #[derive(Debug, Clone, Default)]

@@ -23,6 +23,7 @@ use crate::state::LastRun;
 
 mod guards;
 mod members;
+mod outputs;
 mod refused;
 mod rows;
 mod run_end;
@@ -86,23 +87,30 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<ExitCode, RunError> {
     let summary_json = settings.summary_json.clone();
+    if let Some(path) = &summary_json {
+        outputs::check_summary(&settings, path)?;
+    }
     let mut end = RunEnd::default();
     // Every log line of the run carries this id (JSON logs show it as `span.run_id`).
     let run_id = format!("{:08x}", rand::random::<u32>());
     let span = tracing::info_span!("run", run_id = %run_id);
-    let result =
-        tracing::Instrument::instrument(run_to_end(settings, mode, progress, stop, &mut end), span)
-            .await;
+    let result = match outputs::check(&settings) {
+        Ok(()) => {
+            let run = run_to_end(settings, mode, progress, stop, &mut end);
+            tracing::Instrument::instrument(run, span).await
+        }
+        Err(refused) => Err(refused),
+    };
     match summary_json {
         None => result,
         Some(path) => {
             let json = end.to_json(mode, &result);
-            match std::fs::write(&path, format!("{json:#}\n")) {
+            match crate::report::write_summary_json(&path, &json) {
                 Ok(()) => result,
-                Err(e) => Err(RunError::new(format!(
-                    "the run ended, but the summary could not be written to {}: {e}",
-                    path.display()
-                ))),
+                Err(refused) => Err(RunError {
+                    message: format!("the run ended, but {}", refused.message),
+                    hint: refused.hint,
+                }),
             }
         }
     }
@@ -170,15 +178,14 @@ async fn run_to_end(
     // The report exists before the first request, so every row ends in it whatever happens next.
     let report_path = match &settings.report {
         Some(path) => path.clone(),
-        None => default_report_path(settings.report_dir.as_deref().unwrap_or(Path::new(""))),
+        None => {
+            let dir = settings.report_dir.as_deref().unwrap_or(Path::new(""));
+            crate::output_file::ensure_report_dir(dir)?;
+            default_report_path(dir)
+        }
     };
-    let report = ReportWriter::create(&report_path).map_err(|e| {
-        RunError::new(format!(
-            "cannot create the report {}: {e}",
-            report_path.display()
-        ))
-        .hint("choose another path with --report (an existing report is never overwritten)")
-    })?;
+    let report = ReportWriter::create(&report_path)
+        .map_err(|e| crate::output_file::Output::report(&report_path).refused_by(e))?;
     progress.note(&format!("report: {}", report.path().display()));
     end.report = Some(report.path().to_path_buf());
     let mut ledger = Ledger::new(report, progress.clone());

@@ -144,9 +144,8 @@ pub(super) fn save_plan(
     })?;
     let json = serde_json::to_string_pretty(&plan).expect("a plan serializes");
     if let Some(file) = &output.file {
-        std::fs::write(file, format!("{json}\n")).map_err(|e| {
-            RunError::new(format!("cannot write the plan to {}: {e}", file.display()))
-        })?;
+        crate::output_file::Output::plan(file, output.overwrite)
+            .write(format!("{json}\n").as_bytes())?;
         progress.note(&format!(
             "plan saved to {} ({} members to change); apply it with `member-sync apply --plan {}`",
             file.display(),

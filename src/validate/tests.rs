@@ -204,13 +204,16 @@ fn one_verdict_per_record_in_order() {
 }
 
 /// The cell a canonical value is written as.
+/// A value as member-sync writes it in a cell (`export`): spreadsheet-escaped, as cells are
+/// read with the escape undone.
 fn to_cell(desired: &Desired) -> String {
-    match desired {
+    let text = match desired {
         Desired::Clear => crate::blank::CLEAR_SENTINEL.to_string(),
         Desired::Set(Value::Text(s)) => s.to_string(),
         Desired::Set(Value::Integer(i)) => i.to_string(),
         Desired::Set(Value::Bool(b)) => b.to_string(),
-    }
+    };
+    crate::cell_safety::escape_cell(&text).into_owned()
 }
 
 fn padded(inner: impl Strategy<Value = String>) -> impl Strategy<Value = String> {
