@@ -39,3 +39,5 @@ mod perf;
 mod hostile_server;
 // Output files: formula-safe cells read back as written, 0600 files, no clobbering.
 mod output_safety;
+// Failures that reach a person: -q keeps failed rows, unmatched runs fail, the summary JSON, the terminal question.
+mod loud_failures;
