@@ -48,6 +48,9 @@ pub struct Profile {
     pub exclude: Vec<String>,
     pub report_dir: Option<PathBuf>,
     pub state_dir: Option<PathBuf>,
+    /// `--allow-unmatched` for `plan` and `apply`: an input mostly of people who are not
+    /// members is expected.
+    pub allow_unmatched: Option<bool>,
 }
 
 /// Where a resolved setting came from.
@@ -121,25 +124,35 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             Some((name.clone(), profile))
         }
     };
-    let (run, concurrency, max_changes, shrink_limit, mapping) = match &mut cli.command {
-        Command::Plan(a) => (
-            Some(&mut a.run),
-            None,
-            None,
-            None,
-            Some(&mut a.ingest.mapping),
-        ),
-        Command::Apply(a) => (
-            Some(&mut a.run),
-            Some(&mut a.concurrency),
-            Some(&mut a.max_changes),
-            Some(&mut a.shrink_limit),
-            Some(&mut a.ingest.mapping),
-        ),
-        Command::Rollback(a) => (Some(&mut a.run), Some(&mut a.concurrency), None, None, None),
-        Command::Export(a) => (Some(&mut a.run), None, None, None, None),
-        _ => (None, None, None, None, None),
-    };
+    let (run, concurrency, max_changes, shrink_limit, mapping, allow_unmatched) =
+        match &mut cli.command {
+            Command::Plan(a) => (
+                Some(&mut a.run),
+                None,
+                None,
+                None,
+                Some(&mut a.ingest.mapping),
+                Some(&mut a.allow_unmatched),
+            ),
+            Command::Apply(a) => (
+                Some(&mut a.run),
+                Some(&mut a.concurrency),
+                Some(&mut a.max_changes),
+                Some(&mut a.shrink_limit),
+                Some(&mut a.ingest.mapping),
+                Some(&mut a.allow_unmatched),
+            ),
+            Command::Rollback(a) => (
+                Some(&mut a.run),
+                Some(&mut a.concurrency),
+                None,
+                None,
+                None,
+                None,
+            ),
+            Command::Export(a) => (Some(&mut a.run), None, None, None, None, None),
+            _ => (None, None, None, None, None, None),
+        };
     let mut resolved = Resolved::new();
     let Some(run) = run else {
         return Ok(resolved);
@@ -263,6 +276,14 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             format!("{}%", *shrink_limit * 100.0),
             origin,
         ));
+    }
+    if let Some(allow_unmatched) = allow_unmatched {
+        let allowed = p.and_then(|p| p.allow_unmatched);
+        let origin = filler.fill("allow_unmatched", None, allowed, |allowed| {
+            *allow_unmatched = allowed;
+            Ok(())
+        })?;
+        resolved.push(("allow_unmatched", allow_unmatched.to_string(), origin));
     }
     if let Some(mapping) = mapping {
         let origin = filler.fill("mapping", None, p.and_then(|p| p.mapping.clone()), |path| {

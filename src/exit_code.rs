@@ -7,7 +7,12 @@
 //! | 2 | usage error (bad flags or arguments) |
 //! | 3 | the run finished, but some rows are invalid or failed |
 //! | 4 | a guard refused the run before its first write (nothing was written) |
+//! | 5 | `apply` finished, but too few valid rows matched a member: none, or under half of 10 or more (`sync/matched.rs`); a wrong key column, organization or file. `--allow-unmatched` says it is expected |
+//! | 6 | `plan --detailed-exitcode` finished and changes are pending (rows `planned`), as Terraform's `-detailed-exitcode` says with 2 (taken here by usage errors) |
 //! | 130 | interrupted (Ctrl-C / SIGINT) |
+//!
+//! When several apply, the more telling wins: 5 over 3 (a wrong file explains failed rows,
+//! not the other way round), 3 over 6 (a plan with invalid rows is not ready to apply).
 
 use crate::report::{Outcome, Summary};
 
@@ -18,6 +23,8 @@ pub enum ExitCode {
     Usage,
     RowFailures,
     GuardRefused,
+    FewMatched,
+    ChangesPending,
     Interrupted,
 }
 
@@ -29,23 +36,58 @@ impl ExitCode {
             ExitCode::Usage => 2,
             ExitCode::RowFailures => 3,
             ExitCode::GuardRefused => 4,
+            ExitCode::FewMatched => 5,
+            ExitCode::ChangesPending => 6,
             ExitCode::Interrupted => 130,
         }
     }
 
-    /// The code for a run that reached its end.
+    /// The code for a run that reached its end: 3 when any row ended with an outcome that
+    /// [`fails_the_run`].
     pub fn for_summary(summary: &Summary) -> ExitCode {
-        let bad = [
-            Outcome::Invalid,
-            Outcome::Failed,
-            Outcome::Cancelled,
-            Outcome::Stale,
-        ];
-        if bad.iter().any(|o| summary.count(*o) > 0) {
+        let failed = Outcome::ALL
+            .into_iter()
+            .any(|o| fails_the_run(o) && summary.count(o) > 0);
+        if failed {
             ExitCode::RowFailures
         } else {
             ExitCode::Success
         }
+    }
+
+    /// The code for an `apply` (or `rollback`) that reached its end; `few_matched`: too few of
+    /// its valid rows matched a member, and the user did not say that was expected.
+    pub fn for_apply(summary: &Summary, few_matched: bool) -> ExitCode {
+        if few_matched {
+            ExitCode::FewMatched
+        } else {
+            ExitCode::for_summary(summary)
+        }
+    }
+
+    /// The code for a `plan` that reached its end; with `--detailed-exitcode` (`detailed`),
+    /// 6 when it would change something and no row failed it.
+    pub fn for_plan(summary: &Summary, detailed: bool) -> ExitCode {
+        match ExitCode::for_summary(summary) {
+            ExitCode::Success if detailed && summary.count(Outcome::Planned) > 0 => {
+                ExitCode::ChangesPending
+            }
+            code => code,
+        }
+    }
+}
+
+/// Whether a row ending so makes the run exit 3: such a row needs a person, and is named on
+/// stderr at the end of the run even with `-q` (`sync/show.rs`). Every outcome is named: a
+/// new one must be decided here, not fall into either side by default.
+pub fn fails_the_run(outcome: Outcome) -> bool {
+    match outcome {
+        Outcome::Invalid | Outcome::Failed | Outcome::Cancelled | Outcome::Stale => true,
+        Outcome::Updated
+        | Outcome::Unchanged
+        | Outcome::Planned
+        | Outcome::NotFound
+        | Outcome::Excluded => false,
     }
 }
 
@@ -79,6 +121,29 @@ mod tests {
         assert_eq!(ExitCode::for_summary(&summary), ExitCode::Success);
         summary.add(Outcome::Invalid);
         assert_eq!(ExitCode::for_summary(&summary), ExitCode::RowFailures);
+    }
+
+    #[test]
+    fn too_few_matched_wins_over_failed_rows_in_apply() {
+        let mut summary = Summary::default();
+        summary.add(Outcome::NotFound);
+        assert_eq!(ExitCode::for_apply(&summary, false), ExitCode::Success);
+        summary.add(Outcome::Failed);
+        assert_eq!(ExitCode::for_apply(&summary, true), ExitCode::FewMatched);
+        assert_eq!(ExitCode::FewMatched.code(), 5);
+    }
+
+    #[test]
+    fn a_detailed_plan_says_changes_are_pending_unless_a_row_fails_it() {
+        let mut summary = Summary::default();
+        summary.add(Outcome::Unchanged);
+        assert_eq!(ExitCode::for_plan(&summary, true), ExitCode::Success);
+        summary.add(Outcome::Planned);
+        assert_eq!(ExitCode::for_plan(&summary, false), ExitCode::Success);
+        assert_eq!(ExitCode::for_plan(&summary, true), ExitCode::ChangesPending);
+        assert_eq!(ExitCode::ChangesPending.code(), 6);
+        summary.add(Outcome::Invalid);
+        assert_eq!(ExitCode::for_plan(&summary, true), ExitCode::RowFailures);
     }
 
     #[test]

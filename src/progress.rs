@@ -8,6 +8,15 @@ use crate::report::Outcome;
 pub trait Progress: Send + Sync {
     /// A line for a person (a plan, a warning, the summary). Never data.
     fn note(&self, line: &str);
+    /// Something a person must see even with `--quiet` (cron mails it): a row that did not go
+    /// through, a run that matched nobody. Printed as `warning: ...` and `hint: ...`, or as
+    /// one JSON event at level WARN.
+    fn warn(&self, message: &str, hint: Option<&str>) {
+        self.note(&format!("warning: {message}"));
+        if let Some(hint) = hint {
+            self.note(&format!("hint: {hint}"));
+        }
+    }
     /// Whether notes go anywhere. Where they do not (`--quiet`), a caller can skip making
     /// them: `plan` would otherwise format a line for every change of a large input.
     fn takes_notes(&self) -> bool {
@@ -20,7 +29,7 @@ pub trait Progress: Send + Sync {
     fn row_finished(&self, _outcome: Outcome) {}
     /// The rows that need requests start now (the ones before needed none).
     fn sending(&self) {}
-    /// All rows are done; clear any bar.
+    /// Clears any spinner or bar: the wait or the rows are over, or a question comes.
     fn finish(&self) {}
 }
 

@@ -10,7 +10,7 @@ mod summary;
 
 pub use crate::cell_safety::{escape_cell, unescape_cell};
 pub use read_back::{ReportLine, read_back};
-pub use summary::{Summary, summary_output, write_summary_json};
+pub use summary::{RowToCheck, Summary, summary_output, write_summary_json};
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};

@@ -43,6 +43,8 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
         }
     };
     watch_for_interrupt(stop.clone(), progress.clone(), on_interrupt);
+    // `--allow-unmatched`: only `plan` and `apply` read an export.
+    let mut allow_unmatched = false;
     let (args, source, mode, plan_output, against) = match cli.command {
         Command::Completions { shell } => return print_completions(shell),
         Command::Config { .. } => unreachable!("handled above"),
@@ -79,7 +81,9 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 file: plan.out,
                 overwrite: plan.overwrite,
                 json_to_stdout: plan.format == PlanFormat::Json,
+                detailed_exitcode: plan.detailed_exitcode,
             };
+            allow_unmatched = plan.allow_unmatched;
             (plan.run, source, Mode::Plan, output, plan.against)
         }
         Command::Apply(apply) => {
@@ -100,6 +104,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 concurrency: crate::settings::resolve_concurrency(apply.concurrency),
                 yes: apply.yes,
             };
+            allow_unmatched = apply.allow_unmatched;
             (apply.run, source, mode, PlanOutput::default(), None)
         }
         Command::Rollback(rollback) => {
@@ -124,6 +129,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
     let settings = match RunSettings::resolve_against(&args, source, against.as_deref()) {
         Ok(settings) => RunSettings {
             plan_output,
+            allow_unmatched,
             ..settings
         },
         Err(e) => return fail(&e.message, e.hint.as_deref()),

@@ -53,6 +53,9 @@ pub struct RunSettings {
     pub state_dir: Option<StateDir>,
     /// Where `plan` also puts the plan it made.
     pub plan_output: PlanOutput,
+    /// `--allow-unmatched`: an input whose rows mostly match no member is expected
+    /// (`sync/matched.rs`).
+    pub allow_unmatched: bool,
 }
 
 /// `plan --out` and `plan --format json`.
@@ -62,6 +65,8 @@ pub struct PlanOutput {
     /// `--overwrite`: `file` may replace an existing file.
     pub overwrite: bool,
     pub json_to_stdout: bool,
+    /// `--detailed-exitcode`: exit 6 when changes are pending.
+    pub detailed_exitcode: bool,
 }
 
 /// Where a run's changes come from.
@@ -128,6 +133,7 @@ impl RunSettings {
                 .map(|report| (report, args.outcomes.clone())),
             state_dir: StateDir::resolve(args.state_dir.as_deref()),
             plan_output: PlanOutput::default(),
+            allow_unmatched: false,
         })
     }
 }

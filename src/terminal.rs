@@ -71,6 +71,21 @@ impl Progress for TerminalUi {
         self.json || !self.quiet
     }
 
+    /// Kept by `--quiet`: a warning is what cron must mail.
+    fn warn(&self, message: &str, hint: Option<&str>) {
+        if self.json {
+            tracing::warn!(target: "member_sync::note", hint = hint.unwrap_or(""), "{message}");
+            return;
+        }
+        self.suspend(|| {
+            let mut stderr = io::stderr().lock();
+            let _ = writeln!(stderr, "warning: {message}");
+            if let Some(hint) = hint {
+                let _ = writeln!(stderr, "hint: {hint}");
+            }
+        });
+    }
+
     fn waiting(&self, what: &str) {
         if self.bars {
             let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -138,27 +153,27 @@ impl Progress for TerminalUi {
     }
 }
 
-/// Log lines go to stderr, above the bar. `-q` errors only, default warnings, `-v` info,
-/// `-vv` debug, `-vvv` trace, for this crate; HTTP libraries stay at `warn` unless
+/// Log lines go to stderr, above the bar. Warnings and errors by default and with `-q`, `-v`
+/// info, `-vv` debug, `-vvv` trace, for this crate; HTTP libraries stay at `warn` unless
 /// `MEMBER_SYNC_LOG` says otherwise (their debug output is noise, and the Authorization header
 /// is marked sensitive anyway).
 pub fn init_logging(global: &GlobalArgs, ui: Arc<TerminalUi>) {
     let json = global.log_format == LogFormat::Json;
-    // JSON lines are for machines: they start at info (notes and finished rows), and -q
-    // keeps warnings.
+    // JSON lines are for machines: they start at info (notes and finished rows). -q keeps
+    // warnings either way: it is what cron runs with, and cron mails what a job prints.
     let level = match (global.quiet, global.verbose, json) {
-        (true, _, false) => "error",
-        (true, _, true) => "warn",
-        (false, 0, false) => "warn",
+        (true, _, _) | (false, 0, false) => "warn",
         (false, 0, true) | (false, 1, false) => "info",
         (false, 1, true) | (false, 2, false) => "debug",
         (false, _, _) => "trace",
     };
-    // One line per finished row is for log collectors; in text mode only from -vv on.
+    // One line per finished row is for log collectors (a row that did not go through is a
+    // WARN event, so JSON under -q keeps it); in text mode only from -vv on: a person gets
+    // those rows as the list that ends the run (`sync/show.rs`), not twice.
     let rows = if json || global.verbose >= 2 {
         level
     } else {
-        "warn"
+        "off"
     };
     let filter = std::env::var(env_vars::LOG)
         .ok()

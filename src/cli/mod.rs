@@ -28,6 +28,9 @@ Exit codes:
   2    usage error
   3    the run finished, but some rows are invalid or failed
   4    a guard stopped the run before its first write (nothing written)
+  5    apply: too few rows matched a member (none, or under half of 10 or more): wrong key
+       column, organization or file? (--allow-unmatched if expected)
+  6    plan --detailed-exitcode: changes are pending
   130  interrupted";
 
 /// Keep Tallyfy member profiles in line with an HR or directory export.
@@ -43,7 +46,8 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Print nothing on stderr but errors (no plan, no summary, no progress bar).
+    /// Print nothing on stderr but warnings and errors (no plan, no summary, no progress bar);
+    /// rows that did not go through are still listed at the end.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
@@ -199,6 +203,16 @@ pub struct PlanArgs {
     /// `json` prints the plan to stdout, for scripts (the readable diff stays on stderr).
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
+
+    /// Exit 6 when the plan would change something (and no row is invalid), 0 when it
+    /// would not: "changes pending", for scripts and monitoring.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+
+    /// The input is expected to hold people who are not members: no warning when too few
+    /// rows match one.
+    #[arg(long)]
+    pub allow_unmatched: bool,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -366,6 +380,11 @@ pub struct ApplyArgs {
     /// ones).
     #[arg(long)]
     pub force: bool,
+
+    /// The input is expected to hold people who are not members: when none of its valid rows,
+    /// or under half of 10 or more, match a member, do not warn and exit 5.
+    #[arg(long)]
+    pub allow_unmatched: bool,
 }
 
 #[derive(Debug, Args)]

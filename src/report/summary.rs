@@ -5,7 +5,7 @@
 //! after every nightly run. So it replaces an earlier summary, atomically, and nothing else: a
 //! report, an HR export or a token file at that path is refused (`crate::output_file`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
@@ -50,11 +50,54 @@ pub struct Summary {
     pub counts: BTreeMap<Outcome, usize>,
     pub stats: StatsSnapshot,
     pub duration: Duration,
+    /// The [`Summary::ROWS_LISTED`] lowest-numbered rows that need a person (an outcome that
+    /// fails the run), as the run's end lists them; the rest are counted in `counts`.
+    rows_to_check: BinaryHeap<RowToCheck>,
+}
+
+/// A row that did not go through, as the list at the end of a run names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RowToCheck {
+    /// First, so rows order by number.
+    pub row: usize,
+    /// The line of the input file the row starts on (none for a saved plan or a rollback).
+    pub line: Option<u64>,
+    /// As in the report.
+    pub email: String,
+    pub outcome: Outcome,
+    /// The report's `error`.
+    pub why: String,
 }
 
 impl Summary {
+    /// Rows named at the end of a run; the others are in the report.
+    pub const ROWS_LISTED: usize = 20;
+
     pub fn add(&mut self, outcome: Outcome) {
         *self.counts.entry(outcome).or_default() += 1;
+    }
+
+    /// Whether row `row` would be listed: a caller asks before building a [`RowToCheck`].
+    pub fn lists(&self, row: usize) -> bool {
+        self.rows_to_check.len() < Self::ROWS_LISTED
+            || self.rows_to_check.peek().is_some_and(|last| row < last.row)
+    }
+
+    /// Keeps `row` among the rows listed if it is one of the lowest-numbered so far (rows end
+    /// out of order when requests overlap).
+    pub fn list(&mut self, row: RowToCheck) {
+        if !self.lists(row.row) {
+            return;
+        }
+        self.rows_to_check.push(row);
+        if self.rows_to_check.len() > Self::ROWS_LISTED {
+            self.rows_to_check.pop();
+        }
+    }
+
+    /// The rows listed, by row number.
+    pub fn rows_listed(&self) -> Vec<RowToCheck> {
+        self.rows_to_check.clone().into_sorted_vec()
     }
 
     pub fn count(&self, outcome: Outcome) -> usize {

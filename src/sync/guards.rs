@@ -69,11 +69,13 @@ pub(super) fn check_apply(
 
 /// Prints a guard's refusal (even with `-q`: it is an error) and gives its exit code.
 pub(super) fn refuse(refusal: &guard::Refusal) -> ExitCode {
-    crate::progress::print_error(
-        &format!("{refusal}; nothing was written"),
-        Some(&refusal.hint),
-    );
+    crate::progress::print_error(&refusal_message(refusal), Some(&refusal.hint));
     ExitCode::GuardRefused
+}
+
+/// What a refusal says, printed and in the summary JSON.
+pub(super) fn refusal_message(refusal: &guard::Refusal) -> String {
+    format!("{refusal}; nothing was written")
 }
 
 /// The per-org lock, or why not: another live run holds it (exit 1, naming the holder).

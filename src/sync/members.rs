@@ -74,6 +74,19 @@ pub(crate) async fn read_members(
     progress: &dyn Progress,
     preloaded: Option<ExportLoad>,
 ) -> Result<Members, Unreached> {
+    read_members_keeping(settings, mode, stop, progress, preloaded, &mut None).await
+}
+
+/// [`read_members`], putting the engine in `engine` as soon as there is one: the requests it
+/// sends count in the run's summary even when the members cannot be read.
+pub(crate) async fn read_members_keeping(
+    settings: &RunSettings,
+    mode: Mode,
+    stop: &CancellationToken,
+    progress: &dyn Progress,
+    preloaded: Option<ExportLoad>,
+    engine_out: &mut Option<Arc<Engine>>,
+) -> Result<Members, Unreached> {
     if let Target::Export(path) = &settings.target {
         let loaded = match preloaded {
             Some(load) => load
@@ -105,13 +118,18 @@ pub(crate) async fn read_members(
         settings.retry.clone(),
         stop.clone(),
     ));
+    *engine_out = Some(engine.clone());
 
     progress.waiting("reading the organization's members");
     let concurrency = match mode {
         Mode::Apply { concurrency, .. } => concurrency,
         Mode::Plan => Concurrency::Auto,
     };
-    match fetch::fetch_members(&engine, concurrency).await {
+    let fetched = fetch::fetch_members(&engine, concurrency).await;
+    // The wait is over: a spinner left turning would draw over whatever comes next (the
+    // plan, the confirmation question).
+    progress.finish();
+    match fetched {
         Ok(members) => Ok(Members {
             members,
             lookup: None,

@@ -3,7 +3,6 @@
 //! report lines; each decision lives in its stage.
 
 use std::collections::{HashMap, HashSet};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,6 +21,7 @@ use crate::settings::{RunSettings, Source, Target};
 use crate::state::LastRun;
 
 mod guards;
+mod matched;
 mod members;
 mod outputs;
 mod refused;
@@ -30,12 +30,12 @@ mod run_end;
 mod show;
 mod source;
 
-use guards::{refuse, take_lock};
+use guards::take_lock;
 use members::ExportLoad;
 pub(crate) use members::read_members;
 use rows::{Ledger, excluded_row, identity, planned_row, stale_row, unreached_row, written_row};
 use run_end::RunEnd;
-use show::{confirm, show_plan};
+use show::{go_ahead, show_plan};
 use source::{read_source, save_plan, stale_rows};
 
 /// What the run does once it has a plan.
@@ -90,13 +90,19 @@ pub async fn run(
     if let Some(path) = &summary_json {
         outputs::check_summary(&settings, path)?;
     }
-    let mut end = RunEnd::default();
-    // Every log line of the run carries this id (JSON logs show it as `span.run_id`).
+    let mut end = RunEnd::new(&settings.source);
+    // Every log line of the run carries this id (JSON logs show it as `span.run_id`). The span
+    // is at level WARN so that it is not filtered out where only warnings are logged (`-q`):
+    // the rows and warnings a quiet run logs carry the id too.
     let run_id = format!("{:08x}", rand::random::<u32>());
-    let span = tracing::info_span!("run", run_id = %run_id);
+    let span = tracing::warn_span!("run", run_id = %run_id);
     let result = match outputs::check(&settings) {
         Ok(()) => {
-            let run = run_to_end(settings, mode, progress, stop, &mut end);
+            let run = async {
+                let result = run_to_end(settings, mode, progress.clone(), stop, &mut end).await;
+                end.tell(progress.as_ref());
+                result
+            };
             tracing::Instrument::instrument(run, span).await
         }
         Err(refused) => Err(refused),
@@ -134,9 +140,10 @@ async fn run_to_end(
         "input read and validated"
     );
     if let Some(refusal) = read.refusal {
-        return Ok(refuse(&refusal));
+        return Ok(end.refused(refusal));
     }
     let (mut verdicts, input_rows, recorded) = (read.verdicts, read.rows, read.recorded);
+    let keys = read.keys;
     let is_export = recorded.is_none();
     if let Some((report, outcomes)) = &settings.only_rows_from {
         let rows = rerun::rows_from_report(report, outcomes).map_err(RunError::new)?;
@@ -189,23 +196,31 @@ async fn run_to_end(
     progress.note(&format!("report: {}", report.path().display()));
     end.report = Some(report.path().to_path_buf());
     let mut ledger = Ledger::new(report, progress.clone());
+    ledger.set_lines(read.lines);
 
     // The members: from the API (through the engine, which then sends the writes too), a
     // sandbox started for the run, or a saved export (offline). The sandbox handle inside
     // lives until the run ends.
-    let mut source =
-        match members::read_members(&settings, mode, &stop, progress.as_ref(), export).await {
-            Ok(source) => source,
-            Err((failure, reason)) => {
-                progress.finish();
-                if let Some(reason) = reason {
-                    for verdict in &verdicts {
-                        ledger.record(unreached_row(verdict, reason))?;
-                    }
+    let reading = members::read_members_keeping(
+        &settings,
+        mode,
+        &stop,
+        progress.as_ref(),
+        export,
+        &mut end.engine,
+    );
+    let mut source = match reading.await {
+        Ok(source) => source,
+        Err((failure, reason)) => {
+            if let Some(reason) = reason {
+                for verdict in &verdicts {
+                    ledger.record(unreached_row(verdict, reason))?;
                 }
-                return failure;
             }
-        };
+            end.summary = Some(ledger.into_parts().1);
+            return failure;
+        }
+    };
     tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "members read");
     let lookup = source.lookup.take();
     let (members, org) = (&source.members, source.org.as_str());
@@ -248,6 +263,9 @@ async fn run_to_end(
         settings.token_owner.as_deref(),
     );
     show_plan(&plans, mode, members.len(), org, progress.as_ref());
+    let few_matched = keys
+        .filter(|_| !settings.allow_unmatched)
+        .and_then(|keys| matched::check(&plans, &keys, org, members.len(), progress.as_ref()));
     if !excluded.is_empty() {
         progress.note(&format!(
             "{} rows left alone: their members are protected (--exclude, --token-owner)",
@@ -285,15 +303,12 @@ async fn run_to_end(
             record_plans(&mut ledger, false)?;
             let (_, summary) = ledger.into_parts();
             end.summary = Some(summary);
-            return Ok(refuse(&refusal));
+            return Ok(end.refused(refusal));
         }
     }
-    // The sandbox touches nothing real, so a rehearsal is not interrupted by a question.
-    if let Mode::Apply { yes: false, .. } = mode
-        && !updates.is_empty()
-        && !matches!(settings.target, Target::Sandbox)
-        && std::io::stdin().is_terminal()
-        && !confirm(updates.len(), org)
+    let sandbox = matches!(settings.target, Target::Sandbox);
+    if let Mode::Apply { yes, .. } = mode
+        && !go_ahead(updates.len(), org, yes, sandbox, progress.as_ref())
     {
         record_plans(&mut ledger, false)?;
         progress.note("nothing written: rows that would change are `planned` in the report");
@@ -354,10 +369,12 @@ async fn run_to_end(
     summary.duration = started.elapsed();
     progress.note(&summary.to_string());
     end.summary = Some(summary.clone());
-    // A run that reached its end is the size the source-shrink guard compares with next time.
+    // A run that reached its end is the size the source-shrink guard compares with next time
+    // (not one that looks like the wrong file).
     if let (Mode::Apply { .. }, Some((dir, org)), true) = (mode, state, is_export)
         && refusal.is_none()
         && !stop.is_cancelled()
+        && few_matched.is_none()
     {
         let last = LastRun {
             rows: input_rows,
@@ -367,10 +384,10 @@ async fn run_to_end(
             report: report.path().display().to_string(),
         };
         if let Err(e) = dir.record_run(org, &last) {
-            progress.note(&format!(
-                "warning: cannot record this run in {}: {e}",
-                dir.root().display()
-            ));
+            progress.warn(
+                &format!("cannot record this run in {}: {e}", dir.root().display()),
+                None,
+            );
         }
     }
     if let Some((why, error)) = refusal {
@@ -388,7 +405,13 @@ async fn run_to_end(
         ));
         return Ok(ExitCode::Interrupted);
     }
-    Ok(ExitCode::for_summary(&summary))
+    Ok(match mode {
+        Mode::Apply { .. } => {
+            end.few_matched = few_matched;
+            ExitCode::for_apply(&summary, end.few_matched.is_some())
+        }
+        Mode::Plan => ExitCode::for_plan(&summary, settings.plan_output.detailed_exitcode),
+    })
 }
 
 /// Frees what a run built on a thread of its own. A hundred thousand rows and members take

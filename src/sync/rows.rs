@@ -7,10 +7,11 @@ use std::sync::Arc;
 use compact_str::{CompactString, ToCompactString};
 
 use crate::execute::pool::{WriteOutcome, WriteResult};
+use crate::exit_code::fails_the_run;
 use crate::plan::{RowPlan, Update};
 use crate::progress::Progress;
 use crate::replay::Recorded;
-use crate::report::{Outcome, RenderedLines, ReportRow, ReportWriter, Summary};
+use crate::report::{Outcome, RenderedLines, ReportRow, ReportWriter, RowToCheck, Summary};
 use crate::validate::{InvalidRow, RowVerdict, describe};
 
 use super::RunError;
@@ -20,6 +21,8 @@ pub(super) struct Ledger {
     report: ReportWriter,
     summary: Summary,
     progress: Arc<dyn Progress>,
+    /// The input line of each row (`lines[row - 1]`), when the rows come from a file.
+    lines: Option<Vec<u64>>,
 }
 
 impl Ledger {
@@ -28,7 +31,13 @@ impl Ledger {
             report,
             summary: Summary::default(),
             progress,
+            lines: None,
         }
+    }
+
+    /// The line of the input each row starts on, for the rows a person is told about.
+    pub(super) fn set_lines(&mut self, lines: Option<Vec<u64>>) {
+        self.lines = lines;
     }
 
     /// Writes a row's line and flushes it to the file.
@@ -84,16 +93,43 @@ impl Ledger {
         Ok(())
     }
 
-    /// Logs a row written to the report, counts its outcome and moves the progress bar.
+    /// Logs a row written to the report, counts its outcome and moves the progress bar. A row
+    /// that fails the run is logged as a warning and kept for the list that ends the run.
     fn count(&mut self, row: Finished<'_>) {
-        tracing::info!(
-            target: "member_sync::rows",
-            row = row.row,
-            email = %row.email,
-            outcome = %row.outcome,
-            error = %row.error,
-            "row finished"
-        );
+        let line = self
+            .lines
+            .as_ref()
+            .and_then(|lines| lines.get(row.row.wrapping_sub(1)).copied());
+        if fails_the_run(row.outcome) {
+            tracing::warn!(
+                target: "member_sync::rows",
+                row = row.row,
+                line,
+                email = %row.email,
+                outcome = %row.outcome,
+                error = %row.error,
+                "row finished"
+            );
+            if self.summary.lists(row.row) {
+                self.summary.list(RowToCheck {
+                    row: row.row,
+                    line,
+                    email: row.email.into_owned(),
+                    outcome: row.outcome,
+                    why: row.error.into_owned(),
+                });
+            }
+        } else {
+            tracing::info!(
+                target: "member_sync::rows",
+                row = row.row,
+                line,
+                email = %row.email,
+                outcome = %row.outcome,
+                error = %row.error,
+                "row finished"
+            );
+        }
         self.summary.add(row.outcome);
         self.progress.row_finished(row.outcome);
     }

@@ -1,29 +1,90 @@
-//! What `--summary-json` says about a run: filled in as the run goes, written at its end,
-//! whatever the end was.
+//! How a run ends, whatever the end was: what it tells a person last (the rows that did not
+//! go through, a guard's refusal), and what `--summary-json` says about it for monitoring.
+//!
+//! Filled in as the run goes, so that a run stopped half-way (a guard, a refused token, an
+//! error) still reports the requests it really sent, the paths it used, and why it stopped.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
 
+use crate::execute::{Engine, StatsSnapshot};
 use crate::exit_code::ExitCode;
+use crate::guard::Refusal;
+use crate::progress::Progress;
+use crate::report::Summary;
+use crate::settings::Source;
 
-use super::{Mode, RunError};
+use super::matched::FewMatched;
+use super::{Mode, RunError, guards, show};
 
-/// What the summary JSON reports about a run, filled in as the run goes.
-#[derive(Debug, Default)]
+/// What the end of a run says, filled in as the run goes.
 pub(super) struct RunEnd {
     pub org: Option<String>,
     pub report: Option<PathBuf>,
-    pub summary: Option<crate::report::Summary>,
+    /// The file the changes come from (an export, a saved plan, a report to undo).
+    pub input: Option<PathBuf>,
+    pub summary: Option<Summary>,
+    /// The run's engine, once it has one: the requests it sent, whatever the end.
+    pub engine: Option<Arc<Engine>>,
+    /// A guard refused the run: told after the rows to check, and the summary's `error`.
+    pub refusal: Option<Refusal>,
+    /// Too few rows matched a member (`apply`): exit 5, and the summary's `error`.
+    pub few_matched: Option<FewMatched>,
+    started: Instant,
 }
 
 impl RunEnd {
+    pub(super) fn new(source: &Source) -> RunEnd {
+        let input = match source {
+            Source::Export { path, .. } | Source::SavedPlan(path) => Some(path.clone()),
+            Source::Rollback { report, .. } => Some(report.clone()),
+            Source::None => None,
+        };
+        RunEnd {
+            org: None,
+            report: None,
+            input,
+            summary: None,
+            engine: None,
+            refusal: None,
+            few_matched: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// Keeps a guard's refusal for the end of the run; the run's code.
+    pub(super) fn refused(&mut self, refusal: Refusal) -> ExitCode {
+        self.refusal = Some(refusal);
+        ExitCode::GuardRefused
+    }
+
+    /// The last lines of a run: every row that did not go through (the first 20), then a
+    /// guard's refusal, so that the error is the last line a person reads.
+    pub(super) fn tell(&self, progress: &dyn Progress) {
+        if let (Some(summary), Some(report)) = (&self.summary, &self.report) {
+            show::rows_to_check(summary, report, progress);
+        }
+        if let Some(refusal) = &self.refusal {
+            guards::refuse(refusal);
+        }
+    }
+
     pub(super) fn to_json(
         &self,
         mode: Mode,
         result: &Result<ExitCode, RunError>,
     ) -> serde_json::Value {
-        let (exit_code, error) = match result {
-            Ok(code) => (code.code(), None),
-            Err(e) => (ExitCode::CouldNotRun.code(), Some(e.message.clone())),
+        let (exit_code, error, hint) = match result {
+            Ok(code) => {
+                let (error, hint) = self.why(*code).unzip();
+                (code.code(), error, hint)
+            }
+            Err(e) => (
+                ExitCode::CouldNotRun.code(),
+                Some(e.message.clone()),
+                e.hint.clone(),
+            ),
         };
         let outcomes: serde_json::Map<String, serde_json::Value> = self
             .summary
@@ -31,20 +92,59 @@ impl RunEnd {
             .flat_map(|s| s.counts.iter())
             .map(|(outcome, n)| (outcome.to_string(), (*n).into()))
             .collect();
-        let stats = self.summary.as_ref().map(|s| s.stats).unwrap_or_default();
+        let stats = self.stats();
         serde_json::json!({
             "command": match mode { Mode::Plan => "plan", Mode::Apply { .. } => "apply" },
             "org": self.org,
             "exit_code": exit_code,
             "error": error,
+            "hint": hint,
             "rows": self.summary.as_ref().map(|s| s.rows()),
             "outcomes": outcomes,
             "requests": stats.requests,
             "retries": stats.retries,
             "throttled": stats.throttled,
-            "duration_ms": self.summary.as_ref().map(|s| s.duration.as_millis() as u64),
-            "report": self.report.as_ref().map(|p| p.display().to_string()),
+            "duration_ms": self.started.elapsed().as_millis() as u64,
+            "input": self.input.as_deref().map(absolute),
+            "report": self.report.as_deref().map(absolute),
             "finished_at": jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         })
     }
+
+    /// The requests sent: the engine's count when the run had one, however it ended.
+    fn stats(&self) -> StatsSnapshot {
+        match (&self.engine, &self.summary) {
+            (Some(engine), _) => engine.stats(),
+            (None, Some(summary)) => summary.stats,
+            (None, None) => StatsSnapshot::default(),
+        }
+    }
+
+    /// Why a run that ended with `code` did not succeed, and what to do: the message and
+    /// hint printed for it.
+    fn why(&self, code: ExitCode) -> Option<(String, String)> {
+        match code {
+            ExitCode::GuardRefused => self
+                .refusal
+                .as_ref()
+                .map(|refusal| (guards::refusal_message(refusal), refusal.hint.clone())),
+            ExitCode::FewMatched => self
+                .few_matched
+                .as_ref()
+                .map(|few| (few.message.clone(), few.hint.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// `path` from the root, for a monitor that reads the summary elsewhere (`-`, standard
+/// input, stays as it is).
+fn absolute(path: &Path) -> String {
+    if path == Path::new("-") {
+        return "-".into();
+    }
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }

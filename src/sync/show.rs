@@ -1,9 +1,13 @@
-//! What a person sees of the plan on stderr, and the confirmation question.
+//! What a person sees of the plan on stderr, the confirmation question, and the rows that
+//! did not go through, listed at the end of every run.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
+use std::path::Path;
 
+use crate::exit_code::fails_the_run;
 use crate::plan::RowPlan;
 use crate::progress::Progress;
+use crate::report::{Outcome, RowToCheck, Summary};
 use crate::validate::describe;
 
 use super::Mode;
@@ -73,10 +77,94 @@ pub(super) fn show_plan(
     ));
 }
 
-/// Asks on stderr, even with `--quiet`: a question nobody sees must not be waited for.
-pub(super) fn confirm(updates: usize, org: &str) -> bool {
+/// Whether `apply` may send its `updates` to `org`: `--yes` (`yes`), a rehearsal on the
+/// in-process sandbox (`sandbox`: it touches nothing real), no terminal to ask on (said once,
+/// so a log shows why nobody was asked), or the person's answer.
+pub(super) fn go_ahead(
+    updates: usize,
+    org: &str,
+    yes: bool,
+    sandbox: bool,
+    progress: &dyn Progress,
+) -> bool {
+    if yes || sandbox || updates == 0 {
+        return true;
+    }
+    if !std::io::stdin().is_terminal() {
+        progress.note(&format!(
+            "stdin is not a terminal: applying {updates} update(s) to {org} without asking (--yes says so and hides this line)"
+        ));
+        return true;
+    }
+    confirm(updates, org, progress)
+}
+
+/// Asks on stderr, even with `--quiet`: a question nobody sees must not be waited for. Any
+/// spinner or bar is stopped first: one still drawing would erase the question at its next
+/// tick, and the run would look hung.
+fn confirm(updates: usize, org: &str, progress: &dyn Progress) -> bool {
+    progress.finish();
     eprint!("Apply {updates} update(s) to {org}? [y/N] ");
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).is_ok()
         && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+/// The list that ends every run: each row with an outcome that fails the run, the first
+/// [`Summary::ROWS_LISTED`] by row number, as warnings that `-q` keeps (cron mails them).
+pub(super) fn rows_to_check(summary: &Summary, report: &Path, progress: &dyn Progress) {
+    let counts: Vec<(Outcome, usize)> = Outcome::ALL
+        .into_iter()
+        .filter(|o| fails_the_run(*o))
+        .map(|o| (o, summary.count(o)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return;
+    }
+    let each: Vec<String> = counts.iter().map(|(o, n)| format!("{n} {o}")).collect();
+    progress.warn(
+        &format!(
+            "{total} {} attention ({}); the report {} has every one:",
+            if total == 1 { "row needs" } else { "rows need" },
+            each.join(", "),
+            report.display()
+        ),
+        None,
+    );
+    let listed = summary.rows_listed();
+    for row in &listed {
+        progress.warn(&row_to_check(row), None);
+    }
+    if total > listed.len() {
+        progress.warn(
+            &format!("and {} more: see the report", total - listed.len()),
+            None,
+        );
+    }
+}
+
+/// `row 37 (line 38, ann@acme.example) invalid: Time Zone: ...`, on one line.
+fn row_to_check(row: &RowToCheck) -> String {
+    let email = match row.email.as_str() {
+        "" => "no email".to_string(),
+        email => one_line(email),
+    };
+    let place = match row.line {
+        Some(line) => format!("line {line}, {email}"),
+        None => email,
+    };
+    let why = match row.why.as_str() {
+        "" => String::new(),
+        why => format!(": {}", one_line(why)),
+    };
+    format!("row {} ({place}) {}{why}", row.row, row.outcome)
+}
+
+/// Line breaks and other control characters as spaces: one row, one line.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }

@@ -24,6 +24,10 @@ pub(super) struct SourceRead {
     pub recorded: Option<Vec<Recorded>>,
     /// A guard that refuses the input itself (an empty export).
     pub refusal: Option<guard::Refusal>,
+    /// An export's line of each row (`lines[row - 1]`), for the rows a person is told about.
+    pub lines: Option<Vec<u64>>,
+    /// An export's key columns, for a run that matched too few members (`matched.rs`).
+    pub keys: Option<String>,
 }
 
 /// Reads the run's source; `None` when there is nothing to do (an undo of a run that changed
@@ -37,6 +41,8 @@ pub(super) fn read_source(
         rows: recorded.len(),
         recorded: Some(recorded),
         refusal: None,
+        lines: None,
+        keys: None,
     };
     match &settings.source {
         Source::Export { path, load } => {
@@ -54,10 +60,14 @@ pub(super) fn read_source(
                     rows,
                     recorded: None,
                     refusal: Some(refusal),
+                    lines: None,
+                    keys: None,
                 }));
             }
             tracing::debug!(records = table.records.len(), "input read");
             let validation = validate::validate_all(&table);
+            let lines = table.records.iter().map(|r| r.line).collect();
+            let keys = super::matched::key_columns(&table);
             super::free_in_background(table);
             for line in crate::check::warning_lines(&validation.warnings, 20) {
                 progress.note(&line);
@@ -67,6 +77,8 @@ pub(super) fn read_source(
                 rows,
                 recorded: None,
                 refusal: None,
+                lines: Some(lines),
+                keys: Some(keys),
             }))
         }
         Source::SavedPlan(path) => {

@@ -44,7 +44,10 @@ fn a_guard_refusal_carries_its_message_and_the_requests_made() {
         "{json:#}"
     );
     assert!(
-        json["hint"].as_str().unwrap_or_default().contains("--force"),
+        json["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("--force"),
         "{json:#}"
     );
     // The member list was read (three pages of 100) before the guard looked at the plan.
@@ -144,7 +147,11 @@ fn plan_detailed_exitcode_says_when_changes_are_pending() {
 
     let run = org.plan(
         &changes,
-        &["--detailed-exitcode", "--summary-json", summary.to_str().unwrap()],
+        &[
+            "--detailed-exitcode",
+            "--summary-json",
+            summary.to_str().unwrap(),
+        ],
     );
     run.assert_code(6);
     assert_eq!(read_summary(&summary)["exit_code"], 6);

@@ -71,7 +71,10 @@ fn json_logs_under_quiet_carry_each_such_row_as_a_warn_event() {
             assert_eq!(e["level"], "WARN", "{e}");
             let fields = &e["fields"];
             assert_eq!(fields["line"], fields["row"].as_u64().unwrap() + 1, "{e}");
-            assert!(fields["email"].is_string() && fields["error"].is_string(), "{e}");
+            assert!(
+                fields["email"].is_string() && fields["error"].is_string(),
+                "{e}"
+            );
             (
                 fields["row"].as_u64().unwrap(),
                 fields["outcome"].as_str().unwrap().to_string(),

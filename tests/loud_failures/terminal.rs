@@ -56,12 +56,24 @@ impl Terminal {
             script.push_str(&quote(&arg.to_string_lossy()));
         }
         let exit = quote(&terminal.exit_file.display().to_string());
-        script.push_str(&format!("\necho $? > {exit}.part && mv {exit}.part {exit}\n"));
+        script.push_str(&format!(
+            "\necho $? > {exit}.part && mv {exit}.part {exit}\n"
+        ));
         let script_path = dir.join("run.sh");
         std::fs::write(&script_path, script).expect("write the script");
         let started = terminal
             .tmux()
-            .args(["new-session", "-d", "-s", "run", "-x", "160", "-y", "50", "sh"])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "run",
+                "-x",
+                "160",
+                "-y",
+                "50",
+                "sh",
+            ])
             .arg(&script_path)
             .status()
             .expect("tmux runs");
@@ -143,7 +155,15 @@ fn quote(text: &str) -> String {
 fn run_args(org: &TestOrg, command: &str, input: &Path, report: &Path) -> Vec<OsString> {
     let mut args: Vec<OsString> = vec![command.into(), input.into()];
     args.extend(
-        ["--base-url", &org.base_url(), "--org", org.org_id(), "--rate", "1000/s"].map(Into::into),
+        [
+            "--base-url",
+            &org.base_url(),
+            "--org",
+            org.org_id(),
+            "--rate",
+            "1000/s",
+        ]
+        .map(Into::into),
     );
     args.extend(["--report".into(), report.into()]);
     args
@@ -180,7 +200,10 @@ fn apply_asks_on_a_terminal_where_the_question_can_be_seen_and_y_applies() {
     };
 
     terminal.wait_for_screen("the question alone", question_asked);
-    assert!(titles_of(&org).iter().all(|t| t == "Analyst"), "nothing sent before the answer");
+    assert!(
+        titles_of(&org).iter().all(|t| t == "Analyst"),
+        "nothing sent before the answer"
+    );
     terminal.type_keys(&["y", "Enter"]);
 
     assert_eq!(terminal.exit_code(), 0, "{}", terminal.screen());
@@ -218,7 +241,11 @@ fn rollback_asks_on_a_terminal_too() {
     terminal.type_keys(&["y", "Enter"]);
 
     assert_eq!(terminal.exit_code(), 0, "{}", terminal.screen());
-    assert!(titles_of(&org).iter().all(|t| t == "Analyst"), "{:?}", titles_of(&org));
+    assert!(
+        titles_of(&org).iter().all(|t| t == "Analyst"),
+        "{:?}",
+        titles_of(&org)
+    );
 }
 
 #[test]
@@ -242,7 +269,9 @@ fn a_non_interactive_apply_says_once_that_it_does_not_ask() {
         .collect();
     assert_eq!(
         said,
-        ["stdin is not a terminal: applying 5 update(s) to generated-org without asking (--yes says so and hides this line)"],
+        [
+            "stdin is not a terminal: applying 5 update(s) to generated-org without asking (--yes says so and hides this line)"
+        ],
         "{}",
         run.stderr
     );
@@ -253,5 +282,9 @@ fn a_non_interactive_apply_says_once_that_it_does_not_ask() {
     let with_yes = org.apply(&again, &[]);
     with_yes.assert_code(0);
     assert_eq!(outcome_counts(&with_yes.report), counts(&[("updated", 5)]));
-    assert!(!with_yes.stderr.contains("without asking"), "{}", with_yes.stderr);
+    assert!(
+        !with_yes.stderr.contains("without asking"),
+        "{}",
+        with_yes.stderr
+    );
 }

@@ -101,3 +101,17 @@ fn invalid_rows_are_not_counted_as_unmatched() {
     run.assert_code(3);
     assert!(!run.stderr.contains("matched a member"), "{}", run.stderr);
 }
+
+#[test]
+fn a_run_that_matched_too_few_is_not_the_next_runs_baseline() {
+    // A wrong file five times the size of the organization...
+    let org = org(20);
+    let wrong = partly_matching(&org, "wrong.csv", 100, 0);
+    org.apply(&wrong, &[]).assert_code(5);
+
+    // ...does not make the right file look shrunken to the source-shrink guard.
+    let right = partly_matching(&org, "right.csv", 20, 20);
+    let run = org.apply(&right, &[]);
+    run.assert_code(0);
+    assert_eq!(outcome_counts(&run.report), counts(&[("updated", 20)]));
+}
