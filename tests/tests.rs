@@ -35,3 +35,5 @@ mod derived_inputs;
 mod validate_cmd;
 // Performance promises that need no stopwatch: minimal requests, auto pacing, offline plans.
 mod perf;
+// Row rules met through the binary: lengths, characters, duplicates, wrapped cells.
+mod row_rules;
