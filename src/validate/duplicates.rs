@@ -160,7 +160,7 @@ fn count(n: usize, what: &str) -> String {
 }
 
 /// `9996` → `9,996`.
-pub(super) fn thousands(n: usize) -> String {
+fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
