@@ -38,10 +38,12 @@ pub enum Outcome {
     Excluded,
     /// A saved plan's or a rollback's change whose member moved on since: not touched.
     Stale,
+    /// The same key and values as an earlier row, which acts for both: never sent.
+    Duplicate,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 10] = [
         Outcome::Updated,
         Outcome::Unchanged,
         Outcome::Planned,
@@ -51,6 +53,7 @@ impl Outcome {
         Outcome::Cancelled,
         Outcome::Excluded,
         Outcome::Stale,
+        Outcome::Duplicate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +67,7 @@ impl Outcome {
             Outcome::Cancelled => "cancelled",
             Outcome::Excluded => "excluded",
             Outcome::Stale => "stale",
+            Outcome::Duplicate => "duplicate",
         }
     }
 }

@@ -45,6 +45,7 @@ pub fn keep_rows(
         let email = match &verdict {
             RowVerdict::Valid(valid) => valid.email().unwrap_or_default().to_string(),
             RowVerdict::Invalid(invalid) => invalid.email.trim().to_lowercase(),
+            RowVerdict::Duplicate(repeat) => repeat.email.clone().unwrap_or_default(),
         };
         let Some(reported) = rows.get(&row) else {
             continue;

@@ -39,3 +39,5 @@ mod perf;
 mod hostile_server;
 // Output files: formula-safe cells read back as written, 0600 files, no clobbering.
 mod output_safety;
+// Row rules met through the binary: lengths, characters, duplicates, wrapped cells.
+mod row_rules;

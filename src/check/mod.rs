@@ -77,16 +77,21 @@ pub fn run(args: &ValidateArgs, progress: &dyn Progress) -> Result<ExitCode, Fai
             warning_text(warning)
         ));
     }
-    let invalid = validation
-        .verdicts
-        .iter()
-        .filter(|v| matches!(v, RowVerdict::Invalid(_)))
-        .count();
+    for note in &validation.notes {
+        progress.note(note);
+    }
+    let count = |f: fn(&RowVerdict) -> bool| validation.verdicts.iter().filter(|v| f(v)).count();
+    let invalid = count(|v| matches!(v, RowVerdict::Invalid(_)));
+    let duplicate = count(|v| matches!(v, RowVerdict::Duplicate(_)));
     let total = validation.verdicts.len();
+    let duplicates = match duplicate {
+        0 => String::new(),
+        n => format!(", {n} duplicate"),
+    };
     progress.note(&format!(
-        "{total} {}: {} valid, {invalid} invalid, {} {}",
+        "{total} {}: {} valid, {invalid} invalid{duplicates}, {} {}",
         plural(total, "row", "rows"),
-        total - invalid,
+        total - invalid - duplicate,
         validation.warnings.len(),
         plural(validation.warnings.len(), "warning", "warnings"),
     ));

@@ -61,6 +61,7 @@ impl PlanFile {
                 RowPlan::Invalid(_) => "invalid",
                 RowPlan::NotFound { .. } => "not_found",
                 RowPlan::Unchanged { .. } => "unchanged",
+                RowPlan::Duplicate(_) => "duplicate",
                 RowPlan::Update(update) => {
                     changes.push(planned(update));
                     "update"

@@ -11,7 +11,7 @@ use crate::plan::{RowPlan, Update};
 use crate::progress::Progress;
 use crate::replay::Recorded;
 use crate::report::{Outcome, RenderedLines, ReportRow, ReportWriter, Summary};
-use crate::validate::{InvalidRow, RowVerdict, describe};
+use crate::validate::{DuplicateRow, InvalidRow, RowVerdict, describe};
 
 use super::RunError;
 
@@ -137,6 +137,7 @@ impl<'a> From<ReportRow<'a>> for Finished<'a> {
 pub(super) fn unreached_row<'a>(verdict: &'a RowVerdict, reason: &str) -> ReportRow<'a> {
     match verdict {
         RowVerdict::Invalid(invalid) => invalid_row(invalid),
+        RowVerdict::Duplicate(repeat) => duplicate_row(repeat),
         RowVerdict::Valid(row) => ReportRow {
             row: row.row,
             email: row.email().unwrap_or_default().into(),
@@ -152,6 +153,7 @@ pub(super) fn unreached_row<'a>(verdict: &'a RowVerdict, reason: &str) -> Report
 pub(super) fn planned_row(plan: &RowPlan) -> ReportRow<'_> {
     match plan {
         RowPlan::Invalid(invalid) => invalid_row(invalid),
+        RowPlan::Duplicate(repeat) => duplicate_row(repeat),
         RowPlan::NotFound {
             row,
             email,
@@ -190,6 +192,17 @@ fn invalid_row(invalid: &InvalidRow) -> ReportRow<'_> {
         user_id: invalid.user_id.as_str().into(),
         outcome: Some(Outcome::Invalid),
         error: describe(&invalid.problems).into(),
+        ..Default::default()
+    }
+}
+
+fn duplicate_row(repeat: &DuplicateRow) -> ReportRow<'_> {
+    ReportRow {
+        row: repeat.row,
+        email: repeat.email.as_deref().unwrap_or_default().into(),
+        user_id: user_id(repeat.user_id),
+        outcome: Some(Outcome::Duplicate),
+        error: repeat.reason().into(),
         ..Default::default()
     }
 }

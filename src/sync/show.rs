@@ -45,7 +45,7 @@ pub(super) fn show_plan(
                     .or(user_id.map(|i| format!("user_id {i}")))
                     .unwrap_or_default()
             ),
-            RowPlan::Unchanged { .. } => continue,
+            RowPlan::Unchanged { .. } | RowPlan::Duplicate(_) => continue,
         };
         if shown < limit {
             progress.note(&line);
@@ -59,17 +59,28 @@ pub(super) fn show_plan(
             "… and {hidden} more (`member-sync plan` lists them all)"
         ));
     }
-    let [mut update, mut unchanged, mut invalid, mut not_found] = [0usize; 4];
+    let [
+        mut update,
+        mut unchanged,
+        mut invalid,
+        mut not_found,
+        mut duplicate,
+    ] = [0usize; 5];
     for plan in plans {
         *match plan {
             RowPlan::Update(_) => &mut update,
             RowPlan::Unchanged { .. } => &mut unchanged,
             RowPlan::Invalid(_) => &mut invalid,
             RowPlan::NotFound { .. } => &mut not_found,
+            RowPlan::Duplicate(_) => &mut duplicate,
         } += 1;
     }
+    let duplicate = match duplicate {
+        0 => String::new(),
+        n => format!(", {n} duplicate"),
+    };
     progress.note(&format!(
-        "plan for {org} ({member_count} members): {update} to update, {unchanged} unchanged, {invalid} invalid, {not_found} not found"
+        "plan for {org} ({member_count} members): {update} to update, {unchanged} unchanged, {invalid} invalid, {not_found} not found{duplicate}"
     ));
 }
 

@@ -62,6 +62,9 @@ pub(super) fn read_source(
             for line in crate::check::warning_lines(&validation.warnings, 20) {
                 progress.note(&line);
             }
+            for note in &validation.notes {
+                progress.note(note);
+            }
             Ok(Some(SourceRead {
                 verdicts: validation.verdicts,
                 rows,
