@@ -35,3 +35,6 @@ mod derived_inputs;
 mod validate_cmd;
 // Performance promises that need no stopwatch: minimal requests, auto pacing, offline plans.
 mod perf;
+// Reading the input right or saying why: open quotes, rows wider than the header, standard
+// input, hints that fit the cause.
+mod input_trust;
