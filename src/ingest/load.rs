@@ -67,7 +67,7 @@ pub(super) fn table(bytes: &[u8], options: &LoadOptions) -> Result<Table, Failed
 
 /// The table of `rows`, of which there are at most `rows_at_most`.
 fn build(
-    mut rows: impl Iterator<Item = Result<RawRow, String>>,
+    mut rows: impl Iterator<Item = Result<RawRow, Refusal>>,
     rows_at_most: usize,
     mut info: SourceInfo,
     options: &LoadOptions,
@@ -79,7 +79,7 @@ fn build(
     while first.len() < HEADER_SCAN_ROWS {
         match rows.next() {
             None => break,
-            Some(Err(message)) => return Err(Box::new((Refusal::new(message), info))),
+            Some(Err(refusal)) => return Err(Box::new((refusal, info))),
             Some(Ok(row)) if row.is_blank() => {}
             Some(Ok(row)) => first.push(row),
         }
@@ -163,7 +163,7 @@ fn build(
     for row in first.map(Ok).chain(rows) {
         let row = match row {
             Ok(row) => row,
-            Err(message) => return Err(Box::new((Refusal::new(message), info))),
+            Err(refusal) => return Err(Box::new((refusal, info))),
         };
         if row.is_blank() {
             continue;

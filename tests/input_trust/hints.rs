@@ -43,14 +43,26 @@ fn a_gzip_file_says_so_and_how_to_decompress_it() {
             "hint: decompress it first (gunzip FILE), or pipe it in decompressed: \
              gunzip -c FILE | member-sync apply -",
         );
-    assert!(!checked.stderr.contains("Windows-1252"), "{}", checked.stderr);
+    assert!(
+        !checked.stderr.contains("Windows-1252"),
+        "{}",
+        checked.stderr
+    );
 }
 
 #[test]
 fn a_pdf_or_other_binary_file_says_what_it_is() {
     let dir = tempfile::tempdir().unwrap();
-    let pdf = file(dir.path(), "staff.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n");
-    let binary = file(dir.path(), "dump.csv", b"email\x00\x01\x02\xff\xfe\x03data\x00\x10");
+    let pdf = file(
+        dir.path(),
+        "staff.csv",
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n",
+    );
+    let binary = file(
+        dir.path(),
+        "dump.csv",
+        b"email\x00\x01\x02\xff\xfe\x03data\x00\x10",
+    );
 
     validate(&pdf, &[])
         .assert_code(1)
@@ -67,7 +79,11 @@ fn a_pdf_or_other_binary_file_says_what_it_is() {
              export holds",
         )
         .assert_stderr_contains("hint: member-sync reads CSV, TSV and Excel workbooks");
-    assert!(!checked.stderr.contains("Windows-1252"), "{}", checked.stderr);
+    assert!(
+        !checked.stderr.contains("Windows-1252"),
+        "{}",
+        checked.stderr
+    );
 }
 
 /// A ZIP archive of one stored (uncompressed) file.
@@ -102,13 +118,15 @@ fn zip_of(name: &str, content: &[u8]) -> Vec<u8> {
 #[test]
 fn a_zip_that_is_not_a_workbook_names_what_it_holds() {
     let dir = tempfile::tempdir().unwrap();
-    let input = file(dir.path(), "staff.zip", zip_of("staff.csv", STAFF.as_bytes()));
+    let input = file(
+        dir.path(),
+        "staff.zip",
+        zip_of("staff.csv", STAFF.as_bytes()),
+    );
 
     validate(&input, &[])
         .assert_code(1)
-        .assert_stderr_contains(
-            "the file is a ZIP archive of `staff.csv`, not a workbook",
-        )
+        .assert_stderr_contains("the file is a ZIP archive of `staff.csv`, not a workbook")
         .assert_stderr_contains(
             "hint: unzip it and give the export inside, or pipe it in: \
              unzip -p FILE staff.csv | member-sync apply -",

@@ -16,8 +16,14 @@ fn validate_reads_csv_utf16_and_workbooks_from_standard_input() {
     let records = csv_records(CHANGES);
     let inputs: [(&str, Vec<u8>); 4] = [
         ("CSV, UTF-8", CHANGES.as_bytes().to_vec()),
-        ("CSV, windows-1252", windows_1252(&CHANGES.replace("Chief", "Jefe ñ"))),
-        ("TSV, UTF-16LE (BOM)", utf16le_with_bom(&csv_text(&records, b'\t'))),
+        (
+            "CSV, windows-1252",
+            windows_1252(&CHANGES.replace("Chief", "Jefe ñ")),
+        ),
+        (
+            "TSV, UTF-16LE (BOM)",
+            utf16le_with_bom(&csv_text(&records, b'\t')),
+        ),
         ("XLSX, sheet `Staff`", xlsx(&[("Staff", &records)])),
     ];
     for (format, bytes) in inputs {
@@ -59,7 +65,12 @@ fn a_plan_made_from_standard_input_names_it_and_hashes_what_was_read() {
     let org = TestOrg::embedded();
     let plan_file = org.path("plan.json");
 
-    let run = from_stdin(&org, "plan", CHANGES, &["--out", plan_file.to_str().unwrap()]);
+    let run = from_stdin(
+        &org,
+        "plan",
+        CHANGES,
+        &["--out", plan_file.to_str().unwrap()],
+    );
 
     run.assert_code(0);
     let plan: serde_json::Value =
@@ -73,7 +84,13 @@ fn a_plan_made_from_standard_input_names_it_and_hashes_what_was_read() {
     let mut apply = member_sync();
     apply
         .args(["apply", "--plan", plan_file.to_str().unwrap(), "--yes"])
-        .args(["--base-url", &org.base_url(), "--org", org.org_id(), "--report"])
+        .args([
+            "--base-url",
+            &org.base_url(),
+            "--org",
+            org.org_id(),
+            "--report",
+        ])
         .arg(&report)
         .env("TALLYFY_ACCESS_TOKEN", org.token())
         .env("MEMBER_SYNC_STATE_DIR", org.path("state"));
