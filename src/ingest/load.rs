@@ -95,6 +95,14 @@ fn build(
     let header_row = first.nth(header_at).expect("the header is one of the rows");
     info.header_line = Some(header_row.line);
     info.rows_above_header = header_at;
+    info.header_cells = width(&header_row.cells);
+    // In delimited text, a row wider than its header has an unquoted delimiter somewhere: its
+    // cells are shifted. (A workbook's cells right of the table are notes without a column.)
+    let wider_than_header = |cells: &Cells| {
+        let text = info.delimiter.is_some();
+        let wide = text && cells.len() > info.header_cells && width(cells) > info.header_cells;
+        wide.then(|| u32::try_from(width(cells)).unwrap_or(u32::MAX))
+    };
 
     let (preset, origin) = match (options.preset, mapping.and_then(|m| m.preset)) {
         (PresetChoice::Use(p), _) => (Some(p), PresetOrigin::Chosen),
@@ -175,6 +183,7 @@ fn build(
             });
             continue;
         }
+        let overflow = wider_than_header(&row.cells);
         // Every column mapped, in file order (a plain export): the row's cells are the record's.
         let cells: Cells = if every_column_in_order(&positions, &row.cells) {
             row.cells
@@ -197,6 +206,7 @@ fn build(
             row: records.len() + 1,
             line: row.line,
             cells,
+            overflow,
         });
     }
 
@@ -209,6 +219,14 @@ fn build(
         source: info,
         rules,
     })
+}
+
+/// Cells up to the last one that is not blank: Excel's trailing `,,,` do not count.
+fn width(cells: &Cells) -> usize {
+    cells
+        .iter()
+        .rposition(|cell| !crate::blank::is_blank(cell))
+        .map_or(0, |last| last + 1)
 }
 
 /// Whether the mapped positions are exactly this row's cells, in order.

@@ -101,6 +101,10 @@ pub struct Record {
     pub line: u64,
     /// The mapped cells, in the order of [`MappedColumn::index`].
     pub cells: Cells,
+    /// How many cells the row of a text file has, up to its last non-empty one, when that is
+    /// more than its header has: an unquoted delimiter shifted its cells, so validation makes
+    /// the row invalid ([`Table::overflow_problem`]). `None` for every other row.
+    pub overflow: Option<u32>,
 }
 
 impl Record {
@@ -151,6 +155,20 @@ impl Table {
     /// The columns feeding a target, for [`pick_among`] row after row.
     pub fn columns_of(&self, target: Target) -> Vec<&MappedColumn> {
         self.columns.iter().filter(|c| c.target == target).collect()
+    }
+
+    /// Why a row wider than the header cannot be read (see [`Record::overflow`]):
+    /// `row 1 (line 2) has 4 cells, the header 3: an unquoted comma?`.
+    pub fn overflow_problem(&self, record: &Record) -> Option<String> {
+        let cells = record.overflow?;
+        let delimiter = self
+            .source
+            .delimiter
+            .map_or("comma".into(), sniff::delimiter_word);
+        Some(format!(
+            "row {} (line {}) has {cells} cells, the header {}: an unquoted {delimiter}?",
+            record.row, record.line, self.source.header_cells
+        ))
     }
 
     /// One line per mapped column, for people: `column 2 `Work Email` → email`.

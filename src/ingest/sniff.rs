@@ -51,6 +51,15 @@ pub fn delimiter_name(delimiter: u8) -> String {
     }
 }
 
+/// A delimiter as a word in a sentence: `comma`, `semicolon`, `tab`, `` `|` ``.
+pub fn delimiter_word(delimiter: u8) -> String {
+    match delimiter {
+        b',' => "comma".to_string(),
+        b';' => "semicolon".to_string(),
+        other => delimiter_name(other),
+    }
+}
+
 /// Excel's `sep=;` first line: the delimiter it names.
 pub fn sep_line(text: &str) -> Option<u8> {
     let first = text.lines().next()?.trim_end_matches('\r');
