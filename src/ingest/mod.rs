@@ -29,6 +29,7 @@ use crate::blank::BlankPolicies;
 use crate::fields::Field;
 use crate::fields::country::CountryIds;
 use crate::fields::timezone::Aliases;
+use crate::file_bytes::{FileBytes, input_name};
 
 pub use cells::Cells;
 pub use mapping::Mapping;
@@ -252,13 +253,13 @@ impl Refusal {
 /// Why a file cannot be used at all.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {}: {reason}", input_name(path))]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        reason: String,
+        hint: Option<String>,
     },
-    #[error("{path}: {message}")]
+    #[error("{}: {message}", input_name(path))]
     Unusable {
         path: PathBuf,
         message: String,
@@ -272,8 +273,7 @@ impl IngestError {
     /// What to do about it, when there is something to say.
     pub fn hint(&self) -> Option<&str> {
         match self {
-            IngestError::Read { .. } => None,
-            IngestError::Unusable { hint, .. } => hint.as_deref(),
+            IngestError::Read { hint, .. } | IngestError::Unusable { hint, .. } => hint.as_deref(),
         }
     }
 
@@ -346,13 +346,18 @@ pub fn load(path: &Path) -> Result<Table, IngestError> {
     load_with(path, &LoadOptions::default())
 }
 
-/// Reads and maps an export file with explicit options.
+/// Reads and maps an export file with explicit options (`-` is standard input).
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Table, IngestError> {
-    let bytes = crate::file_bytes::FileBytes::open(path).map_err(|source| IngestError::Read {
+    load_bytes_with(&read_input(path)?, path, options)
+}
+
+/// The bytes of the input at `path`, `-` for standard input (see [`crate::file_bytes`]).
+pub fn read_input(path: &Path) -> Result<FileBytes, IngestError> {
+    FileBytes::open_input(path).map_err(|unreadable| IngestError::Read {
         path: path.to_path_buf(),
-        source,
-    })?;
-    load_bytes_with(&bytes, path, options)
+        reason: unreadable.reason,
+        hint: unreadable.hint,
+    })
 }
 
 /// Maps an export already in memory; `source_name` stands for the path in messages.

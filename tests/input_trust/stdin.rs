@@ -127,3 +127,30 @@ fn errors_about_standard_input_name_it() {
         "{stderr}"
     );
 }
+
+/// `-` on a terminal is refused at once instead of waiting for someone to type an export.
+/// (`script` from util-linux gives the binary a terminal.)
+#[cfg(target_os = "linux")]
+#[test]
+fn a_terminal_as_standard_input_is_refused_not_waited_on() {
+    let output = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} validate -", binary().display()),
+            "/dev/null",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("`script` (util-linux) runs");
+    let shown = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains(
+            "error: cannot read standard input: it is a terminal, not a piped export\n\
+             hint: pipe the export in (curl … | member-sync apply -), or give its path \
+             instead of -"
+        ),
+        "{shown}"
+    );
+}
