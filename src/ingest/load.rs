@@ -25,7 +25,11 @@ pub(super) fn table(bytes: &[u8], options: &LoadOptions) -> Result<Table, Failed
         ..SourceInfo::default()
     };
     match sniff::kind(bytes) {
+        Kind::Foreign(format) => Err(Box::new((format.refusal(), info))),
         Kind::Workbook => {
+            if let Some(refusal) = sniff::zip_without_workbook(bytes) {
+                return Err(Box::new((refusal, info)));
+            }
             let sheet = match xlsx::read(bytes, options.sheet.as_deref()) {
                 Ok(sheet) => sheet,
                 Err(refusal) => return Err(Box::new((refusal, info))),
@@ -50,18 +54,120 @@ pub(super) fn table(bytes: &[u8], options: &LoadOptions) -> Result<Table, Failed
             info.notes.extend(decoded.note);
             let text: Cow<str> = decoded.text;
             let sep_line = sniff::sep_line(&text);
-            let delimiter = options
-                .delimiter
-                .or(sep_line)
-                .unwrap_or_else(|| sniff::delimiter(&text));
+            let (delimiter, chosen_by) = match (options.delimiter, sep_line) {
+                (Some(flag), _) => (flag, ChosenBy::Flag),
+                (None, Some(sep)) => (sep, ChosenBy::SepLine),
+                (None, None) => (sniff::delimiter(&text), ChosenBy::Guess),
+            };
             info.delimiter = Some(delimiter);
             info.format = if delimiter == b'\t' { "TSV" } else { "CSV" };
             // A record is at least a line: the records' list is made once, at most this long,
             // not doubled 17 times on the way to 100,000 (each time moving every record).
             let lines = super::count_newlines(text.as_bytes()) + 1;
             let rows = TextRows::new(&text, delimiter).skip(usize::from(sep_line.is_some()));
-            build(rows, lines, info, options)
+            build(rows, lines, info, options).map_err(|failed| {
+                other_delimiter_hint(failed, &text, delimiter, chosen_by, options)
+            })
         }
+    }
+}
+
+/// Where the delimiter of a text file came from.
+#[derive(Clone, Copy)]
+enum ChosenBy {
+    Flag,
+    SepLine,
+    Guess,
+}
+
+/// A file refused for having no key column whose header has one with another delimiter: the
+/// hint says which (`--delimiter ,` on a `;` file reads the header as one column).
+fn other_delimiter_hint(
+    mut failed: Failed,
+    text: &str,
+    used: u8,
+    chosen_by: ChosenBy,
+    options: &LoadOptions,
+) -> Failed {
+    if !failed.0.message.starts_with("no key column") {
+        return failed;
+    }
+    let Some((other, key)) = sniff::CANDIDATES
+        .into_iter()
+        .filter(|&d| d != used)
+        .find_map(|d| Some((d, header_with(text, d, options)?.1?)))
+    else {
+        return failed;
+    };
+    let columns = match header_with(text, used, options).map_or(1, |(cells, _)| cells) {
+        1 => "one column".to_string(),
+        n => format!("{n} columns"),
+    };
+    let (used, other_name, flag) = (
+        sniff::delimiter_name(used),
+        sniff::delimiter_name(other),
+        sniff::delimiter_flag(other),
+    );
+    let reads = format!(
+        "the file reads with --delimiter {other_name} (its key column: `{key}`): run again with \
+         --delimiter {flag}"
+    );
+    failed.0.hint = Some(match chosen_by {
+        ChosenBy::Flag => format!(
+            "with --delimiter {used} the header is {columns}; {reads}, or without --delimiter \
+             to have it guessed"
+        ),
+        ChosenBy::SepLine => format!(
+            "the file's `sep=` line names the delimiter {used}, with which the header is \
+             {columns}; {reads}"
+        ),
+        ChosenBy::Guess => format!(
+            "the delimiter was guessed as {used}, with which the header is {columns}; {reads}"
+        ),
+    });
+    failed
+}
+
+/// The header row of `text` read with `delimiter`: its cells, and its key column if it has one.
+fn header_with(
+    text: &str,
+    delimiter: u8,
+    options: &LoadOptions,
+) -> Option<(usize, Option<String>)> {
+    let first: Vec<RawRow> = TextRows::new(text, delimiter)
+        .map_while(Result::ok)
+        .filter(|row| !row.is_blank())
+        .take(HEADER_SCAN_ROWS)
+        .collect();
+    let mapping = options.mapping.as_ref();
+    let header = &first[header::find_header(&first, mapping)?];
+    let names = header.cells.to_strings();
+    let (preset, _) = choose_preset(options, &names);
+    let key = header::map_headers_with(&names, preset, mapping)
+        .ok()?
+        .columns
+        .into_iter()
+        .find(|c| matches!(c.target, Target::Email | Target::UserId) && c.rank == 0)
+        .map(|c| c.header);
+    Some((width(&header.cells), key))
+}
+
+/// The preset to read a header with: `--preset`, the mapping file's, or the one it matches.
+fn choose_preset(
+    options: &LoadOptions,
+    header: &[String],
+) -> (Option<&'static preset::Preset>, PresetOrigin) {
+    match (
+        options.preset,
+        options.mapping.as_ref().and_then(|m| m.preset),
+    ) {
+        (PresetChoice::Use(p), _) => (Some(p), PresetOrigin::Chosen),
+        (PresetChoice::Off, _) | (PresetChoice::Auto, Some(None)) => (None, PresetOrigin::None),
+        (PresetChoice::Auto, Some(Some(p))) => (Some(p), PresetOrigin::Chosen),
+        (PresetChoice::Auto, None) => match preset::detect(header) {
+            Some(p) => (Some(p), PresetOrigin::Detected),
+            None => (None, PresetOrigin::None),
+        },
     }
 }
 
@@ -104,15 +210,7 @@ fn build(
         wide.then(|| u32::try_from(width(cells)).unwrap_or(u32::MAX))
     };
 
-    let (preset, origin) = match (options.preset, mapping.and_then(|m| m.preset)) {
-        (PresetChoice::Use(p), _) => (Some(p), PresetOrigin::Chosen),
-        (PresetChoice::Off, _) | (PresetChoice::Auto, Some(None)) => (None, PresetOrigin::None),
-        (PresetChoice::Auto, Some(Some(p))) => (Some(p), PresetOrigin::Chosen),
-        (PresetChoice::Auto, None) => match preset::detect(&header_row.cells.to_strings()) {
-            Some(p) => (Some(p), PresetOrigin::Detected),
-            None => (None, PresetOrigin::None),
-        },
-    };
+    let (preset, origin) = choose_preset(options, &header_row.cells.to_strings());
     info.preset = preset;
     info.preset_origin = origin;
 
