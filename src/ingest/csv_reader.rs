@@ -298,6 +298,34 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// What a CSV writer writes is never taken for a runaway quote: cells with quotes,
+        /// delimiters and line breaks of every kind read back as written.
+        #[test]
+        fn written_csv_reads_back_whatever_its_cells_hold(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a-z ,;\"\n\r]{0,12}", 3),
+                1..8,
+            )
+        ) {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(["email", "team", "notes"]).unwrap();
+            for row in &rows {
+                writer.write_record(row).unwrap();
+            }
+            let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+            let read = read_rows(&text);
+            proptest::prop_assert!(read.is_ok(), "{:?} for {text:?}", read);
+            let read: Vec<Vec<String>> = read
+                .unwrap()
+                .iter()
+                .skip(1)
+                .map(|r| r.cells.iter().map(str::to_string).collect())
+                .collect();
+            proptest::prop_assert_eq!(read, rows);
+        }
+    }
+
     #[test]
     fn ragged_rows_are_read() {
         let rows = read_rows("a,b,c\n1\n1,2,3,4\n").unwrap();

@@ -9,8 +9,9 @@
 //! quoted cell holding line breaks is refused when
 //!
 //! - its quote is never closed (it runs to the end of the file);
-//! - at least two of the lines it takes in are shaped like rows of their own (as many
-//!   delimiters as the record before it has cells, less one);
+//! - at least two of the lines it takes in are shaped like rows of their own: as many cells
+//!   as the record before it, and an email address (a note in paragraphs has commas, but
+//!   rarely that many on two lines with an `@` on each);
 //! - its closing quote is followed by more text in the same cell (`Bob "The Builder"`): no CSV
 //!   writer closes a quote there, a stray quote does.
 //!
@@ -134,11 +135,15 @@ fn ending(
     inside: &[u8],
     closed_at: usize,
 ) -> Option<Ending> {
+    let looks_like_a_row = |line: &&[u8]| {
+        line.iter().filter(|&&b| b == delimiter).count() + 1 >= usual_width
+            && memchr(b'@', line).is_some()
+    };
     let rows_taken_in = if usual_width >= 2 {
         inside
             .split(|&b| b == b'\n')
             .skip(1)
-            .filter(|line| line.iter().filter(|&&b| b == delimiter).count() + 1 >= usual_width)
+            .filter(looks_like_a_row)
             .count()
     } else {
         0
@@ -159,6 +164,13 @@ mod tests {
 
     fn ending_of(record: &str, usual_width: usize) -> Option<(usize, usize, Ending)> {
         runaway(record.as_bytes(), b',', usual_width).map(|r| (r.opened_at, r.cell, r.ending))
+    }
+
+    #[test]
+    fn notes_in_paragraphs_read_whatever_their_commas() {
+        let note = "a@x.io,\"Hiring, budgets, reports\nReports to: CEO, board, staff\nOk\",Ops";
+        assert_eq!(ending_of(note, 3), None);
+        assert_eq!(ending_of(note, 2), None);
     }
 
     #[test]
