@@ -2,6 +2,8 @@
 //! first rows, the preset and columns decided, and every later row kept as a record of its
 //! mapped cells only.
 
+mod delimiter_hint;
+
 use std::borrow::Cow;
 
 use super::csv_reader::{RawRow, TextRows};
@@ -11,6 +13,7 @@ use super::{
     CellRules, Cells, LoadOptions, MappedColumn, PresetChoice, PresetOrigin, Record, Refusal,
     SkippedRow, Source, SourceInfo, Table, Target, decode, preset, xlsx,
 };
+use delimiter_hint::{ChosenBy, other_delimiter_hint};
 
 /// How many non-blank rows are searched for the header.
 const HEADER_SCAN_ROWS: usize = 50;
@@ -70,86 +73,6 @@ pub(super) fn table(bytes: &[u8], options: &LoadOptions) -> Result<Table, Failed
             })
         }
     }
-}
-
-/// Where the delimiter of a text file came from.
-#[derive(Clone, Copy)]
-enum ChosenBy {
-    Flag,
-    SepLine,
-    Guess,
-}
-
-/// A file refused for having no key column whose header has one with another delimiter: the
-/// hint says which (`--delimiter ,` on a `;` file reads the header as one column).
-fn other_delimiter_hint(
-    mut failed: Failed,
-    text: &str,
-    used: u8,
-    chosen_by: ChosenBy,
-    options: &LoadOptions,
-) -> Failed {
-    if !failed.0.message.starts_with("no key column") {
-        return failed;
-    }
-    let Some((other, key)) = sniff::CANDIDATES
-        .into_iter()
-        .filter(|&d| d != used)
-        .find_map(|d| Some((d, header_with(text, d, options)?.1?)))
-    else {
-        return failed;
-    };
-    let columns = match header_with(text, used, options).map_or(1, |(cells, _)| cells) {
-        1 => "one column".to_string(),
-        n => format!("{n} columns"),
-    };
-    let (used, other_name, flag) = (
-        sniff::delimiter_name(used),
-        sniff::delimiter_name(other),
-        sniff::delimiter_flag(other),
-    );
-    let reads = format!(
-        "the file reads with --delimiter {other_name} (its key column: `{key}`): run again with \
-         --delimiter {flag}"
-    );
-    failed.0.hint = Some(match chosen_by {
-        ChosenBy::Flag => format!(
-            "with --delimiter {used} the header is {columns}; {reads}, or without --delimiter \
-             to have it guessed"
-        ),
-        ChosenBy::SepLine => format!(
-            "the file's `sep=` line names the delimiter {used}, with which the header is \
-             {columns}; {reads}"
-        ),
-        ChosenBy::Guess => format!(
-            "the delimiter was guessed as {used}, with which the header is {columns}; {reads}"
-        ),
-    });
-    failed
-}
-
-/// The header row of `text` read with `delimiter`: its cells, and its key column if it has one.
-fn header_with(
-    text: &str,
-    delimiter: u8,
-    options: &LoadOptions,
-) -> Option<(usize, Option<String>)> {
-    let first: Vec<RawRow> = TextRows::new(text, delimiter)
-        .map_while(Result::ok)
-        .filter(|row| !row.is_blank())
-        .take(HEADER_SCAN_ROWS)
-        .collect();
-    let mapping = options.mapping.as_ref();
-    let header = &first[header::find_header(&first, mapping)?];
-    let names = header.cells.to_strings();
-    let (preset, _) = choose_preset(options, &names);
-    let key = header::map_headers_with(&names, preset, mapping)
-        .ok()?
-        .columns
-        .into_iter()
-        .find(|c| matches!(c.target, Target::Email | Target::UserId) && c.rank == 0)
-        .map(|c| c.header);
-    Some((width(&header.cells), key))
 }
 
 /// The preset to read a header with: `--preset`, the mapping file's, or the one it matches.
