@@ -41,3 +41,6 @@ mod hostile_server;
 mod output_safety;
 // Row rules met through the binary: lengths, characters, duplicates, wrapped cells.
 mod row_rules;
+// Reading the input right or saying why: open quotes, rows wider than the header, standard
+// input, hints that fit the cause.
+mod input_trust;

@@ -31,7 +31,10 @@ pub fn run(args: &ValidateArgs, progress: &dyn Progress) -> Result<ExitCode, Fai
         message: e.message,
         hint: e.hint,
     })?;
-    progress.note(&format!("input: {}", args.input.display()));
+    progress.note(&format!(
+        "input: {}",
+        crate::file_bytes::input_name(&args.input)
+    ));
     let table = match ingest::load_with(&args.input, &options) {
         Ok(table) => table,
         Err(error) => {

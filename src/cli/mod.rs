@@ -117,7 +117,8 @@ pub enum ConfigAction {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The export to check (CSV, TSV or a workbook; see docs/input.md).
+    /// The export to check (CSV, TSV or a workbook; see docs/input.md); `-` reads it from
+    /// standard input.
     pub input: PathBuf,
 
     /// Write a per-row report (`valid` / `invalid`) to this CSV file (`-` for stdout).
@@ -178,7 +179,8 @@ fn preset_parser() -> impl TypedValueParser<Value = PresetChoice> {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md).
+    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md);
+    /// `-` reads it from standard input.
     pub input: PathBuf,
 
     /// Save the plan (what changes, and what each member must still hold) for `apply --plan`.
@@ -328,7 +330,8 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md).
+    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md);
+    /// `-` reads it from standard input.
     #[arg(required_unless_present = "plan")]
     pub input: Option<PathBuf>,
 

@@ -137,6 +137,7 @@ async fn run_to_end(
         return Ok(refuse(&refusal));
     }
     let (mut verdicts, input_rows, recorded) = (read.verdicts, read.rows, read.recorded);
+    let input_file = read.input;
     let is_export = recorded.is_none();
     if let Some((report, outcomes)) = &settings.only_rows_from {
         let rows = rerun::rows_from_report(report, outcomes).map_err(RunError::new)?;
@@ -240,7 +241,7 @@ async fn run_to_end(
             ledger.record(stale_row(record, &stale[&record.row]))?;
         }
     }
-    save_plan(&settings, &plans, org, progress.as_ref())?;
+    save_plan(&settings, &plans, org, input_file, progress.as_ref())?;
     let excluded = guards::excluded_rows(
         &plans,
         members,

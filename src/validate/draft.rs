@@ -200,6 +200,15 @@ impl<'t> Draft<'t> {
         });
     }
 
+    /// A problem of the whole row, not of one cell (more cells than the header).
+    pub(super) fn row_problem(&mut self, rule: String) {
+        self.problems.push(RowProblem {
+            column: String::new(),
+            value: String::new(),
+            rule,
+        });
+    }
+
     pub(super) fn warn(&mut self, column: &MappedColumn, message: String) {
         self.warnings.push(RowWarning {
             row: self.row,

@@ -251,6 +251,9 @@ fn validate_records<'t>(
     let mut verdicts = Vec::with_capacity(rows);
     verdicts.extend(records.iter().enumerate().map(|(i, record)| {
         let mut draft = Draft::new(key_columns, record, fields.len());
+        if let Some(rule) = table.overflow_problem(record) {
+            draft.row_problem(rule);
+        }
         let country = derive::country_code(table, record);
         for (field, columns, policy) in &columns {
             let field = *field;
@@ -291,12 +294,14 @@ fn policy_for(table: &Table, field: Field) -> BlankPolicy {
 
 /// One line for a report: `timezone: "Mars/Base" is not an IANA time zone name (e.g.
 /// Europe/London); first_name: "https://x.io" must not be a URL`. A problem about a blank
-/// cell shows no value.
+/// cell shows no value; one about the whole row, no column.
 pub fn describe(problems: &[RowProblem]) -> String {
     problems
         .iter()
         .map(|p| {
-            if trim_cell(&p.value).is_empty() {
+            if p.column.is_empty() {
+                p.rule.clone()
+            } else if trim_cell(&p.value).is_empty() {
                 format!("{}: {}", p.column, p.rule)
             } else {
                 format!("{}: {:?} {}", p.column, p.value, p.rule)

@@ -314,6 +314,7 @@ fn table_of(headers: &[&str], cells: Vec<String>) -> Table {
             row: 1,
             line: 2,
             cells: cells.into_iter().collect(),
+            overflow: None,
         }],
         ..Table::default()
     }
