@@ -35,3 +35,5 @@ mod derived_inputs;
 mod validate_cmd;
 // Performance promises that need no stopwatch: minimal requests, auto pacing, offline plans.
 mod perf;
+// The report as a file: a full disk, a torn last line, the XLSX report, values shown as text.
+mod report_files;

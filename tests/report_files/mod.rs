@@ -1,0 +1,4 @@
+//! The report as a file: whole lines on a full disk, a torn last line read back, the XLSX
+//! report, and values shown as text (cut when long) in `changes` and on stderr.
+
+mod full_disk;
