@@ -181,7 +181,7 @@ async fn run_to_end(
     })?;
     progress.note(&format!("report: {}", report.path().display()));
     end.report = Some(report.path().to_path_buf());
-    let mut ledger = Ledger::new(report, progress.clone());
+    let mut ledger = Ledger::new(report, progress.clone(), stop.clone());
 
     // The members: from the API (through the engine, which then sends the writes too), a
     // sandbox started for the run, or a saved export (offline). The sandbox handle inside
@@ -193,8 +193,13 @@ async fn run_to_end(
                 progress.finish();
                 if let Some(reason) = reason {
                     for verdict in &verdicts {
-                        ledger.record(unreached_row(verdict, reason))?;
+                        ledger.record(unreached_row(verdict, reason));
                     }
+                }
+                let (_, summary, written) = ledger.into_parts();
+                end.summary = Some(summary);
+                if let Err(e) = written {
+                    progress.note(&format!("warning: {e}"));
                 }
                 return failure;
             }
@@ -223,7 +228,7 @@ async fn run_to_end(
     tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "planned");
     if let Some(recorded) = &recorded {
         for record in recorded.iter().filter(|r| stale.contains_key(&r.row)) {
-            ledger.record(stale_row(record, &stale[&record.row]))?;
+            ledger.record(stale_row(record, &stale[&record.row]));
         }
     }
     save_plan(&settings, &plans, org, progress.as_ref())?;
@@ -240,16 +245,15 @@ async fn run_to_end(
             excluded.len()
         ));
     }
-    let record_plans = |ledger: &mut Ledger, skip_updates: bool| -> Result<(), RunError> {
+    // Lines decided before any request go out in a few writes, before the first request.
+    let record_plans = |ledger: &mut Ledger, skip_updates: bool| {
         ledger.record_all_decided(&plans, |plan| match plan {
             RowPlan::Update(update) if excluded.contains_key(&update.row) => {
                 Some(excluded_row(update, &excluded[&update.row]))
             }
             RowPlan::Update(_) if skip_updates => None,
             plan => Some(planned_row(plan)),
-        })?;
-        // Lines decided before any request go out in one write, before the first request.
-        ledger.flush()
+        });
     };
 
     let updates: Vec<Update> = match mode {
@@ -268,9 +272,10 @@ async fn run_to_end(
             .map(|r| r.rows);
         if let Err(refusal) = guards::check_apply(input_rows, last_rows, &updates, members, limits)
         {
-            record_plans(&mut ledger, false)?;
-            let (_, summary) = ledger.into_parts();
+            record_plans(&mut ledger, false);
+            let (_, summary, written) = ledger.into_parts();
             end.summary = Some(summary);
+            written?;
             return Ok(refuse(&refusal));
         }
     }
@@ -281,15 +286,16 @@ async fn run_to_end(
         && std::io::stdin().is_terminal()
         && !confirm(updates.len(), org)
     {
-        record_plans(&mut ledger, false)?;
-        progress.note("nothing written: rows that would change are `planned` in the report");
-        let (_, summary) = ledger.into_parts();
+        record_plans(&mut ledger, false);
+        let (_, summary, written) = ledger.into_parts();
         end.summary = Some(summary);
+        written?;
+        progress.note("nothing written: rows that would change are `planned` in the report");
         return Ok(ExitCode::Success);
     }
 
     progress.start_rows(plans.len() as u64);
-    record_plans(&mut ledger, matches!(mode, Mode::Apply { .. }))?;
+    record_plans(&mut ledger, matches!(mode, Mode::Apply { .. }));
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis(),
         "plan written to the report"
@@ -313,10 +319,7 @@ async fn run_to_end(
         let mut finished = HashSet::new();
         while let Some(result) = results.recv().await {
             finished.insert(result.row);
-            if let Err(e) = ledger.record(written_row(by_row[&result.row], &result)) {
-                stop.cancel();
-                return Err(e);
-            }
+            ledger.record(written_row(by_row[&result.row], &result));
         }
         pool.await
             .map_err(|e| RunError::new(format!("the worker pool failed: {e}")))?;
@@ -327,12 +330,12 @@ async fn run_to_end(
                 ..identity(update)
             }
             .with_changes(&update.changes);
-            ledger.record(row)?;
+            ledger.record(row);
         }
     }
     progress.finish();
 
-    let (report, mut summary) = ledger.into_parts();
+    let (report, mut summary, written) = ledger.into_parts();
     free_in_background((plans, std::mem::take(&mut source.members)));
     let engine = source.engine.as_ref();
     let refusal = engine.and_then(|e| e.refused());
@@ -359,6 +362,8 @@ async fn run_to_end(
             ));
         }
     }
+    // A report that could not be written whole stopped the run: its error says what is missing.
+    written?;
     if let Some((why, error)) = refusal {
         return Err(refused::mid_run(
             why,

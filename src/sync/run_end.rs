@@ -31,6 +31,12 @@ impl RunEnd {
             .flat_map(|s| s.counts.iter())
             .map(|(outcome, n)| (outcome.to_string(), (*n).into()))
             .collect();
+        let not_in_report: serde_json::Map<String, serde_json::Value> = self
+            .summary
+            .iter()
+            .flat_map(|s| s.not_in_report.iter())
+            .map(|(outcome, n)| (outcome.to_string(), (*n).into()))
+            .collect();
         let stats = self.summary.as_ref().map(|s| s.stats).unwrap_or_default();
         serde_json::json!({
             "command": match mode { Mode::Plan => "plan", Mode::Apply { .. } => "apply" },
@@ -39,6 +45,7 @@ impl RunEnd {
             "error": error,
             "rows": self.summary.as_ref().map(|s| s.rows()),
             "outcomes": outcomes,
+            "not_in_report": not_in_report,
             "requests": stats.requests,
             "retries": stats.retries,
             "throttled": stats.throttled,

@@ -99,7 +99,11 @@ fn a_full_disk_leaves_whole_lines_that_rollback_and_reruns_read() {
     );
     run.assert_code(1)
         .assert_stderr_contains(&format!("cannot write the report {}", report.display()))
-        .assert_stderr_contains("No space left on device");
+        .assert_stderr_contains("No space left on device")
+        .assert_stderr_contains("hint: the report holds every line written whole; ")
+        .assert_stderr_contains(
+            "Sent to Tallyfy but not in the report, so a `rollback` of it cannot undo them: row",
+        );
 
     // Whole lines only: the file ends at a line break and reads as data.
     let text = std::fs::read_to_string(&report).expect("the report");
@@ -135,14 +139,25 @@ fn a_full_disk_leaves_whole_lines_that_rollback_and_reruns_read() {
     // `--only-rows-from` reads it (nothing in it failed or was cancelled).
     let rerun = org.apply(
         &input,
-        &["--only-rows-from", report.to_str().unwrap(), "--outcomes", "updated"],
+        &[
+            "--only-rows-from",
+            report.to_str().unwrap(),
+            "--outcomes",
+            "updated",
+        ],
     );
     rerun.assert_code(0);
-    assert_eq!(outcome_counts(&rerun.report), counts(&[("unchanged", updated_in_report)]));
+    assert_eq!(
+        outcome_counts(&rerun.report),
+        counts(&[("unchanged", updated_in_report)])
+    );
 
     // `rollback` reads it and undoes every row it holds.
     let undo = org.run_command("rollback", &report, &[]);
     undo.assert_code(0);
-    assert_eq!(outcome_counts(&undo.report), counts(&[("updated", updated_in_report)]));
+    assert_eq!(
+        outcome_counts(&undo.report),
+        counts(&[("updated", updated_in_report)])
+    );
     assert_eq!(changed_members(&org), changed - updated_in_report);
 }
