@@ -131,7 +131,8 @@ async fn run_to_end(
     let (mut verdicts, input_rows, recorded) = (read.verdicts, read.rows, read.recorded);
     let is_export = recorded.is_none();
     if let Some((report, outcomes)) = &settings.only_rows_from {
-        let rows = rerun::rows_from_report(report, outcomes).map_err(RunError::new)?;
+        let rows =
+            rerun::rows_from_report(report, outcomes, progress.as_ref()).map_err(RunError::new)?;
         if rows.is_empty() {
             progress.note(&format!(
                 "no row of {} ended {}: nothing to run again",

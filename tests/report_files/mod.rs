@@ -2,3 +2,4 @@
 //! report, and values shown as text (cut when long) in `changes` and on stderr.
 
 mod full_disk;
+mod torn;
