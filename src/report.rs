@@ -8,10 +8,12 @@
 //! such cells to get the value back ([`unescape_cell`]).
 
 mod read_back;
+mod shown;
 mod summary;
 mod writer;
 
 pub use read_back::{ReportLine, read_back};
+pub use shown::{SHOWN_CHARS, cut, describe_changes, show_value};
 pub use summary::Summary;
 pub use writer::{RenderedLines, ReportSink, ReportWriter, WriteFailure};
 
@@ -180,36 +182,6 @@ impl std::ops::Deref for CompactCell<'_> {
 /// `null`.
 pub fn value_json(value: &Option<Value>) -> Json {
     value.as_ref().map_or(Json::Null, Value::to_json)
-}
-
-/// A field's value as messages show it: `"Sales"`, `42`, or `(empty)`.
-pub fn show_value(value: &Option<Value>) -> String {
-    Shown(value).to_string()
-}
-
-/// [`show_value`] as `Display`, to write in place.
-struct Shown<'v>(&'v Option<Value>);
-
-impl fmt::Display for Shown<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(value) => value.fmt(f),
-            None => f.write_str("(empty)"),
-        }
-    }
-}
-
-/// `job_title: "A" -> "B"; team: (empty) -> "Sales"`
-pub fn describe_changes(changes: &[Change]) -> String {
-    let mut text = String::new();
-    for (i, c) in changes.iter().enumerate() {
-        if i > 0 {
-            text.push_str("; ");
-        }
-        let (before, after) = (Shown(&c.before), Shown(&c.after));
-        let _ = write!(text, "{}: {before} -> {after}", c.field);
-    }
-    text
 }
 
 /// `{"job_title":"A","team":null}`: each change's field and value, as serde_json writes an

@@ -2,4 +2,5 @@
 //! report, and values shown as text (cut when long) in `changes` and on stderr.
 
 mod full_disk;
+mod shown;
 mod torn;
