@@ -11,11 +11,13 @@ mod read_back;
 mod shown;
 mod summary;
 mod writer;
+mod xlsx;
 
 pub use read_back::{ReportLine, read_back};
 pub use shown::{SHOWN_CHARS, cut, describe_changes, show_value};
 pub use summary::Summary;
 pub use writer::{RenderedLines, ReportSink, ReportWriter, WriteFailure};
+pub use xlsx::{PendingXlsx, ReportFormat, XlsxWritten, create_report, journal_path};
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};

@@ -35,7 +35,10 @@ pub fn read_back(
 ) -> Result<Vec<ReportLine>, String> {
     let shown = path.display();
     let unreadable = |e: &dyn std::fmt::Display| format!("cannot read the report {shown}: {e}");
-    let ends_whole = ends_with_line_break(path).map_err(|e| unreadable(&e))?;
+    let (starts_as_zip, ends_whole) = file_ends(path).map_err(|e| unreadable(&e))?;
+    if starts_as_zip {
+        return read_workbook(path, columns);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(path)
@@ -99,15 +102,91 @@ fn column_positions(
         .collect()
 }
 
-/// Whether the file's last byte is a line break (an empty file counts as whole).
-fn ends_with_line_break(path: &Path) -> std::io::Result<bool> {
+/// Whether the file starts as a zip archive (a workbook), and whether its last byte is a
+/// line break (an empty file counts as whole).
+fn file_ends(path: &Path) -> std::io::Result<(bool, bool)> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
+    let mut first = [0u8; 4];
+    let zip = len >= 4 && file.read_exact(&mut first).is_ok() && first == *b"PK\x03\x04";
     if len == 0 {
-        return Ok(true);
+        return Ok((false, true));
     }
     file.seek(SeekFrom::Start(len - 1))?;
     let mut last = [0u8];
     file.read_exact(&mut last)?;
-    Ok(matches!(last[0], b'\n' | b'\r'))
+    Ok((zip, matches!(last[0], b'\n' | b'\r')))
+}
+
+/// Reads back a workbook report (`--report-format xlsx`): its first sheet, cell by cell, so
+/// memory follows the cells that exist whatever the sheet claims. Cells hold the values
+/// themselves (nothing to unescape); a whole number is read as its digits.
+fn read_workbook(path: &Path, columns: &[&str]) -> Result<Vec<ReportLine>, String> {
+    let shown = path.display();
+    let unreadable = |e: &dyn std::fmt::Display| format!("cannot read the report {shown}: {e}");
+    let file = std::io::BufReader::new(File::open(path).map_err(|e| unreadable(&e))?);
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::Reader::new(file).map_err(|e| unreadable(&e))?;
+    let sheet = calamine::Reader::sheet_names(&workbook)
+        .first()
+        .cloned()
+        .ok_or_else(|| unreadable(&"the workbook has no sheet"))?;
+    let mut cells = workbook
+        .worksheet_cells_reader(&sheet)
+        .map_err(|e| unreadable(&e))?;
+    let mut header: Vec<(u32, String)> = Vec::new();
+    let mut at: Option<Vec<u32>> = None;
+    let mut lines: Vec<ReportLine> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
+        let (row, col) = cell.get_position();
+        let text = cell_text(cell.get_value());
+        if row == 0 {
+            header.push((col, text));
+            continue;
+        }
+        let at = match &at {
+            Some(at) => at,
+            None => at.insert(workbook_columns(path, &header, columns)?),
+        };
+        let line = row as usize + 1;
+        if lines.last().is_none_or(|l| l.line != line) {
+            lines.push(ReportLine {
+                line,
+                cells: vec![String::new(); at.len()],
+            });
+        }
+        if let (Some(i), Some(last)) = (at.iter().position(|&c| c == col), lines.last_mut()) {
+            last.cells[i] = text;
+        }
+    }
+    if at.is_none() {
+        workbook_columns(path, &header, columns)?;
+    }
+    Ok(lines)
+}
+
+/// Where each of `columns` is in a workbook's header row.
+fn workbook_columns(
+    path: &Path,
+    header: &[(u32, String)],
+    columns: &[&str],
+) -> Result<Vec<u32>, String> {
+    let names = csv::StringRecord::from(
+        header
+            .iter()
+            .map(|(_, name)| name.as_str())
+            .collect::<Vec<_>>(),
+    );
+    let positions = column_positions(path, &names, columns)?;
+    Ok(positions.into_iter().map(|i| header[i].0).collect())
+}
+
+/// A workbook cell as the report's text: numbers as the CSV writes them.
+fn cell_text(value: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
+    match value {
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Empty => String::new(),
+        other => calamine::Data::from(other.clone()).to_string(),
+    }
 }

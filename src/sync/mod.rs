@@ -16,7 +16,7 @@ use crate::exit_code::ExitCode;
 use crate::guard::ChangeLimit;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
-use crate::report::{Outcome, ReportRow, ReportWriter};
+use crate::report::{Outcome, ReportRow, create_report};
 use crate::rerun;
 use crate::settings::{RunSettings, Source, Target};
 use crate::state::LastRun;
@@ -90,9 +90,12 @@ pub async fn run(
     // Every log line of the run carries this id (JSON logs show it as `span.run_id`).
     let run_id = format!("{:08x}", rand::random::<u32>());
     let span = tracing::info_span!("run", run_id = %run_id);
-    let result =
-        tracing::Instrument::instrument(run_to_end(settings, mode, progress, stop, &mut end), span)
-            .await;
+    let result = tracing::Instrument::instrument(
+        run_to_end(settings, mode, progress.clone(), stop, &mut end),
+        span,
+    )
+    .await;
+    let result = end.finish_report(result, progress.as_ref());
     match summary_json {
         None => result,
         Some(path) => {
@@ -171,17 +174,29 @@ async fn run_to_end(
     // The report exists before the first request, so every row ends in it whatever happens next.
     let report_path = match &settings.report {
         Some(path) => path.clone(),
-        None => default_report_path(settings.report_dir.as_deref().unwrap_or(Path::new(""))),
+        None => default_report_path(
+            settings.report_dir.as_deref().unwrap_or(Path::new("")),
+            settings.report_format.extension(),
+        ),
     };
-    let report = ReportWriter::create(&report_path).map_err(|e| {
-        RunError::new(format!(
-            "cannot create the report {}: {e}",
-            report_path.display()
-        ))
-        .hint("choose another path with --report (an existing report is never overwritten)")
-    })?;
-    progress.note(&format!("report: {}", report.path().display()));
-    end.report = Some(report.path().to_path_buf());
+    let (report, pending_xlsx) =
+        create_report(&report_path, settings.report_format).map_err(|e| {
+            RunError::new(format!(
+                "cannot create the report {}: {e}",
+                report_path.display()
+            ))
+            .hint("choose another path with --report (an existing report is never overwritten)")
+        })?;
+    match &pending_xlsx {
+        None => progress.note(&format!("report: {}", report_path.display())),
+        Some(pending) => progress.note(&format!(
+            "report: {} (written when the run ends; until then line by line in {})",
+            report_path.display(),
+            pending.journal().display()
+        )),
+    }
+    end.report = Some(report_path.clone());
+    end.pending_xlsx = pending_xlsx;
     let mut ledger = Ledger::new(report, progress.clone(), stop.clone());
 
     // The members: from the API (through the engine, which then sends the writes too), a
@@ -336,7 +351,7 @@ async fn run_to_end(
     }
     progress.finish();
 
-    let (report, mut summary, written) = ledger.into_parts();
+    let (_, mut summary, written) = ledger.into_parts();
     free_in_background((plans, std::mem::take(&mut source.members)));
     let engine = source.engine.as_ref();
     let refusal = engine.and_then(|e| e.refused());
@@ -354,7 +369,7 @@ async fn run_to_end(
             finished_at: jiff::Timestamp::now()
                 .strftime("%Y-%m-%dT%H:%M:%SZ")
                 .to_string(),
-            report: report.path().display().to_string(),
+            report: report_path.display().to_string(),
         };
         if let Err(e) = dir.record_run(org, &last) {
             progress.note(&format!(
@@ -366,17 +381,12 @@ async fn run_to_end(
     // A report that could not be written whole stopped the run: its error says what is missing.
     written?;
     if let Some((why, error)) = refusal {
-        return Err(refused::mid_run(
-            why,
-            error,
-            report.path(),
-            &settings.target,
-        ));
+        return Err(refused::mid_run(why, error, &report_path, &settings.target));
     }
     if stop.is_cancelled() {
         progress.note(&format!(
             "interrupted; rows not done are `cancelled` in {}",
-            report.path().display()
+            report_path.display()
         ));
         return Ok(ExitCode::Interrupted);
     }
@@ -392,16 +402,16 @@ pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
-/// `member-sync-report-20261124-021500.csv` in `dir` (empty: the current directory), never an
-/// existing file.
-fn default_report_path(dir: &Path) -> PathBuf {
+/// `member-sync-report-20261124-021500.csv` (or `.xlsx`: `extension`) in `dir` (empty: the
+/// current directory), never an existing file.
+fn default_report_path(dir: &Path, extension: &str) -> PathBuf {
     let stamp = jiff::ZonedDateTime::now()
         .strftime("%Y%m%d-%H%M%S")
         .to_string();
-    let mut path = dir.join(format!("member-sync-report-{stamp}.csv"));
+    let mut path = dir.join(format!("member-sync-report-{stamp}.{extension}"));
     let mut n = 2;
     while path.exists() {
-        path = dir.join(format!("member-sync-report-{stamp}-{n}.csv"));
+        path = dir.join(format!("member-sync-report-{stamp}-{n}.{extension}"));
         n += 1;
     }
     path

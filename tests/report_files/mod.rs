@@ -4,3 +4,4 @@
 mod full_disk;
 mod shown;
 mod torn;
+mod xlsx;
