@@ -29,9 +29,12 @@ impl RunEnd {
         match pending.finish() {
             Ok(written) => {
                 if let Some((line, column)) = written.cut_cells.first() {
+                    let (cells, hold, are) = match written.cut_cells.len() {
+                        1 => ("1 cell".to_string(), "holds", "is"),
+                        n => (format!("{n} cells"), "hold", "are"),
+                    };
                     progress.note(&format!(
-                        "warning: {} cells of {} hold more than a spreadsheet cell does (32,767 characters) and are cut there, the first on line {line} (`{column}`); {} keeps the whole lines",
-                        written.cut_cells.len(),
+                        "warning: {cells} of {} {hold} more than a spreadsheet cell does (32,767 characters) and {are} cut there, the first on line {line} (`{column}`); {} keeps the whole lines",
                         target.display(),
                         journal.display()
                     ));

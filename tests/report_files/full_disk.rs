@@ -161,3 +161,33 @@ fn a_full_disk_leaves_whole_lines_that_rollback_and_reruns_read() {
     );
     assert_eq!(changed_members(&org), changed - updated_in_report);
 }
+
+#[test]
+fn a_disk_full_before_the_first_request_sends_nothing() {
+    let org = TestOrg::start(SandboxConfig::default(), generated_seed(20));
+    let Some(disk) = SmallDisk::mount(org.path("small"), "64k") else {
+        return;
+    };
+    // 400 invalid rows of about 250 bytes each: their lines, written before the first
+    // request, do not fit; then 20 updates.
+    let invalid =
+        (1..=400).map(|n| vec![format!("not-an-email-{n}-{}", "x".repeat(150)), "X".into()]);
+    let updates = (1..=20).map(|id| vec![format!("person{id}@gen.example"), format!("Lead {id}")]);
+    let input = org.input("mixed.csv", &["email", "job_title"], invalid.chain(updates));
+    let report = disk.path("report.csv");
+    let before = org.journal().len();
+    let run = Run::of(
+        &mut org.command("apply", &input, &report),
+        PathBuf::from("/nonexistent"),
+    );
+    run.assert_code(1)
+        .assert_stderr_contains(&format!("cannot write the report {}", report.display()))
+        .assert_stderr_contains(", 20 cancelled). Free some space");
+    assert!(
+        org.requests_after(before).iter().all(|r| !r.is("PUT")),
+        "a write was sent after the report failed"
+    );
+    assert!(std::fs::read(&report).unwrap().ends_with(b"\n"));
+    let lines = read_report(&report);
+    assert!(lines.iter().all(|l| l["outcome"] == "invalid") && lines.len() < 400);
+}

@@ -206,3 +206,31 @@ fn a_crash_leaves_the_journal_whole_and_readable() {
         counts(&[("updated", updated)])
     );
 }
+
+#[test]
+fn a_cell_longer_than_excel_holds_is_cut_with_a_warning_and_the_journal_kept() {
+    let org = TestOrg::start(SandboxConfig::default(), generated_seed(2));
+    let huge = format!("not-an-email-{}", "x".repeat(40_000));
+    let input = org.input(
+        "huge.csv",
+        &["email", "job_title"],
+        [vec![huge.clone(), "X".into()]],
+    );
+    let report = org.path("huge.xlsx");
+    let journal = org.path("huge.xlsx.journal.csv");
+    let run = Run::of(
+        &mut org.command("plan", &input, &report),
+        PathBuf::from("/nonexistent"),
+    );
+    run.assert_code(3)
+        .assert_stderr_contains(&format!(" of {} ", report.display()))
+        .assert_stderr_contains("more than a spreadsheet cell does (32,767 characters) and ")
+        .assert_stderr_contains(&format!(
+            "the first on line 2 (`email`); {} keeps the whole lines",
+            journal.display()
+        ));
+    let email = &read_workbook_report(&report)[0]["email"];
+    assert_eq!(email.chars().count(), 32_767);
+    assert!(email.ends_with('…'));
+    assert_eq!(read_report(&journal)[0]["email"], huge);
+}
