@@ -212,7 +212,7 @@ async fn run_to_end(
                         ledger.record(unreached_row(verdict, reason));
                     }
                 }
-                let (_, summary, written) = ledger.into_parts();
+                let (summary, written) = ledger.into_parts();
                 end.summary = Some(summary);
                 if let Err(e) = written {
                     progress.note(&format!("warning: {e}"));
@@ -289,7 +289,7 @@ async fn run_to_end(
         if let Err(refusal) = guards::check_apply(input_rows, last_rows, &updates, members, limits)
         {
             record_plans(&mut ledger, false);
-            let (_, summary, written) = ledger.into_parts();
+            let (summary, written) = ledger.into_parts();
             end.summary = Some(summary);
             written?;
             return Ok(refuse(&refusal));
@@ -303,7 +303,7 @@ async fn run_to_end(
         && !confirm(updates.len(), org)
     {
         record_plans(&mut ledger, false);
-        let (_, summary, written) = ledger.into_parts();
+        let (summary, written) = ledger.into_parts();
         end.summary = Some(summary);
         written?;
         progress.note("nothing written: rows that would change are `planned` in the report");
@@ -351,7 +351,7 @@ async fn run_to_end(
     }
     progress.finish();
 
-    let (_, mut summary, written) = ledger.into_parts();
+    let (mut summary, written) = ledger.into_parts();
     free_in_background((plans, std::mem::take(&mut source.members)));
     let engine = source.engine.as_ref();
     let refusal = engine.and_then(|e| e.refused());

@@ -137,13 +137,14 @@ impl Ledger {
         self.progress.row_finished(row.outcome);
     }
 
-    /// The report, the run's totals, and the error if the report could not be written whole.
-    pub(super) fn into_parts(self) -> (ReportWriter, Summary, Result<(), RunError>) {
+    /// The run's totals, and the error if the report could not be written whole. The report
+    /// file is closed.
+    pub(super) fn into_parts(self) -> (Summary, Result<(), RunError>) {
         let written = match &self.failure {
             None => Ok(()),
             Some(failure) => Err(failure.to_run_error(&self.report, &self.summary)),
         };
-        (self.report, self.summary, written)
+        (self.summary, written)
     }
 }
 
