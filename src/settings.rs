@@ -17,7 +17,7 @@ use crate::execute::pool::Concurrency;
 use crate::execute::retry_policy::RetryPolicy;
 use crate::guard::Exclusions;
 use crate::ingest::{self, LoadOptions};
-use crate::report::Outcome;
+use crate::report::{Outcome, ReportFormat};
 use crate::state::StateDir;
 
 /// Where a run sends its requests.
@@ -38,6 +38,8 @@ pub struct RunSettings {
     pub report: Option<PathBuf>,
     /// Where time-named reports go when `report` is not given.
     pub report_dir: Option<PathBuf>,
+    /// CSV or a workbook (`--report-format`, or the `--report` extension).
+    pub report_format: ReportFormat,
     pub target: Target,
     pub rate: Pace,
     pub timeout: Duration,
@@ -105,6 +107,13 @@ impl RunSettings {
             source,
             report: args.report.clone(),
             report_dir: args.report_dir.clone(),
+            report_format: ReportFormat::choose(args.report.as_deref(), args.report_format)
+                .map_err(|message| SettingsError {
+                    message,
+                    hint: Some(
+                        "a report ending .xlsx is a workbook, one ending .csv is CSV: drop --report-format or rename the report".into(),
+                    ),
+                })?,
             target: match against {
                 Some(path) => Target::Export(path.to_path_buf()),
                 None => resolve_target(&args.connection)?,

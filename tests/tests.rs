@@ -44,3 +44,5 @@ mod row_rules;
 // Reading the input right or saying why: open quotes, rows wider than the header, standard
 // input, hints that fit the cause.
 mod input_trust;
+// The report as a file: a full disk, a torn last line, the XLSX report, values shown as text.
+mod report_files;

@@ -10,7 +10,7 @@ use crate::env_vars;
 use crate::execute::pacing::Pace;
 use crate::guard::ChangeLimit;
 use crate::ingest::{PresetChoice, decode, preset, sniff};
-use crate::report::Outcome;
+use crate::report::{Outcome, ReportFormat};
 
 mod sandbox;
 
@@ -271,6 +271,12 @@ pub struct RunArgs {
     /// directory].
     #[arg(long, value_name = "DIR", conflicts_with = "report")]
     pub report_dir: Option<PathBuf>,
+
+    /// The report's format: `csv` (UTF-8, written line by line) or `xlsx` (a workbook for
+    /// spreadsheets, written when the run ends) [default: xlsx for a --report ending .xlsx,
+    /// else csv].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub report_format: Option<ReportFormat>,
 
     /// Request rate for every call, the member list included: `20/s`, `600/min` or a number
     /// per second. Stay under your organization's limit. `auto` finds it while running: up

@@ -4,11 +4,17 @@ use std::io::BufRead;
 
 use crate::plan::RowPlan;
 use crate::progress::Progress;
+use crate::report::cut;
 use crate::validate::describe;
 
 use super::Mode;
 
-/// The plan, for a person: one line per change or problem, then the counts.
+/// The longest problem list shown for an invalid row, in characters (the report has it all):
+/// a value thousands of characters long would bury the plan.
+const PROBLEMS_SHOWN: usize = 3 * crate::report::SHOWN_CHARS;
+
+/// The plan, for a person: one line per change or problem, then the counts. Values are
+/// shown as text and cut when long (`report::describe_changes`).
 pub(super) fn show_plan(
     plans: &[RowPlan],
     mode: Mode,
@@ -33,7 +39,11 @@ pub(super) fn show_plan(
                 u.email.as_deref().unwrap_or("?"),
                 crate::report::describe_changes(&u.changes)
             ),
-            RowPlan::Invalid(i) => format!("! row {} invalid: {}", i.row, describe(&i.problems)),
+            RowPlan::Invalid(i) => format!(
+                "! row {} invalid: {}",
+                i.row,
+                cut(&describe(&i.problems), PROBLEMS_SHOWN)
+            ),
             RowPlan::NotFound {
                 row,
                 email,

@@ -102,7 +102,7 @@ pub(super) fn read_source(
         }
         Source::None => Ok(None),
         Source::Rollback { report, .. } => {
-            let undo = rollback::from_report(report).map_err(RunError::new)?;
+            let undo = rollback::from_report(report, progress).map_err(RunError::new)?;
             if undo.is_empty() {
                 progress.note(&format!(
                     "{} has no `updated` row: nothing to undo",
