@@ -37,3 +37,5 @@ mod validate_cmd;
 mod perf;
 // Hostile servers: huge or endless answers, redirects, endless pages, ambiguous member lists.
 mod hostile_server;
+// One writer per organization: applies started together, a killed run's lock (the real binary).
+mod one_writer;
