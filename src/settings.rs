@@ -18,7 +18,7 @@ use crate::execute::retry_policy::RetryPolicy;
 use crate::guard::Exclusions;
 use crate::ingest::{self, LoadOptions};
 use crate::report::{Outcome, ReportFormat};
-use crate::state::StateDir;
+use crate::state::{StateDir, SyncIdentity};
 
 /// Where a run sends its requests.
 #[derive(Debug)]
@@ -55,6 +55,8 @@ pub struct RunSettings {
     pub state_dir: Option<StateDir>,
     /// Where `plan` also puts the plan it made.
     pub plan_output: PlanOutput,
+    /// Which earlier runs the source-shrink guard compares an `apply` of an export with.
+    pub sync: Option<SyncIdentity>,
 }
 
 /// `plan --out` and `plan --format json`.
@@ -137,6 +139,7 @@ impl RunSettings {
                 .map(|report| (report, args.outcomes.clone())),
             state_dir: StateDir::resolve(args.state_dir.as_deref()),
             plan_output: PlanOutput::default(),
+            sync: None,
         })
     }
 }
@@ -159,6 +162,20 @@ pub fn load_options(args: &IngestArgs) -> Result<LoadOptions, SettingsError> {
         options = options.with_mapping(mapping, Some(path.clone()));
     }
     Ok(options)
+}
+
+/// The sync an `apply` of `source` belongs to: `--sync-name` (or the profile's `sync_name`),
+/// else the input and the profile. Only exports have one: a saved plan or a rollback is a
+/// reviewed set of changes, not a directory whose size could shrink.
+pub fn sync_identity(
+    source: &Source,
+    name: Option<&str>,
+    profile: Option<&str>,
+) -> Option<SyncIdentity> {
+    match source {
+        Source::Export { path, .. } => Some(SyncIdentity::of(path, name, profile)),
+        _ => None,
+    }
 }
 
 /// `--concurrency N`, or automatic sizing when it is not given.

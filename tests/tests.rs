@@ -46,3 +46,5 @@ mod row_rules;
 mod input_trust;
 // The report as a file: a full disk, a torn last line, the XLSX report, values shown as text.
 mod report_files;
+// One writer per organization: applies started together, a killed run's lock (the real binary).
+mod one_writer;

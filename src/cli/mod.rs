@@ -328,7 +328,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub summary_json: Option<PathBuf>,
 
-    /// Where runs keep state (last run sizes, the per-org lock) [default: MEMBER_SYNC_STATE_DIR,
+    /// Where runs keep state (each sync's size, the per-org lock) [default: MEMBER_SYNC_STATE_DIR,
     /// else $XDG_STATE_HOME/member-sync, else ~/.local/state/member-sync].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
@@ -366,8 +366,9 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "N|N%", default_value = "10%")]
     pub max_changes: ChangeLimit,
 
-    /// Stop before writing if the input has fewer rows than this share of the last
-    /// successful run's (a truncated export looks like that).
+    /// Stop before writing if fewer of the input's rows match a member than this share of
+    /// those that matched in the last complete run of the same sync (a truncated export looks
+    /// like that). 0 turns the check off for this run.
     #[arg(long, value_name = "SHARE", value_parser = parse_share, default_value = "50%")]
     pub shrink_limit: f64,
 
@@ -375,6 +376,20 @@ pub struct ApplyArgs {
     /// ones).
     #[arg(long)]
     pub force: bool,
+
+    /// The name of this sync for the source-shrink guard: runs with the same name compare with
+    /// each other, whatever their input is called [default: the input's path and the profile;
+    /// standard input: `stdin` and the profile].
+    #[arg(long, value_name = "NAME", value_parser = parse_sync_name)]
+    pub sync_name: Option<String>,
+}
+
+/// `--sync-name`: any text but blank.
+pub(crate) fn parse_sync_name(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("a sync name cannot be blank".into()),
+        name => Ok(name.to_string()),
+    }
 }
 
 #[derive(Debug, Args)]

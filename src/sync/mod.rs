@@ -19,7 +19,6 @@ use crate::progress::Progress;
 use crate::report::{Outcome, ReportRow, create_report};
 use crate::rerun;
 use crate::settings::{RunSettings, Source, Target};
-use crate::state::LastRun;
 
 mod guards;
 mod members;
@@ -30,7 +29,7 @@ mod run_end;
 mod show;
 mod source;
 
-use guards::{refuse, take_lock};
+use guards::{Baseline, refuse, take_lock};
 use members::ExportLoad;
 pub(crate) use members::read_members;
 use rows::{Ledger, excluded_row, identity, planned_row, stale_row, unreached_row, written_row};
@@ -139,7 +138,6 @@ async fn run_to_end(
     }
     let (mut verdicts, input_rows, recorded) = (read.verdicts, read.rows, read.recorded);
     let input_file = read.input;
-    let is_export = recorded.is_none();
     if let Some((report, outcomes)) = &settings.only_rows_from {
         let rows =
             rerun::rows_from_report(report, outcomes, progress.as_ref()).map_err(RunError::new)?;
@@ -174,7 +172,10 @@ async fn run_to_end(
     };
     end.org = state.map(|(_, org)| org.to_string());
     let _lock = match (mode, state) {
-        (Mode::Apply { .. }, Some((dir, org))) => Some(take_lock(dir, org, progress.as_ref())?),
+        (Mode::Apply { .. }, Some((dir, org))) => {
+            let sync = settings.sync.as_ref();
+            Some(take_lock(dir, org, sync, progress.as_ref())?)
+        }
         _ => None,
     };
 
@@ -291,18 +292,18 @@ async fn run_to_end(
             .collect(),
         Mode::Plan => Vec::new(),
     };
-    if let Mode::Apply { guards: limits, .. } = mode {
-        let last_rows = state
-            .and_then(|(dir, org)| dir.last_run(org))
-            .map(|r| r.rows);
-        if let Err(refusal) = guards::check_apply(input_rows, last_rows, &updates, members, limits)
-        {
-            record_plans(&mut ledger, false);
-            let (summary, written) = ledger.into_parts();
-            end.summary = Some(summary);
-            written?;
-            return Ok(refuse(&refusal));
-        }
+    let baseline = match mode {
+        Mode::Apply { .. } => Baseline::read(&settings, state, &plans, progress.as_ref()),
+        Mode::Plan => None,
+    };
+    if let Mode::Apply { guards: limits, .. } = mode
+        && let Err(refusal) = guards::check_apply(baseline.as_ref(), &updates, members, limits)
+    {
+        record_plans(&mut ledger, false);
+        let (summary, written) = ledger.into_parts();
+        end.summary = Some(summary);
+        written?;
+        return Ok(refuse(&refusal));
     }
     // The sandbox touches nothing real, so a rehearsal is not interrupted by a question.
     if let Mode::Apply { yes: false, .. } = mode
@@ -368,24 +369,12 @@ async fn run_to_end(
     summary.duration = started.elapsed();
     progress.note(&summary.to_string());
     end.summary = Some(summary.clone());
-    // A run that reached its end is the size the source-shrink guard compares with next time.
-    if let (Mode::Apply { .. }, Some((dir, org)), true) = (mode, state, is_export)
+    // A run that reached its end is what the source-shrink guard compares its sync with next.
+    if let Some(baseline) = &baseline
         && refusal.is_none()
         && !stop.is_cancelled()
     {
-        let last = LastRun {
-            rows: input_rows,
-            finished_at: jiff::Timestamp::now()
-                .strftime("%Y-%m-%dT%H:%M:%SZ")
-                .to_string(),
-            report: report_path.display().to_string(),
-        };
-        if let Err(e) = dir.record_run(org, &last) {
-            progress.note(&format!(
-                "warning: cannot record this run in {}: {e}",
-                dir.root().display()
-            ));
-        }
+        baseline.record(input_rows, &report_path, progress.as_ref());
     }
     // A report that could not be written whole stopped the run: its error says what is missing.
     written?;

@@ -20,7 +20,7 @@ use super::RunError;
 /// What a run read: one verdict per row, and the recorded changes when it replays some.
 pub(super) struct SourceRead {
     pub verdicts: Vec<RowVerdict>,
-    /// Rows read (for the source-shrink guard and the last-run record).
+    /// Rows read (kept in the sync's last-run record).
     pub rows: usize,
     pub recorded: Option<Vec<Recorded>>,
     /// A guard that refuses the input itself (an empty export).
