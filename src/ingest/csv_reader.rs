@@ -5,7 +5,7 @@
 //! mapped and the rest can be mapped as they stream by (only mapped cells are ever kept). Rows
 //! may be short or long (`flexible`): a ragged export is still readable, and a missing cell
 //! reads as empty. The delimiter comes from [`super::sniff`]. A quoted cell that runs away
-//! over the rows after it is refused here ([`quotes`]), with the line its quote opened on.
+//! over the rows after it is refused here (`quotes`), with the line its quote opened on.
 
 mod quotes;
 

@@ -352,7 +352,7 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Table, IngestErro
     load_bytes_with(&read_input(path)?, path, options)
 }
 
-/// The bytes of the input at `path`, `-` for standard input (see [`crate::file_bytes`]).
+/// The bytes of the input at `path`, `-` for standard input (see `crate::file_bytes`).
 pub fn read_input(path: &Path) -> Result<FileBytes, IngestError> {
     FileBytes::open_input(path).map_err(|unreadable| IngestError::Read {
         path: path.to_path_buf(),

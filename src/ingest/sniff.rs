@@ -16,7 +16,7 @@ pub enum Kind {
     /// A ZIP container (XLSX, XLSB, ODS) or an OLE2 compound file (XLS): a workbook.
     Workbook,
     Text,
-    /// Compressed, an archive, a document, an image: refused by name ([`foreign`]).
+    /// Compressed, an archive, a document, an image: refused by name (`foreign`).
     Foreign(&'static Foreign),
 }
 

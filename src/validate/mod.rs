@@ -8,7 +8,7 @@
 //! enough. What a cell *means* (keep, clear, set) is [`crate::blank`]'s decision, under the
 //! policies the input carries (`table.rules`); the field rules are in [`rules`] (and the
 //! characters a text may hold in [`chars`]), the key rules in [`keys`], rows sharing a key in
-//! [`duplicates`], and values taken from other columns (a display name split into first and
+//! `duplicates`, and values taken from other columns (a display name split into first and
 //! last names, a country turned into `country_id`) in [`mod@derive`]. Choices the user should
 //! check are returned as [`RowWarning`]s beside the verdicts.
 
@@ -159,7 +159,7 @@ pub fn validate(table: &Table) -> Vec<RowVerdict> {
 /// Validates every record, keeping the warnings too.
 ///
 /// Rows sharing a key (email compared lower-cased, user id numerically) are settled by
-/// [`duplicates`]: identical ones count once, the others are all invalid, each naming a few of
+/// `duplicates`: identical ones count once, the others are all invalid, each naming a few of
 /// the others, even when they are also invalid for other reasons.
 pub fn validate_all(table: &Table) -> Validation {
     // Main columns in file order, constants last: problems read left to right.
