@@ -44,6 +44,8 @@ pub struct Profile {
     pub mapping: Option<PathBuf>,
     pub max_changes: Option<String>,
     pub shrink_limit: Option<String>,
+    /// `--sync-name`: the runs of this profile share one source-shrink baseline.
+    pub sync_name: Option<String>,
     #[serde(default)]
     pub exclude: Vec<String>,
     pub report_dir: Option<PathBuf>,
@@ -124,7 +126,7 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             Some((name.clone(), profile))
         }
     };
-    let (run, concurrency, max_changes, shrink_limit, mapping, allow_unmatched) =
+    let (run, concurrency, max_changes, shrink_limit, mapping, sync_name, allow_unmatched) =
         match &mut cli.command {
             Command::Plan(a) => (
                 Some(&mut a.run),
@@ -132,6 +134,7 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
                 None,
                 None,
                 Some(&mut a.ingest.mapping),
+                None,
                 Some(&mut a.allow_unmatched),
             ),
             Command::Apply(a) => (
@@ -140,18 +143,15 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
                 Some(&mut a.max_changes),
                 Some(&mut a.shrink_limit),
                 Some(&mut a.ingest.mapping),
+                Some(&mut a.sync_name),
                 Some(&mut a.allow_unmatched),
             ),
-            Command::Rollback(a) => (
-                Some(&mut a.run),
-                Some(&mut a.concurrency),
-                None,
-                None,
-                None,
-                None,
-            ),
-            Command::Export(a) => (Some(&mut a.run), None, None, None, None, None),
-            _ => (None, None, None, None, None, None),
+            Command::Rollback(a) => {
+                let concurrency = Some(&mut a.concurrency);
+                (Some(&mut a.run), concurrency, None, None, None, None, None)
+            }
+            Command::Export(a) => (Some(&mut a.run), None, None, None, None, None, None),
+            _ => (None, None, None, None, None, None, None),
         };
     let mut resolved = Resolved::new();
     let Some(run) = run else {
@@ -284,6 +284,17 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             Ok(())
         })?;
         resolved.push(("allow_unmatched", allow_unmatched.to_string(), origin));
+    }
+    if let Some(sync_name) = sync_name {
+        let name = p.and_then(|p| p.sync_name.as_deref());
+        let origin = filler.fill("sync_name", None, name, |text| {
+            *sync_name = Some(crate::cli::parse_sync_name(text)?);
+            Ok(())
+        })?;
+        let shown = sync_name
+            .clone()
+            .unwrap_or_else(|| "(the input's path and the profile)".into());
+        resolved.push(("sync_name", shown, origin));
     }
     if let Some(mapping) = mapping {
         let origin = filler.fill("mapping", None, p.and_then(|p| p.mapping.clone()), |path| {

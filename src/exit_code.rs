@@ -2,7 +2,7 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | every row updated, unchanged, planned or not_found (`validate`: every row valid) |
+//! | 0 | every row updated, unchanged, planned, not_found, excluded or duplicate (`validate`: no row invalid) |
 //! | 1 | the run could not proceed: token or certificate refused, API unreachable, unreadable input, bad config |
 //! | 2 | usage error (bad flags or arguments) |
 //! | 3 | the run finished, but some rows are invalid or failed |
@@ -87,7 +87,8 @@ pub fn fails_the_run(outcome: Outcome) -> bool {
         | Outcome::Unchanged
         | Outcome::Planned
         | Outcome::NotFound
-        | Outcome::Excluded => false,
+        | Outcome::Excluded
+        | Outcome::Duplicate => false,
     }
 }
 
@@ -144,6 +145,14 @@ mod tests {
         assert_eq!(ExitCode::ChangesPending.code(), 6);
         summary.add(Outcome::Invalid);
         assert_eq!(ExitCode::for_plan(&summary, true), ExitCode::RowFailures);
+    }
+
+    #[test]
+    fn duplicate_rows_do_not_fail_a_run() {
+        let mut summary = Summary::default();
+        summary.add(Outcome::Updated);
+        summary.add(Outcome::Duplicate);
+        assert_eq!(ExitCode::for_summary(&summary), ExitCode::Success);
     }
 
     #[test]

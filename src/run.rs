@@ -43,9 +43,10 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
         }
     };
     watch_for_interrupt(stop.clone(), progress.clone(), on_interrupt);
+    let profile = cli.global.profile.clone();
     // `--allow-unmatched`: only `plan` and `apply` read an export.
     let mut allow_unmatched = false;
-    let (args, source, mode, plan_output, against) = match cli.command {
+    let (args, source, mode, plan_output, against, sync) = match cli.command {
         Command::Completions { shell } => return print_completions(shell),
         Command::Config { .. } => unreachable!("handled above"),
         Command::Man => return print_man(),
@@ -84,7 +85,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 detailed_exitcode: plan.detailed_exitcode,
             };
             allow_unmatched = plan.allow_unmatched;
-            (plan.run, source, Mode::Plan, output, plan.against)
+            (plan.run, source, Mode::Plan, output, plan.against, None)
         }
         Command::Apply(apply) => {
             let source = match (&apply.plan, &apply.input) {
@@ -105,7 +106,12 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 yes: apply.yes,
             };
             allow_unmatched = apply.allow_unmatched;
-            (apply.run, source, mode, PlanOutput::default(), None)
+            let sync = crate::settings::sync_identity(
+                &source,
+                apply.sync_name.as_deref(),
+                profile.as_deref(),
+            );
+            (apply.run, source, mode, PlanOutput::default(), None, sync)
         }
         Command::Rollback(rollback) => {
             let source = Source::Rollback {
@@ -123,13 +129,21 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 concurrency: crate::settings::resolve_concurrency(rollback.concurrency),
                 yes: rollback.yes,
             };
-            (rollback.run, source, mode, PlanOutput::default(), None)
+            (
+                rollback.run,
+                source,
+                mode,
+                PlanOutput::default(),
+                None,
+                None,
+            )
         }
     };
     let settings = match RunSettings::resolve_against(&args, source, against.as_deref()) {
         Ok(settings) => RunSettings {
             plan_output,
             allow_unmatched,
+            sync,
             ..settings
         },
         Err(e) => return fail(&e.message, e.hint.as_deref()),

@@ -9,13 +9,14 @@ use serde_json::Value as Json;
 
 use super::{Recorded, value_from_json};
 use crate::fields::Field;
+use crate::progress::Progress;
 use crate::report::{ReportLine, read_back};
 
 /// The changes that undo the `updated` rows of `report`.
-pub fn from_report(report: &Path) -> Result<Vec<Recorded>, String> {
+pub fn from_report(report: &Path, progress: &dyn Progress) -> Result<Vec<Recorded>, String> {
     let columns = ["row", "email", "user_id", "outcome", "before", "after"];
     let mut undo = Vec::new();
-    for ReportLine { line, cells } in read_back(report, &columns)? {
+    for ReportLine { line, cells } in read_back(report, &columns, progress)? {
         if cells[3] != "updated" {
             continue;
         }

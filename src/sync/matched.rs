@@ -70,7 +70,8 @@ fn judge(plans: &[RowPlan], keys: &str, org: &str, members: usize) -> Option<Few
     let mut first_unmatched = None;
     for plan in plans {
         match plan {
-            RowPlan::Invalid(_) => continue,
+            // An identical repeat is judged once, by its first row.
+            RowPlan::Invalid(_) | RowPlan::Duplicate(_) => continue,
             RowPlan::Update(_) | RowPlan::Unchanged { .. } => matched += 1,
             RowPlan::NotFound {
                 row,

@@ -7,12 +7,17 @@ use std::path::Path;
 use crate::exit_code::fails_the_run;
 use crate::plan::RowPlan;
 use crate::progress::Progress;
-use crate::report::{Outcome, RowToCheck, Summary};
+use crate::report::{Outcome, RowToCheck, SHOWN_CHARS, Summary, cut, shown_text};
 use crate::validate::describe;
 
 use super::Mode;
 
-/// The plan, for a person: one line per change or problem, then the counts.
+/// The longest problem list shown for an invalid row, in characters (the report has it all):
+/// a value thousands of characters long would bury the plan.
+const PROBLEMS_SHOWN: usize = 3 * crate::report::SHOWN_CHARS;
+
+/// The plan, for a person: one line per change or problem, then the counts. Values are
+/// shown as text and cut when long (`report::describe_changes`).
 pub(super) fn show_plan(
     plans: &[RowPlan],
     mode: Mode,
@@ -37,7 +42,11 @@ pub(super) fn show_plan(
                 u.email.as_deref().unwrap_or("?"),
                 crate::report::describe_changes(&u.changes)
             ),
-            RowPlan::Invalid(i) => format!("! row {} invalid: {}", i.row, describe(&i.problems)),
+            RowPlan::Invalid(i) => format!(
+                "! row {} invalid: {}",
+                i.row,
+                cut(&describe(&i.problems), PROBLEMS_SHOWN)
+            ),
             RowPlan::NotFound {
                 row,
                 email,
@@ -49,7 +58,7 @@ pub(super) fn show_plan(
                     .or(user_id.map(|i| format!("user_id {i}")))
                     .unwrap_or_default()
             ),
-            RowPlan::Unchanged { .. } => continue,
+            RowPlan::Unchanged { .. } | RowPlan::Duplicate(_) => continue,
         };
         if shown < limit {
             progress.note(&line);
@@ -63,17 +72,28 @@ pub(super) fn show_plan(
             "… and {hidden} more (`member-sync plan` lists them all)"
         ));
     }
-    let [mut update, mut unchanged, mut invalid, mut not_found] = [0usize; 4];
+    let [
+        mut update,
+        mut unchanged,
+        mut invalid,
+        mut not_found,
+        mut duplicate,
+    ] = [0usize; 5];
     for plan in plans {
         *match plan {
             RowPlan::Update(_) => &mut update,
             RowPlan::Unchanged { .. } => &mut unchanged,
             RowPlan::Invalid(_) => &mut invalid,
             RowPlan::NotFound { .. } => &mut not_found,
+            RowPlan::Duplicate(_) => &mut duplicate,
         } += 1;
     }
+    let duplicate = match duplicate {
+        0 => String::new(),
+        n => format!(", {n} duplicate"),
+    };
     progress.note(&format!(
-        "plan for {org} ({member_count} members): {update} to update, {unchanged} unchanged, {invalid} invalid, {not_found} not found"
+        "plan for {org} ({member_count} members): {update} to update, {unchanged} unchanged, {invalid} invalid, {not_found} not found{duplicate}"
     ));
 }
 
@@ -145,11 +165,12 @@ pub(super) fn rows_to_check(summary: &Summary, report: &Path, progress: &dyn Pro
     }
 }
 
-/// `row 37 (line 38, ann@acme.example) invalid: Time Zone: ...`, on one line.
+/// `row 37 (line 38, ann@acme.example) invalid: Time Zone: ...`, on one line: the email and
+/// the reason shown as text and cut as the plan's lines are (`report::shown_text`).
 fn row_to_check(row: &RowToCheck) -> String {
     let email = match row.email.as_str() {
         "" => "no email".to_string(),
-        email => one_line(email),
+        email => shown_text(email, SHOWN_CHARS),
     };
     let place = match row.line {
         Some(line) => format!("line {line}, {email}"),
@@ -157,14 +178,7 @@ fn row_to_check(row: &RowToCheck) -> String {
     };
     let why = match row.why.as_str() {
         "" => String::new(),
-        why => format!(": {}", one_line(why)),
+        why => format!(": {}", shown_text(why, PROBLEMS_SHOWN)),
     };
     format!("row {} ({place}) {}{why}", row.row, row.outcome)
-}
-
-/// Line breaks and other control characters as spaces: one row, one line.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }
