@@ -7,9 +7,16 @@
 //! | 2 | usage error (bad flags or arguments) |
 //! | 3 | the run finished, but some rows are invalid or failed |
 //! | 4 | a guard refused the run before its first write (nothing was written) |
-//! | 130 | interrupted (Ctrl-C / SIGINT) |
+//! | 129 | stopped by SIGHUP (the terminal or session went away) |
+//! | 130 | stopped by Ctrl-C / SIGINT |
+//! | 143 | stopped by SIGTERM (systemd, `timeout`, `docker stop`, Kubernetes; Windows: Ctrl-Break) |
+//!
+//! A stopped run still finishes its requests in flight and writes its report and summary
+//! (`stop_signals.rs`); the 128 + signal number codes are what shells and service managers
+//! expect of a process a signal ended.
 
 use crate::report::{Outcome, Summary};
+use crate::stop_signals::StopSignal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
@@ -18,7 +25,8 @@ pub enum ExitCode {
     Usage,
     RowFailures,
     GuardRefused,
-    Interrupted,
+    /// The run was stopped by a signal, and wound down.
+    Stopped(StopSignal),
 }
 
 impl ExitCode {
@@ -29,7 +37,23 @@ impl ExitCode {
             ExitCode::Usage => 2,
             ExitCode::RowFailures => 3,
             ExitCode::GuardRefused => 4,
-            ExitCode::Interrupted => 130,
+            ExitCode::Stopped(StopSignal::HangUp) => 129,
+            ExitCode::Stopped(StopSignal::Interrupt) => 130,
+            ExitCode::Stopped(StopSignal::Terminate) => 143,
+        }
+    }
+
+    /// The code for a run the stop token ended: the signal that stopped it.
+    pub fn stopped() -> ExitCode {
+        ExitCode::Stopped(crate::stop_signals::stopped_by())
+    }
+
+    /// The code for a command that finished what it was doing though a stop signal came
+    /// (`validate`): the signal's code, unless the command itself could not run.
+    pub fn or_stopped(self) -> ExitCode {
+        match (self, crate::stop_signals::received()) {
+            (ExitCode::Success | ExitCode::RowFailures, Some(signal)) => ExitCode::Stopped(signal),
+            _ => self,
         }
     }
 
@@ -79,6 +103,13 @@ mod tests {
         assert_eq!(ExitCode::for_summary(&summary), ExitCode::Success);
         summary.add(Outcome::Invalid);
         assert_eq!(ExitCode::for_summary(&summary), ExitCode::RowFailures);
+    }
+
+    #[test]
+    fn a_stop_signal_exits_128_plus_its_number() {
+        assert_eq!(ExitCode::Stopped(StopSignal::HangUp).code(), 128 + 1);
+        assert_eq!(ExitCode::Stopped(StopSignal::Interrupt).code(), 128 + 2);
+        assert_eq!(ExitCode::Stopped(StopSignal::Terminate).code(), 128 + 15);
     }
 
     #[test]

@@ -39,3 +39,5 @@ mod perf;
 mod hostile_server;
 // Output files: formula-safe cells read back as written, 0600 files, no clobbering.
 mod output_safety;
+// Stopping a run from outside: SIGTERM, SIGHUP, a second signal; rows stopped part-way.
+mod stops;

@@ -383,10 +383,11 @@ async fn run_to_end(
     }
     if stop.is_cancelled() {
         progress.note(&format!(
-            "interrupted; rows not done are `cancelled` in {}",
+            "{}; rows not done are `cancelled` in {}",
+            crate::stop_signals::stopped_by().stopped_run(),
             report.path().display()
         ));
-        return Ok(ExitCode::Interrupted);
+        return Ok(ExitCode::stopped());
     }
     Ok(ExitCode::for_summary(&summary))
 }
