@@ -15,7 +15,8 @@ pub struct ReportLine {
     pub cells: Vec<String>,
 }
 
-/// Reads back an earlier report (`--only-rows-from`, `rollback`), keeping `columns`. Errors
+/// Reads back an earlier report (`--only-rows-from`, `rollback`), keeping `columns`. A name
+/// ending in `?` is a column older reports do not have: its cells read as empty there. Errors
 /// name the file, and the line when one is broken.
 pub fn read_back(path: &Path, columns: &[&str]) -> Result<Vec<ReportLine>, String> {
     let shown = path.display();
@@ -24,12 +25,16 @@ pub fn read_back(path: &Path, columns: &[&str]) -> Result<Vec<ReportLine>, Strin
     let headers = reader.headers().map_err(unreadable)?.clone();
     let at = columns
         .iter()
-        .map(|name| {
-            headers.iter().position(|h| h == *name).ok_or_else(|| {
-                format!("{shown} is not a member-sync report: it has no `{name}` column")
-            })
+        .map(|name| match name.strip_suffix('?') {
+            Some(optional) => Ok(headers.iter().position(|h| h == optional)),
+            None => match headers.iter().position(|h| h == *name) {
+                Some(at) => Ok(Some(at)),
+                None => Err(format!(
+                    "{shown} is not a member-sync report: it has no `{name}` column"
+                )),
+            },
         })
-        .collect::<Result<Vec<usize>, String>>()?;
+        .collect::<Result<Vec<Option<usize>>, String>>()?;
     reader
         .records()
         .enumerate()
@@ -38,7 +43,7 @@ pub fn read_back(path: &Path, columns: &[&str]) -> Result<Vec<ReportLine>, Strin
             let record = record.map_err(|e| format!("{shown} line {line}: {e}"))?;
             let cells = at
                 .iter()
-                .map(|&i| unescape_cell(record.get(i).unwrap_or("")).to_string())
+                .map(|&i| unescape_cell(i.and_then(|i| record.get(i)).unwrap_or("")).to_string())
                 .collect();
             Ok(ReportLine { line, cells })
         })

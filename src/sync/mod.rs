@@ -16,7 +16,7 @@ use crate::exit_code::ExitCode;
 use crate::guard::ChangeLimit;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
-use crate::report::{Outcome, ReportRow, ReportWriter};
+use crate::report::ReportWriter;
 use crate::rerun;
 use crate::settings::{RunSettings, Source, Target};
 use crate::state::LastRun;
@@ -33,7 +33,7 @@ mod source;
 use guards::{refuse, take_lock};
 use members::ExportLoad;
 pub(crate) use members::read_members;
-use rows::{Ledger, excluded_row, identity, planned_row, stale_row, unreached_row, written_row};
+use rows::{Ledger, excluded_row, planned_row, stale_row, unreached_row, unsent_row, written_row};
 use run_end::RunEnd;
 use show::{confirm, show_plan};
 use source::{read_source, save_plan, stale_rows};
@@ -335,13 +335,7 @@ async fn run_to_end(
         pool.await
             .map_err(|e| RunError::new(format!("the worker pool failed: {e}")))?;
         for update in updates.iter().filter(|u| !finished.contains(&u.row)) {
-            let row = ReportRow {
-                outcome: Some(Outcome::Cancelled),
-                error: "not sent: the run was stopped".into(),
-                ..identity(update)
-            }
-            .with_changes(&update.changes);
-            ledger.record(row)?;
+            ledger.record(unsent_row(update))?;
         }
     }
     progress.finish();

@@ -3,6 +3,7 @@
 //! and a second signal quits at once; a row stopped between its two calls says which of them
 //! landed, and `rollback` restores exactly that.
 
+mod partial;
 mod signals;
 
 use std::path::{Path, PathBuf};

@@ -139,6 +139,7 @@ fn sighup_winds_the_run_down_and_exits_129() {
             "not sent: the run was stopped"
         };
         assert_eq!(line["error"], expected, "{line:?}");
+        assert_eq!(line["landed"], "[]", "{line:?}");
     }
 }
 
