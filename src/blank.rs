@@ -63,6 +63,17 @@ impl BlankPolicy {
             CellIntent::Set(cell)
         }
     }
+
+    /// Whether a cell that sets a value looks meant as the sentinel: the sentinel in another
+    /// case (`__clear__`), or the word `clear` with or without underscores (`Clear`,
+    /// `_CLEAR_`). It is set as text, as written (the sentinel is matched exactly, so that
+    /// nothing typed by accident clears a field), and the row gets a warning.
+    pub fn near_sentinel(&self, cell: &str) -> bool {
+        let cell = trim_cell(cell);
+        cell != self.clear_sentinel
+            && (cell.eq_ignore_ascii_case(&self.clear_sentinel)
+                || cell.trim_matches('_').eq_ignore_ascii_case("clear"))
+    }
 }
 
 impl Default for BlankPolicy {
@@ -175,6 +186,31 @@ mod tests {
         assert_eq!(interpret(" __CLEAR__\u{a0}"), CellIntent::Clear);
         assert_eq!(interpret("__clear__"), CellIntent::Set("__clear__"));
         assert_eq!(interpret("__CLEAR__x"), CellIntent::Set("__CLEAR__x"));
+    }
+
+    #[test]
+    fn cells_meant_as_the_sentinel_are_recognised() {
+        let policy = BlankPolicy::DEFAULT;
+        for cell in [
+            "__clear__",
+            "__Clear__",
+            "Clear",
+            "CLEAR",
+            "_clear_",
+            " clear ",
+        ] {
+            assert!(policy.near_sentinel(cell), "{cell}");
+        }
+        for cell in ["__CLEAR__", "Clearance", "Sales", "", "__"] {
+            assert!(!policy.near_sentinel(cell), "{cell}");
+        }
+        let custom = BlankPolicy {
+            blank: BlankMeaning::Keep,
+            clear_sentinel: Cow::Borrowed("<none>"),
+        };
+        assert!(custom.near_sentinel("<NONE>"));
+        assert!(custom.near_sentinel("__CLEAR__"));
+        assert!(!custom.near_sentinel("<none>"));
     }
 
     #[test]

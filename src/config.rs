@@ -44,6 +44,8 @@ pub struct Profile {
     pub mapping: Option<PathBuf>,
     pub max_changes: Option<String>,
     pub shrink_limit: Option<String>,
+    /// `--sync-name`: the runs of this profile share one source-shrink baseline.
+    pub sync_name: Option<String>,
     #[serde(default)]
     pub exclude: Vec<String>,
     pub report_dir: Option<PathBuf>,
@@ -121,13 +123,14 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             Some((name.clone(), profile))
         }
     };
-    let (run, concurrency, max_changes, shrink_limit, mapping) = match &mut cli.command {
+    let (run, concurrency, max_changes, shrink_limit, mapping, sync_name) = match &mut cli.command {
         Command::Plan(a) => (
             Some(&mut a.run),
             None,
             None,
             None,
             Some(&mut a.ingest.mapping),
+            None,
         ),
         Command::Apply(a) => (
             Some(&mut a.run),
@@ -135,10 +138,14 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             Some(&mut a.max_changes),
             Some(&mut a.shrink_limit),
             Some(&mut a.ingest.mapping),
+            Some(&mut a.sync_name),
         ),
-        Command::Rollback(a) => (Some(&mut a.run), Some(&mut a.concurrency), None, None, None),
-        Command::Export(a) => (Some(&mut a.run), None, None, None, None),
-        _ => (None, None, None, None, None),
+        Command::Rollback(a) => {
+            let concurrency = Some(&mut a.concurrency);
+            (Some(&mut a.run), concurrency, None, None, None, None)
+        }
+        Command::Export(a) => (Some(&mut a.run), None, None, None, None, None),
+        _ => (None, None, None, None, None, None),
     };
     let mut resolved = Resolved::new();
     let Some(run) = run else {
@@ -263,6 +270,17 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             format!("{}%", *shrink_limit * 100.0),
             origin,
         ));
+    }
+    if let Some(sync_name) = sync_name {
+        let name = p.and_then(|p| p.sync_name.as_deref());
+        let origin = filler.fill("sync_name", None, name, |text| {
+            *sync_name = Some(crate::cli::parse_sync_name(text)?);
+            Ok(())
+        })?;
+        let shown = sync_name
+            .clone()
+            .unwrap_or_else(|| "(the input's path and the profile)".into());
+        resolved.push(("sync_name", shown, origin));
     }
     if let Some(mapping) = mapping {
         let origin = filler.fill("mapping", None, p.and_then(|p| p.mapping.clone()), |path| {

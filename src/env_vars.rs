@@ -16,7 +16,7 @@ pub const CA_CERT: &str = "MEMBER_SYNC_CA_CERT";
 /// A tracing filter that replaces the one `-v`/`-q` choose (e.g. `member_sync=debug`).
 pub const LOG: &str = "MEMBER_SYNC_LOG";
 
-/// Where runs remember state between them (last run sizes, locks), when `--state-dir` is not
+/// Where runs remember state between them (each sync's size, locks), when `--state-dir` is not
 /// given.
 pub const STATE_DIR: &str = "MEMBER_SYNC_STATE_DIR";
 

@@ -2,7 +2,7 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | every row updated, unchanged, planned or not_found (`validate`: every row valid) |
+//! | 0 | every row updated, unchanged, planned, not_found, excluded or duplicate (`validate`: no row invalid) |
 //! | 1 | the run could not proceed: token or certificate refused, API unreachable, unreadable input, bad config |
 //! | 2 | usage error (bad flags or arguments) |
 //! | 3 | the run finished, but some rows are invalid or failed |
@@ -57,19 +57,31 @@ impl ExitCode {
         }
     }
 
-    /// The code for a run that reached its end.
+    /// The code for a run that reached its end: 3 when any row ended with an outcome that
+    /// [`fails_the_run`].
     pub fn for_summary(summary: &Summary) -> ExitCode {
-        let bad = [
-            Outcome::Invalid,
-            Outcome::Failed,
-            Outcome::Cancelled,
-            Outcome::Stale,
-        ];
-        if bad.iter().any(|o| summary.count(*o) > 0) {
+        let failed = Outcome::ALL
+            .into_iter()
+            .any(|o| fails_the_run(o) && summary.count(o) > 0);
+        if failed {
             ExitCode::RowFailures
         } else {
             ExitCode::Success
         }
+    }
+}
+
+/// Whether a row ending so makes the run exit 3. Every outcome is named: a new one must be
+/// decided here, not fall into either side by default.
+pub fn fails_the_run(outcome: Outcome) -> bool {
+    match outcome {
+        Outcome::Invalid | Outcome::Failed | Outcome::Cancelled | Outcome::Stale => true,
+        Outcome::Updated
+        | Outcome::Unchanged
+        | Outcome::Planned
+        | Outcome::NotFound
+        | Outcome::Excluded
+        | Outcome::Duplicate => false,
     }
 }
 
@@ -110,6 +122,14 @@ mod tests {
         assert_eq!(ExitCode::Stopped(StopSignal::HangUp).code(), 128 + 1);
         assert_eq!(ExitCode::Stopped(StopSignal::Interrupt).code(), 128 + 2);
         assert_eq!(ExitCode::Stopped(StopSignal::Terminate).code(), 128 + 15);
+    }
+
+    #[test]
+    fn duplicate_rows_do_not_fail_a_run() {
+        let mut summary = Summary::default();
+        summary.add(Outcome::Updated);
+        summary.add(Outcome::Duplicate);
+        assert_eq!(ExitCode::for_summary(&summary), ExitCode::Success);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::api::Member;
 use crate::fields::{Field, Value};
-use crate::plan::Update;
+use crate::plan::{RowPlan, Update};
 
 /// Below this many changes, `--max-changes` as a percentage never trips: in a 40-person
 /// organization 10% is 4, and a normal week of joiners and title changes is more than that.
@@ -96,22 +96,43 @@ pub fn check_not_empty(rows: usize) -> Result<(), Refusal> {
     })
 }
 
-/// Refuses an input much smaller than the last successful run's: a truncated export or a
-/// filter gone wrong looks exactly like this.
-pub fn check_source_size(rows: usize, last_rows: Option<usize>, limit: f64) -> Result<(), Refusal> {
-    let Some(last) = last_rows.filter(|&last| last > 0) else {
+/// The rows of an input the source-shrink guard counts: those that are valid and matched a
+/// member (to update, unchanged, or protected by `--exclude`). Invalid and unknown rows are not
+/// the directory: an export whose key column changed format, or half of whose rows no longer
+/// match, has shrunk as surely as a truncated one, whatever its row count.
+pub fn matched_rows(plans: &[RowPlan]) -> usize {
+    plans
+        .iter()
+        .filter(|plan| matches!(plan, RowPlan::Unchanged { .. } | RowPlan::Update(_)))
+        .count()
+}
+
+/// Refuses an input that matches many fewer members than the last complete run of the same
+/// sync did: a truncated export or a filter gone wrong looks exactly like this. `sync` says
+/// which runs compare (see `state::SyncIdentity`).
+pub fn check_source_size(
+    matched: usize,
+    last_matched: Option<usize>,
+    limit: f64,
+    sync: &dyn fmt::Display,
+) -> Result<(), Refusal> {
+    let Some(last) = last_matched.filter(|&last| last > 0) else {
         return Ok(());
     };
-    if rows as f64 >= last as f64 * limit {
+    if matched as f64 >= last as f64 * limit {
         return Ok(());
     }
+    let rows = match matched {
+        1 => "1 row of the input matches".to_string(),
+        n => format!("{n} rows of the input match"),
+    };
     Err(Refusal {
         guard: "source shrink",
         message: format!(
-            "the input has {rows} rows, under {:.0}% of the {last} rows of the last successful run for this organization",
+            "{rows} a member, under {:.0}% of the {last} that matched in the last complete run of this sync ({sync})",
             limit * 100.0
         ),
-        hint: "if the directory really shrank, pass --force (or lower --shrink-limit)".into(),
+        hint: "if the directory really shrank, pass --force or a lower --shrink-limit; to run a partial file (a correction, a test) under this sync, pass --shrink-limit 0, or give it its own --sync-name".into(),
     })
 }
 
@@ -243,13 +264,19 @@ mod tests {
 
     #[test]
     fn a_shrunken_source_is_refused_and_a_first_run_is_not() {
-        assert!(check_source_size(10, None, 0.5).is_ok());
-        assert!(check_source_size(50, Some(100), 0.5).is_ok());
-        let refusal = check_source_size(49, Some(100), 0.5).unwrap_err();
+        let sync = "sync name nightly";
+        assert!(check_source_size(10, None, 0.5, &sync).is_ok());
+        assert!(check_source_size(50, Some(100), 0.5, &sync).is_ok());
+        assert!(check_source_size(0, Some(100), 0.0, &sync).is_ok());
+        let refusal = check_source_size(49, Some(100), 0.5, &sync).unwrap_err();
+        assert_eq!(
+            refusal.message,
+            "49 rows of the input match a member, under 50% of the 100 that matched in the last complete run of this sync (sync name nightly)"
+        );
+        let one = check_source_size(1, Some(100), 0.5, &sync).unwrap_err();
         assert!(
-            refusal
-                .message
-                .contains("49 rows, under 50% of the 100 rows")
+            one.message
+                .starts_with("1 row of the input matches a member")
         );
         assert!(check_not_empty(0).is_err());
     }

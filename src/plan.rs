@@ -20,7 +20,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::api::Member;
 use crate::fields::{Field, Raw, Value};
-use crate::validate::{DesiredRow, InvalidRow, MemberKey, RowProblem, RowVerdict};
+use crate::validate::{DesiredRow, DuplicateRow, InvalidRow, MemberKey, RowProblem, RowVerdict};
 
 /// One field that will change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +61,8 @@ pub enum RowPlan {
         email: Option<String>,
     },
     Update(Box<Update>),
+    /// The same request as an earlier row, which acts for it: nothing to look up or send.
+    Duplicate(Box<DuplicateRow>),
 }
 
 impl RowPlan {
@@ -69,6 +71,7 @@ impl RowPlan {
             RowPlan::Invalid(r) => r.row,
             RowPlan::NotFound { row, .. } | RowPlan::Unchanged { row, .. } => *row,
             RowPlan::Update(u) => u.row,
+            RowPlan::Duplicate(d) => d.row,
         }
     }
 }
@@ -99,6 +102,7 @@ pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Vec<RowPlan
                 let placeholder = RowVerdict::Invalid(InvalidRow::default());
                 match std::mem::replace(verdict, placeholder) {
                     RowVerdict::Invalid(invalid) => RowPlan::Invalid(Box::new(invalid)),
+                    RowVerdict::Duplicate(repeat) => RowPlan::Duplicate(Box::new(repeat)),
                     RowVerdict::Valid(desired) => match members.ambiguity(&desired.key, member) {
                         Some(why) => {
                             let (column, value) = match &desired.key {

@@ -6,17 +6,20 @@
 //! a cell a spreadsheet would run), and read back with its [`unescape_cell`].
 
 mod read_back;
+mod shown;
 mod summary;
+mod writer;
+mod xlsx;
 
 pub use crate::cell_safety::{escape_cell, unescape_cell};
 pub use read_back::{ReportLine, read_back};
+pub use shown::{SHOWN_CHARS, cut, describe_changes, show_value};
 pub use summary::{Summary, summary_output, write_summary_json};
+pub use writer::{RenderedLines, ReportSink, ReportWriter, WriteFailure};
+pub use xlsx::{PendingXlsx, ReportFormat, XlsxWritten, create_report, journal_path};
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
 
 use compact_str::{CompactString, ToCompactString};
 use serde_json::Value as Json;
@@ -38,10 +41,12 @@ pub enum Outcome {
     Excluded,
     /// A saved plan's or a rollback's change whose member moved on since: not touched.
     Stale,
+    /// The same key and values as an earlier row, which acts for both: never sent.
+    Duplicate,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 10] = [
         Outcome::Updated,
         Outcome::Unchanged,
         Outcome::Planned,
@@ -51,6 +56,7 @@ impl Outcome {
         Outcome::Cancelled,
         Outcome::Excluded,
         Outcome::Stale,
+        Outcome::Duplicate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,7 @@ impl Outcome {
             Outcome::Cancelled => "cancelled",
             Outcome::Excluded => "excluded",
             Outcome::Stale => "stale",
+            Outcome::Duplicate => "duplicate",
         }
     }
 }
@@ -197,36 +204,6 @@ pub fn value_json(value: &Option<Value>) -> Json {
     value.as_ref().map_or(Json::Null, Value::to_json)
 }
 
-/// A field's value as messages show it: `"Sales"`, `42`, or `(empty)`.
-pub fn show_value(value: &Option<Value>) -> String {
-    Shown(value).to_string()
-}
-
-/// [`show_value`] as `Display`, to write in place.
-struct Shown<'v>(&'v Option<Value>);
-
-impl fmt::Display for Shown<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(value) => value.fmt(f),
-            None => f.write_str("(empty)"),
-        }
-    }
-}
-
-/// `job_title: "A" -> "B"; team: (empty) -> "Sales"`
-pub fn describe_changes(changes: &[Change]) -> String {
-    let mut text = String::new();
-    for (i, c) in changes.iter().enumerate() {
-        if i > 0 {
-            text.push_str("; ");
-        }
-        let (before, after) = (Shown(&c.before), Shown(&c.after));
-        let _ = write!(text, "{}: {before} -> {after}", c.field);
-    }
-    text
-}
-
 /// `{"job_title":"A","team":null}`: each change's field and value, as serde_json writes an
 /// object of them (the same text, escapes included).
 fn json_object<'c>(
@@ -265,112 +242,9 @@ fn push_json_string(json: &mut String, text: &str) {
     }
 }
 
-/// Writes report lines, each flushed to the file as soon as it is written (lines of the plan,
-/// decided before any request, many at a time: [`ReportWriter::write_rendered`]).
-pub struct ReportWriter {
-    file: BufWriter<File>,
-    path: PathBuf,
-    /// The line being written, kept for the next one.
-    line: Vec<u8>,
-}
-
-impl ReportWriter {
-    /// Creates the file (refusing one that exists or a link, private: `crate::output_file`)
-    /// and writes the header.
-    pub fn create(path: &Path) -> io::Result<ReportWriter> {
-        let file = crate::output_file::create_new(path)?;
-        let mut line = Vec::new();
-        render_line(&mut line, COLUMNS);
-        let mut file = BufWriter::new(file);
-        file.write_all(&line)?;
-        file.flush()?;
-        Ok(ReportWriter {
-            file,
-            path: path.to_path_buf(),
-            line,
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Writes a line and flushes it to the file.
-    pub fn write(&mut self, row: &ReportRow<'_>) -> io::Result<()> {
-        self.line.clear();
-        render_line(&mut self.line, row.cells().iter().map(|cell| &**cell));
-        self.file.write_all(&self.line)?;
-        self.file.flush()
-    }
-
-    /// Writes lines rendered with [`RenderedLines`], after every line written before them.
-    /// For the lines decided before any request (the plan): 100,000 of them cost a few writes
-    /// instead of 100,000, and a crash midway loses nothing a re-run would not decide again.
-    pub fn write_rendered(&mut self, lines: &[u8]) -> io::Result<()> {
-        self.file.flush()?;
-        self.file.get_mut().write_all(lines)
-    }
-
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
-    }
-}
-
-/// Report lines rendered in memory, for [`ReportWriter::write_rendered`]: the rows of a
-/// large plan are rendered on two threads, then written in order.
-pub struct RenderedLines(Vec<u8>);
-
-impl RenderedLines {
-    pub fn with_capacity(rows: usize) -> RenderedLines {
-        RenderedLines(Vec::with_capacity(rows * 64))
-    }
-
-    pub fn push(&mut self, row: &ReportRow<'_>) {
-        render_line(&mut self.0, row.cells().iter().map(|cell| &**cell));
-    }
-
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.0
-    }
-}
-
-/// Appends one report line: each cell made safe to open in a spreadsheet ([`escape_cell`]),
-/// quoted only when it must be (a comma, a quote or a line break inside, quotes doubled), as
-/// the `csv` crate writes and reads it; `\n` at the end. Every line of a report, the plan's
-/// 100,000 as the ones written one by one, goes through here: no allocation, one pass.
-fn render_line<'c>(line: &mut Vec<u8>, cells: impl IntoIterator<Item = &'c str>) {
-    for (i, cell) in cells.into_iter().enumerate() {
-        if i > 0 {
-            line.push(b',');
-        }
-        let bytes = cell.as_bytes();
-        let formula = crate::cell_safety::needs_escape(cell);
-        let quoted = bytes
-            .iter()
-            .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
-        if quoted {
-            line.push(b'"');
-        }
-        if formula {
-            line.push(b'\'');
-        }
-        if quoted {
-            for (j, part) in cell.split('"').enumerate() {
-                if j > 0 {
-                    line.extend_from_slice(b"\"\"");
-                }
-                line.extend_from_slice(part.as_bytes());
-            }
-            line.push(b'"');
-        } else {
-            line.extend_from_slice(bytes);
-        }
-    }
-    line.push(b'\n');
-}
-
 #[cfg(test)]
 mod tests {
+    use super::writer::render_line;
     use super::*;
     use crate::fields::Field;
     use proptest::prelude::*;

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::str::FromStr;
 
+use crate::progress::Progress;
 use crate::report::{Outcome, ReportLine, read_back};
 use crate::validate::RowVerdict;
 
@@ -17,9 +18,11 @@ use crate::validate::RowVerdict;
 pub fn rows_from_report(
     report: &Path,
     outcomes: &[Outcome],
+    progress: &dyn Progress,
 ) -> Result<BTreeMap<usize, String>, String> {
     let mut rows = BTreeMap::new();
-    for ReportLine { line, cells } in read_back(report, &["row", "outcome", "email"])? {
+    let columns = ["row", "outcome", "email"];
+    for ReportLine { line, cells } in read_back(report, &columns, progress)? {
         let problem = |what: String| format!("{} line {line}: {what}", report.display());
         let outcome = Outcome::from_str(&cells[1]).map_err(problem)?;
         if !outcomes.contains(&outcome) {
@@ -45,6 +48,7 @@ pub fn keep_rows(
         let email = match &verdict {
             RowVerdict::Valid(valid) => valid.email().unwrap_or_default().to_string(),
             RowVerdict::Invalid(invalid) => invalid.email.trim().to_lowercase(),
+            RowVerdict::Duplicate(repeat) => repeat.email.clone().unwrap_or_default(),
         };
         let Some(reported) = rows.get(&row) else {
             continue;

@@ -42,7 +42,8 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
         _ => OnFirst::FinishRun,
     };
     stop_signals::listen(stop.clone(), progress.clone(), on_first_signal);
-    let (args, source, mode, plan_output, against) = match cli.command {
+    let profile = cli.global.profile.clone();
+    let (args, source, mode, plan_output, against, sync) = match cli.command {
         Command::Completions { shell } => return print_completions(shell),
         Command::Config { .. } => unreachable!("handled above"),
         Command::Man => return print_man(),
@@ -79,7 +80,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 overwrite: plan.overwrite,
                 json_to_stdout: plan.format == PlanFormat::Json,
             };
-            (plan.run, source, Mode::Plan, output, plan.against)
+            (plan.run, source, Mode::Plan, output, plan.against, None)
         }
         Command::Apply(apply) => {
             let source = match (&apply.plan, &apply.input) {
@@ -99,7 +100,12 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 concurrency: crate::settings::resolve_concurrency(apply.concurrency),
                 yes: apply.yes,
             };
-            (apply.run, source, mode, PlanOutput::default(), None)
+            let sync = crate::settings::sync_identity(
+                &source,
+                apply.sync_name.as_deref(),
+                profile.as_deref(),
+            );
+            (apply.run, source, mode, PlanOutput::default(), None, sync)
         }
         Command::Rollback(rollback) => {
             let source = Source::Rollback {
@@ -117,12 +123,20 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 concurrency: crate::settings::resolve_concurrency(rollback.concurrency),
                 yes: rollback.yes,
             };
-            (rollback.run, source, mode, PlanOutput::default(), None)
+            (
+                rollback.run,
+                source,
+                mode,
+                PlanOutput::default(),
+                None,
+                None,
+            )
         }
     };
     let settings = match RunSettings::resolve_against(&args, source, against.as_deref()) {
         Ok(settings) => RunSettings {
             plan_output,
+            sync,
             ..settings
         },
         Err(e) => return fail(&e.message, e.hint.as_deref()),

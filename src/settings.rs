@@ -17,8 +17,8 @@ use crate::execute::pool::Concurrency;
 use crate::execute::retry_policy::RetryPolicy;
 use crate::guard::Exclusions;
 use crate::ingest::{self, LoadOptions};
-use crate::report::Outcome;
-use crate::state::StateDir;
+use crate::report::{Outcome, ReportFormat};
+use crate::state::{StateDir, SyncIdentity};
 
 /// Where a run sends its requests.
 #[derive(Debug)]
@@ -38,6 +38,8 @@ pub struct RunSettings {
     pub report: Option<PathBuf>,
     /// Where time-named reports go when `report` is not given.
     pub report_dir: Option<PathBuf>,
+    /// CSV or a workbook (`--report-format`, or the `--report` extension).
+    pub report_format: ReportFormat,
     pub target: Target,
     pub rate: Pace,
     pub timeout: Duration,
@@ -53,6 +55,8 @@ pub struct RunSettings {
     pub state_dir: Option<StateDir>,
     /// Where `plan` also puts the plan it made.
     pub plan_output: PlanOutput,
+    /// Which earlier runs the source-shrink guard compares an `apply` of an export with.
+    pub sync: Option<SyncIdentity>,
 }
 
 /// `plan --out` and `plan --format json`.
@@ -105,6 +109,13 @@ impl RunSettings {
             source,
             report: args.report.clone(),
             report_dir: args.report_dir.clone(),
+            report_format: ReportFormat::choose(args.report.as_deref(), args.report_format)
+                .map_err(|message| SettingsError {
+                    message,
+                    hint: Some(
+                        "a report ending .xlsx is a workbook, one ending .csv is CSV: drop --report-format or rename the report".into(),
+                    ),
+                })?,
             target: match against {
                 Some(path) => Target::Export(path.to_path_buf()),
                 None => resolve_target(&args.connection)?,
@@ -128,6 +139,7 @@ impl RunSettings {
                 .map(|report| (report, args.outcomes.clone())),
             state_dir: StateDir::resolve(args.state_dir.as_deref()),
             plan_output: PlanOutput::default(),
+            sync: None,
         })
     }
 }
@@ -150,6 +162,20 @@ pub fn load_options(args: &IngestArgs) -> Result<LoadOptions, SettingsError> {
         options = options.with_mapping(mapping, Some(path.clone()));
     }
     Ok(options)
+}
+
+/// The sync an `apply` of `source` belongs to: `--sync-name` (or the profile's `sync_name`),
+/// else the input and the profile. Only exports have one: a saved plan or a rollback is a
+/// reviewed set of changes, not a directory whose size could shrink.
+pub fn sync_identity(
+    source: &Source,
+    name: Option<&str>,
+    profile: Option<&str>,
+) -> Option<SyncIdentity> {
+    match source {
+        Source::Export { path, .. } => Some(SyncIdentity::of(path, name, profile)),
+        _ => None,
+    }
 }
 
 /// `--concurrency N`, or automatic sizing when it is not given.

@@ -39,5 +39,14 @@ mod perf;
 mod hostile_server;
 // Output files: formula-safe cells read back as written, 0600 files, no clobbering.
 mod output_safety;
+// Row rules met through the binary: lengths, characters, duplicates, wrapped cells.
+mod row_rules;
+// Reading the input right or saying why: open quotes, rows wider than the header, standard
+// input, hints that fit the cause.
+mod input_trust;
+// The report as a file: a full disk, a torn last line, the XLSX report, values shown as text.
+mod report_files;
+// One writer per organization: applies started together, a killed run's lock (the real binary).
+mod one_writer;
 // Stopping a run from outside: SIGTERM, SIGHUP, a second signal; rows stopped part-way.
 mod stops;

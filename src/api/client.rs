@@ -344,7 +344,7 @@ fn unwrap_envelope<T>(reply: Reply<Envelope<T>>) -> Reply<T> {
 
 /// `Retry-After: 30` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`, as a wait from `now`.
 /// A date in the past means "now" (zero). Whatever the server says, the wait is at most
-/// [`RETRY_AFTER_CEILING`], cut before it becomes a `Duration` (`1e20` seconds has no
+/// `RETRY_AFTER_CEILING`, cut before it becomes a `Duration` (`1e20` seconds has no
 /// `Duration`; converting it panicked). `--retry-after-cap` then cuts it further.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();

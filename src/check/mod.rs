@@ -31,7 +31,10 @@ pub fn run(args: &ValidateArgs, progress: &dyn Progress) -> Result<ExitCode, Fai
         message: e.message,
         hint: e.hint,
     })?;
-    progress.note(&format!("input: {}", args.input.display()));
+    progress.note(&format!(
+        "input: {}",
+        crate::file_bytes::input_name(&args.input)
+    ));
     let table = match ingest::load_with(&args.input, &options) {
         Ok(table) => table,
         Err(error) => {
@@ -77,16 +80,21 @@ pub fn run(args: &ValidateArgs, progress: &dyn Progress) -> Result<ExitCode, Fai
             warning_text(warning)
         ));
     }
-    let invalid = validation
-        .verdicts
-        .iter()
-        .filter(|v| matches!(v, RowVerdict::Invalid(_)))
-        .count();
+    for note in &validation.notes {
+        progress.note(note);
+    }
+    let count = |f: fn(&RowVerdict) -> bool| validation.verdicts.iter().filter(|v| f(v)).count();
+    let invalid = count(|v| matches!(v, RowVerdict::Invalid(_)));
+    let duplicate = count(|v| matches!(v, RowVerdict::Duplicate(_)));
     let total = validation.verdicts.len();
+    let duplicates = match duplicate {
+        0 => String::new(),
+        n => format!(", {n} duplicate"),
+    };
     progress.note(&format!(
-        "{total} {}: {} valid, {invalid} invalid, {} {}",
+        "{total} {}: {} valid, {invalid} invalid{duplicates}, {} {}",
         plural(total, "row", "rows"),
-        total - invalid,
+        total - invalid - duplicate,
         validation.warnings.len(),
         plural(validation.warnings.len(), "warning", "warnings"),
     ));

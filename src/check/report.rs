@@ -1,4 +1,4 @@
-//! The report of `validate`: one CSV line per data row, `valid` or `invalid`.
+//! The report of `validate`: one CSV line per data row, `valid`, `invalid` or `duplicate`.
 //!
 //! Its own columns rather than the run report's: there is no member, request or change yet,
 //! but there are the row's line in the file, what the row asks to set, and its warnings.
@@ -64,6 +64,16 @@ fn write_to(out: impl Write, table: &Table, validation: &Validation) -> io::Resu
                 "valid".to_string(),
                 fields_json(valid),
                 String::new(),
+                warnings,
+            ],
+            RowVerdict::Duplicate(repeat) => [
+                row.to_string(),
+                line,
+                repeat.email.clone().unwrap_or_default(),
+                repeat.user_id.map(|id| id.to_string()).unwrap_or_default(),
+                "duplicate".to_string(),
+                String::new(),
+                repeat.reason(),
                 warnings,
             ],
             RowVerdict::Invalid(invalid) => [

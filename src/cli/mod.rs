@@ -10,7 +10,7 @@ use crate::env_vars;
 use crate::execute::pacing::Pace;
 use crate::guard::ChangeLimit;
 use crate::ingest::{PresetChoice, decode, preset, sniff};
-use crate::report::Outcome;
+use crate::report::{Outcome, ReportFormat};
 
 mod sandbox;
 
@@ -117,7 +117,8 @@ pub enum ConfigAction {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The export to check (CSV, TSV or a workbook; see docs/input.md).
+    /// The export to check (CSV, TSV or a workbook; see docs/input.md); `-` reads it from
+    /// standard input.
     pub input: PathBuf,
 
     /// Write a per-row report (`valid` / `invalid`) to this CSV file (`-` for stdout).
@@ -178,7 +179,8 @@ fn preset_parser() -> impl TypedValueParser<Value = PresetChoice> {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md).
+    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md);
+    /// `-` reads it from standard input.
     pub input: PathBuf,
 
     /// Save the plan (what changes, and what each member must still hold) for `apply --plan`.
@@ -270,6 +272,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "report")]
     pub report_dir: Option<PathBuf>,
 
+    /// The report's format: `csv` (UTF-8, written line by line) or `xlsx` (a workbook for
+    /// spreadsheets, written when the run ends) [default: xlsx for a --report ending .xlsx,
+    /// else csv].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub report_format: Option<ReportFormat>,
+
     /// Request rate for every call, the member list included: `20/s`, `600/min` or a number
     /// per second. Stay under your organization's limit. `auto` finds it while running: up
     /// while answers succeed, down on a 429.
@@ -320,7 +328,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub summary_json: Option<PathBuf>,
 
-    /// Where runs keep state (last run sizes, the per-org lock) [default: MEMBER_SYNC_STATE_DIR,
+    /// Where runs keep state (each sync's size, the per-org lock) [default: MEMBER_SYNC_STATE_DIR,
     /// else $XDG_STATE_HOME/member-sync, else ~/.local/state/member-sync].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
@@ -328,7 +336,8 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md).
+    /// The export to sync from (CSV, TSV or a workbook with a header row; see docs/input.md);
+    /// `-` reads it from standard input.
     #[arg(required_unless_present = "plan")]
     pub input: Option<PathBuf>,
 
@@ -357,8 +366,9 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "N|N%", default_value = "10%")]
     pub max_changes: ChangeLimit,
 
-    /// Stop before writing if the input has fewer rows than this share of the last
-    /// successful run's (a truncated export looks like that).
+    /// Stop before writing if fewer of the input's rows match a member than this share of
+    /// those that matched in the last complete run of the same sync (a truncated export looks
+    /// like that). 0 turns the check off for this run.
     #[arg(long, value_name = "SHARE", value_parser = parse_share, default_value = "50%")]
     pub shrink_limit: f64,
 
@@ -366,6 +376,20 @@ pub struct ApplyArgs {
     /// ones).
     #[arg(long)]
     pub force: bool,
+
+    /// The name of this sync for the source-shrink guard: runs with the same name compare with
+    /// each other, whatever their input is called [default: the input's path and the profile;
+    /// standard input: `stdin` and the profile].
+    #[arg(long, value_name = "NAME", value_parser = parse_sync_name)]
+    pub sync_name: Option<String>,
+}
+
+/// `--sync-name`: any text but blank.
+pub(crate) fn parse_sync_name(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("a sync name cannot be blank".into()),
+        name => Ok(name.to_string()),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,7 @@
 //! It is also read distrustfully: a server (or a stand-in, or a proxy) that repeats a page,
 //! adds new members for ever, or claims ten billion pages would otherwise keep the run, and the
 //! organization's lock, going for hours. So the pages are bounded by the first page's own
-//! `total` with some slack ([`pages_allowed`]), a page holding only members already read ends
+//! `total` with some slack (`pages_allowed`), a page holding only members already read ends
 //! the fetch, and nothing past [`MAX_MEMBERS`] is read; each is a clear error, not a guess.
 //! Members repeated with different emails are kept, both copies: the lookup then refuses the
 //! rows that would match them (`plan::member_index`).

@@ -4,7 +4,12 @@
 //! starts on, one at a time, so header detection can look at the first rows before anything is
 //! mapped and the rest can be mapped as they stream by (only mapped cells are ever kept). Rows
 //! may be short or long (`flexible`): a ragged export is still readable, and a missing cell
-//! reads as empty. The delimiter comes from [`super::sniff`].
+//! reads as empty. The delimiter comes from [`super::sniff`]. A quoted cell that runs away
+//! over the rows after it is refused here (`quotes`), with the line its quote opened on.
+
+mod quotes;
+
+use super::Refusal;
 
 /// One record as the file holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +27,7 @@ impl RawRow {
 }
 
 /// Reads every record of comma-separated text at once (for tests and small inputs).
-pub fn read_rows(text: &str) -> Result<Vec<RawRow>, String> {
+pub fn read_rows(text: &str) -> Result<Vec<RawRow>, Refusal> {
     TextRows::new(text, b',').collect()
 }
 
@@ -37,8 +42,12 @@ pub fn read_rows(text: &str) -> Result<Vec<RawRow>, String> {
 /// which took about 2 ms per 100,000 records.
 pub struct TextRows<'a> {
     reader: csv::Reader<&'a [u8]>,
+    text: &'a [u8],
+    delimiter: u8,
     lines: Lines<'a>,
     record: csv::StringRecord,
+    /// Cells of the record before: lines a quoted cell takes in with as many look like rows.
+    last_width: usize,
     failed: bool,
 }
 
@@ -50,18 +59,33 @@ impl<'a> TextRows<'a> {
                 .flexible(true)
                 .delimiter(delimiter)
                 .from_reader(text.as_bytes()),
+            text: text.as_bytes(),
+            delimiter,
             lines: match memchr::memchr(b'\r', text.as_bytes()) {
                 Some(_) => Lines::Counted(LineCounter::new(text.as_bytes())),
                 None => Lines::FromCsv(text.as_bytes()),
             },
             record: csv::StringRecord::new(),
+            last_width: 0,
             failed: false,
         }
+    }
+
+    /// The text of the record just read, without the blank lines before it or its line
+    /// terminator, when it holds a line break (a quoted cell spans lines); `None` otherwise.
+    fn multi_line_text(&self, start: u64) -> Option<&'a [u8]> {
+        let (start, end) = (start as usize, self.reader.position().byte() as usize);
+        let text = self.text.get(start..end)?;
+        let is_break = |b: &u8| matches!(b, b'\r' | b'\n');
+        let first = text.iter().position(|b| !is_break(b))?;
+        let last = text.iter().rposition(|b| !is_break(b))?;
+        let text = &text[first..=last];
+        memchr::memchr2(b'\n', b'\r', text).map(|_| text)
     }
 }
 
 impl Iterator for TextRows<'_> {
-    type Item = Result<RawRow, String>;
+    type Item = Result<RawRow, Refusal>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
@@ -69,29 +93,46 @@ impl Iterator for TextRows<'_> {
         }
         match self.reader.read_record(&mut self.record) {
             Ok(false) => None,
-            Ok(true) => Some(Ok(RawRow {
-                line: self
+            Ok(true) => {
+                let (line, start) = self
                     .record
                     .position()
-                    .map_or(0, |p| self.lines.line_of_record(p)),
-                cells: {
-                    let mut cells = super::Cells::with_capacity(
-                        self.record.len(),
-                        self.record.as_slice().len(),
-                    );
-                    for cell in &self.record {
-                        cells.push(cell);
-                    }
-                    cells
-                },
-            })),
+                    .map_or((0, 0), |p| (self.lines.line_of_record(p), p.byte()));
+                if let Some(text) = self.multi_line_text(start)
+                    && let Some(runaway) = quotes::runaway(text, self.delimiter, self.last_width)
+                {
+                    self.failed = true;
+                    return Some(Err(runaway.refusal(text, line)));
+                }
+                self.last_width = self.record.len();
+                Some(Ok(self.raw_row(line)))
+            }
             Err(err) => {
                 self.failed = true;
                 let line = err
                     .position()
                     .map_or(String::new(), |p| format!(" at line {}", p.line()));
-                Some(Err(format!("cannot read the CSV{line}: {err}")))
+                Some(Err(Refusal::new(format!(
+                    "cannot read the CSV{line}: {err}"
+                ))))
             }
+        }
+    }
+}
+
+impl TextRows<'_> {
+    /// The record just read, as a row starting on `line`.
+    fn raw_row(&self, line: u64) -> RawRow {
+        RawRow {
+            line,
+            cells: {
+                let mut cells =
+                    super::Cells::with_capacity(self.record.len(), self.record.as_slice().len());
+                for cell in &self.record {
+                    cells.push(cell);
+                }
+                cells
+            },
         }
     }
 }
@@ -233,6 +274,55 @@ mod tests {
             for (from_csv, counted) in lines_both_ways(&text) {
                 proptest::prop_assert_eq!(from_csv, counted);
             }
+        }
+    }
+
+    #[test]
+    fn a_runaway_quote_is_refused_with_its_line_after_blank_lines_and_crlf() {
+        let text = "email,team\r\n\r\na@x.io,Ops\r\nb@x.io,\"Sales\r\nc@x.io,Ops\r\n";
+        let rows: Vec<_> = TextRows::new(text, b',').collect();
+        assert_eq!(rows.len(), 3, "two rows, then the refusal, then nothing");
+        let refusal = rows[2].clone().unwrap_err();
+        assert_eq!(
+            refusal.message,
+            "line 4: the quote that opens cell 2 is never closed, so lines 4 to 5 would read \
+             as one cell"
+        );
+        // Without a carriage return, the csv crate's line numbers are used: the same line.
+        let lf = text.replace('\r', "");
+        let refused = read_rows(&lf).unwrap_err();
+        assert!(
+            refused.message.starts_with("line 4: "),
+            "{}",
+            refused.message
+        );
+    }
+
+    proptest::proptest! {
+        /// What a CSV writer writes is never taken for a runaway quote: cells with quotes,
+        /// delimiters and line breaks of every kind read back as written.
+        #[test]
+        fn written_csv_reads_back_whatever_its_cells_hold(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a-z ,;\"\n\r]{0,12}", 3),
+                1..8,
+            )
+        ) {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(["email", "team", "notes"]).unwrap();
+            for row in &rows {
+                writer.write_record(row).unwrap();
+            }
+            let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+            let read = read_rows(&text);
+            proptest::prop_assert!(read.is_ok(), "{:?} for {text:?}", read);
+            let read: Vec<Vec<String>> = read
+                .unwrap()
+                .iter()
+                .skip(1)
+                .map(|r| r.cells.iter().map(str::to_string).collect())
+                .collect();
+            proptest::prop_assert_eq!(read, rows);
         }
     }
 

@@ -118,6 +118,17 @@ fn decode_strictly<'a>(
 }
 
 fn not_utf8(body: &[u8], skipped: usize, valid_up_to: usize) -> Refusal {
+    if let Some((at, byte)) = binary_byte(body) {
+        return Refusal::new(format!(
+            "the file is binary, not text: byte 0x{byte:02X} at offset {} is a control character \
+             no export holds",
+            skipped + at
+        ))
+        .hint(
+            "member-sync reads CSV, TSV and Excel workbooks: export the data from its source as \
+             \"CSV UTF-8\" or as a workbook",
+        );
+    }
     let line = 1 + super::count_newlines(&body[..valid_up_to]);
     Refusal::new(format!(
         "not valid UTF-8 at line {line}, byte offset {} (byte 0x{:02X})",
@@ -130,12 +141,30 @@ fn not_utf8(body: &[u8], skipped: usize, valid_up_to: usize) -> Refusal {
     )
 }
 
-/// Many NUL bytes at even or odd positions: UTF-16 text whose BOM was lost. Real CSV text has
-/// no NUL at all.
+/// NUL bytes at half the even or half the odd positions, and hardly any at the others: UTF-16
+/// text (mostly ASCII) whose BOM was lost. Real CSV text has no NUL at all, and a binary file
+/// has them at both.
 fn looks_like_utf16(bytes: &[u8]) -> bool {
     let sample = &bytes[..bytes.len().min(4096)];
-    let nul = sample.iter().filter(|&&b| b == 0).count();
-    sample.len() >= 4 && nul * 4 >= sample.len()
+    let (mut even, mut odd) = (0, 0);
+    for pair in sample.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    let (many, few) = (even.max(odd), even.min(odd));
+    sample.len() >= 4 && many * 4 >= sample.len() && few * 10 <= many
+}
+
+/// The first control character in the first 8 KiB that no text export holds, with its
+/// offset: C0 controls other than tab, line feed, vertical tab, form feed, carriage return,
+/// Ctrl-Z (an old end-of-file mark) and escape. A legacy encoding has none of these: a file
+/// with one is binary, and `--encoding windows-1252` would only turn it into garbage.
+fn binary_byte(bytes: &[u8]) -> Option<(usize, u8)> {
+    let sample = &bytes[..bytes.len().min(8192)];
+    sample
+        .iter()
+        .position(|&b| matches!(b, 0x00..=0x08 | 0x0E..=0x19 | 0x1C..=0x1F))
+        .map(|at| (at, sample[at]))
 }
 
 #[cfg(test)]
@@ -234,6 +263,31 @@ mod tests {
         assert!(err.hint.unwrap().contains("--encoding utf-16le"));
         let forced = text(b"e\x00m\x00", Some(UTF_16LE));
         assert_eq!(forced.0, "em");
+    }
+
+    #[test]
+    fn binary_bytes_are_not_called_windows_1252() {
+        let err = refused(b"email\x00\x01\x02\xff\xfe\x03data", None);
+        assert_eq!(
+            err.message,
+            "the file is binary, not text: byte 0x00 at offset 5 is a control character no \
+             export holds"
+        );
+        assert!(err.hint.unwrap().starts_with("member-sync reads CSV"));
+        // Zeros at both parities are not UTF-16 that lost its BOM.
+        let zeros: Vec<u8> = (0..64u8).flat_map(|i| [0, 0, i | 0x80, 0]).collect();
+        assert!(
+            refused(&zeros, None)
+                .message
+                .starts_with("the file is binary")
+        );
+        // Ctrl-Z at the end of an old DOS file is still a legacy-encoding hint.
+        let dos = refused(b"email\nj\xe9@x.example\n\x1a", None);
+        assert!(
+            dos.message.starts_with("not valid UTF-8"),
+            "{}",
+            dos.message
+        );
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! first rows, the preset and columns decided, and every later row kept as a record of its
 //! mapped cells only.
 
+mod delimiter_hint;
+
 use std::borrow::Cow;
 
 use super::csv_reader::{RawRow, TextRows};
@@ -11,6 +13,7 @@ use super::{
     CellRules, Cells, LoadOptions, MappedColumn, PresetChoice, PresetOrigin, Record, Refusal,
     SkippedRow, Source, SourceInfo, Table, Target, decode, preset, xlsx,
 };
+use delimiter_hint::{ChosenBy, other_delimiter_hint};
 
 /// How many non-blank rows are searched for the header.
 const HEADER_SCAN_ROWS: usize = 50;
@@ -25,7 +28,11 @@ pub(super) fn table(bytes: &[u8], options: &LoadOptions) -> Result<Table, Failed
         ..SourceInfo::default()
     };
     match sniff::kind(bytes) {
+        Kind::Foreign(format) => Err(Box::new((format.refusal(), info))),
         Kind::Workbook => {
+            if let Some(refusal) = sniff::zip_without_workbook(bytes) {
+                return Err(Box::new((refusal, info)));
+            }
             let sheet = match xlsx::read(bytes, options.sheet.as_deref()) {
                 Ok(sheet) => sheet,
                 Err(refusal) => return Err(Box::new((refusal, info))),
@@ -50,24 +57,46 @@ pub(super) fn table(bytes: &[u8], options: &LoadOptions) -> Result<Table, Failed
             info.notes.extend(decoded.note);
             let text: Cow<str> = decoded.text;
             let sep_line = sniff::sep_line(&text);
-            let delimiter = options
-                .delimiter
-                .or(sep_line)
-                .unwrap_or_else(|| sniff::delimiter(&text));
+            let (delimiter, chosen_by) = match (options.delimiter, sep_line) {
+                (Some(flag), _) => (flag, ChosenBy::Flag),
+                (None, Some(sep)) => (sep, ChosenBy::SepLine),
+                (None, None) => (sniff::delimiter(&text), ChosenBy::Guess),
+            };
             info.delimiter = Some(delimiter);
             info.format = if delimiter == b'\t' { "TSV" } else { "CSV" };
             // A record is at least a line: the records' list is made once, at most this long,
             // not doubled 17 times on the way to 100,000 (each time moving every record).
             let lines = super::count_newlines(text.as_bytes()) + 1;
             let rows = TextRows::new(&text, delimiter).skip(usize::from(sep_line.is_some()));
-            build(rows, lines, info, options)
+            build(rows, lines, info, options).map_err(|failed| {
+                other_delimiter_hint(failed, &text, delimiter, chosen_by, options)
+            })
         }
+    }
+}
+
+/// The preset to read a header with: `--preset`, the mapping file's, or the one it matches.
+fn choose_preset(
+    options: &LoadOptions,
+    header: &[String],
+) -> (Option<&'static preset::Preset>, PresetOrigin) {
+    match (
+        options.preset,
+        options.mapping.as_ref().and_then(|m| m.preset),
+    ) {
+        (PresetChoice::Use(p), _) => (Some(p), PresetOrigin::Chosen),
+        (PresetChoice::Off, _) | (PresetChoice::Auto, Some(None)) => (None, PresetOrigin::None),
+        (PresetChoice::Auto, Some(Some(p))) => (Some(p), PresetOrigin::Chosen),
+        (PresetChoice::Auto, None) => match preset::detect(header) {
+            Some(p) => (Some(p), PresetOrigin::Detected),
+            None => (None, PresetOrigin::None),
+        },
     }
 }
 
 /// The table of `rows`, of which there are at most `rows_at_most`.
 fn build(
-    mut rows: impl Iterator<Item = Result<RawRow, String>>,
+    mut rows: impl Iterator<Item = Result<RawRow, Refusal>>,
     rows_at_most: usize,
     mut info: SourceInfo,
     options: &LoadOptions,
@@ -79,7 +108,7 @@ fn build(
     while first.len() < HEADER_SCAN_ROWS {
         match rows.next() {
             None => break,
-            Some(Err(message)) => return Err(Box::new((Refusal::new(message), info))),
+            Some(Err(refusal)) => return Err(Box::new((refusal, info))),
             Some(Ok(row)) if row.is_blank() => {}
             Some(Ok(row)) => first.push(row),
         }
@@ -95,16 +124,16 @@ fn build(
     let header_row = first.nth(header_at).expect("the header is one of the rows");
     info.header_line = Some(header_row.line);
     info.rows_above_header = header_at;
-
-    let (preset, origin) = match (options.preset, mapping.and_then(|m| m.preset)) {
-        (PresetChoice::Use(p), _) => (Some(p), PresetOrigin::Chosen),
-        (PresetChoice::Off, _) | (PresetChoice::Auto, Some(None)) => (None, PresetOrigin::None),
-        (PresetChoice::Auto, Some(Some(p))) => (Some(p), PresetOrigin::Chosen),
-        (PresetChoice::Auto, None) => match preset::detect(&header_row.cells.to_strings()) {
-            Some(p) => (Some(p), PresetOrigin::Detected),
-            None => (None, PresetOrigin::None),
-        },
+    info.header_cells = width(&header_row.cells);
+    // In delimited text, a row wider than its header has an unquoted delimiter somewhere: its
+    // cells are shifted. (A workbook's cells right of the table are notes without a column.)
+    let wider_than_header = |cells: &Cells| {
+        let text = info.delimiter.is_some();
+        let wide = text && cells.len() > info.header_cells && width(cells) > info.header_cells;
+        wide.then(|| u32::try_from(width(cells)).unwrap_or(u32::MAX))
     };
+
+    let (preset, origin) = choose_preset(options, &header_row.cells.to_strings());
     info.preset = preset;
     info.preset_origin = origin;
 
@@ -163,7 +192,7 @@ fn build(
     for row in first.map(Ok).chain(rows) {
         let row = match row {
             Ok(row) => row,
-            Err(message) => return Err(Box::new((Refusal::new(message), info))),
+            Err(refusal) => return Err(Box::new((refusal, info))),
         };
         if row.is_blank() {
             continue;
@@ -175,6 +204,7 @@ fn build(
             });
             continue;
         }
+        let overflow = wider_than_header(&row.cells);
         // Every column mapped, in file order (a plain export): the row's cells are the record's.
         let cells: Cells = if every_column_in_order(&positions, &row.cells) {
             row.cells
@@ -197,6 +227,7 @@ fn build(
             row: records.len() + 1,
             line: row.line,
             cells,
+            overflow,
         });
     }
 
@@ -209,6 +240,14 @@ fn build(
         source: info,
         rules,
     })
+}
+
+/// Cells up to the last one that is not blank: Excel's trailing `,,,` do not count.
+fn width(cells: &Cells) -> usize {
+    cells
+        .iter()
+        .rposition(|cell| !crate::blank::is_blank(cell))
+        .map_or(0, |last| last + 1)
 }
 
 /// Whether the mapped positions are exactly this row's cells, in order.

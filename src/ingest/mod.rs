@@ -29,6 +29,7 @@ use crate::blank::BlankPolicies;
 use crate::fields::Field;
 use crate::fields::country::CountryIds;
 use crate::fields::timezone::Aliases;
+use crate::file_bytes::{FileBytes, input_name};
 
 pub use cells::Cells;
 pub use mapping::Mapping;
@@ -102,6 +103,10 @@ pub struct Record {
     pub line: u64,
     /// The mapped cells, in the order of [`MappedColumn::index`].
     pub cells: Cells,
+    /// How many cells the row of a text file has, up to its last non-empty one, when that is
+    /// more than its header has: an unquoted delimiter shifted its cells, so validation makes
+    /// the row invalid ([`Table::overflow_problem`]). `None` for every other row.
+    pub overflow: Option<u32>,
 }
 
 impl Record {
@@ -152,6 +157,20 @@ impl Table {
     /// The columns feeding a target, for [`pick_among`] row after row.
     pub fn columns_of(&self, target: Target) -> Vec<&MappedColumn> {
         self.columns.iter().filter(|c| c.target == target).collect()
+    }
+
+    /// Why a row wider than the header cannot be read (see [`Record::overflow`]):
+    /// `row 1 (line 2) has 4 cells, the header 3: an unquoted comma?`.
+    pub fn overflow_problem(&self, record: &Record) -> Option<String> {
+        let cells = record.overflow?;
+        let delimiter = self
+            .source
+            .delimiter
+            .map_or("comma".into(), sniff::delimiter_word);
+        Some(format!(
+            "row {} (line {}) has {cells} cells, the header {}: an unquoted {delimiter}?",
+            record.row, record.line, self.source.header_cells
+        ))
     }
 
     /// One line per mapped column, for people: `column 2 `Work Email` → email`.
@@ -235,13 +254,13 @@ impl Refusal {
 /// Why a file cannot be used at all.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {}: {reason}", input_name(path))]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        reason: String,
+        hint: Option<String>,
     },
-    #[error("{path}: {message}")]
+    #[error("{}: {message}", input_name(path))]
     Unusable {
         path: PathBuf,
         message: String,
@@ -255,8 +274,7 @@ impl IngestError {
     /// What to do about it, when there is something to say.
     pub fn hint(&self) -> Option<&str> {
         match self {
-            IngestError::Read { .. } => None,
-            IngestError::Unusable { hint, .. } => hint.as_deref(),
+            IngestError::Read { hint, .. } | IngestError::Unusable { hint, .. } => hint.as_deref(),
         }
     }
 
@@ -329,13 +347,18 @@ pub fn load(path: &Path) -> Result<Table, IngestError> {
     load_with(path, &LoadOptions::default())
 }
 
-/// Reads and maps an export file with explicit options.
+/// Reads and maps an export file with explicit options (`-` is standard input).
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Table, IngestError> {
-    let bytes = crate::file_bytes::FileBytes::open(path).map_err(|source| IngestError::Read {
+    load_bytes_with(&read_input(path)?, path, options)
+}
+
+/// The bytes of the input at `path`, `-` for standard input (see `crate::file_bytes`).
+pub fn read_input(path: &Path) -> Result<FileBytes, IngestError> {
+    FileBytes::open_input(path).map_err(|unreadable| IngestError::Read {
         path: path.to_path_buf(),
-        source,
-    })?;
-    load_bytes_with(&bytes, path, options)
+        reason: unreadable.reason,
+        hint: unreadable.hint,
+    })
 }
 
 /// Maps an export already in memory; `source_name` stands for the path in messages.

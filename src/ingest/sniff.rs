@@ -6,20 +6,29 @@
 //! "Unicode Text" writes tabs, and a comma inside a `;` file's names must not fool it. Excel's
 //! own `sep=;` first line is honoured. `--delimiter` skips the guess.
 
+mod foreign;
+
+pub use foreign::{Foreign, zip_without_workbook};
+
 /// What the bytes are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// A ZIP container (XLSX, XLSB, ODS) or an OLE2 compound file (XLS): a workbook.
     Workbook,
     Text,
+    /// Compressed, an archive, a document, an image: refused by name (`foreign`).
+    Foreign(&'static Foreign),
 }
 
-/// Workbooks start with a ZIP or OLE2 signature; anything else is read as text.
+/// Workbooks start with a ZIP or OLE2 signature, and other formats with their own; anything
+/// else is read as text.
 pub fn kind(bytes: &[u8]) -> Kind {
     const ZIP: &[u8] = b"PK\x03\x04";
     const OLE2: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
     if bytes.starts_with(ZIP) || bytes.starts_with(OLE2) {
         Kind::Workbook
+    } else if let Some(format) = foreign::foreign(bytes) {
+        Kind::Foreign(format)
     } else {
         Kind::Text
     }
@@ -48,6 +57,24 @@ pub fn delimiter_name(delimiter: u8) -> String {
     match delimiter {
         b'\t' => "tab".to_string(),
         other => format!("`{}`", char::from(other)),
+    }
+}
+
+/// A delimiter as the value of `--delimiter` on a shell's command line: `,`, `';'`, `tab`.
+pub fn delimiter_flag(delimiter: u8) -> String {
+    match delimiter {
+        b'\t' => "tab".to_string(),
+        b',' => ",".to_string(),
+        other => format!("'{}'", char::from(other)),
+    }
+}
+
+/// A delimiter as a word in a sentence: `comma`, `semicolon`, `tab`, `` `|` ``.
+pub fn delimiter_word(delimiter: u8) -> String {
+    match delimiter {
+        b',' => "comma".to_string(),
+        b';' => "semicolon".to_string(),
+        other => delimiter_name(other),
     }
 }
 

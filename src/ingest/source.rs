@@ -33,6 +33,8 @@ pub struct SourceInfo {
     pub delimiter: Option<u8>,
     pub sheet: Option<String>,
     pub header_line: Option<u64>,
+    /// Cells of the header row, up to its last named one.
+    pub header_cells: usize,
     /// Non-blank rows above the header (Entra's `version:v1.0`, report titles).
     pub rows_above_header: usize,
     pub preset: Option<&'static Preset>,

@@ -246,7 +246,7 @@ pub fn ensure_report_dir(dir: &Path) -> Result<(), Refused> {
 }
 
 /// The mode is set on the open file: the umask only ever removes bits from what `open` asks.
-fn make_private(file: &File) -> io::Result<()> {
+pub fn make_private(file: &File) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -37,6 +37,16 @@ pub struct InputFile {
     pub sha256: String,
 }
 
+impl InputFile {
+    /// The input named `path` (as messages name it), and the SHA-256 of its bytes.
+    pub fn of(path: &str, bytes: &[u8]) -> InputFile {
+        InputFile {
+            path: path.into(),
+            sha256: format!("{:x}", Sha256::digest(bytes)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PlannedMember {
     pub row: usize,
@@ -54,6 +64,12 @@ impl PlanFile {
         input: &Path,
     ) -> std::io::Result<PlanFile> {
         let bytes = std::fs::read(input)?;
+        let input = InputFile::of(&input.display().to_string(), &bytes);
+        Ok(PlanFile::for_input(plans, org, base_url, input))
+    }
+
+    /// The plan of an input already read (standard input cannot be read again to hash it).
+    pub fn for_input(plans: &[RowPlan], org: &str, base_url: &str, input: InputFile) -> PlanFile {
         let mut counts = BTreeMap::new();
         let mut changes = Vec::new();
         for plan in plans {
@@ -61,6 +77,7 @@ impl PlanFile {
                 RowPlan::Invalid(_) => "invalid",
                 RowPlan::NotFound { .. } => "not_found",
                 RowPlan::Unchanged { .. } => "unchanged",
+                RowPlan::Duplicate(_) => "duplicate",
                 RowPlan::Update(update) => {
                     changes.push(planned(update));
                     "update"
@@ -68,7 +85,7 @@ impl PlanFile {
             };
             *counts.entry(kind.to_string()).or_default() += 1;
         }
-        Ok(PlanFile {
+        PlanFile {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -77,13 +94,10 @@ impl PlanFile {
             created_at: jiff::Timestamp::now()
                 .strftime("%Y-%m-%dT%H:%M:%SZ")
                 .to_string(),
-            input: InputFile {
-                path: input.display().to_string(),
-                sha256: format!("{:x}", Sha256::digest(&bytes)),
-            },
+            input,
             counts,
             changes,
-        })
+        }
     }
 
     /// Reads a plan and checks it was made for this organization and API by a compatible

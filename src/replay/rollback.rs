@@ -17,6 +17,7 @@ use serde_json::Value as Json;
 use super::{Recorded, value_from_json};
 use crate::execute::pool::PROFILE_ONLY;
 use crate::fields::Field;
+use crate::progress::Progress;
 use crate::report::{ReportLine, read_back};
 
 /// The changes that undo a run, from its report.
@@ -28,12 +29,12 @@ pub struct Undo {
 }
 
 /// The changes that undo every field `report` says landed.
-pub fn from_report(report: &Path) -> Result<Undo, String> {
+pub fn from_report(report: &Path, progress: &dyn Progress) -> Result<Undo, String> {
     let columns = [
         "row", "email", "user_id", "outcome", "before", "after", "error", "landed?",
     ];
     let mut undo = Undo::default();
-    for ReportLine { line, cells } in read_back(report, &columns)? {
+    for ReportLine { line, cells } in read_back(report, &columns, progress)? {
         let problem = |what: String| format!("{} line {line}: {what}", report.display());
         let (outcome, error, landed) = (&cells[3], &cells[6], &cells[7]);
         let landed = match Landed::read(outcome, error, landed).map_err(problem)? {

@@ -47,7 +47,10 @@ fn is_summary(bytes: &[u8]) -> bool {
 /// The run's totals, printed at the end.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
+    /// How every row ended.
     pub counts: BTreeMap<Outcome, usize>,
+    /// Of those, rows whose line is not in the report: it could not be written (a full disk).
+    pub not_in_report: BTreeMap<Outcome, usize>,
     pub stats: StatsSnapshot,
     pub duration: Duration,
 }
@@ -55,6 +58,11 @@ pub struct Summary {
 impl Summary {
     pub fn add(&mut self, outcome: Outcome) {
         *self.counts.entry(outcome).or_default() += 1;
+    }
+
+    /// Counts a row (already [`Summary::add`]ed) whose line could not be written.
+    pub fn add_not_in_report(&mut self, outcome: Outcome) {
+        *self.not_in_report.entry(outcome).or_default() += 1;
     }
 
     pub fn count(&self, outcome: Outcome) -> usize {
@@ -76,9 +84,14 @@ impl fmt::Display for Summary {
             .collect();
         let count =
             |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let not_in_report: usize = self.not_in_report.values().sum();
+        let not_in_report = match not_in_report {
+            0 => String::new(),
+            n => format!(" ({n} not in the report)"),
+        };
         write!(
             f,
-            "{}: {} · {} ({}, {} answered 429) in {:.1}s",
+            "{}: {}{not_in_report} · {} ({}, {} answered 429) in {:.1}s",
             count(self.rows() as u64, "row", "rows"),
             if counts.is_empty() {
                 "none".to_string()

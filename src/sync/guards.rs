@@ -1,14 +1,17 @@
-//! Where a run meets the guards: which rows `--exclude` takes out, and the checks `apply`
-//! makes before its first write. The rules themselves are in `guard.rs`.
+//! Where a run meets the guards: which rows `--exclude` takes out, the checks `apply` makes
+//! before its first write, the source-shrink guard's baseline, and the organization's lock.
+//! The rules themselves are in `guard.rs`; what is kept between runs, in `state`.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::api::Member;
 use crate::exit_code::ExitCode;
 use crate::guard::{self, Exclusions, Refusal};
 use crate::plan::{RowPlan, Update};
 use crate::progress::Progress;
-use crate::state::{self, Lock, LockError, StateDir};
+use crate::settings::RunSettings;
+use crate::state::{self, LastRun, Lock, LockError, StateDir, SyncIdentity};
 
 use super::{ApplyGuards, RunError};
 
@@ -52,19 +55,89 @@ pub(super) fn excluded_rows(
         .collect()
 }
 
-/// The guards of `apply`, in order: source size, number of changes, last admin.
+/// The guards of `apply`, in order: source size (when the run has a [`Baseline`]), number of
+/// changes, last admin.
 pub(super) fn check_apply(
-    input_rows: usize,
-    last_rows: Option<usize>,
+    baseline: Option<&Baseline>,
     updates: &[Update],
     members: &[Member],
     guards: ApplyGuards,
 ) -> Result<(), Refusal> {
     if !guards.force {
-        guard::check_source_size(input_rows, last_rows, guards.shrink_limit)?;
+        if let Some(b) = baseline {
+            guard::check_source_size(b.matched, b.last, guards.shrink_limit, b.sync)?;
+        }
         guard::check_change_count(updates.len(), members.len(), guards.max_changes)?;
     }
     guard::check_admins_remain(updates, members)
+}
+
+/// An `apply` of an export, as the source-shrink guard sees it: the rows that matched now, and
+/// in the last complete run of the same sync.
+pub(super) struct Baseline<'a> {
+    dir: &'a StateDir,
+    org: &'a str,
+    sync: &'a SyncIdentity,
+    /// Rows of this run that matched a member.
+    matched: usize,
+    /// The same count in the sync's last complete run.
+    last: Option<usize>,
+}
+
+impl<'a> Baseline<'a> {
+    /// The baseline of this run, if it has one: an export (a saved plan or a rollback has
+    /// none), in full (a run of `--only-rows-from` is a repair, not the directory), of a real
+    /// organization with a state directory.
+    pub(super) fn read(
+        settings: &'a RunSettings,
+        state: Option<(&'a StateDir, &'a str)>,
+        plans: &[RowPlan],
+        progress: &dyn Progress,
+    ) -> Option<Baseline<'a>> {
+        let ((dir, org), sync) = (state?, settings.sync.as_ref()?);
+        if settings.only_rows_from.is_some() {
+            return None;
+        }
+        let last = match dir.last_run(org, sync) {
+            Ok(last) => last.map(|run| run.matched),
+            Err(e) => {
+                progress.note(&format!(
+                    "warning: {e}; the source-shrink guard has nothing to compare with this time"
+                ));
+                None
+            }
+        };
+        if last.is_none() {
+            progress.note(&format!(
+                "the source-shrink guard has no earlier complete run of this sync ({sync}) to compare with"
+            ));
+        }
+        Some(Baseline {
+            dir,
+            org,
+            sync,
+            matched: guard::matched_rows(plans),
+            last,
+        })
+    }
+
+    /// Keeps this run as its sync's baseline: called for a run that reached its end.
+    pub(super) fn record(&self, rows: usize, report: &Path, progress: &dyn Progress) {
+        let run = LastRun {
+            matched: self.matched,
+            rows,
+            finished_at: jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+            report: report.display().to_string(),
+        };
+        if let Err(e) = self.dir.record_run(self.org, self.sync, &run) {
+            progress.note(&format!(
+                "warning: cannot record this run in {}: {e}",
+                self.dir.root().display()
+            ));
+        }
+    }
 }
 
 /// Prints a guard's refusal (even with `-q`: it is an error) and gives its exit code.
@@ -76,25 +149,25 @@ pub(super) fn refuse(refusal: &guard::Refusal) -> ExitCode {
     ExitCode::GuardRefused
 }
 
-/// The per-org lock, or why not: another live run holds it (exit 1, naming the holder).
+/// The per-org lock, or why not: another run holds it (exit 1, naming the holder).
 pub(super) fn take_lock(
     dir: &StateDir,
     org: &str,
+    sync: Option<&SyncIdentity>,
     progress: &dyn Progress,
 ) -> Result<Lock, RunError> {
-    match dir.lock(org, state::this_process()) {
+    match dir.lock(org, state::this_process(sync.map(ToString::to_string))) {
         Ok(lock) => {
-            if let Some(stale) = &lock.took_over {
+            if let Some(gone) = &lock.took_over {
                 progress.note(&format!(
-                    "warning: took over the lock of a run that is gone ({stale})"
+                    "warning: took over the lock of a run that is gone ({gone}); it ended without finishing (killed?), so its report may stop short"
                 ));
             }
             Ok(lock)
         }
-        Err(e @ LockError::Held(_)) => Err(RunError::new(e.to_string()).hint(format!(
-            "wait for it to finish; if that process is not running, delete the lock file in {}",
-            dir.root().join("orgs").display()
-        ))),
+        Err(e @ LockError::Held { .. }) => Err(RunError::new(e.to_string()).hint(
+            "wait for it to finish: the lock is released the moment that process ends, however it ends (never delete the lock file)",
+        )),
         Err(e) => Err(RunError::new(e.to_string())),
     }
 }

@@ -16,10 +16,9 @@ use crate::exit_code::ExitCode;
 use crate::guard::ChangeLimit;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
-use crate::report::ReportWriter;
+use crate::report::create_report;
 use crate::rerun;
 use crate::settings::{RunSettings, Source, Target};
-use crate::state::LastRun;
 
 mod guards;
 mod members;
@@ -30,7 +29,7 @@ mod run_end;
 mod show;
 mod source;
 
-use guards::{refuse, take_lock};
+use guards::{Baseline, refuse, take_lock};
 use members::ExportLoad;
 pub(crate) use members::read_members;
 use rows::{Ledger, excluded_row, planned_row, stale_row, unreached_row, unsent_row, written_row};
@@ -96,11 +95,12 @@ pub async fn run(
     let span = tracing::info_span!("run", run_id = %run_id);
     let result = match outputs::check(&settings) {
         Ok(()) => {
-            let run = run_to_end(settings, mode, progress, stop, &mut end);
+            let run = run_to_end(settings, mode, progress.clone(), stop, &mut end);
             tracing::Instrument::instrument(run, span).await
         }
         Err(refused) => Err(refused),
     };
+    let result = end.finish_report(result, progress.as_ref());
     match summary_json {
         None => result,
         Some(path) => {
@@ -137,9 +137,10 @@ async fn run_to_end(
         return Ok(refuse(&refusal));
     }
     let (mut verdicts, input_rows, recorded) = (read.verdicts, read.rows, read.recorded);
-    let is_export = recorded.is_none();
+    let input_file = read.input;
     if let Some((report, outcomes)) = &settings.only_rows_from {
-        let rows = rerun::rows_from_report(report, outcomes).map_err(RunError::new)?;
+        let rows =
+            rerun::rows_from_report(report, outcomes, progress.as_ref()).map_err(RunError::new)?;
         if rows.is_empty() {
             progress.note(&format!(
                 "no row of {} ended {}: nothing to run again",
@@ -171,7 +172,10 @@ async fn run_to_end(
     };
     end.org = state.map(|(_, org)| org.to_string());
     let _lock = match (mode, state) {
-        (Mode::Apply { .. }, Some((dir, org))) => Some(take_lock(dir, org, progress.as_ref())?),
+        (Mode::Apply { .. }, Some((dir, org))) => {
+            let sync = settings.sync.as_ref();
+            Some(take_lock(dir, org, sync, progress.as_ref())?)
+        }
         _ => None,
     };
 
@@ -181,14 +185,22 @@ async fn run_to_end(
         None => {
             let dir = settings.report_dir.as_deref().unwrap_or(Path::new(""));
             crate::output_file::ensure_report_dir(dir)?;
-            default_report_path(dir)
+            default_report_path(dir, settings.report_format.extension())
         }
     };
-    let report = ReportWriter::create(&report_path)
+    let (report, pending_xlsx) = create_report(&report_path, settings.report_format)
         .map_err(|e| crate::output_file::Output::report(&report_path).refused_by(e))?;
-    progress.note(&format!("report: {}", report.path().display()));
-    end.report = Some(report.path().to_path_buf());
-    let mut ledger = Ledger::new(report, progress.clone());
+    match &pending_xlsx {
+        None => progress.note(&format!("report: {}", report_path.display())),
+        Some(pending) => progress.note(&format!(
+            "report: {} (written when the run ends; until then line by line in {})",
+            report_path.display(),
+            pending.journal().display()
+        )),
+    }
+    end.report = Some(report_path.clone());
+    end.pending_xlsx = pending_xlsx;
+    let mut ledger = Ledger::new(report, progress.clone(), stop.clone());
 
     // The members: from the API (through the engine, which then sends the writes too), a
     // sandbox started for the run, or a saved export (offline). The sandbox handle inside
@@ -200,8 +212,13 @@ async fn run_to_end(
                 progress.finish();
                 if let Some(reason) = reason {
                     for verdict in &verdicts {
-                        ledger.record(unreached_row(verdict, reason))?;
+                        ledger.record(unreached_row(verdict, reason));
                     }
+                }
+                let (summary, written) = ledger.into_parts();
+                end.summary = Some(summary);
+                if let Err(e) = written {
+                    progress.note(&format!("warning: {e}"));
                 }
                 return failure;
             }
@@ -237,10 +254,10 @@ async fn run_to_end(
     tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "planned");
     if let Some(recorded) = &recorded {
         for record in recorded.iter().filter(|r| stale.contains_key(&r.row)) {
-            ledger.record(stale_row(record, &stale[&record.row]))?;
+            ledger.record(stale_row(record, &stale[&record.row]));
         }
     }
-    save_plan(&settings, &plans, org, progress.as_ref())?;
+    save_plan(&settings, &plans, org, input_file, progress.as_ref())?;
     let excluded = guards::excluded_rows(
         &plans,
         members,
@@ -254,16 +271,15 @@ async fn run_to_end(
             excluded.len()
         ));
     }
-    let record_plans = |ledger: &mut Ledger, skip_updates: bool| -> Result<(), RunError> {
+    // Lines decided before any request go out in a few writes, before the first request.
+    let record_plans = |ledger: &mut Ledger, skip_updates: bool| {
         ledger.record_all_decided(&plans, |plan| match plan {
             RowPlan::Update(update) if excluded.contains_key(&update.row) => {
                 Some(excluded_row(update, &excluded[&update.row]))
             }
             RowPlan::Update(_) if skip_updates => None,
             plan => Some(planned_row(plan)),
-        })?;
-        // Lines decided before any request go out in one write, before the first request.
-        ledger.flush()
+        });
     };
 
     let updates: Vec<Update> = match mode {
@@ -276,17 +292,18 @@ async fn run_to_end(
             .collect(),
         Mode::Plan => Vec::new(),
     };
-    if let Mode::Apply { guards: limits, .. } = mode {
-        let last_rows = state
-            .and_then(|(dir, org)| dir.last_run(org))
-            .map(|r| r.rows);
-        if let Err(refusal) = guards::check_apply(input_rows, last_rows, &updates, members, limits)
-        {
-            record_plans(&mut ledger, false)?;
-            let (_, summary) = ledger.into_parts();
-            end.summary = Some(summary);
-            return Ok(refuse(&refusal));
-        }
+    let baseline = match mode {
+        Mode::Apply { .. } => Baseline::read(&settings, state, &plans, progress.as_ref()),
+        Mode::Plan => None,
+    };
+    if let Mode::Apply { guards: limits, .. } = mode
+        && let Err(refusal) = guards::check_apply(baseline.as_ref(), &updates, members, limits)
+    {
+        record_plans(&mut ledger, false);
+        let (summary, written) = ledger.into_parts();
+        end.summary = Some(summary);
+        written?;
+        return Ok(refuse(&refusal));
     }
     // The sandbox touches nothing real, so a rehearsal is not interrupted by a question.
     if let Mode::Apply { yes: false, .. } = mode
@@ -295,15 +312,16 @@ async fn run_to_end(
         && std::io::stdin().is_terminal()
         && !confirm(updates.len(), org)
     {
-        record_plans(&mut ledger, false)?;
-        progress.note("nothing written: rows that would change are `planned` in the report");
-        let (_, summary) = ledger.into_parts();
+        record_plans(&mut ledger, false);
+        let (summary, written) = ledger.into_parts();
         end.summary = Some(summary);
+        written?;
+        progress.note("nothing written: rows that would change are `planned` in the report");
         return Ok(ExitCode::Success);
     }
 
     progress.start_rows(plans.len() as u64);
-    record_plans(&mut ledger, matches!(mode, Mode::Apply { .. }))?;
+    record_plans(&mut ledger, matches!(mode, Mode::Apply { .. }));
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis(),
         "plan written to the report"
@@ -327,20 +345,17 @@ async fn run_to_end(
         let mut finished = HashSet::new();
         while let Some(result) = results.recv().await {
             finished.insert(result.row);
-            if let Err(e) = ledger.record(written_row(by_row[&result.row], &result)) {
-                stop.cancel();
-                return Err(e);
-            }
+            ledger.record(written_row(by_row[&result.row], &result));
         }
         pool.await
             .map_err(|e| RunError::new(format!("the worker pool failed: {e}")))?;
         for update in updates.iter().filter(|u| !finished.contains(&u.row)) {
-            ledger.record(unsent_row(update))?;
+            ledger.record(unsent_row(update));
         }
     }
     progress.finish();
 
-    let (report, mut summary) = ledger.into_parts();
+    let (mut summary, written) = ledger.into_parts();
     free_in_background((plans, std::mem::take(&mut source.members)));
     let engine = source.engine.as_ref();
     let refusal = engine.and_then(|e| e.refused());
@@ -348,38 +363,23 @@ async fn run_to_end(
     summary.duration = started.elapsed();
     progress.note(&summary.to_string());
     end.summary = Some(summary.clone());
-    // A run that reached its end is the size the source-shrink guard compares with next time.
-    if let (Mode::Apply { .. }, Some((dir, org)), true) = (mode, state, is_export)
+    // A run that reached its end is what the source-shrink guard compares its sync with next.
+    if let Some(baseline) = &baseline
         && refusal.is_none()
         && !stop.is_cancelled()
     {
-        let last = LastRun {
-            rows: input_rows,
-            finished_at: jiff::Timestamp::now()
-                .strftime("%Y-%m-%dT%H:%M:%SZ")
-                .to_string(),
-            report: report.path().display().to_string(),
-        };
-        if let Err(e) = dir.record_run(org, &last) {
-            progress.note(&format!(
-                "warning: cannot record this run in {}: {e}",
-                dir.root().display()
-            ));
-        }
+        baseline.record(input_rows, &report_path, progress.as_ref());
     }
+    // A report that could not be written whole stopped the run: its error says what is missing.
+    written?;
     if let Some((why, error)) = refusal {
-        return Err(refused::mid_run(
-            why,
-            error,
-            report.path(),
-            &settings.target,
-        ));
+        return Err(refused::mid_run(why, error, &report_path, &settings.target));
     }
     if stop.is_cancelled() {
         progress.note(&format!(
             "{}; rows not done are `cancelled` in {}",
             crate::stop_signals::stopped_by().stopped_run(),
-            report.path().display()
+            report_path.display()
         ));
         return Ok(ExitCode::stopped());
     }
@@ -395,16 +395,16 @@ pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
-/// `member-sync-report-20261124-021500.csv` in `dir` (empty: the current directory), never an
-/// existing file.
-fn default_report_path(dir: &Path) -> PathBuf {
+/// `member-sync-report-20261124-021500.csv` (or `.xlsx`: `extension`) in `dir` (empty: the
+/// current directory), never an existing file.
+fn default_report_path(dir: &Path, extension: &str) -> PathBuf {
     let stamp = jiff::ZonedDateTime::now()
         .strftime("%Y%m%d-%H%M%S")
         .to_string();
-    let mut path = dir.join(format!("member-sync-report-{stamp}.csv"));
+    let mut path = dir.join(format!("member-sync-report-{stamp}.{extension}"));
     let mut n = 2;
     while path.exists() {
-        path = dir.join(format!("member-sync-report-{stamp}-{n}.csv"));
+        path = dir.join(format!("member-sync-report-{stamp}-{n}.{extension}"));
         n += 1;
     }
     path

@@ -4,11 +4,17 @@ use std::io::BufRead;
 
 use crate::plan::RowPlan;
 use crate::progress::Progress;
+use crate::report::cut;
 use crate::validate::describe;
 
 use super::Mode;
 
-/// The plan, for a person: one line per change or problem, then the counts.
+/// The longest problem list shown for an invalid row, in characters (the report has it all):
+/// a value thousands of characters long would bury the plan.
+const PROBLEMS_SHOWN: usize = 3 * crate::report::SHOWN_CHARS;
+
+/// The plan, for a person: one line per change or problem, then the counts. Values are
+/// shown as text and cut when long (`report::describe_changes`).
 pub(super) fn show_plan(
     plans: &[RowPlan],
     mode: Mode,
@@ -33,7 +39,11 @@ pub(super) fn show_plan(
                 u.email.as_deref().unwrap_or("?"),
                 crate::report::describe_changes(&u.changes)
             ),
-            RowPlan::Invalid(i) => format!("! row {} invalid: {}", i.row, describe(&i.problems)),
+            RowPlan::Invalid(i) => format!(
+                "! row {} invalid: {}",
+                i.row,
+                cut(&describe(&i.problems), PROBLEMS_SHOWN)
+            ),
             RowPlan::NotFound {
                 row,
                 email,
@@ -45,7 +55,7 @@ pub(super) fn show_plan(
                     .or(user_id.map(|i| format!("user_id {i}")))
                     .unwrap_or_default()
             ),
-            RowPlan::Unchanged { .. } => continue,
+            RowPlan::Unchanged { .. } | RowPlan::Duplicate(_) => continue,
         };
         if shown < limit {
             progress.note(&line);
@@ -59,17 +69,28 @@ pub(super) fn show_plan(
             "… and {hidden} more (`member-sync plan` lists them all)"
         ));
     }
-    let [mut update, mut unchanged, mut invalid, mut not_found] = [0usize; 4];
+    let [
+        mut update,
+        mut unchanged,
+        mut invalid,
+        mut not_found,
+        mut duplicate,
+    ] = [0usize; 5];
     for plan in plans {
         *match plan {
             RowPlan::Update(_) => &mut update,
             RowPlan::Unchanged { .. } => &mut unchanged,
             RowPlan::Invalid(_) => &mut invalid,
             RowPlan::NotFound { .. } => &mut not_found,
+            RowPlan::Duplicate(_) => &mut duplicate,
         } += 1;
     }
+    let duplicate = match duplicate {
+        0 => String::new(),
+        n => format!(", {n} duplicate"),
+    };
     progress.note(&format!(
-        "plan for {org} ({member_count} members): {update} to update, {unchanged} unchanged, {invalid} invalid, {not_found} not found"
+        "plan for {org} ({member_count} members): {update} to update, {unchanged} unchanged, {invalid} invalid, {not_found} not found{duplicate}"
     ));
 }
 

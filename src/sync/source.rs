@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use crate::api::Member;
+use crate::file_bytes::input_name;
 use crate::guard;
 use crate::ingest;
 use crate::plan::RowPlan;
 use crate::progress::Progress;
-use crate::replay::plan_file::PlanFile;
+use crate::replay::plan_file::{InputFile, PlanFile};
 use crate::replay::{Recorded, rollback};
 use crate::sandbox::Seed;
 use crate::settings::{RunSettings, Source, Target};
@@ -19,11 +20,13 @@ use super::RunError;
 /// What a run read: one verdict per row, and the recorded changes when it replays some.
 pub(super) struct SourceRead {
     pub verdicts: Vec<RowVerdict>,
-    /// Rows read (for the source-shrink guard and the last-run record).
+    /// Rows read (kept in the sync's last-run record).
     pub rows: usize,
     pub recorded: Option<Vec<Recorded>>,
     /// A guard that refuses the input itself (an empty export).
     pub refusal: Option<guard::Refusal>,
+    /// The export's name and hash, for `plan --out` / `--format json` (only then).
+    pub input: Option<InputFile>,
 }
 
 /// Reads the run's source; `None` when there is nothing to do (an undo of a run that changed
@@ -37,13 +40,21 @@ pub(super) fn read_source(
         rows: recorded.len(),
         recorded: Some(recorded),
         refusal: None,
+        input: None,
     };
     match &settings.source {
         Source::Export { path, load } => {
-            let table = ingest::load_with(path, load).map_err(|e| RunError {
+            let unusable = |e: ingest::IngestError| RunError {
                 message: e.to_string(),
                 hint: e.hint().map(str::to_string),
-            })?;
+            };
+            // Read once (standard input cannot be read again): a saved plan hashes these bytes.
+            let bytes = ingest::read_input(path).map_err(unusable)?;
+            let table = ingest::load_bytes_with(&bytes, path, load).map_err(unusable)?;
+            let output = &settings.plan_output;
+            let input = (output.file.is_some() || output.json_to_stdout)
+                .then(|| InputFile::of(&input_name(path), &bytes));
+            drop(bytes);
             for line in crate::check::input_summary(&table) {
                 progress.note(&line);
             }
@@ -54,6 +65,7 @@ pub(super) fn read_source(
                     rows,
                     recorded: None,
                     refusal: Some(refusal),
+                    input: None,
                 }));
             }
             tracing::debug!(records = table.records.len(), "input read");
@@ -62,11 +74,15 @@ pub(super) fn read_source(
             for line in crate::check::warning_lines(&validation.warnings, 20) {
                 progress.note(&line);
             }
+            for note in &validation.notes {
+                progress.note(note);
+            }
             Ok(Some(SourceRead {
                 verdicts: validation.verdicts,
                 rows,
                 recorded: None,
                 refusal: None,
+                input,
             }))
         }
         Source::SavedPlan(path) => {
@@ -86,7 +102,7 @@ pub(super) fn read_source(
         }
         Source::None => Ok(None),
         Source::Rollback { report, .. } => {
-            let undo = rollback::from_report(report).map_err(RunError::new)?;
+            let undo = rollback::from_report(report, progress).map_err(RunError::new)?;
             if undo.changes.is_empty() {
                 progress.note(&format!(
                     "{} has no change that landed: nothing to undo",
@@ -125,27 +141,21 @@ fn plan_identity(target: &Target) -> (String, String) {
     }
 }
 
-/// `plan --out` / `--format json`.
+/// `plan --out` / `--format json`; `input` is the export as [`read_source`] read it.
 pub(super) fn save_plan(
     settings: &RunSettings,
     plans: &[RowPlan],
     org: &str,
+    input: Option<InputFile>,
     progress: &dyn Progress,
 ) -> Result<(), RunError> {
     let output = &settings.plan_output;
-    if output.file.is_none() && !output.json_to_stdout {
-        return Ok(());
-    }
-    let Source::Export { path, .. } = &settings.source else {
+    // Only an export's plan is saved, and then `read_source` kept its name and hash.
+    let Some(input) = input else {
         return Ok(());
     };
     let (_, url) = plan_identity(&settings.target);
-    let plan = PlanFile::new(plans, org, &url, path).map_err(|e| {
-        RunError::new(format!(
-            "cannot read {} again to hash it: {e}",
-            path.display()
-        ))
-    })?;
+    let plan = PlanFile::for_input(plans, org, &url, input);
     let json = serde_json::to_string_pretty(&plan).expect("a plan serializes");
     if let Some(file) = &output.file {
         crate::output_file::Output::plan(file, output.overwrite)

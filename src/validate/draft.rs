@@ -63,8 +63,14 @@ impl<'t> Draft<'t> {
         if let Some((column, raw)) = user_id {
             draft.user_id = draft.key_cell(column, raw, policy, keys::parse_user_id);
         }
-        if let Some((column, raw)) = email {
-            draft.email = draft.key_cell(column, raw, policy, keys::parse_email);
+        if let Some((column, raw)) = email
+            && let Some((address, unwrapped)) =
+                draft.key_cell(column, raw, policy, keys::read_email)
+        {
+            if let Some(note) = unwrapped {
+                draft.warn(column, note);
+            }
+            draft.email = Some(address);
         }
         let user_id_blank = draft.raw_user_id.is_empty();
         // An email that is the key moves into it; beside a user id it stays.
@@ -124,6 +130,13 @@ impl<'t> Draft<'t> {
             CellIntent::Clear => self.clear(column, raw, field, policy),
             CellIntent::Set(cell) => match rules::check(field, cell) {
                 Ok(value) => {
+                    if field.is_clearable() && policy.near_sentinel(cell) {
+                        let sentinel = &policy.clear_sentinel;
+                        let message = format!(
+                            "{cell:?} is set as text: only {sentinel}, in this exact case, clears {field}"
+                        );
+                        self.warn(column, message);
+                    }
                     self.fields.insert(field, Desired::Set(value));
                 }
                 Err(broken) => {
@@ -183,6 +196,15 @@ impl<'t> Draft<'t> {
         self.problems.push(RowProblem {
             column: column.header.clone(),
             value: raw.to_string(),
+            rule,
+        });
+    }
+
+    /// A problem of the whole row, not of one cell (more cells than the header).
+    pub(super) fn row_problem(&mut self, rule: String) {
+        self.problems.push(RowProblem {
+            column: String::new(),
+            value: String::new(),
             rule,
         });
     }

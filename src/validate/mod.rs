@@ -6,13 +6,16 @@
 //!
 //! Every problem of a row is collected, not just the first, so one round of fixing the file is
 //! enough. What a cell *means* (keep, clear, set) is [`crate::blank`]'s decision, under the
-//! policies the input carries (`table.rules`); the field rules are in [`rules`], the key rules
-//! in [`keys`], and values taken from other columns (a display name split into first and last
-//! names, a country turned into `country_id`) in [`mod@derive`]. Choices the user should check are
-//! returned as [`RowWarning`]s beside the verdicts.
+//! policies the input carries (`table.rules`); the field rules are in [`rules`] (and the
+//! characters a text may hold in [`chars`]), the key rules in [`keys`], rows sharing a key in
+//! `duplicates`, and values taken from other columns (a display name split into first and
+//! last names, a country turned into `country_id`) in [`mod@derive`]. Choices the user should
+//! check are returned as [`RowWarning`]s beside the verdicts.
 
+pub mod chars;
 pub mod derive;
 mod draft;
+mod duplicates;
 pub mod keys;
 pub mod rules;
 
@@ -60,6 +63,34 @@ impl DesiredRow {
             MemberKey::UserId(_) => self.email_beside_id.take(),
         }
     }
+
+    /// Whether two rows ask for exactly the same thing (the same key, email and values; the
+    /// row number aside): sending the second would change nothing.
+    pub fn same_request(&self, other: &DesiredRow) -> bool {
+        self.key == other.key
+            && self.email_beside_id == other.email_beside_id
+            && self.user_id == other.user_id
+            && self.fields == other.fields
+    }
+}
+
+/// A valid row that repeats an earlier one exactly ([`DesiredRow::same_request`]): it is never
+/// sent, and fails nothing (the outcome `duplicate`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateRow {
+    pub row: usize,
+    /// The row it repeats, which acts for both.
+    pub of: usize,
+    /// The row's email, lower-cased, when it has one.
+    pub email: Option<String>,
+    pub user_id: Option<u64>,
+}
+
+impl DuplicateRow {
+    /// What the report says of it: `same as row 1`.
+    pub fn reason(&self) -> String {
+        format!("same as row {}", self.of)
+    }
 }
 
 /// One broken rule in one cell.
@@ -87,6 +118,7 @@ pub struct InvalidRow {
 pub enum RowVerdict {
     Valid(DesiredRow),
     Invalid(InvalidRow),
+    Duplicate(DuplicateRow),
 }
 
 impl RowVerdict {
@@ -95,6 +127,7 @@ impl RowVerdict {
         match self {
             RowVerdict::Valid(valid) => valid.row,
             RowVerdict::Invalid(invalid) => invalid.row,
+            RowVerdict::Duplicate(duplicate) => duplicate.row,
         }
     }
 }
@@ -114,6 +147,8 @@ pub struct RowWarning {
 pub struct Validation {
     pub verdicts: Vec<RowVerdict>,
     pub warnings: Vec<RowWarning>,
+    /// Lines about the rows together, for stderr: how many share a key, how many repeat one.
+    pub notes: Vec<String>,
 }
 
 /// Validates every record of the table, in order, one verdict per record.
@@ -123,8 +158,9 @@ pub fn validate(table: &Table) -> Vec<RowVerdict> {
 
 /// Validates every record, keeping the warnings too.
 ///
-/// Rows sharing a key (email compared lower-cased, user id numerically) are all invalid, each
-/// naming the others, even when they are also invalid for other reasons.
+/// Rows sharing a key (email compared lower-cased, user id numerically) are settled by
+/// `duplicates`: identical ones count once, the others are all invalid, each naming a few of
+/// the others, even when they are also invalid for other reasons.
 pub fn validate_all(table: &Table) -> Validation {
     // Main columns in file order, constants last: problems read left to right.
     let fields: Vec<Field> = table
@@ -164,38 +200,23 @@ pub fn validate_all(table: &Table) -> Validation {
     // Every row's key: a valid row's is in its verdict, an invalid row's (when it has one)
     // in the short list beside them, in row order.
     let mut invalid_keys = invalid_keys.iter().peekable();
-    let duplicates = keys::duplicates(verdicts.iter().enumerate().map(
-        |(i, verdict)| match verdict {
-            RowVerdict::Valid(valid) => Some(&valid.key),
-            RowVerdict::Invalid(_) => invalid_keys.next_if(|(at, _)| *at == i).map(|(_, key)| key),
-        },
-    ));
-    for (i, others) in duplicates {
-        let rows: Vec<String> = others
+    let shared = keys::shared_keys(
+        verdicts
             .iter()
-            .map(|&j| verdicts[j].row().to_string())
-            .collect();
-        // The cells the message quotes, read again for these few rows.
-        let cells = Draft::new(&key_columns, &table.records[i], 0);
-        let plural = if rows.len() == 1 { "" } else { "s" };
-        let problem = RowProblem {
-            column: cells.key_column.to_string(),
-            value: cells.key_value.to_string(),
-            rule: format!("duplicate key, also on row{plural} {}", rows.join(", ")),
-        };
-        match &mut verdicts[i] {
-            RowVerdict::Invalid(invalid) => invalid.problems.push(problem),
-            RowVerdict::Valid(valid) => {
-                verdicts[i] = RowVerdict::Invalid(InvalidRow {
-                    row: valid.row,
-                    email: cells.raw_email.to_string(),
-                    user_id: cells.raw_user_id.to_string(),
-                    problems: vec![problem],
-                });
-            }
-        }
+            .enumerate()
+            .map(|(i, verdict)| match verdict {
+                RowVerdict::Valid(valid) => Some(&valid.key),
+                _ => invalid_keys.next_if(|(at, _)| *at == i).map(|(_, key)| key),
+            }),
+    );
+    let notes = duplicates::settle(&mut verdicts, shared, |i| {
+        Draft::new(&key_columns, &table.records[i], 0)
+    });
+    Validation {
+        verdicts,
+        warnings,
+        notes,
     }
-    Validation { verdicts, warnings }
 }
 
 /// Some records checked: a verdict for each, in order, and the keys of the invalid rows that
@@ -230,6 +251,9 @@ fn validate_records<'t>(
     let mut verdicts = Vec::with_capacity(rows);
     verdicts.extend(records.iter().enumerate().map(|(i, record)| {
         let mut draft = Draft::new(key_columns, record, fields.len());
+        if let Some(rule) = table.overflow_problem(record) {
+            draft.row_problem(rule);
+        }
         let country = derive::country_code(table, record);
         for (field, columns, policy) in &columns {
             let field = *field;
@@ -270,12 +294,14 @@ fn policy_for(table: &Table, field: Field) -> BlankPolicy {
 
 /// One line for a report: `timezone: "Mars/Base" is not an IANA time zone name (e.g.
 /// Europe/London); first_name: "https://x.io" must not be a URL`. A problem about a blank
-/// cell shows no value.
+/// cell shows no value; one about the whole row, no column.
 pub fn describe(problems: &[RowProblem]) -> String {
     problems
         .iter()
         .map(|p| {
-            if trim_cell(&p.value).is_empty() {
+            if p.column.is_empty() {
+                p.rule.clone()
+            } else if trim_cell(&p.value).is_empty() {
                 format!("{}: {}", p.column, p.rule)
             } else {
                 format!("{}: {:?} {}", p.column, p.value, p.rule)

@@ -4,7 +4,13 @@
 //! rule it does not publish (disallowed names, the country list) we do not guess. Canonical
 //! forms come from [`crate::fields`], so a validated value compares equal to the same value
 //! read back from the API and a second run sends nothing.
+//!
+//! Lengths are counted in characters (Unicode scalar values), as Laravel's `max` rule counts a
+//! string (`mb_strlen`), on the trimmed cell, as Laravel trims input before checking it. A value
+//! the server would refuse is refused here, so it is a row to fix before the run, not a failed
+//! request in the middle of one.
 
+use super::chars::{self, Allowed};
 use crate::fields::timezone::{self, Aliases};
 use crate::fields::{DATE_FORMATS, Field, ROLES, Value, canonical_text, parse_bool};
 
@@ -12,6 +18,11 @@ use crate::fields::{DATE_FORMATS, Field, ROLES, Value, canonical_text, parse_boo
 pub const MAX_NAME_CHARS: usize = 32;
 /// Longest phone Tallyfy accepts, in characters.
 pub const MAX_PHONE_CHARS: usize = 20;
+/// Longest job title, job description or team, in characters. Tallyfy publishes no limit for
+/// them (`tallyfy-api.md`, open points); 255 is what its server answers with (`The job title
+/// may not be greater than 255 characters.`, Laravel's `string` column), and what the sandbox
+/// enforces.
+pub const MAX_TEXT_CHARS: usize = 255;
 
 /// The canonical value of a non-blank, trimmed cell, or every rule it breaks (in words that
 /// follow the quoted value: `"Mars/Base" is not an IANA time zone name`).
@@ -23,9 +34,27 @@ pub fn check(field: Field, cell: &str) -> Result<Value, Vec<String>> {
             if looks_like_url(cell) {
                 broken.push("must not be a URL".to_string());
             }
+            broken.extend(chars::check(cell, Allowed::Visible));
         }
-        Field::Phone => check_length(cell, MAX_PHONE_CHARS, &mut broken),
-        Field::JobTitle | Field::JobDescription | Field::Team => {}
+        Field::Phone => {
+            if is_scientific_notation(cell) {
+                broken.push(
+                    "is a number in scientific notation: the spreadsheet has dropped its last \
+                     digits; format the column as Text and export again"
+                        .to_string(),
+                );
+            }
+            check_length(cell, MAX_PHONE_CHARS, &mut broken);
+            broken.extend(chars::check(cell, Allowed::OneLine));
+        }
+        Field::JobTitle | Field::Team => {
+            check_length(cell, MAX_TEXT_CHARS, &mut broken);
+            broken.extend(chars::check(cell, Allowed::OneLine));
+        }
+        Field::JobDescription => {
+            check_length(cell, MAX_TEXT_CHARS, &mut broken);
+            broken.extend(chars::check(cell, Allowed::Paragraphs));
+        }
         Field::Timezone => {
             // Without a row's country or a mapping's aliases; validation passes those in.
             return timezone::resolve(cell, None, &Aliases::default())
@@ -69,6 +98,21 @@ fn check_one_of(cell: &str, allowed: &[&str], in_words: &str, broken: &mut Vec<S
     if !allowed.iter().any(|a| a.eq_ignore_ascii_case(cell)) {
         broken.push(format!("must be {in_words}"));
     }
+}
+
+/// `4.42E+09`, `4E9`, `1.2e-3`: what Excel shows (and writes to CSV) for a long number in a
+/// General column. A phone read so has lost every digit past the third or so, and sending it
+/// would overwrite the member's real number with a wrong one, so it is refused, not warned
+/// about.
+fn is_scientific_notation(cell: &str) -> bool {
+    let Some((mantissa, exponent)) = cell.split_once(['e', 'E']) else {
+        return false;
+    };
+    let mantissa = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && (fraction.is_empty() || digits(fraction)) && digits(exponent)
 }
 
 /// Digits only (`44`, `044`): a sign or a decimal point is more likely a phone prefix or a
@@ -166,13 +210,56 @@ mod tests {
     }
 
     #[test]
-    fn free_text_fields_take_anything() {
+    fn free_text_fields_take_up_to_255_characters_of_one_line() {
         assert_eq!(
-            ok(Field::JobDescription, &"x".repeat(500)),
-            text(&"x".repeat(500))
+            ok(Field::JobDescription, &"é".repeat(255)),
+            text(&"é".repeat(255))
         );
+        for field in [Field::JobTitle, Field::JobDescription, Field::Team] {
+            assert_eq!(
+                bad(field, &"x".repeat(256)),
+                ["must be at most 255 characters (has 256)"]
+            );
+        }
         assert_eq!(ok(Field::Team, "Sales"), text("Sales"));
         assert_eq!(ok(Field::JobTitle, "VP, Sales"), text("VP, Sales"));
+        assert_eq!(ok(Field::JobDescription, "a\n\tb"), text("a\n\tb"));
+        assert_eq!(bad(Field::JobTitle, "a\nb").len(), 1);
+        assert_eq!(bad(Field::Team, "a\0b").len(), 1);
+    }
+
+    #[test]
+    fn names_and_phones_refuse_invisible_and_control_characters() {
+        assert_eq!(
+            bad(Field::FirstName, "Ann\u{200b}"),
+            [
+                "contains U+200B ZERO WIDTH SPACE at character 4: invisible and text-direction \
+              characters are not allowed in emails and names"
+            ]
+        );
+        assert_eq!(bad(Field::Phone, "+44\u{7}1").len(), 1);
+        // Outlook wraps copied phone numbers in direction marks: not a reason to refuse one.
+        assert_eq!(
+            ok(Field::Phone, "\u{202a}+44 1\u{202c}"),
+            text("\u{202a}+44 1\u{202c}")
+        );
+    }
+
+    #[test]
+    fn a_phone_in_scientific_notation_is_refused() {
+        for cell in ["4.42E+09", "4E9", "4.4201e+10", "-1.5E-3"] {
+            assert_eq!(bad(Field::Phone, cell).len(), 1, "{cell}");
+        }
+        for cell in [
+            "+44 20 7946 0958",
+            "442012345",
+            "E9",
+            "4.42E",
+            "1-800-EEE",
+            "4.4E+0x",
+        ] {
+            assert!(check(Field::Phone, cell).is_ok(), "{cell}");
+        }
     }
 
     #[test]

@@ -18,14 +18,14 @@ fn verdicts(csv: &str) -> Vec<RowVerdict> {
 fn valid(verdict: &RowVerdict) -> &DesiredRow {
     match verdict {
         RowVerdict::Valid(row) => row,
-        RowVerdict::Invalid(row) => panic!("row {} invalid: {}", row.row, describe(&row.problems)),
+        other => panic!("row {} not valid: {other:?}", other.row()),
     }
 }
 
 fn invalid(verdict: &RowVerdict) -> &InvalidRow {
     match verdict {
         RowVerdict::Invalid(row) => row,
-        RowVerdict::Valid(row) => panic!("row {} unexpectedly valid: {row:?}", row.row),
+        other => panic!("row {} unexpectedly not invalid: {other:?}", other.row()),
     }
 }
 
@@ -98,6 +98,29 @@ fn clear_is_refused_on_fields_that_cannot_be_null() {
 fn the_sentinel_is_case_sensitive() {
     let row = one_valid("email,team\na@x.io,__clear__\n");
     assert_eq!(row.fields[&Field::Team], set("__clear__"));
+}
+
+#[test]
+fn a_sentinel_in_the_wrong_case_is_warned_about_in_clearable_fields_only() {
+    let validation = validate_all(
+        &load_from_bytes(
+            "email,team,first_name\na@x.io,Clear,Clear\n".as_bytes(),
+            "test.csv",
+        )
+        .unwrap(),
+    );
+    let warnings: Vec<(&str, &str)> = validation
+        .warnings
+        .iter()
+        .map(|w| (w.column.as_str(), w.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        [(
+            "team",
+            "\"Clear\" is set as text: only __CLEAR__, in this exact case, clears team"
+        )]
+    );
 }
 
 #[test]
@@ -196,6 +219,66 @@ fn duplicate_user_ids_compare_numerically_and_count_invalid_rows() {
 }
 
 #[test]
+fn identical_rows_count_once_and_the_repeats_name_the_first() {
+    let validation = validate_all(
+        &load_from_bytes(
+            "email,team,Notes\nann@x.io,A,x\nbob@x.io,B,y\nANN@x.io, A ,z\nann@x.io,A,\n"
+                .as_bytes(),
+            "test.csv",
+        )
+        .unwrap(),
+    );
+    let verdicts = &validation.verdicts;
+    assert!(matches!(verdicts[0], RowVerdict::Valid(_)));
+    for i in [2, 3] {
+        assert_eq!(
+            verdicts[i],
+            RowVerdict::Duplicate(DuplicateRow {
+                row: i + 1,
+                of: 1,
+                email: Some("ann@x.io".into()),
+                user_id: None,
+            })
+        );
+    }
+    assert_eq!(
+        validation.notes,
+        ["2 rows repeat an earlier row exactly: each ends `duplicate`, and only the first is sent"]
+    );
+}
+
+#[test]
+fn rows_sharing_a_key_are_identical_only_when_everything_they_ask_is() {
+    // The same user id, but another email beside it: not the same request.
+    let by_id = verdicts("user_id,email\n7,a@x.io\n7,b@x.io\n");
+    assert!(describe(&invalid(&by_id[0]).problems).ends_with("duplicate key, also on row 2"));
+    // An identical copy of an invalid row is not a harmless repeat.
+    let broken = verdicts("email,timezone\na@x.io,Mars/Base\na@x.io,Mars/Base\n");
+    assert_eq!(invalid(&broken[1]).problems.len(), 2);
+}
+
+#[test]
+fn a_key_on_many_rows_names_three_others_and_counts_the_rest() {
+    let csv: String = std::iter::once("email,first_name\n".to_string())
+        .chain((1..=1500).map(|n| format!("hr@x.io,P{n}\n")))
+        .collect();
+    let validation = validate_all(&load_from_bytes(csv.as_bytes(), "test.csv").unwrap());
+    let message = |i: usize| describe(&invalid(&validation.verdicts[i]).problems);
+    assert_eq!(
+        message(0),
+        "email: \"hr@x.io\" duplicate key, also on rows 2, 3, 4 and 1,496 more"
+    );
+    assert_eq!(
+        message(2),
+        "email: \"hr@x.io\" duplicate key, also on rows 1, 2, 4 and 1,496 more"
+    );
+    assert_eq!(
+        validation.notes,
+        ["1,500 rows share 1 email, so none of them is sent: keep one row per member"]
+    );
+}
+
+#[test]
 fn one_verdict_per_record_in_order() {
     let verdicts = verdicts("email\na@x.io\nbad\nc@x.io\n");
     let rows: Vec<usize> = verdicts.iter().map(RowVerdict::row).collect();
@@ -231,6 +314,7 @@ fn table_of(headers: &[&str], cells: Vec<String>) -> Table {
             row: 1,
             line: 2,
             cells: cells.into_iter().collect(),
+            overflow: None,
         }],
         ..Table::default()
     }

@@ -8,6 +8,9 @@ use serde_json::json;
 
 use crate::util::*;
 
+// The source-shrink guard's baseline: per sync, counting matched rows.
+mod baseline;
+
 /// An org of `n` members and an input giving the first `changed` of them a new title (the
 /// rest unchanged), over the first `rows` members.
 fn org_and_input(n: u64, rows: u64, changed: u64) -> (TestOrg, std::path::PathBuf) {
@@ -69,13 +72,14 @@ fn the_floor_lets_small_orgs_make_ordinary_changes() {
 fn a_shrunken_export_is_refused_until_forced() {
     let (org, full) = org_and_input(100, 100, 0);
     org.apply(&full, &[]).assert_code(0);
-    let truncated = titles(&org, "truncated.csv", 40, 5);
+    // The next night's export at the same path has lost 60 people.
+    let truncated = titles(&org, "input.csv", 40, 5);
 
     let run = org.apply(&truncated, &[]);
 
     run.assert_code(4);
     run.assert_stderr_contains(
-        "source shrink guard: the input has 40 rows, under 50% of the 100 rows",
+        "source shrink guard: 40 rows of the input match a member, under 50% of the 100 that matched",
     );
     assert_eq!(writes(&org), 0);
     org.apply(&truncated, &["--shrink-limit", "30%"])

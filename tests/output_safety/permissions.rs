@@ -78,11 +78,13 @@ fn every_output_and_state_file_is_private() {
         .arg(&validated);
     Finished::of(&mut with_open_umask(&command)).assert_code(0);
 
-    let last_run = state
-        .join("orgs")
-        .join(format!("{}.last-run.json", org.org_id()));
+    let orgs = state.join("orgs");
+    let (syncs, lock) = (
+        orgs.join(format!("{}.syncs.json", org.org_id())),
+        orgs.join(format!("{}.lock", org.org_id())),
+    );
     for file in [
-        &report, &summary, &plan, &applied, &members, &validated, &last_run,
+        &report, &summary, &plan, &applied, &members, &validated, &syncs, &lock,
     ] {
         assert_eq!(mode(file), 0o600, "{}", file.display());
     }

@@ -36,17 +36,17 @@ fn every_fixture_has_a_verdict() {
 }
 
 #[test]
-fn m365_sample_every_row_repeats_so_every_row_is_invalid() {
+fn m365_sample_five_people_act_and_their_fifteen_repeats_are_duplicates() {
     let checked = validate(&real_world("m365-import-sample.csv"), &[]);
 
     checked
-        .assert_code(3)
+        .assert_code(0)
         .assert_stderr_contains("format: CSV, UTF-8 (BOM), delimiter `,`")
         .assert_stderr_contains("header: line 1\n")
         .assert_stderr_contains(
             "preset: Microsoft 365 admin center users CSV (detected; --preset m365)",
         )
-        .assert_stderr_contains("20 rows: 0 valid, 20 invalid, 0 warnings");
+        .assert_stderr_contains("20 rows: 5 valid, 0 invalid, 15 duplicate, 0 warnings");
     // The sample is its header and five users, four times over.
     assert_eq!(
         checked.lines_starting("skipped line"),
@@ -56,20 +56,43 @@ fn m365_sample_every_row_repeats_so_every_row_is_invalid() {
             "skipped line 19: repeats the header row",
         ]
     );
-    assert_eq!(outcome_counts(&checked.report), counts(&[("invalid", 20)]));
+    assert_eq!(
+        outcome_counts(&checked.report),
+        counts(&[("valid", 5), ("duplicate", 15)])
+    );
     let first = checked.row(1);
     assert_eq!(
         (first["line"].as_str(), first["email"].as_str()),
         ("2", "chris@contoso.com")
     );
+    let repeat = checked.row(6);
     assert_eq!(
-        first["problems"],
-        "User Name: \"chris@contoso.com\" duplicate key, also on rows 6, 11, 16"
+        (
+            repeat["line"].as_str(),
+            repeat["email"].as_str(),
+            repeat["problems"].as_str()
+        ),
+        ("8", "chris@contoso.com", "same as row 1")
     );
     assert_eq!(
         checked.row(20)["line"],
         "24",
         "no final newline: the last line still counts"
+    );
+    assert_eq!(checked.row(20)["problems"], "same as row 5");
+}
+
+#[test]
+fn m365_sample_plans_its_five_people_once() {
+    let org = TestOrg::embedded();
+
+    let run = org.plan(&real_world("m365-import-sample.csv"), &[]);
+
+    // Contoso's people are not in the sandbox organization: found or not, each is looked for once.
+    run.assert_code(0);
+    assert_eq!(
+        outcome_counts(&run.report),
+        counts(&[("not_found", 5), ("duplicate", 15)])
     );
 }
 

@@ -143,6 +143,7 @@ fn time_zones_use_the_row_country_and_the_mapping_aliases() {
     let zone = |i: usize| match &validation.verdicts[i] {
         RowVerdict::Valid(row) => format!("{:?}", row.fields.get(&Field::Timezone)),
         RowVerdict::Invalid(row) => describe(&row.problems),
+        RowVerdict::Duplicate(row) => row.reason(),
     };
     assert_eq!(zone(0), format!("{:?}", Some(set("Asia/Kolkata"))));
     assert_eq!(zone(1), format!("{:?}", Some(set("Europe/Dublin"))));
@@ -192,7 +193,8 @@ fn constants_fill_blank_cells_and_absent_columns() {
 #[test]
 fn duplicates_found_through_a_fallback_name_the_column_that_gave_the_key() {
     let validation = validated(
-        "userPrincipalName,displayName,mail\nann@x.io,Ann,\nx@x.io,Ann 2,ANN@x.io\n",
+        // Two rows for one member that disagree (identical ones would count once).
+        "userPrincipalName,displayName,mail,jobTitle\nann@x.io,Ann,,CFO\nx@x.io,Ann 2,ANN@x.io,CEO\n",
         None,
     );
     let first = invalid(&validation.verdicts[0]);
