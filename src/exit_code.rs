@@ -9,12 +9,19 @@
 //! | 4 | a guard refused the run before its first write (nothing was written) |
 //! | 5 | `apply` finished, but too few valid rows matched a member: none, or under half of 10 or more (`sync/matched.rs`); a wrong key column, organization or file. `--allow-unmatched` says it is expected |
 //! | 6 | `plan --detailed-exitcode` finished and changes are pending (rows `planned`), as Terraform's `-detailed-exitcode` says with 2 (taken here by usage errors) |
-//! | 130 | interrupted (Ctrl-C / SIGINT) |
+//! | 129 | stopped by SIGHUP (the terminal or session went away) |
+//! | 130 | stopped by Ctrl-C / SIGINT |
+//! | 143 | stopped by SIGTERM (systemd, `timeout`, `docker stop`, Kubernetes; Windows: Ctrl-Break) |
 //!
 //! When several apply, the more telling wins: 5 over 3 (a wrong file explains failed rows,
 //! not the other way round), 3 over 6 (a plan with invalid rows is not ready to apply).
+//!
+//! A stopped run still finishes its requests in flight and writes its report and summary
+//! (`stop_signals.rs`); the 128 + signal number codes are what shells and service managers
+//! expect of a process a signal ended.
 
 use crate::report::{Outcome, Summary};
+use crate::stop_signals::StopSignal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
@@ -25,7 +32,8 @@ pub enum ExitCode {
     GuardRefused,
     FewMatched,
     ChangesPending,
-    Interrupted,
+    /// The run was stopped by a signal, and wound down.
+    Stopped(StopSignal),
 }
 
 impl ExitCode {
@@ -38,7 +46,23 @@ impl ExitCode {
             ExitCode::GuardRefused => 4,
             ExitCode::FewMatched => 5,
             ExitCode::ChangesPending => 6,
-            ExitCode::Interrupted => 130,
+            ExitCode::Stopped(StopSignal::HangUp) => 129,
+            ExitCode::Stopped(StopSignal::Interrupt) => 130,
+            ExitCode::Stopped(StopSignal::Terminate) => 143,
+        }
+    }
+
+    /// The code for a run the stop token ended: the signal that stopped it.
+    pub fn stopped() -> ExitCode {
+        ExitCode::Stopped(crate::stop_signals::stopped_by())
+    }
+
+    /// The code for a command that finished what it was doing though a stop signal came
+    /// (`validate`): the signal's code, unless the command itself could not run.
+    pub fn or_stopped(self) -> ExitCode {
+        match (self, crate::stop_signals::received()) {
+            (ExitCode::Success | ExitCode::RowFailures, Some(signal)) => ExitCode::Stopped(signal),
+            _ => self,
         }
     }
 
@@ -145,6 +169,13 @@ mod tests {
         assert_eq!(ExitCode::ChangesPending.code(), 6);
         summary.add(Outcome::Invalid);
         assert_eq!(ExitCode::for_plan(&summary, true), ExitCode::RowFailures);
+    }
+
+    #[test]
+    fn a_stop_signal_exits_128_plus_its_number() {
+        assert_eq!(ExitCode::Stopped(StopSignal::HangUp).code(), 128 + 1);
+        assert_eq!(ExitCode::Stopped(StopSignal::Interrupt).code(), 128 + 2);
+        assert_eq!(ExitCode::Stopped(StopSignal::Terminate).code(), 128 + 15);
     }
 
     #[test]

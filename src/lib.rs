@@ -32,6 +32,7 @@ pub mod sandbox;
 mod sandbox_command;
 pub mod settings;
 pub mod state;
+pub mod stop_signals;
 pub mod sync;
 pub mod validate;
 

@@ -24,7 +24,7 @@ use std::fmt::{self, Write as _};
 use compact_str::{CompactString, ToCompactString};
 use serde_json::Value as Json;
 
-use crate::fields::Value;
+use crate::fields::{Field, Value};
 use crate::plan::Change;
 
 /// How an input row ended.
@@ -113,10 +113,14 @@ pub struct ReportRow<'a> {
     pub error: Cow<'a, str>,
     pub request_id: String,
     pub elapsed_ms: Option<u128>,
+    /// The changed fields the server took, as a JSON array of names (`["job_title"]`),
+    /// for rows `apply` sent; empty for rows it did not take on ([`ReportRow::with_landed`]).
+    pub landed: String,
 }
 
-/// The report's columns, in order.
-pub const COLUMNS: [&str; 12] = [
+/// The report's columns, in order. `landed` came last, after the others: scripts that read
+/// the first twelve by position, and reports written before it, still read the same.
+pub const COLUMNS: [&str; 13] = [
     "row",
     "email",
     "user_id",
@@ -129,6 +133,7 @@ pub const COLUMNS: [&str; 12] = [
     "error",
     "request_id",
     "elapsed_ms",
+    "landed",
 ];
 
 impl<'a> ReportRow<'a> {
@@ -144,9 +149,18 @@ impl<'a> ReportRow<'a> {
         self
     }
 
+    /// Fills `landed`: which of the row's changed fields the server took (`[]`: none),
+    /// named in the order `before` and `after` name them.
+    pub fn with_landed(mut self, landed: &[Field]) -> ReportRow<'a> {
+        let mut names: Vec<&str> = landed.iter().map(|field| field.name()).collect();
+        names.sort_unstable();
+        self.landed = serde_json::Value::from(names).to_string();
+        self
+    }
+
     /// The cells in column order: borrowed where the row holds them as text, numbers written
     /// inline (no allocation for any cell of a line).
-    fn cells(&self) -> [CompactCell<'_>; 12] {
+    fn cells(&self) -> [CompactCell<'_>; 13] {
         use CompactCell::{Number, Text};
         let number = |n: Option<u128>| n.map_or(Text(""), |n| Number(n.to_compact_string()));
         [
@@ -162,6 +176,7 @@ impl<'a> ReportRow<'a> {
             Text(&self.error),
             Text(&self.request_id),
             number(self.elapsed_ms),
+            Text(&self.landed),
         ]
     }
 }

@@ -14,6 +14,7 @@ use crate::guard::ChangeLimit;
 use crate::progress::Progress;
 use crate::sandbox_command;
 use crate::settings::{PlanOutput, RunSettings, SettingsError, Source, load_options};
+use crate::stop_signals::{self, OnFirst};
 use crate::sync::{self, Mode};
 
 /// Runs a command to its end. `progress` is how the run talks to a person.
@@ -31,18 +32,16 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
         );
     }
     let stop = CancellationToken::new();
-    let on_interrupt = match cli.command {
-        Command::Sandbox(_) => "interrupted: stopping the sandbox",
+    let on_first_signal = match cli.command {
+        Command::Sandbox(_) => OnFirst::StopSandbox,
         Command::Completions { .. }
         | Command::Man
         | Command::Validate(_)
         | Command::Export(_)
-        | Command::Config { .. } => "interrupted",
-        _ => {
-            "interrupted: finishing requests in flight and writing the report (Ctrl-C again to quit now)"
-        }
+        | Command::Config { .. } => OnFirst::Plain,
+        _ => OnFirst::FinishRun,
     };
-    watch_for_interrupt(stop.clone(), progress.clone(), on_interrupt);
+    stop_signals::listen(stop.clone(), progress.clone(), on_first_signal);
     let profile = cli.global.profile.clone();
     // `--allow-unmatched`: only `plan` and `apply` read an export.
     let mut allow_unmatched = false;
@@ -69,7 +68,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
         }
         Command::Validate(args) => {
             return match crate::check::run(&args, progress.as_ref()) {
-                Ok(code) => code,
+                Ok(code) => code.or_stopped(),
                 Err(e) => fail(&e.message, e.hint.as_deref()),
             };
         }
@@ -157,21 +156,6 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
 pub(crate) fn fail(message: &str, hint: Option<&str>) -> ExitCode {
     crate::progress::print_error(message, hint);
     ExitCode::CouldNotRun
-}
-
-/// First Ctrl-C: stop taking new rows, let in-flight requests finish, flush the report.
-/// Second Ctrl-C: leave at once.
-fn watch_for_interrupt(stop: CancellationToken, progress: Arc<dyn Progress>, note: &'static str) {
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
-        }
-        progress.note(note);
-        stop.cancel();
-        if tokio::signal::ctrl_c().await.is_ok() {
-            std::process::exit(i32::from(ExitCode::Interrupted.code()));
-        }
-    });
 }
 
 /// `config show`: what an `apply` with no flags would use, given the environment and the

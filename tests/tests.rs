@@ -48,6 +48,8 @@ mod input_trust;
 mod report_files;
 // One writer per organization: applies started together, a killed run's lock (the real binary).
 mod one_writer;
+// Stopping a run from outside: SIGTERM, SIGHUP, a second signal; rows stopped part-way.
+mod stops;
 // Failures that reach a person: -q keeps failed rows, unmatched runs fail, the summary JSON,
 // the confirmation question on a real terminal.
 mod loud_failures;

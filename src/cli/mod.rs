@@ -31,7 +31,9 @@ Exit codes:
   5    apply: too few rows matched a member (none, or under half of 10 or more): wrong key
        column, organization or file? (--allow-unmatched if expected)
   6    plan --detailed-exitcode: changes are pending
-  130  interrupted";
+  129  stopped by SIGHUP
+  130  interrupted (Ctrl-C)
+  143  stopped by SIGTERM";
 
 /// Keep Tallyfy member profiles in line with an HR or directory export.
 #[derive(Debug, Parser)]

@@ -13,7 +13,7 @@ pub mod retry_policy;
 
 use std::future::Future;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use backon::Retryable;
@@ -53,6 +53,9 @@ pub struct StatsSnapshot {
 pub struct Attempted<T> {
     pub result: Result<Reply<T>, ApiError>,
     pub attempts: u32,
+    /// The run was stopped with the last attempt on the wire, and its grace period ran out
+    /// before the answer came: it may or may not have been applied.
+    pub cut_off: bool,
 }
 
 /// Paces, retries and counts every request of a run.
@@ -132,11 +135,12 @@ impl Engine {
         Fut: Future<Output = Result<Reply<T>, ApiError>>,
     {
         let attempts = AtomicUsize::new(0);
+        let cut_off = AtomicBool::new(false);
         let transient_spent = AtomicUsize::new(0);
         let throttled_spent = AtomicUsize::new(0);
         let attempt = || {
             let sent = request();
-            let attempts = &attempts;
+            let (attempts, cut_off) = (&attempts, &cut_off);
             async move {
                 if self.stop.is_cancelled() {
                     return Err(ApiError::Stopped);
@@ -156,7 +160,10 @@ impl Engine {
                 let sent_at = Instant::now();
                 let result = tokio::select! {
                     result = sent => result,
-                    _ = self.stopped_past_grace() => Err(ApiError::Stopped),
+                    _ = self.stopped_past_grace() => {
+                        cut_off.store(true, Ordering::SeqCst);
+                        Err(ApiError::Stopped)
+                    }
                 };
                 self.observe_answer(ticket, &result, sent_at.elapsed());
                 result
@@ -208,6 +215,7 @@ impl Engine {
         Attempted {
             result,
             attempts: attempts.load(Ordering::SeqCst) as u32,
+            cut_off: cut_off.load(Ordering::SeqCst),
         }
     }
 

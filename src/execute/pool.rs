@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::api::{ApiError, Member};
-use crate::execute::Engine;
 use crate::execute::pacing::Rate;
 use crate::execute::retry_policy::{Disposition, Refusal, classify};
+use crate::execute::{Attempted, Engine};
 use crate::fields::Field;
 use crate::plan::{Change, Update};
 
@@ -57,6 +57,10 @@ pub fn auto_concurrency(rate: Rate, latency: Duration, retry_delay: Duration) ->
     (needed as usize).clamp(MIN_AUTO_CONCURRENCY, MAX_CONCURRENCY)
 }
 
+/// How a row's error starts when its profile call landed and its role call did not (failed,
+/// or never ran because the run was stopped).
+pub const PROFILE_ONLY: &str = "the profile fields were updated, the role was not: ";
+
 /// How one update ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteOutcome {
@@ -78,6 +82,10 @@ pub struct WriteResult {
     /// Request ids of the responses, space-separated when there were two calls.
     pub request_id: Option<String>,
     pub elapsed: Duration,
+    /// The changed fields the server's answers show with the value sent, whatever the
+    /// outcome: all of them for an `updated` row, the profile's alone when the role call
+    /// failed or never ran. What `rollback` restores.
+    pub landed: Vec<Field>,
 }
 
 /// Applies `updates` with at most `concurrency` in flight, sending each result on `results` as
@@ -130,14 +138,14 @@ async fn apply_one(engine: &Engine, update: &Update) -> WriteResult {
         error: None,
         request_id: None,
         elapsed: Duration::ZERO,
+        landed: Vec::new(),
     };
     if let Some(body) = &update.profile_body {
         let attempted = engine
             .call(|| engine.client().update_profile(update.member_id, body))
             .await;
-        result.attempts += attempted.attempts;
         let profile_fields = |c: &&Change| c.field != Field::Role;
-        if let Err(failure) = record(&mut result, attempted.result, update, profile_fields) {
+        if let Err(failure) = record(&mut result, attempted, update, profile_fields) {
             return finish(result, failure, started, "");
         }
     }
@@ -145,11 +153,10 @@ async fn apply_one(engine: &Engine, update: &Update) -> WriteResult {
         let attempted = engine
             .call(|| engine.client().update_role(update.member_id, role))
             .await;
-        result.attempts += attempted.attempts;
         let role_field = |c: &&Change| c.field == Field::Role;
-        if let Err(failure) = record(&mut result, attempted.result, update, role_field) {
+        if let Err(failure) = record(&mut result, attempted, update, role_field) {
             let note = if update.profile_body.is_some() {
-                "the profile fields were updated, the role was not: "
+                PROFILE_ONLY
             } else {
                 ""
             };
@@ -160,33 +167,39 @@ async fn apply_one(engine: &Engine, update: &Update) -> WriteResult {
     result
 }
 
-/// Notes a response on the row; `Err` carries the failure (outcome, message).
+/// Notes a call's answer on the row, and the fields it shows landed; `Err` carries the
+/// failure (outcome, message). Messages speak of this call alone: the row's other call, and
+/// its attempts, are not this one's.
 fn record(
     result: &mut WriteResult,
-    response: Result<crate::api::Reply<Member>, ApiError>,
+    call: Attempted<Member>,
     update: &Update,
     checked: impl Fn(&&Change) -> bool,
 ) -> Result<(), (WriteOutcome, String)> {
-    match response {
+    let Attempted {
+        result: answer,
+        attempts,
+        cut_off,
+    } = call;
+    result.attempts += attempts;
+    match answer {
         Ok(reply) => {
             result.http_status = Some(reply.status);
             append_request_id(result, reply.request_id.as_deref());
-            let not_applied: Vec<String> = update
-                .changes
-                .iter()
-                .filter(checked)
-                .filter_map(|c| {
-                    let now = reply.value.current(c.field);
-                    (now != c.after).then(|| {
-                        format!(
-                            "{} (sent {}, server has {})",
-                            c.field,
-                            show(&c.after),
-                            show(&now)
-                        )
-                    })
-                })
-                .collect();
+            let mut not_applied = Vec::new();
+            for change in update.changes.iter().filter(checked) {
+                let now = reply.value.current(change.field);
+                if now == change.after {
+                    result.landed.push(change.field);
+                } else {
+                    not_applied.push(format!(
+                        "{} (sent {}, server has {})",
+                        change.field,
+                        show(&change.after),
+                        show(&now)
+                    ));
+                }
+            }
             if not_applied.is_empty() {
                 Ok(())
             } else {
@@ -200,38 +213,56 @@ fn record(
             }
         }
         Err(error) => {
-            result.http_status = error.status();
+            result.http_status = error.status().or(result.http_status);
             append_request_id(result, error.request_id());
             let disposition = classify(&error);
             let outcome = match disposition {
                 Disposition::Stopped => WriteOutcome::Cancelled,
                 _ => WriteOutcome::Failed,
             };
-            let message = match disposition {
-                Disposition::StopRun(why) => {
-                    let note = match why {
-                        Refusal::Token => "the access token was refused",
-                        Refusal::Certificate => {
-                            "the run stopped: nothing is sent to a server this machine does not trust"
-                        }
-                    };
-                    // An earlier attempt may have landed before its answer was lost (a write
-                    // cut by the proxy that then refused the certificate).
-                    match result.attempts {
-                        0 | 1 => format!("{error} ({note})"),
-                        n => format!(
-                            "{error} ({note}; after {n} attempts, an earlier one may have been applied (a re-run will tell))"
-                        ),
-                    }
-                }
-                Disposition::Stopped if result.attempts > 0 => {
-                    "the run was stopped while this request was in flight; it may or may not have been applied (a re-run will tell)".to_string()
-                }
-                _ if result.attempts > 1 => format!("{error} (after {} attempts)", result.attempts),
-                _ => error.to_string(),
-            };
-            Err((outcome, message))
+            Err((
+                outcome,
+                failure_message(&error, disposition, attempts, cut_off),
+            ))
         }
+    }
+}
+
+/// What the row's `error` says of a call that did not succeed.
+/// `attempts` are this call's, and `cut_off` says its last was on the wire when the grace
+/// after a stop ran out.
+fn failure_message(
+    error: &ApiError,
+    disposition: Disposition,
+    attempts: u32,
+    cut_off: bool,
+) -> String {
+    match disposition {
+        Disposition::StopRun(why) => {
+            let note = match why {
+                Refusal::Token => "the access token was refused",
+                Refusal::Certificate => {
+                    "the run stopped: nothing is sent to a server this machine does not trust"
+                }
+            };
+            // An earlier attempt may have landed before its answer was lost (a write cut by
+            // the proxy that then refused the certificate).
+            match attempts {
+                0 | 1 => format!("{error} ({note})"),
+                n => format!(
+                    "{error} ({note}; after {n} attempts, an earlier one may have been applied (a re-run will tell))"
+                ),
+            }
+        }
+        Disposition::Stopped if cut_off => {
+            "the run was stopped while this request was in flight; it may or may not have been applied (a re-run will tell)".to_string()
+        }
+        Disposition::Stopped if attempts > 0 => format!(
+            "the run was stopped before this request was sent again; {} may or may not have been applied (a re-run will tell)",
+            if attempts == 1 { "the attempt sent".to_string() } else { format!("the {attempts} attempts sent") }
+        ),
+        _ if attempts > 1 => format!("{error} (after {attempts} attempts)"),
+        _ => error.to_string(),
     }
 }
 

@@ -1,12 +1,14 @@
 //! Replaying recorded changes instead of reading an export: a saved plan (`apply --plan`) or
-//! the `updated` rows of an earlier run's report (`rollback`).
+//! the changes that landed in an earlier run, per its report (`rollback`).
 //!
 //! Both are the same thing, a list of "this member's field should go from `expect` to `set`",
 //! and both meet the same hazard: the organization moved on since the changes were recorded.
 //! A member whose fields no longer hold what was expected is not touched (outcome `stale`,
 //! saying what changed): writing anyway would silently undo someone else's edit, which is what
-//! Terraform's stale-plan refusal exists to prevent. Everything else goes through the normal
-//! plan, guards, pacing and report.
+//! Terraform's stale-plan refusal exists to prevent. A field that holds what was to be set
+//! already is not stale but done: a replay stopped part-way is finished by running it again,
+//! and the members it reached are `unchanged`. Everything else goes through the normal plan,
+//! guards, pacing and report.
 
 pub mod plan_file;
 pub mod rollback;
@@ -31,14 +33,16 @@ pub struct Recorded {
 
 impl Recorded {
     /// Why the member no longer matches what was recorded, if it does not:
-    /// `job_title is now "C" (expected "A")`.
+    /// `job_title is now "C" (expected "A")`. A field that already holds the value to set is
+    /// not stale: the change was made already (a rollback or plan run a second time, after
+    /// it was interrupted), and the plan finds nothing to send for it.
     pub fn stale_reason(&self, member: &Member) -> Option<String> {
         let moved: Vec<String> = self
             .fields
             .iter()
-            .filter_map(|(field, (expect, _))| {
+            .filter_map(|(field, (expect, set))| {
                 let now = member.current(*field);
-                (now != *expect).then(|| {
+                (now != *expect && now != *set).then(|| {
                     format!(
                         "{field} is now {} (expected {})",
                         show_value(&now),

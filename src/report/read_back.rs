@@ -25,7 +25,8 @@ pub struct ReportLine {
     pub cells: Vec<String>,
 }
 
-/// Reads back an earlier report (`--only-rows-from`, `rollback`), keeping `columns`. Errors
+/// Reads back an earlier report (`--only-rows-from`, `rollback`), keeping `columns`. A name
+/// ending in `?` is a column older reports do not have: its cells read as empty there. Errors
 /// name the file, and the line when one is broken; a last line cut short is left out, with
 /// a warning through `progress`.
 pub fn read_back(
@@ -76,28 +77,30 @@ pub fn read_back(
         after_last = line + 1;
         let cells = at
             .iter()
-            .map(|&i| unescape_cell(record.get(i).unwrap_or("")).to_string())
+            .map(|&i| unescape_cell(i.and_then(|i| record.get(i)).unwrap_or("")).to_string())
             .collect();
         lines.push(ReportLine { line, cells });
     }
     Ok(lines)
 }
 
-/// Where each of `columns` is in the header.
+/// Where each of `columns` is in the header (`None`: an optional column it does not have).
 fn column_positions(
     path: &Path,
     headers: &csv::StringRecord,
     columns: &[&str],
-) -> Result<Vec<usize>, String> {
+) -> Result<Vec<Option<usize>>, String> {
     columns
         .iter()
-        .map(|name| {
-            headers.iter().position(|h| h == *name).ok_or_else(|| {
-                format!(
+        .map(|name| match name.strip_suffix('?') {
+            Some(optional) => Ok(headers.iter().position(|h| h == optional)),
+            None => match headers.iter().position(|h| h == *name) {
+                Some(at) => Ok(Some(at)),
+                None => Err(format!(
                     "{} is not a member-sync report: it has no `{name}` column",
                     path.display()
-                )
-            })
+                )),
+            },
         })
         .collect()
 }
@@ -135,7 +138,7 @@ fn read_workbook(path: &Path, columns: &[&str]) -> Result<Vec<ReportLine>, Strin
         .worksheet_cells_reader(&sheet)
         .map_err(|e| unreadable(&e))?;
     let mut header: Vec<(u32, String)> = Vec::new();
-    let mut at: Option<Vec<u32>> = None;
+    let mut at: Option<Vec<Option<u32>>> = None;
     let mut lines: Vec<ReportLine> = Vec::new();
     while let Some(cell) = cells.next_cell().map_err(|e| unreadable(&e))? {
         let (row, col) = cell.get_position();
@@ -155,7 +158,7 @@ fn read_workbook(path: &Path, columns: &[&str]) -> Result<Vec<ReportLine>, Strin
                 cells: vec![String::new(); at.len()],
             });
         }
-        if let (Some(i), Some(last)) = (at.iter().position(|&c| c == col), lines.last_mut()) {
+        if let (Some(i), Some(last)) = (at.iter().position(|&c| c == Some(col)), lines.last_mut()) {
             last.cells[i] = text;
         }
     }
@@ -170,7 +173,7 @@ fn workbook_columns(
     path: &Path,
     header: &[(u32, String)],
     columns: &[&str],
-) -> Result<Vec<u32>, String> {
+) -> Result<Vec<Option<u32>>, String> {
     let names = csv::StringRecord::from(
         header
             .iter()
@@ -178,7 +181,10 @@ fn workbook_columns(
             .collect::<Vec<_>>(),
     );
     let positions = column_positions(path, &names, columns)?;
-    Ok(positions.into_iter().map(|i| header[i].0).collect())
+    Ok(positions
+        .into_iter()
+        .map(|i| i.map(|i| header[i].0))
+        .collect())
 }
 
 /// A workbook cell as the report's text: numbers as the CSV writes them.

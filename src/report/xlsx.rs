@@ -257,6 +257,7 @@ mod tests {
             error: error.into(),
             request_id: "req-1 req-2".into(),
             elapsed_ms: Some(1234),
+            landed: "[]".into(),
         };
         vec![
             row(

@@ -145,8 +145,11 @@ pub(crate) async fn read_members_keeping(
                 &settings.target,
             )),
             None if stop.is_cancelled() => {
-                progress.note("interrupted while reading the member list; nothing was written");
-                Err((Ok(ExitCode::Interrupted), Some("the run was interrupted")))
+                progress.note(&format!(
+                    "{} while reading the member list; nothing was written",
+                    crate::stop_signals::stopped_by().stopped_run()
+                ));
+                Err((Ok(ExitCode::stopped()), Some("the run was interrupted")))
             }
             None => {
                 let error = RunError::new(e.to_string())

@@ -15,7 +15,7 @@ use crate::exit_code::ExitCode;
 use crate::guard::ChangeLimit;
 use crate::plan::{self, MemberIndex, RowPlan, Update};
 use crate::progress::Progress;
-use crate::report::{Outcome, ReportRow, create_report};
+use crate::report::create_report;
 use crate::rerun;
 use crate::settings::{RunSettings, Source, Target};
 
@@ -32,7 +32,7 @@ mod source;
 use guards::{Baseline, take_lock};
 use members::ExportLoad;
 pub(crate) use members::read_members;
-use rows::{Ledger, excluded_row, identity, planned_row, stale_row, unreached_row, written_row};
+use rows::{Ledger, excluded_row, planned_row, stale_row, unreached_row, unsent_row, written_row};
 use run_end::RunEnd;
 use show::{go_ahead, show_plan};
 use source::{read_source, save_plan, stale_rows};
@@ -363,13 +363,7 @@ async fn run_to_end(
         pool.await
             .map_err(|e| RunError::new(format!("the worker pool failed: {e}")))?;
         for update in updates.iter().filter(|u| !finished.contains(&u.row)) {
-            let row = ReportRow {
-                outcome: Some(Outcome::Cancelled),
-                error: "not sent: the run was stopped".into(),
-                ..identity(update)
-            }
-            .with_changes(&update.changes);
-            ledger.record(row);
+            ledger.record(unsent_row(update));
         }
     }
     progress.finish();
@@ -398,10 +392,11 @@ async fn run_to_end(
     }
     if stop.is_cancelled() {
         progress.note(&format!(
-            "interrupted; rows not done are `cancelled` in {}",
+            "{}; rows not done are `cancelled` in {}",
+            crate::stop_signals::stopped_by().stopped_run(),
             report_path.display()
         ));
-        return Ok(ExitCode::Interrupted);
+        return Ok(ExitCode::stopped());
     }
     Ok(match mode {
         Mode::Apply { .. } => {

@@ -388,4 +388,16 @@ pub(super) fn written_row<'a>(update: &'a Update, result: &WriteResult) -> Repor
         ..identity(update)
     }
     .with_changes(&update.changes)
+    .with_landed(&result.landed)
+}
+
+/// The line of an update the run was stopped before sending.
+pub(super) fn unsent_row(update: &Update) -> ReportRow<'_> {
+    ReportRow {
+        outcome: Some(Outcome::Cancelled),
+        error: "not sent: the run was stopped".into(),
+        ..identity(update)
+    }
+    .with_changes(&update.changes)
+    .with_landed(&[])
 }

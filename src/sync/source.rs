@@ -115,19 +115,23 @@ pub(super) fn read_source(
         Source::None => Ok(None),
         Source::Rollback { report, .. } => {
             let undo = rollback::from_report(report, progress).map_err(RunError::new)?;
-            if undo.is_empty() {
+            if undo.changes.is_empty() {
                 progress.note(&format!(
-                    "{} has no `updated` row: nothing to undo",
+                    "{} has no change that landed: nothing to undo",
                     report.display()
                 ));
                 return Ok(None);
             }
+            let partly = match undo.partly_applied {
+                0 => String::new(),
+                n => format!(" ({n} of them partly applied: only the fields that landed)"),
+            };
             progress.note(&format!(
-                "undoing {} rows of {}",
-                undo.len(),
+                "undoing {} rows of {}{partly}",
+                undo.changes.len(),
                 report.display()
             ));
-            Ok(Some(replay(undo)))
+            Ok(Some(replay(undo.changes)))
         }
     }
 }

@@ -3,9 +3,7 @@
 //! sends only what is still missing.
 
 use std::collections::BTreeSet;
-use std::io::Read;
-use std::process::Child;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use member_sync::sandbox::SandboxConfig;
 
@@ -27,55 +25,10 @@ fn slow_directory() -> Directory {
     )
 }
 
-fn start(dir: &Directory, report: &std::path::Path) -> Child {
+fn start(dir: &Directory, report: &std::path::Path) -> Running {
     let concurrency = CONCURRENCY.to_string();
     let extra = ["--rate", "40/s", "--concurrency", &concurrency, "-q"];
-    dir.org.spawn("apply", &dir.input, report, &extra)
-}
-
-/// Waits until the report holds at least `lines` rows (header excluded).
-fn wait_for_lines(report: &std::path::Path, lines: usize) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let written = std::fs::read_to_string(report)
-            .map(|text| text.lines().count().saturating_sub(1))
-            .unwrap_or(0);
-        if written >= lines {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {written} report lines after 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = std::process::Command::new("kill")
-        .args([name, &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success(), "kill {name}");
-}
-
-/// Waits for the exit; panics if it takes longer than `limit`.
-fn wait_at_most(child: &mut Child, limit: Duration) -> (Option<i32>, Duration, String) {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            let mut stderr = String::new();
-            if let Some(mut pipe) = child.stderr.take() {
-                let _ = pipe.read_to_string(&mut stderr);
-            }
-            return (status.code(), started.elapsed(), stderr);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("still running {limit:?} after the signal");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    Running::new(dir.org.spawn("apply", &dir.input, report, &extra))
 }
 
 #[test]
@@ -85,8 +38,8 @@ fn sigint_stops_within_5_seconds_with_the_report_complete() {
     let mut child = start(&dir, &report);
     // The unchanged, invalid and unknown rows come first (75 + 5), then the writes.
     wait_for_lines(&report, 110);
-    signal(&child, "-INT");
-    let (code, took, stderr) = wait_at_most(&mut child, Duration::from_secs(5));
+    child.signal("-INT");
+    let Ended { code, took, stderr } = child.wait_at_most(Duration::from_secs(5));
 
     assert_eq!(code, Some(130), "exit code; stderr:\n{stderr}");
     assert!(took < Duration::from_secs(5), "{took:?}");
@@ -126,8 +79,8 @@ fn sigkill_loses_nothing_finished_and_a_rerun_converges_without_redundant_writes
     let report = dir.org.path("killed.csv");
     let mut child = start(&dir, &report);
     wait_for_lines(&report, 110);
-    signal(&child, "-KILL");
-    let (code, _, _) = wait_at_most(&mut child, Duration::from_secs(5));
+    child.signal("-KILL");
+    let code = child.wait_at_most(Duration::from_secs(5)).code;
     assert_eq!(code, None, "killed by a signal");
 
     // The report on disk parses (no torn line) and every row it claims as updated is.

@@ -249,3 +249,62 @@ fn an_export_plans_back_to_no_changes() {
         "one list page for export, one for plan"
     );
 }
+
+#[test]
+fn a_rollback_run_again_finds_its_members_restored_and_changes_nothing() {
+    let org = TestOrg::start(SandboxConfig::default(), generated_seed(6));
+    let export = input(
+        &org,
+        "export.csv",
+        &[(1, "A1", ""), (2, "A2", "light"), (3, "A3", "")],
+    );
+    let run = org.apply(&export, &[]);
+    run.assert_code(0);
+    org.run_command("rollback", &run.report_path, &[])
+        .assert_code(0);
+    let before = org.journal().len();
+
+    // "Run it again" is the recovery from a rollback that was stopped: every member it had
+    // reached already holds the value it restores.
+    let again = org.run_command("rollback", &run.report_path, &[]);
+
+    again.assert_code(0);
+    assert_eq!(outcome_counts(&again.report), counts(&[("unchanged", 3)]));
+    assert!(puts_to(&org, before).is_empty(), "nothing is sent again");
+    for id in 1..=3 {
+        assert_eq!(
+            title_and_role(&org, id),
+            (Value::from("Analyst"), "standard".into())
+        );
+    }
+}
+
+#[test]
+fn a_rollback_stopped_part_way_is_finished_by_running_it_again() {
+    let org = TestOrg::start(SandboxConfig::default(), generated_seed(6));
+    let export = input(&org, "export.csv", &[(1, "A1", ""), (2, "A2", "light")]);
+    let run = org.apply(&export, &[]);
+    run.assert_code(0);
+    // The rollback reached member 1 and was stopped before member 2.
+    org.apply(
+        &input(&org, "undo-1.csv", &[(1, "Analyst", "")]),
+        &["--force"],
+    )
+    .assert_code(0);
+    let before = org.journal().len();
+
+    let again = org.run_command("rollback", &run.report_path, &[]);
+
+    again.assert_code(0);
+    assert_eq!(
+        outcome_counts(&again.report),
+        counts(&[("unchanged", 1), ("updated", 1)])
+    );
+    let mut sent = puts_to(&org, before);
+    sent.sort_unstable();
+    assert_eq!(sent, [2, 2], "member 2's title and role only");
+    assert_eq!(
+        title_and_role(&org, 2),
+        (Value::from("Analyst"), "standard".into())
+    );
+}

@@ -166,3 +166,45 @@ fn sandbox_command_injects_faults_and_writes_its_journal() {
         assert!(lines[0].get(key).is_some(), "{key} in {}", lines[0]);
     }
 }
+
+#[test]
+fn sandbox_command_stops_on_sigterm_with_its_journal_and_exit_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (mut server, connection) = serve(&["--journal", journal.to_str().unwrap()]);
+    let report = dir.path().join("report.csv");
+    let mut plan = member_sync();
+    plan.arg("plan")
+        .arg(sample_export())
+        .args(["--rate", "1000/s", "--report"])
+        .arg(&report)
+        .timeout(Duration::from_secs(30));
+    for (name, value) in &connection {
+        plan.env(name, value);
+    }
+    Run::of(&mut plan, report).assert_code(3);
+
+    // What `systemctl stop` or `docker stop` sends.
+    let status = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = server.0.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.0.stderr.take().unwrap(), &mut stderr).unwrap();
+
+    assert_eq!(exit.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("SIGTERM received: stopping the sandbox"),
+        "{stderr}"
+    );
+    let served = std::fs::read_to_string(&journal).unwrap().lines().count();
+    assert!(served > 0);
+    assert!(
+        stderr.contains(&format!(
+            "served {served} requests on 1 connection (200: {served})"
+        )),
+        "{stderr}"
+    );
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 pub type ReportRow = HashMap<String, String>;
 
 /// The report's columns, in order, as documented in the README.
-pub const REPORT_COLUMNS: [&str; 12] = [
+pub const REPORT_COLUMNS: [&str; 13] = [
     "row",
     "email",
     "user_id",
@@ -20,6 +20,7 @@ pub const REPORT_COLUMNS: [&str; 12] = [
     "error",
     "request_id",
     "elapsed_ms",
+    "landed",
 ];
 
 /// Writes a CSV file with a header row.

@@ -9,6 +9,7 @@ mod inputs;
 mod org;
 mod relay;
 mod run;
+mod running;
 pub mod scenario;
 
 pub use files::*;
@@ -17,3 +18,4 @@ pub use inputs::*;
 pub use org::*;
 pub use relay::*;
 pub use run::*;
+pub use running::*;
