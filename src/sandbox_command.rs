@@ -43,6 +43,12 @@ pub async fn serve(
             }
         },
     };
+    // A journal that would be refused at the end is refused before serving anything.
+    if let Some(path) = &args.journal
+        && let Err(refused) = crate::output_file::Output::journal(path).check()
+    {
+        return fail(&refused.message, refused.hint.as_deref());
+    }
     let config = config(&args.quirks, &args.faults);
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
     let sandbox = match Sandbox::start(config, seed, addr).await {
@@ -73,12 +79,9 @@ pub async fn serve(
         sandbox.pacing_violations().len(),
     ));
     if let Some(path) = &args.journal
-        && let Err(e) = write_journal(path, &journal)
+        && let Err(refused) = write_journal(path, &journal)
     {
-        return fail(
-            &format!("cannot write the journal to {}: {e}", path.display()),
-            None,
-        );
+        return fail(&refused.message, refused.hint.as_deref());
     }
     ExitCode::Success
 }
@@ -182,11 +185,13 @@ fn describe(journal: &[JournalEntry], connections: u64, violations: usize) -> St
     )
 }
 
-fn write_journal(path: &Path, journal: &[JournalEntry]) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    for entry in journal {
-        serde_json::to_writer(&mut out, &entry.to_json())?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()
+/// Private, written beside and renamed, never through a link (`crate::output_file`).
+fn write_journal(path: &Path, journal: &[JournalEntry]) -> Result<(), crate::output_file::Refused> {
+    crate::output_file::Output::journal(path).write_with(|out| {
+        for entry in journal {
+            serde_json::to_writer(&mut *out, &entry.to_json())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    })
 }

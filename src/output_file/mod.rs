@@ -86,6 +86,21 @@ impl<'p> Output<'p> {
         }
     }
 
+    /// `sandbox --journal`: rehearsals are run again and again, so an earlier journal (JSON
+    /// lines, or empty) is replaced; any other file is refused.
+    pub fn journal(path: &'p Path) -> Output<'p> {
+        Output {
+            path,
+            what: "journal",
+            flag: "--journal",
+            if_exists: IfExists::ReplaceIf {
+                check: |first| first.is_empty() || first.starts_with(b"{\""),
+                expected: "a journal of an earlier sandbox",
+            },
+            overwrite_flag: None,
+        }
+    }
+
     fn refusing(path: &'p Path, what: &'static str, flag: &'static str) -> Output<'p> {
         Output {
             path,

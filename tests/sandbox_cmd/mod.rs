@@ -208,3 +208,54 @@ fn sandbox_command_stops_on_sigterm_with_its_journal_and_exit_line() {
         "{stderr}"
     );
 }
+
+/// The journal is an output like any other: never written over a file that is not an earlier
+/// journal, never through a link, and private. Refused before anything is served.
+#[test]
+fn sandbox_journal_refuses_another_file_or_a_link_before_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("people.csv");
+    std::fs::write(&input, "email\nann@example.com\n").unwrap();
+    let link = dir.path().join("journal-link.jsonl");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&input, &link).unwrap();
+    for path in [&input, &link] {
+        let output = member_sync()
+            .args(["sandbox", "--port", "0", "--journal"])
+            .arg(path)
+            .timeout(Duration::from_secs(10))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("cannot write the journal"), "{stderr}");
+        assert!(output.stdout.is_empty(), "nothing served");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&input).unwrap(),
+        "email\nann@example.com\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sandbox_journal_is_private_and_replaces_an_earlier_journal() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    std::fs::write(&journal, "{\"at_ms\":0}\n").unwrap();
+    let (mut server, _) = serve(&["--journal", journal.to_str().unwrap()]);
+    let status = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(server.0.wait().unwrap().code(), Some(0));
+    let mode = std::fs::metadata(&journal).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(
+        std::fs::read_to_string(&journal).unwrap(),
+        "",
+        "no request served"
+    );
+}
