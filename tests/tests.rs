@@ -35,3 +35,5 @@ mod derived_inputs;
 mod validate_cmd;
 // Performance promises that need no stopwatch: minimal requests, auto pacing, offline plans.
 mod perf;
+// Workbooks: hostile ones refused within a memory cap, the sheet that holds the data.
+mod workbooks;

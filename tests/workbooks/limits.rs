@@ -1,0 +1,196 @@
+//! Workbooks that ask for the impossible (issue #16, item 6): a 1 KB file whose one far cell
+//! used to make the reader allocate a dense grid of 550 GB, a cell reference past the last
+//! column (51 GB), a shared-strings part that asks for 4 GB. Each ends in exit 1 with what is
+//! wrong and what to do, inside [`MEMORY_CAP`](super::capped::MEMORY_CAP): never an abort.
+
+use super::capped::validate_capped;
+use super::package::{Book, declare_size, row, zip_of};
+
+fn write(dir: &tempfile::TempDir, bytes: &[u8]) -> std::path::PathBuf {
+    let path = dir.path().join("staff.xlsx");
+    std::fs::write(&path, bytes).expect("the workbook is written");
+    path
+}
+
+const SHARED_STRINGS_START: &str = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main""#;
+
+#[test]
+fn a_workbook_of_one_cell_at_the_last_row_and_column_is_read_as_one_cell() {
+    // The issue's 5 KB file: one value, at XFD1048576. Read as the one cell it is, it has no
+    // header with a key column, which is what the refusal says.
+    let dir = tempfile::tempdir().unwrap();
+    let book = Book::sheet(&row(1048576, &[("XFD1048576", "stray")]));
+    let input = write(&dir, &book.bytes());
+
+    validate_capped(&input, &[])
+        .assert_refused("format: XLSX, sheet `Sheet1`")
+        .assert_refused("no key column")
+        .assert_refused("headers found: `stray`");
+}
+
+#[test]
+fn a_stray_value_at_the_last_cell_is_one_more_row_not_a_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = Book::sheet(&format!(
+        "{}{}{}",
+        row(1, &[("A1", "email"), ("B1", "first name")]),
+        row(2, &[("A2", "ann@example.com"), ("B2", "Ann")]),
+        row(1048576, &[("XFD1048576", "stray")]),
+    ));
+    let input = write(&dir, &book.bytes());
+
+    let ended = validate_capped(&input, &[]);
+    assert_eq!(
+        (ended.code, ended.signal),
+        (Some(3), None),
+        "{}",
+        ended.stderr
+    );
+    assert!(
+        ended
+            .stderr
+            .contains("! row 2 (line 1048576) invalid: email: no email or user_id"),
+        "{}",
+        ended.stderr
+    );
+    assert!(
+        ended.stderr.contains("2 rows: 1 valid, 1 invalid"),
+        "{}",
+        ended.stderr
+    );
+}
+
+#[test]
+fn a_cell_reference_past_the_last_column_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = Book::sheet(&format!(
+        "{}{}",
+        row(1, &[("A1", "email")]),
+        row(5, &[("ZZZZZZ5", "x")]),
+    ));
+    let input = write(&dir, &book.bytes());
+
+    validate_capped(&input, &[])
+        .assert_refused(
+            "cell ZZZZZZ5 of sheet `Sheet1` is past the last column a sheet can have (XFD)",
+        )
+        .assert_refused("hint: the file was not saved by a spreadsheet application");
+}
+
+#[test]
+fn a_cell_reference_past_the_last_row_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = Book::sheet(&format!(
+        "{}{}",
+        row(1, &[("A1", "email")]),
+        row(1048577, &[("A1048577", "x")]),
+    ));
+    let input = write(&dir, &book.bytes());
+
+    validate_capped(&input, &[]).assert_refused(
+        "cell A1048577 of sheet `Sheet1` is past the last row a sheet can have (1,048,576)",
+    );
+}
+
+#[test]
+fn shared_strings_that_declare_more_than_the_limit_are_refused_before_they_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = format!(
+        r#"{SHARED_STRINGS_START} count="200000000" uniqueCount="200000000"><si><t>email</t></si></sst>"#
+    );
+    let book =
+        Book::sheet(r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#).shared_strings(shared);
+    let input = write(&dir, &book.bytes());
+
+    validate_capped(&input, &[])
+        .assert_refused("the workbook declares 200,000,000 shared strings; the limit is 4,194,304")
+        .assert_refused("hint: ");
+}
+
+#[test]
+fn a_part_declaring_gigabytes_is_refused_before_it_is_inflated() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = format!(r#"{SHARED_STRINGS_START}><si><t>email</t></si></sst>"#);
+    let book =
+        Book::sheet(r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#).shared_strings(shared);
+    let mut bytes = book.bytes();
+    declare_size(&mut bytes, "xl/sharedStrings.xml", 0xFFFF_FFF0);
+    let input = write(&dir, &bytes);
+
+    validate_capped(&input, &[]).assert_refused(
+        "the workbook's part `xl/sharedStrings.xml` is 4.0 GiB uncompressed; the limit is 256 MiB",
+    );
+}
+
+#[test]
+fn a_part_larger_than_its_declared_size_is_refused_when_it_overflows() {
+    // 8 MiB of shared strings that say they are 64 KiB: sizes checked from the directory alone
+    // would let any amount through.
+    let dir = tempfile::tempdir().unwrap();
+    let mut shared = format!(r#"{SHARED_STRINGS_START}>"#);
+    while shared.len() < 8 << 20 {
+        shared.push_str("<si><t>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</t></si>");
+    }
+    shared.push_str("</sst>");
+    let book =
+        Book::sheet(r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#).shared_strings(shared);
+    let mut bytes = book.bytes();
+    declare_size(&mut bytes, "xl/sharedStrings.xml", 64 << 10);
+    let input = write(&dir, &bytes);
+
+    validate_capped(&input, &[])
+        .assert_refused("`xl/sharedStrings.xml` holds more than the 64 KiB its entry declares");
+}
+
+#[test]
+fn a_package_of_too_many_parts_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts: Vec<(String, Vec<u8>)> = (0..10_001)
+        .map(|i| (format!("xl/media/empty{i}.bin"), Vec::new()))
+        .collect();
+    let input = write(&dir, &zip_of(&parts));
+
+    validate_capped(&input, &[])
+        .assert_refused("the workbook has 10,001 parts; the limit is 10,000");
+}
+
+#[test]
+fn a_sheet_spread_over_more_cells_than_the_limit_is_refused() {
+    // Each row has a value in column A and one in the last column: 16,384 cells a row once the
+    // empty ones between are counted, so 1,100 rows make more than 16,777,216.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = row(1, &[("A1", "email")]);
+    for n in 2..=1_100 {
+        rows.push_str(&row(
+            n,
+            &[(&format!("A{n}"), "x"), (&format!("XFD{n}"), "y")],
+        ));
+    }
+    let input = write(&dir, &Book::sheet(&rows).bytes());
+
+    validate_capped(&input, &[])
+        .assert_refused(
+            "the sheet `Sheet1` spans more than 16,777,216 cells (reached at row 1,025)",
+        )
+        .assert_refused("hint: ");
+}
+
+#[test]
+fn a_shared_string_repeated_past_the_text_limit_is_refused() {
+    // One shared string of 1 MiB, used by 300 cells: 300 MiB of text from a file of a few KB.
+    let dir = tempfile::tempdir().unwrap();
+    let shared = format!(
+        r#"{SHARED_STRINGS_START}><si><t>email</t></si><si><t>{}</t></si></sst>"#,
+        "a".repeat(1 << 20)
+    );
+    let mut rows = r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#.to_string();
+    for n in 2..=301 {
+        rows.push_str(&format!(
+            r#"<row r="{n}"><c r="A{n}" t="s"><v>1</v></c></row>"#
+        ));
+    }
+    let input = write(&dir, &Book::sheet(&rows).shared_strings(shared).bytes());
+
+    validate_capped(&input, &[])
+        .assert_refused("the sheet `Sheet1` holds more than 256 MiB of text (reached at row 257)");
+}

@@ -1,0 +1,7 @@
+//! Workbooks: the limits that keep a hostile one from taking the machine's memory, the hint
+//! toward the sheet that holds the data, and mutated workbooks run through the binary.
+
+mod capped;
+mod limits;
+mod package;
+mod sheets;
