@@ -37,3 +37,5 @@ mod validate_cmd;
 mod perf;
 // Workbooks: hostile ones refused within a memory cap, the sheet that holds the data.
 mod workbooks;
+// A mutation fuzz of `validate`: CSV, UTF-16 and XLSX mutants never panic, abort or hang.
+mod fuzz;

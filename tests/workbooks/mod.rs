@@ -1,7 +1,7 @@
 //! Workbooks: the limits that keep a hostile one from taking the machine's memory, the hint
 //! toward the sheet that holds the data, and mutated workbooks run through the binary.
 
-mod capped;
+pub mod capped;
 mod limits;
-mod package;
+pub mod package;
 mod sheets;
