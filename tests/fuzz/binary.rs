@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::inputs::{self, Format};
+use super::inputs;
 use super::{Run, Tallies, mutant, save_finding};
 use crate::workbooks::capped::validate_capped;
 
@@ -21,11 +21,7 @@ fn mutated_inputs_never_abort_or_hang_the_binary() {
     for index in 0..run.inputs {
         let (seed, bytes) = mutant(&mut rng, &seeds);
         let format = seed.format;
-        let input = dir.path().join(if format == Format::Xlsx {
-            "input.xlsx"
-        } else {
-            "input.csv"
-        });
+        let input = dir.path().join(format!("input.{}", format.extension()));
         std::fs::write(&input, &bytes).expect("the input is written");
         let ended = validate_capped(&input, &seed.args());
         let tally = tallies.of(format);

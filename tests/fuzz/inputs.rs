@@ -3,13 +3,16 @@
 //! shared strings, and by hand with inline strings).
 
 use crate::util::{csv_records, csv_text, real_world, windows_1252, xlsx};
-use crate::workbooks::package::{Book, row};
+use crate::workbooks::package::{Book, ods, ods_row, row};
+use crate::workbooks::xls;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Format {
     Csv,
     Utf16,
     Xlsx,
+    Ods,
+    Xls,
 }
 
 impl Format {
@@ -18,6 +21,23 @@ impl Format {
             Format::Csv => "CSV",
             Format::Utf16 => "UTF-16",
             Format::Xlsx => "XLSX",
+            Format::Ods => "ODS",
+            Format::Xls => "XLS",
+        }
+    }
+
+    /// Whether the format is a workbook.
+    pub fn is_workbook(self) -> bool {
+        matches!(self, Format::Xlsx | Format::Ods | Format::Xls)
+    }
+
+    /// The extension a file of the format has.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv | Format::Utf16 => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Ods => "ods",
+            Format::Xls => "xls",
         }
     }
 }
@@ -89,6 +109,8 @@ pub fn seeds() -> Vec<Seed> {
                 xlsx(&[("Cover", &cover), ("Users", &hr[..20])]),
             )
         },
+        Seed::new(Format::Ods, ods_of(&m365[..10])),
+        Seed::new(Format::Xls, xls_of(&m365[..10])),
     ];
     for seed in &mut seeds {
         seed.bytes.truncate(16 * 1024);
@@ -179,4 +201,31 @@ fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// The records as an ODS sheet.
+fn ods_of(records: &[Vec<String>]) -> Vec<u8> {
+    let rows: String = records
+        .iter()
+        .map(|cells| {
+            let escaped: Vec<String> = cells.iter().map(|c| xml_escape(c)).collect();
+            ods_row(&escaped.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+        .collect();
+    ods(&rows)
+}
+
+/// The records as an XLS sheet of labels.
+fn xls_of(records: &[Vec<String>]) -> Vec<u8> {
+    let cells: Vec<Vec<u8>> = records
+        .iter()
+        .enumerate()
+        .flat_map(|(r, cells)| {
+            cells
+                .iter()
+                .enumerate()
+                .map(move |(c, text)| xls::label(r as u16, c as u16, text))
+        })
+        .collect();
+    xls::compound_file(&xls::workbook_stream(&cells), false)
 }

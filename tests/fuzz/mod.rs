@@ -1,5 +1,5 @@
-//! A mutation fuzz of `validate` (issue #16): real exports as CSV, as UTF-16 and as XLSX,
-//! mutated ([`mutate`]: bytes flipped, cut, truncated, ranges duplicated; a workbook's XML
+//! A mutation fuzz of `validate` (issue #16): real exports as CSV, as UTF-16 and as XLSX (and
+//! as ODS and XLS, which the same reader takes), mutated ([`mutate`]: bytes flipped, cut, truncated, ranges duplicated; a workbook's XML
 //! parts mutated and the package rebuilt), then read and validated. No input may panic, abort
 //! or hang.
 //!
@@ -53,8 +53,8 @@ pub fn mutant<'a>(rng: &mut StdRng, seeds: &'a [Seed]) -> (&'a Seed, Vec<u8>) {
     use rand::Rng;
     let seed = &seeds[rng.random_range(0..seeds.len())];
     let bytes = match seed.format {
-        Format::Xlsx => mutate::workbook(rng, &seed.bytes),
-        Format::Csv | Format::Utf16 => mutate::text(rng, &seed.bytes),
+        Format::Xlsx | Format::Ods => mutate::workbook(rng, &seed.bytes),
+        Format::Csv | Format::Utf16 | Format::Xls => mutate::text(rng, &seed.bytes),
     };
     (seed, bytes)
 }

@@ -4,7 +4,8 @@
 //! wrong and what to do, inside [`MEMORY_CAP`](super::capped::MEMORY_CAP): never an abort.
 
 use super::capped::validate_capped;
-use super::package::{Book, declare_size, row, zip_of};
+use super::package::{Book, declare_size, ods, ods_row, row, zip_of};
+use super::xls;
 
 fn write(dir: &tempfile::TempDir, bytes: &[u8]) -> std::path::PathBuf {
     let path = dir.path().join("staff.xlsx");
@@ -193,4 +194,134 @@ fn a_shared_string_repeated_past_the_text_limit_is_refused() {
 
     validate_capped(&input, &[])
         .assert_refused("the sheet `Sheet1` holds more than 256 MiB of text (reached at row 257)");
+}
+
+#[test]
+fn an_ods_sheet_reads_as_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = format!(
+        "{}{}",
+        ods_row(&["email", "first name"]),
+        ods_row(&["ann@example.com", "Ann"])
+    );
+    let input = write(&dir, &ods(&rows));
+
+    let ended = validate_capped(&input, &[]);
+    assert_eq!(
+        (ended.code, ended.signal),
+        (Some(0), None),
+        "{}",
+        ended.stderr
+    );
+    assert!(
+        ended.stderr.contains("format: ODS, sheet `Sheet1`"),
+        "{}",
+        ended.stderr
+    );
+}
+
+#[test]
+fn an_ods_sheet_repeated_past_the_grid_limit_is_refused_before_calamine_reads_it() {
+    // One row of one value repeated over all 16,384 columns, repeated 6,000 times: 98 million
+    // cells (3 GB as calamine holds them) from a few hundred bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let rows = format!(
+        r#"{}<table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#,
+        ods_row(&["email"])
+    );
+    let input = write(&dir, &ods(&rows));
+
+    validate_capped(&input, &[])
+        .assert_refused(
+            "the ODS workbook's sheets span more than 4,194,304 cells (reached in sheet `Sheet1`)",
+        )
+        .assert_refused("hint: ");
+}
+
+#[test]
+fn an_ods_cell_of_four_billion_spaces_is_refused_before_calamine_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = format!(
+        r#"{}<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="4000000000"/>b</text:p></table:table-cell></table:table-row>"#,
+        ods_row(&["email"])
+    );
+    let input = write(&dir, &ods(&rows));
+
+    validate_capped(&input, &[]).assert_refused(
+        "the ODS workbook's sheets hold more than 256 MiB of text (reached in sheet `Sheet1`)",
+    );
+}
+
+#[test]
+fn an_xls_sheet_reads_as_its_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = xls::workbook_stream(&[
+        xls::label(0, 0, "email"),
+        xls::label(0, 1, "first name"),
+        xls::label(1, 0, "ann@example.com"),
+        xls::label(1, 1, "Ann"),
+    ]);
+    let input = write(&dir, &xls::compound_file(&stream, false));
+
+    let ended = validate_capped(&input, &[]);
+    assert_eq!(
+        (ended.code, ended.signal),
+        (Some(0), None),
+        "{}",
+        ended.stderr
+    );
+    assert!(
+        ended.stderr.contains("format: XLS, sheet `Sheet1`"),
+        "{}",
+        ended.stderr
+    );
+}
+
+#[test]
+fn an_xls_cell_far_out_is_refused_before_calamine_makes_its_grid() {
+    // Column 65,535 row 65,535: calamine's grid from A1 would be four billion cells.
+    let dir = tempfile::tempdir().unwrap();
+    let stream =
+        xls::workbook_stream(&[xls::label(0, 0, "email"), xls::number(65_535, 65_535, 1.0)]);
+    let input = write(&dir, &xls::compound_file(&stream, false));
+
+    validate_capped(&input, &[])
+        .assert_refused(
+            "the XLS workbook's sheets span more than 4,194,304 cells (reached in sheet `Sheet1`)",
+        )
+        .assert_refused("hint: ");
+}
+
+#[test]
+fn an_xls_stream_whose_sectors_loop_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = xls::workbook_stream(&[xls::label(0, 0, "email")]);
+    let input = write(&dir, &xls::compound_file(&stream, true));
+
+    validate_capped(&input, &[])
+        .assert_refused("the XLS file is malformed: a chain of its sectors loops");
+}
+
+#[test]
+fn xlsb_shared_strings_that_repeat_a_stale_string_are_refused() {
+    // calamine decodes each string item from a buffer it never clears: after one item of 1 KiB,
+    // each empty item (two bytes) decodes that 1 KiB again. A million of them: 2 MB of file,
+    // 1.5 GB of strings.
+    let dir = tempfile::tempdir().unwrap();
+    let mut part = vec![0x9F, 0x01, 8];
+    part.extend(0u32.to_le_bytes());
+    part.extend(1_000_001u32.to_le_bytes());
+    let units = 512u32;
+    let len = 1 + 4 + 2 * units as usize;
+    part.extend([0x13, (len & 0x7F) as u8 | 0x80, (len >> 7) as u8]);
+    part.push(0);
+    part.extend(units.to_le_bytes());
+    part.extend(std::iter::repeat_n(b'a', 2 * units as usize));
+    for _ in 0..1_000_000 {
+        part.extend([0x13, 0]);
+    }
+    let input = write(&dir, &zip_of(&[("xl/sharedStrings.bin".into(), part)]));
+
+    validate_capped(&input, &[])
+        .assert_refused("the workbook's shared strings hold more than 256 MiB of text");
 }

@@ -5,3 +5,4 @@ pub mod capped;
 mod limits;
 pub mod package;
 mod sheets;
+pub mod xls;

@@ -11,7 +11,7 @@ use calamine::{Data, Ods, Range, Reader, Xls, Xlsb, XlsbError, Xlsx, XlsxError};
 use super::super::Refusal;
 use super::super::csv_reader::RawRow;
 use super::rows::{self, SheetRows};
-use super::{contained, package};
+use super::{contained, ods_scan, package, xls_scan};
 
 type Bytes<'a> = Cursor<&'a [u8]>;
 
@@ -31,6 +31,7 @@ impl<'a> Book<'a> {
     /// else XLS.
     pub fn open(bytes: &'a [u8]) -> Result<Book<'a>, Refusal> {
         if !bytes.starts_with(b"PK") {
+            contained::run("XLS", || xls_scan::check(bytes))?;
             return match contained::run("XLS", || Ok(Xls::new(Cursor::new(bytes))))? {
                 Ok(book) => Ok(Book::Xls(book)),
                 Err(e) => Err(Refusal::new(format!(
@@ -44,6 +45,7 @@ impl<'a> Book<'a> {
             Ok(book) => return Ok(Book::Xlsx(book)),
             Err(e) => e.to_string(),
         };
+        contained::run("ODS", || ods_scan::check(bytes))?;
         if let Ok(book) = contained::run("ODS", || Ok(Ods::new(Cursor::new(bytes))))? {
             return Ok(Book::Ods(book));
         }

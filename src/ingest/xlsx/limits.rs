@@ -34,6 +34,12 @@ pub const MAX_CELLS: u64 = 16 << 20;
 /// The most text, in bytes, in the cells of the sheet that is read.
 pub const MAX_TEXT_BYTES: u64 = 256 << 20;
 
+/// XLS and ODS: the most cells of all sheets together, each sheet counted as calamine holds it,
+/// the full rectangle from its first value to its last (and, for ODS, the rows as written
+/// before repeats are expanded). calamine reads every sheet when the file is opened, each cell
+/// in about 56 bytes (its value and its formula), so this keeps such a workbook under 250 MB.
+pub const MAX_GRID_CELLS: u64 = 4 << 20;
+
 /// A sheet's last row and column in Excel (and in calamine): 1,048,576 and 16,384 (`XFD`).
 pub const LAST_ROW: u32 = 1_048_576;
 pub const LAST_COLUMN: u32 = 16_384;
@@ -84,6 +90,54 @@ impl Budget {
                 size(MAX_TEXT_BYTES)
             ))
             .hint(EXPORT_AS_CSV));
+        }
+        Ok(())
+    }
+}
+
+/// The cells and text calamine would hold for the sheets of an XLS or ODS workbook, counted
+/// before it reads them.
+#[derive(Debug)]
+pub struct Grids {
+    format: &'static str,
+    cells: u64,
+    text: u64,
+}
+
+impl Grids {
+    pub fn new(format: &'static str) -> Grids {
+        Grids {
+            format,
+            cells: 0,
+            text: 0,
+        }
+    }
+
+    /// Takes `cells` more cells and `text` more bytes for sheet `sheet`.
+    pub fn take(&mut self, sheet: &str, cells: u64, text: u64) -> Result<(), Refusal> {
+        self.cells = self.cells.saturating_add(cells);
+        self.text = self.text.saturating_add(text);
+        let hint = format!(
+            "the {} reader holds every sheet whole, as the rectangle from its first value to its \
+             last: delete unused sheets, rows and columns, or save the workbook as \
+             \"Excel Workbook (.xlsx)\", which is read cell by cell; {EXPORT_AS_CSV}",
+            self.format
+        );
+        if self.cells > MAX_GRID_CELLS {
+            return Err(Refusal::new(format!(
+                "the {} workbook's sheets span more than {} cells (reached in sheet `{sheet}`)",
+                self.format,
+                grouped(MAX_GRID_CELLS)
+            ))
+            .hint(hint));
+        }
+        if self.text > MAX_TEXT_BYTES {
+            return Err(Refusal::new(format!(
+                "the {} workbook's sheets hold more than {} of text (reached in sheet `{sheet}`)",
+                self.format,
+                size(MAX_TEXT_BYTES)
+            ))
+            .hint(hint));
         }
         Ok(())
     }

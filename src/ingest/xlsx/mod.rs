@@ -19,8 +19,12 @@
 mod book;
 mod contained;
 mod limits;
+mod ods_scan;
 mod package;
 mod rows;
+mod xls_cfb;
+mod xls_scan;
+mod xlsb_strings;
 
 use super::Refusal;
 use super::csv_reader::RawRow;

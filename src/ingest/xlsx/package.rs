@@ -14,6 +14,7 @@ use zip::ZipArchive;
 
 use super::super::Refusal;
 use super::limits::{self, grouped, size};
+use super::xlsb_strings;
 
 type Archive<'a> = ZipArchive<Cursor<&'a [u8]>>;
 
@@ -56,12 +57,19 @@ pub fn check(bytes: &[u8]) -> Result<(), Refusal> {
             ))
             .hint(not_a_spreadsheet()));
         }
-        if lower_name(&name).ends_with("sharedstrings.xml") {
-            shared_strings.push((index, declared));
+        let lower = lower_name(&name);
+        if lower.ends_with("sharedstrings.xml") || lower.ends_with("sharedstrings.bin") {
+            shared_strings.push((index, lower.ends_with(".bin"), declared));
         }
     }
-    for (index, declared) in shared_strings {
-        count_shared_strings(&mut archive, index, declared)?;
+    for (index, binary, declared) in shared_strings {
+        if binary {
+            if let Ok(part) = archive.by_index(index) {
+                xlsb_strings::check(part)?;
+            }
+        } else {
+            count_shared_strings(&mut archive, index, declared)?;
+        }
     }
     Ok(())
 }
@@ -91,7 +99,7 @@ pub fn is_overflow(error: &str) -> bool {
     error.contains("larger than its declared uncompressed size")
 }
 
-fn not_a_spreadsheet() -> String {
+pub(super) fn not_a_spreadsheet() -> String {
     format!(
         "this is not a workbook as a spreadsheet application saves it (it may be built to \
          exhaust memory); {}",
