@@ -115,12 +115,11 @@ impl Tallies {
 pub fn save_finding(kind: &str, format: Format, run: Run, index: usize, bytes: &[u8]) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzz-findings");
     std::fs::create_dir_all(&dir).expect("the findings directory");
-    let extension = if format == Format::Xlsx {
-        "xlsx"
-    } else {
-        "csv"
-    };
-    let path = dir.join(format!("{kind}-seed{}-{index}.{extension}", run.seed));
+    let path = dir.join(format!(
+        "{kind}-seed{}-{index}.{}",
+        run.seed,
+        format.extension()
+    ));
     std::fs::write(&path, bytes).expect("the finding is saved");
     path
 }

@@ -4,7 +4,7 @@
 //! wrong and what to do, inside [`MEMORY_CAP`](super::capped::MEMORY_CAP): never an abort.
 
 use super::capped::validate_capped;
-use super::package::{Book, declare_size, ods, ods_row, row, zip_of};
+use super::package::{Book, declare_size, ods, ods_content, ods_package, ods_row, row, zip_of};
 use super::xls;
 
 fn write(dir: &tempfile::TempDir, bytes: &[u8]) -> std::path::PathBuf {
@@ -324,4 +324,18 @@ fn xlsb_shared_strings_that_repeat_a_stale_string_are_refused() {
 
     validate_capped(&input, &[])
         .assert_refused("the workbook's shared strings hold more than 256 MiB of text");
+}
+
+#[test]
+fn an_ods_sheet_that_never_ends_is_refused_instead_of_read_forever() {
+    // Found by the fuzz: calamine's ODS reader waits for `</table:table>` past the end of the
+    // file, forever.
+    let dir = tempfile::tempdir().unwrap();
+    let content =
+        ods_content(&ods_row(&["email"])).replace("</table:table>", r#"</t t="d"able:table>"#);
+    let input = write(&dir, &ods_package(&content));
+
+    validate_capped(&input, &[]).assert_refused(
+        "the ODS file is malformed: its sheet `Sheet1` never ends (content.xml ends inside it)",
+    );
 }

@@ -141,16 +141,25 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// An ODS package whose one sheet, `Sheet1`, holds `rows` (the inside of `<table:table>`).
 pub fn ods(rows: &str) -> Vec<u8> {
-    let content = format!(
+    ods_package(&ods_content(rows))
+}
+
+/// `content.xml` of an ODS package whose one sheet, `Sheet1`, holds `rows`.
+pub fn ods_content(rows: &str) -> String {
+    format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Sheet1">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
-    );
+    )
+}
+
+/// An ODS package of `content` (its `content.xml`).
+pub fn ods_package(content: &str) -> Vec<u8> {
     let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
     zip_of(&[
         (
             "mimetype".into(),
             b"application/vnd.oasis.opendocument.spreadsheet".to_vec(),
         ),
-        ("content.xml".into(), content.into()),
+        ("content.xml".into(), content.as_bytes().to_vec()),
         ("META-INF/manifest.xml".into(), manifest.into()),
     ])
 }

@@ -19,7 +19,13 @@ type Bytes<'a> = Cursor<&'a [u8]>;
 const SAVE_AGAIN: &str =
     "open it in Excel and save it as \"Excel Workbook (.xlsx)\" or \"CSV UTF-8\"";
 
-pub enum Book<'a> {
+/// An open workbook, and the bytes it was opened from (to name a part that overflows).
+pub struct Book<'a> {
+    bytes: &'a [u8],
+    opened: Opened<'a>,
+}
+
+enum Opened<'a> {
     Xlsx(Xlsx<Bytes<'a>>),
     Xlsb(Xlsb<Bytes<'a>>),
     Ods(Ods<Bytes<'a>>),
@@ -30,10 +36,11 @@ impl<'a> Book<'a> {
     /// Opens a workbook: a ZIP package is XLSX, ODS or XLSB (tried in that order), anything
     /// else XLS.
     pub fn open(bytes: &'a [u8]) -> Result<Book<'a>, Refusal> {
+        let book = |opened| Ok(Book { bytes, opened });
         if !bytes.starts_with(b"PK") {
             contained::run("XLS", || xls_scan::check(bytes))?;
             return match contained::run("XLS", || Ok(Xls::new(Cursor::new(bytes))))? {
-                Ok(book) => Ok(Book::Xls(book)),
+                Ok(reader) => book(Opened::Xls(reader)),
                 Err(e) => Err(Refusal::new(format!(
                     "the file looks like an old Excel workbook (XLS) but cannot be read ({e})"
                 ))
@@ -42,15 +49,15 @@ impl<'a> Book<'a> {
         }
         contained::run("ZIP", || package::check(bytes))?;
         let xlsx_error = match contained::run("XLSX", || Ok(Xlsx::new(Cursor::new(bytes))))? {
-            Ok(book) => return Ok(Book::Xlsx(book)),
+            Ok(reader) => return book(Opened::Xlsx(reader)),
             Err(e) => e.to_string(),
         };
         contained::run("ODS", || ods_scan::check(bytes))?;
-        if let Ok(book) = contained::run("ODS", || Ok(Ods::new(Cursor::new(bytes))))? {
-            return Ok(Book::Ods(book));
+        if let Ok(reader) = contained::run("ODS", || Ok(Ods::new(Cursor::new(bytes))))? {
+            return book(Opened::Ods(reader));
         }
-        if let Ok(book) = contained::run("XLSB", || Ok(Xlsb::new(Cursor::new(bytes))))? {
-            return Ok(Book::Xlsb(book));
+        if let Ok(reader) = contained::run("XLSB", || Ok(Xlsb::new(Cursor::new(bytes))))? {
+            return book(Opened::Xlsb(reader));
         }
         if package::is_overflow(&xlsx_error)
             && let Some(refusal) = package::overflowing_part(bytes)
@@ -65,38 +72,34 @@ impl<'a> Book<'a> {
 
     /// `XLSX`, `XLS`, `XLSB` or `ODS`.
     pub fn format(&self) -> &'static str {
-        match self {
-            Book::Xlsx(_) => "XLSX",
-            Book::Xlsb(_) => "XLSB",
-            Book::Ods(_) => "ODS",
-            Book::Xls(_) => "XLS",
+        match self.opened {
+            Opened::Xlsx(_) => "XLSX",
+            Opened::Xlsb(_) => "XLSB",
+            Opened::Ods(_) => "ODS",
+            Opened::Xls(_) => "XLS",
         }
     }
 
     pub fn sheet_names(&self) -> Vec<String> {
-        match self {
-            Book::Xlsx(book) => book.sheet_names(),
-            Book::Xlsb(book) => book.sheet_names(),
-            Book::Ods(book) => book.sheet_names(),
-            Book::Xls(book) => book.sheet_names(),
+        match &self.opened {
+            Opened::Xlsx(book) => book.sheet_names(),
+            Opened::Xlsb(book) => book.sheet_names(),
+            Opened::Ods(book) => book.sheet_names(),
+            Opened::Xls(book) => book.sheet_names(),
         }
     }
 
     /// The rows of sheet `name` (one of [`Book::sheet_names`]); with `until`, the first rows
     /// only, at least that many of them.
-    pub fn rows(
-        &mut self,
-        bytes: &[u8],
-        name: &str,
-        until: Option<usize>,
-    ) -> Result<Vec<RawRow>, Refusal> {
+    pub fn rows(&mut self, name: &str, until: Option<usize>) -> Result<Vec<RawRow>, Refusal> {
         let format = self.format();
+        let bytes = self.bytes;
         let mut rows = SheetRows::new(name);
         let enough = |rows: &SheetRows| until.is_some_and(|n| rows.rows_done() >= n);
         contained::run(format, || {
             let failed = |e: String| cannot_read(bytes, name, format, &e);
-            match self {
-                Book::Xlsx(book) => match book.worksheet_cells_reader(name) {
+            match &mut self.opened {
+                Opened::Xlsx(book) => match book.worksheet_cells_reader(name) {
                     Ok(mut cells) => {
                         while let Some(cell) = cells
                             .next_cell()
@@ -112,7 +115,7 @@ impl<'a> Book<'a> {
                     Err(XlsxError::NotAWorksheet(_)) => {}
                     Err(e) => return Err(failed(e.to_string())),
                 },
-                Book::Xlsb(book) => {
+                Opened::Xlsb(book) => {
                     let mut cells = book
                         .worksheet_cells_reader(name)
                         .map_err(|e: XlsbError| failed(e.to_string()))?;
@@ -126,13 +129,13 @@ impl<'a> Book<'a> {
                         }
                     }
                 }
-                Book::Ods(book) => {
+                Opened::Ods(book) => {
                     let range = book
                         .worksheet_range(name)
                         .map_err(|e| failed(e.to_string()))?;
                     grid_rows(&range, &mut rows, until)?;
                 }
-                Book::Xls(book) => {
+                Opened::Xls(book) => {
                     let range = book
                         .worksheet_range(name)
                         .map_err(|e| failed(e.to_string()))?;

@@ -7,11 +7,12 @@
 //!
 //! A workbook describes a grid rather than holding it, so a small file can ask for any amount
 //! of memory. The reading is bounded ([`limits`], docs/input.md "Workbook limits"): a ZIP
-//! package is looked over before it is opened ([`package`]), XLSX and XLSB sheets are read
-//! cell by cell as they stream ([`rows`]), never as calamine's dense grid, and a panic in a
-//! reader is a refusal ([`contained`]). XLS and ODS have no streaming reader in calamine: it
-//! builds every sheet's grid when the file is opened, so their bounds are what it allows
-//! (docs/input.md says which).
+//! package is looked over before it is opened ([`package`], [`xlsb_strings`]), XLSX and XLSB
+//! sheets are read cell by cell as they stream ([`rows`]), never as calamine's dense grid, and
+//! a panic in a reader is a refusal ([`contained`]). XLS and ODS have no streaming reader in
+//! calamine: it builds every sheet's grid when the file is opened, so those files are first
+//! measured the way calamine would read them ([`xls_cfb`], [`xls_scan`], [`ods_scan`]) and
+//! refused when the grids would cross the limits. [`book`] opens any of the four formats.
 //!
 //! When the sheet read has no key column, [`point_to_other_sheets`] says which other sheet
 //! has one: an export often opens with a cover sheet.
@@ -43,7 +44,7 @@ pub struct Sheet {
 pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Sheet, Refusal> {
     let mut book = Book::open(bytes)?;
     let name = choose_sheet(&book.sheet_names(), sheet)?;
-    let rows = book.rows(bytes, &name, None)?;
+    let rows = book.rows(&name, None)?;
     Ok(Sheet {
         format: book.format(),
         name,
@@ -77,7 +78,7 @@ pub fn point_to_other_sheets(
     let with_key: Vec<&String> = others
         .iter()
         .filter(|name| {
-            book.rows(bytes, name, Some(OTHER_SHEET_ROWS))
+            book.rows(name, Some(OTHER_SHEET_ROWS))
                 .is_ok_and(&has_key_column)
         })
         .collect();

@@ -17,7 +17,7 @@ use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
 
 use super::super::Refusal;
-use super::limits::{Grids, LAST_COLUMN, LAST_ROW};
+use super::limits::{EXPORT_AS_CSV, Grids, LAST_COLUMN, LAST_ROW};
 
 type Xml<R> = quick_xml::Reader<BufReader<R>>;
 
@@ -45,7 +45,7 @@ pub fn check(bytes: &[u8]) -> Result<(), Refusal> {
                     continue;
                 };
                 let name = name.to_string();
-                match table(&mut xml) {
+                match table(&mut xml, &name)? {
                     Some(sheet) => grids.take(&name, sheet.cells, sheet.text)?,
                     None => return Ok(()),
                 }
@@ -72,8 +72,9 @@ struct Row {
     text: u64,
 }
 
-/// Measures a `table:table`; `None` where calamine would fail.
-fn table<R: Read>(xml: &mut Xml<R>) -> Option<Sheet> {
+/// Measures a `table:table`; `None` where calamine would fail. A table that `content.xml`
+/// ends inside is refused: calamine's `read_table` would wait for its end forever.
+fn table<R: Read>(xml: &mut Xml<R>, name: &str) -> Result<Option<Sheet>, Refusal> {
     let mut rows: Vec<Row> = Vec::new();
     let mut total_rows: u64 = 0;
     let mut buf = Vec::new();
@@ -81,22 +82,37 @@ fn table<R: Read>(xml: &mut Xml<R>) -> Option<Sheet> {
         buf.clear();
         match xml.read_event_into(&mut buf) {
             Ok(Event::Start(e)) if e.name().as_ref() == "table:table-row" => {
-                let repeats = match raw_attr(&e, "table:number-rows-repeated").ok()? {
-                    Some(v) => decoded_number(v)?,
-                    None => 1,
+                let repeats = match raw_attr(&e, "table:number-rows-repeated") {
+                    Ok(Some(v)) => decoded_number(v),
+                    Ok(None) => Some(1),
+                    Err(()) => None,
+                };
+                let Some(repeats) = repeats else {
+                    return Ok(None);
                 };
                 let capped = repeats.min(u64::from(LAST_ROW).saturating_sub(total_rows));
                 total_rows += capped;
-                let mut row = row(xml)?;
+                let Some(mut row) = row(xml) else {
+                    return Ok(None);
+                };
                 row.repeats = capped;
                 rows.push(row);
             }
             Ok(Event::End(e)) if e.name().as_ref() == "table:table" => break,
-            Ok(Event::Eof) | Err(_) => return None,
+            Ok(Event::Eof) => {
+                return Err(Refusal::new(format!(
+                    "the ODS file is malformed: its sheet `{name}` never ends (content.xml ends \
+                     inside it)"
+                ))
+                .hint(format!(
+                    "the reader would wait for the sheet's end forever; {EXPORT_AS_CSV}"
+                )));
+            }
+            Err(_) => return Ok(None),
             Ok(_) => {}
         }
     }
-    Some(measure(&rows))
+    Ok(Some(measure(&rows)))
 }
 
 /// The cells calamine pushes row by row, plus the rectangle `get_range` builds from the first
