@@ -80,6 +80,13 @@ const XML_PIECES: &[&str] = &[
     "<f>SUM(A1:XFD1048576)</f>",
     r#"<f t="shared" ref="A1:XFD1048576" si="0">A1</f>"#,
     "\u{FEFF}",
+    // ODS: repeats, spaces, comments, the other kind of cell end.
+    r#" table:number-columns-repeated="16384""#,
+    r#" table:number-rows-repeated="1048576""#,
+    r#"<text:s text:c="100000"/>"#,
+    "<office:annotation>",
+    "</table:covered-table-cell>",
+    r#"<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>"#,
 ];
 
 /// Numbers a digit run is replaced with: limits and overflows.

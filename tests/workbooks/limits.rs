@@ -339,3 +339,35 @@ fn an_ods_sheet_that_never_ends_is_refused_instead_of_read_forever() {
         "the ODS file is malformed: its sheet `Sheet1` never ends (content.xml ends inside it)",
     );
 }
+
+#[test]
+fn an_ods_comment_that_never_ends_is_refused_instead_of_read_forever() {
+    // calamine's ODS reader skips a cell's comment to its end, and waits for that end forever.
+    let dir = tempfile::tempdir().unwrap();
+    let content = ods_content(&ods_row(&["email"])).replace(
+        "<text:p>email</text:p></table:table-cell>",
+        "<office:annotation><text:p>note",
+    );
+    let input = write(&dir, &ods_package(&content));
+
+    validate_capped(&input, &[]).assert_refused(
+        "the ODS file is malformed: its sheet `Sheet1` never ends (content.xml ends inside it)",
+    );
+}
+
+#[test]
+fn an_ods_cell_closed_by_the_other_kind_of_end_is_measured_as_calamine_reads_it() {
+    // calamine ends a cell's text at the end of either kind of cell: what follows a
+    // `</table:covered-table-cell>` is read as more cells of the row, here 16,384 of them, in a
+    // row repeated 6,000 times.
+    let dir = tempfile::tempdir().unwrap();
+    let rows = format!(
+        r#"{}<table:table-row table:number-rows-repeated="6000"><table:table-cell office:value-type="string"></table:covered-table-cell><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#,
+        ods_row(&["email"])
+    );
+    let input = write(&dir, &ods(&rows));
+
+    validate_capped(&input, &[]).assert_refused(
+        "the ODS workbook's sheets span more than 4,194,304 cells (reached in sheet `Sheet1`)",
+    );
+}

@@ -21,7 +21,8 @@ use super::limits::{EXPORT_AS_CSV, Grids, LAST_COLUMN, LAST_ROW};
 
 type Xml<R> = quick_xml::Reader<BufReader<R>>;
 
-/// Refuses an ODS workbook whose sheets would take more than the grid limits.
+/// Refuses an ODS workbook whose sheets would take more than the grid limits, or that would
+/// make calamine wait forever.
 pub fn check(bytes: &[u8]) -> Result<(), Refusal> {
     let Ok(mut archive) = ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(());
@@ -45,15 +46,33 @@ pub fn check(bytes: &[u8]) -> Result<(), Refusal> {
                     continue;
                 };
                 let name = name.to_string();
-                match table(&mut xml, &name)? {
-                    Some(sheet) => grids.take(&name, sheet.cells, sheet.text)?,
-                    None => return Ok(()),
+                match table(&mut xml) {
+                    Ok(sheet) => grids.take(&name, sheet.cells, sheet.text)?,
+                    Err(Stop::Fails) => return Ok(()),
+                    Err(Stop::Unended) => return Err(unended(&name)),
                 }
             }
             Ok(Event::Eof) | Err(_) => return Ok(()),
             Ok(_) => {}
         }
     }
+}
+
+/// Why the measuring stopped before a sheet's end.
+enum Stop {
+    /// calamine stops there with an error: nothing more to measure.
+    Fails,
+    /// `content.xml` ends inside the sheet, where calamine waits for more forever.
+    Unended,
+}
+
+fn unended(sheet: &str) -> Refusal {
+    Refusal::new(format!(
+        "the ODS file is malformed: its sheet `{sheet}` never ends (content.xml ends inside it)"
+    ))
+    .hint(format!(
+        "the reader would wait for the sheet's end forever; {EXPORT_AS_CSV}"
+    ))
 }
 
 /// What calamine would hold for one sheet.
@@ -67,14 +86,13 @@ struct Row {
     repeats: u64,
     /// Cells pushed: the values, with the empty cells between them (not after the last).
     pushed: u64,
-    /// The first and last non-empty cell, as positions among the pushed ones.
+    /// The first non-empty cell, as a position among the pushed ones.
     first: Option<u64>,
     text: u64,
 }
 
-/// Measures a `table:table`; `None` where calamine would fail. A table that `content.xml`
-/// ends inside is refused: calamine's `read_table` would wait for its end forever.
-fn table<R: Read>(xml: &mut Xml<R>, name: &str) -> Result<Option<Sheet>, Refusal> {
+/// Measures a `table:table` as calamine's `read_table` reads it.
+fn table<R: Read>(xml: &mut Xml<R>) -> Result<Sheet, Stop> {
     let mut rows: Vec<Row> = Vec::new();
     let mut total_rows: u64 = 0;
     let mut buf = Vec::new();
@@ -83,36 +101,24 @@ fn table<R: Read>(xml: &mut Xml<R>, name: &str) -> Result<Option<Sheet>, Refusal
         match xml.read_event_into(&mut buf) {
             Ok(Event::Start(e)) if e.name().as_ref() == "table:table-row" => {
                 let repeats = match raw_attr(&e, "table:number-rows-repeated") {
-                    Ok(Some(v)) => decoded_number(v),
-                    Ok(None) => Some(1),
-                    Err(()) => None,
-                };
-                let Some(repeats) = repeats else {
-                    return Ok(None);
+                    Ok(Some(v)) => decoded_number(v).ok_or(Stop::Fails)?,
+                    Ok(None) => 1,
+                    Err(()) => return Err(Stop::Fails),
                 };
                 let capped = repeats.min(u64::from(LAST_ROW).saturating_sub(total_rows));
                 total_rows += capped;
-                let Some(mut row) = row(xml) else {
-                    return Ok(None);
-                };
+                let mut row = row(xml)?;
                 row.repeats = capped;
                 rows.push(row);
             }
             Ok(Event::End(e)) if e.name().as_ref() == "table:table" => break,
-            Ok(Event::Eof) => {
-                return Err(Refusal::new(format!(
-                    "the ODS file is malformed: its sheet `{name}` never ends (content.xml ends \
-                     inside it)"
-                ))
-                .hint(format!(
-                    "the reader would wait for the sheet's end forever; {EXPORT_AS_CSV}"
-                )));
-            }
-            Err(_) => return Ok(None),
+            // calamine's loop has no case for the end of the file.
+            Ok(Event::Eof) => return Err(Stop::Unended),
+            Err(_) => return Err(Stop::Fails),
             Ok(_) => {}
         }
     }
-    Ok(Some(measure(&rows)))
+    Ok(measure(&rows))
 }
 
 /// The cells calamine pushes row by row, plus the rectangle `get_range` builds from the first
@@ -141,8 +147,8 @@ fn measure(rows: &[Row]) -> Sheet {
     }
 }
 
-/// Measures a `table:table-row` as `read_row` reads it; `None` where it would fail.
-fn row<R: Read>(xml: &mut Xml<R>) -> Option<Row> {
+/// Measures a `table:table-row` as `read_row` reads it.
+fn row<R: Read>(xml: &mut Xml<R>) -> Result<Row, Stop> {
     let mut row = Row {
         repeats: 1,
         pushed: 0,
@@ -161,12 +167,12 @@ fn row<R: Read>(xml: &mut Xml<R>) -> Option<Row> {
                 ) =>
             {
                 // Parsed without unescaping, as calamine does for this one.
-                let repeats = match raw_attr(&e, "table:number-columns-repeated").ok()? {
-                    Some(v) => v.parse::<u64>().ok()?,
-                    None => 1,
+                let repeats = match raw_attr(&e, "table:number-columns-repeated") {
+                    Ok(Some(v)) => v.parse::<u64>().map_err(|_| Stop::Fails)?,
+                    Ok(None) => 1,
+                    Err(()) => return Err(Stop::Fails),
                 };
-                let name = e.name().as_ref().to_string();
-                let cell = cell(xml, &e, &name)?;
+                let cell = cell(xml, &e)?;
                 let room = |pushed: u64| u64::from(LAST_COLUMN).saturating_sub(pushed);
                 row.pushed += empty_before.min(room(row.pushed));
                 empty_before = 0;
@@ -179,9 +185,9 @@ fn row<R: Read>(xml: &mut Xml<R>) -> Option<Row> {
                     row.text = row.text.saturating_add(cell.text.saturating_mul(capped));
                 }
             }
-            Ok(Event::End(e)) if e.name().as_ref() == "table:table-row" => return Some(row),
-            // calamine's `read_row` stops with an error on anything else.
-            _ => return None,
+            Ok(Event::End(e)) if e.name().as_ref() == "table:table-row" => return Ok(row),
+            // `read_row` stops with an error on anything else, the end of the file included.
+            _ => return Err(Stop::Fails),
         }
     }
 }
@@ -192,52 +198,109 @@ struct Cell {
     text: u64,
 }
 
-/// Reads a cell to its end: whether calamine makes a value of it, and an upper bound of that
-/// value's text (every attribute's and every text node's bytes, the spaces of `text:s`, one
-/// byte for each other element). `None` where calamine would fail.
-fn cell<R: Read>(xml: &mut Xml<R>, start: &BytesStart<'_>, name: &str) -> Option<Cell> {
+/// Reads a cell as calamine's `get_datatype` and `read_row` do: its attributes decide whether
+/// it has a value and whether the value is its content, which is then read to the first end
+/// of a cell; otherwise the element is skipped to its matching end. The text is bounded from
+/// above: every attribute's and text node's bytes, the spaces of `text:s`, a byte for each
+/// other element.
+fn cell<R: Read>(xml: &mut Xml<R>, start: &BytesStart<'_>) -> Result<Cell, Stop> {
     let mut value_set = false;
     let mut string = false;
+    let mut error = false;
+    let mut empty_string_value = false;
     let mut formula = false;
     let mut text: u64 = 0;
     for attr in RawAttrs::new(start.attributes_raw()) {
-        let (key, value) = attr.ok()?;
+        let (key, value) = attr.map_err(|()| Stop::Fails)?;
         text += value.len() as u64;
         match key {
-            "office:value"
-            | "office:string-value"
-            | "office:date-value"
-            | "office:time-value"
-            | "office:boolean-value" => value_set = true,
-            "office:value-type" => string |= value == "string",
+            "office:string-value" if !value_set => {
+                value_set = true;
+                empty_string_value = value.is_empty();
+            }
+            "office:value" | "office:date-value" | "office:time-value" | "office:boolean-value"
+                if !value_set =>
+            {
+                value_set = true;
+            }
+            "office:value-type" if !value_set => string = value == "string",
+            "calcext:value-type" => error = value == "error",
             "table:formula" => formula = !value.is_empty(),
             _ => {}
         }
     }
+    let content = (!value_set && string) || (error && empty_string_value);
+    if content {
+        text = text.saturating_add(content_text(xml)?);
+    } else {
+        skip_to_end(xml, start.name().as_ref())?;
+    }
+    Ok(Cell {
+        empty: !value_set && !content && !formula,
+        text,
+    })
+}
+
+/// A cell's content as `get_datatype` reads it, to the first end of a cell of either kind.
+fn content_text<R: Read>(xml: &mut Xml<R>) -> Result<u64, Stop> {
+    let mut text: u64 = 0;
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        match xml.read_event_into(&mut buf).ok()? {
-            Event::End(e) if e.name().as_ref() == name => break,
-            Event::Start(e) if e.name().as_ref() == "text:s" => {
-                let spaces = match raw_attr(&e, "text:c").ok()? {
-                    Some(v) => decoded_number(v)?,
-                    None => 1,
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::End(e))
+                if matches!(
+                    e.name().as_ref(),
+                    "table:table-cell" | "table:covered-table-cell"
+                ) =>
+            {
+                return Ok(text);
+            }
+            Ok(Event::Start(e)) if e.name().as_ref() == "office:annotation" => loop {
+                buf.clear();
+                match xml.read_event_into(&mut buf) {
+                    Ok(Event::End(e)) if e.name().as_ref() == "office:annotation" => break,
+                    // calamine's annotation loop has no case for the end of the file.
+                    Ok(Event::Eof) => return Err(Stop::Unended),
+                    Err(_) => return Err(Stop::Fails),
+                    Ok(_) => {}
+                }
+            },
+            Ok(Event::Start(e)) if e.name().as_ref() == "text:s" => {
+                let spaces = match raw_attr(&e, "text:c") {
+                    Ok(Some(v)) => decoded_number(v).ok_or(Stop::Fails)?,
+                    Ok(None) => 1,
+                    Err(()) => return Err(Stop::Fails),
                 };
                 text = text.saturating_add(spaces);
             }
-            Event::Start(_) => text += 1,
-            Event::Text(t) => text += t.len() as u64,
-            Event::CData(t) => text += t.len() as u64,
-            Event::GeneralRef(r) => text += r.len() as u64 + 4,
-            Event::Eof => return None,
-            _ => {}
+            Ok(Event::Start(_)) => text += 1,
+            Ok(Event::Text(t)) => text += t.len() as u64,
+            Ok(Event::GeneralRef(r)) => text += r.len() as u64 + 4,
+            Ok(Event::Eof) | Err(_) => return Err(Stop::Fails),
+            Ok(_) => {}
         }
     }
-    Some(Cell {
-        empty: !value_set && !string && !formula,
-        text,
-    })
+}
+
+/// quick-xml's `read_to_end_into`: to the end tag matching `name`, nested ones counted.
+fn skip_to_end<R: Read>(xml: &mut Xml<R>, name: &str) -> Result<(), Stop> {
+    let mut depth = 0usize;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) if e.name().as_ref() == name => depth += 1,
+            Ok(Event::End(e)) if e.name().as_ref() == name => {
+                if depth == 0 {
+                    return Ok(());
+                }
+                depth -= 1;
+            }
+            Ok(Event::Eof) | Err(_) => return Err(Stop::Fails),
+            Ok(_) => {}
+        }
+    }
 }
 
 /// A number attribute as calamine reads most of them: unescaped, then parsed.
