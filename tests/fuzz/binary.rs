@@ -7,8 +7,8 @@ use super::inputs;
 use super::{Run, Tallies, mutant, save_finding};
 use crate::workbooks::capped::validate_capped;
 
-/// Inputs `cargo test` runs: each is a start of the debug binary, about 30 ms.
-const INPUTS: usize = 150;
+/// Inputs `cargo test` runs: each is a start of the debug binary, about 20 ms.
+const INPUTS: usize = 250;
 
 #[test]
 fn mutated_inputs_never_abort_or_hang_the_binary() {

@@ -8,8 +8,8 @@
 //! process, so a share of the inputs run the binary itself under a memory cap ([`binary`]).
 //! Every finding is saved for replay under `target/tmp/fuzz-findings/`.
 //!
-//! `cargo test` runs a fixed number of inputs from a fixed seed: a few seconds of a debug build
-//! on two cores. A longer run sets `FUZZ_SEED`, `FUZZ_INPUTS` (in process) and
+//! `cargo test` runs a fixed number of inputs from a fixed seed: about 20 s of a debug build on
+//! two cores. A longer run sets `FUZZ_SEED`, `FUZZ_INPUTS` (in process) and
 //! `FUZZ_BINARY_INPUTS` (`cargo test --test tests fuzz -- --nocapture` prints the figures);
 //! docs/reliability.md records one.
 

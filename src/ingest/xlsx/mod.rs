@@ -6,13 +6,13 @@
 //! the sheet's row numbers and columns its positions, so messages point at the right cell.
 //!
 //! A workbook describes a grid rather than holding it, so a small file can ask for any amount
-//! of memory. The reading is bounded ([`limits`], docs/input.md "Workbook limits"): a ZIP
-//! package is looked over before it is opened ([`package`], [`xlsb_strings`]), XLSX and XLSB
-//! sheets are read cell by cell as they stream ([`rows`]), never as calamine's dense grid, and
-//! a panic in a reader is a refusal ([`contained`]). XLS and ODS have no streaming reader in
+//! of memory. The reading is bounded (`limits`, docs/input.md "Workbook limits"): a ZIP
+//! package is looked over before it is opened (`package`, `xlsb_strings`), XLSX and XLSB
+//! sheets are read cell by cell as they stream (`rows`), never as calamine's dense grid, and
+//! a panic in a reader is a refusal (`contained`). XLS and ODS have no streaming reader in
 //! calamine: it builds every sheet's grid when the file is opened, so those files are first
-//! measured the way calamine would read them ([`xls_cfb`], [`xls_scan`], [`ods_scan`]) and
-//! refused when the grids would cross the limits. [`book`] opens any of the four formats.
+//! measured the way calamine would read them (`xls_cfb`, `xls_scan`, `ods_scan`) and
+//! refused when the grids would cross the limits. `book` opens any of the four formats.
 //!
 //! When the sheet read has no key column, [`point_to_other_sheets`] says which other sheet
 //! has one: an export often opens with a cover sheet.
