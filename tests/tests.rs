@@ -53,3 +53,7 @@ mod stops;
 // Failures that reach a person: -q keeps failed rows, unmatched runs fail, the summary JSON,
 // the confirmation question on a real terminal.
 mod loud_failures;
+// Workbooks: hostile ones refused within a memory cap, the sheet that holds the data.
+mod workbooks;
+// A mutation fuzz of `validate`: CSV, UTF-16 and XLSX mutants never panic, abort or hang.
+mod fuzz;

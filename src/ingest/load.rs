@@ -38,9 +38,17 @@ pub(super) fn table(bytes: &[u8], options: &LoadOptions) -> Result<Table, Failed
                 Err(refusal) => return Err(Box::new((refusal, info))),
             };
             info.format = sheet.format;
-            info.sheet = Some(sheet.name);
+            info.sheet = Some(sheet.name.clone());
             let rows = sheet.rows.len();
-            build(sheet.rows.into_iter().map(Ok), rows, info, options)
+            build(sheet.rows.into_iter().map(Ok), rows, info, options).map_err(|mut failed| {
+                if failed.0.message.starts_with("no key column") {
+                    xlsx::point_to_other_sheets(&mut failed.0, bytes, &sheet.name, |rows| {
+                        let n = rows.len();
+                        build(rows.into_iter().map(Ok), n, SourceInfo::default(), options).is_ok()
+                    });
+                }
+                failed
+            })
         }
         Kind::Text => {
             if let Some(sheet) = &options.sheet {
