@@ -57,6 +57,20 @@ fn serve(extra: &[&str]) -> (Server, Vec<(String, String)>) {
     (server, connection)
 }
 
+/// Sends SIGTERM (what `systemctl stop` or `docker stop` sends) and waits: the exit code and
+/// what the server said on stderr.
+fn terminate(server: &mut Server) -> (Option<i32>, String) {
+    let status = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = server.0.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.0.stderr.take().unwrap(), &mut stderr).unwrap();
+    (exit.code(), stderr)
+}
+
 #[test]
 fn sandbox_command_prints_its_connection() {
     let (server, connection) = serve(&[]);
@@ -184,17 +198,9 @@ fn sandbox_command_stops_on_sigterm_with_its_journal_and_exit_line() {
     }
     Run::of(&mut plan, report).assert_code(3);
 
-    // What `systemctl stop` or `docker stop` sends.
-    let status = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = server.0.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut server.0.stderr.take().unwrap(), &mut stderr).unwrap();
+    let (code, stderr) = terminate(&mut server);
 
-    assert_eq!(exit.code(), Some(0), "{stderr}");
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stderr.contains("SIGTERM received: stopping the sandbox"),
         "{stderr}"
@@ -245,12 +251,8 @@ fn sandbox_journal_is_private_and_replaces_an_earlier_journal() {
     let journal = dir.path().join("journal.jsonl");
     std::fs::write(&journal, "{\"at_ms\":0}\n").unwrap();
     let (mut server, _) = serve(&["--journal", journal.to_str().unwrap()]);
-    let status = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert_eq!(server.0.wait().unwrap().code(), Some(0));
+    let (code, stderr) = terminate(&mut server);
+    assert_eq!(code, Some(0), "{stderr}");
     let mode = std::fs::metadata(&journal).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     assert_eq!(

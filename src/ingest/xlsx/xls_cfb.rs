@@ -79,7 +79,7 @@ pub fn workbook_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, Refusal> {
             None => return Ok(None),
         }
     }
-    let Some(directory) = chain(&sectors, &fat, u32_at(48), usize::MAX, steps)? else {
+    let Some(directory) = chain(|id| sectors.get(id), &fat, u32_at(48), usize::MAX, steps)? else {
         return Ok(None);
     };
     let entries: Vec<Entry> = directory
@@ -94,10 +94,17 @@ pub fn workbook_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, Refusal> {
     }
     let mini_fat_len = u32_at(64) as usize;
     let (mini_stream, mini_fat) = if mini_fat_len > 0 {
-        let Some(stream) = chain(&sectors, &fat, root.start, root.len, steps)? else {
+        let Some(stream) = chain(|id| sectors.get(id), &fat, root.start, root.len, steps)? else {
             return Ok(None);
         };
-        let Some(table) = chain(&sectors, &fat, u32_at(60), mini_fat_len * size, steps)? else {
+        let Some(table) = chain(
+            |id| sectors.get(id),
+            &fat,
+            u32_at(60),
+            mini_fat_len * size,
+            steps,
+        )?
+        else {
             return Ok(None);
         };
         (stream, u32s(&table))
@@ -117,9 +124,15 @@ pub fn workbook_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, Refusal> {
             stream: &mini_stream,
             max_id: sectors.max_id.saturating_mul(8),
         };
-        mini_chain(&minis, &mini_fat, entry.start, entry.len, steps * 8)
+        chain(
+            |id| minis.get(id),
+            &mini_fat,
+            entry.start,
+            entry.len,
+            steps * 8,
+        )
     } else {
-        chain(&sectors, &fat, entry.start, entry.len, steps)
+        chain(|id| sectors.get(id), &fat, entry.start, entry.len, steps)
     }
 }
 
@@ -149,10 +162,11 @@ fn difat(
     Ok(Some(ids.into_iter().filter(|id| *id < DIFSECT).collect()))
 }
 
-/// A chain of sectors, read up to `len` bytes as calamine reads it; refused when it takes
-/// more than `steps` sectors (it loops), `None` where calamine fails.
-fn chain(
-    sectors: &Sectors<'_>,
+/// A chain of sectors (`sector` gives one by number: the file's, or the mini stream's 64-byte
+/// ones for a stream under 4,096 bytes), read up to `len` bytes as calamine reads it; refused
+/// when it takes more than `steps` sectors (it loops), `None` where calamine fails.
+fn chain<'s>(
+    sector: impl Fn(u32) -> Result<Option<&'s [u8]>, Refusal>,
     fat: &[u32],
     mut id: u32,
     len: usize,
@@ -165,7 +179,7 @@ fn chain(
         if taken > steps {
             return Err(malformed("a chain of its sectors loops"));
         }
-        let Some(sector) = sectors.get(id)? else {
+        let Some(sector) = sector(id)? else {
             return Ok(None);
         };
         let n = sector.len().min(len - out.len());
@@ -201,37 +215,6 @@ impl MiniSectors<'_> {
             _ => Err(malformed("a stream runs past the end of the mini stream")),
         }
     }
-}
-
-/// A chain of mini sectors (a stream under 4,096 bytes).
-fn mini_chain(
-    minis: &MiniSectors<'_>,
-    mini_fat: &[u32],
-    mut id: u32,
-    len: usize,
-    steps: usize,
-) -> Result<Option<Vec<u8>>, Refusal> {
-    let mut out = Vec::new();
-    let mut taken = 0;
-    while id != END_OF_CHAIN {
-        taken += 1;
-        if taken > steps {
-            return Err(malformed("a chain of its sectors loops"));
-        }
-        let Some(sector) = minis.get(id)? else {
-            return Ok(None);
-        };
-        let n = sector.len().min(len - out.len());
-        out.extend_from_slice(&sector[..n]);
-        if out.len() >= len {
-            break;
-        }
-        let Some(next) = mini_fat.get(id as usize) else {
-            return Ok(None);
-        };
-        id = *next;
-    }
-    Ok(Some(out))
 }
 
 /// A directory entry: its name, first sector and length.
