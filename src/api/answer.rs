@@ -13,6 +13,11 @@
 //! origin's 200 would mark the row `updated` though the organization never changed. A read has
 //! no reason to move either: the API lives at `--base-url`. A 3xx is a failure that names where
 //! it pointed, so the person reading it can fix `--base-url`.
+//!
+//! A header's value is read without a panic path: `Retry-After: 1e20` has no `Duration`, so it
+//! is cut before it becomes one ([`parse_retry_after`]).
+
+use std::time::{Duration, SystemTime};
 
 use url::Url;
 
@@ -78,9 +83,56 @@ pub fn mask_credentials(url: &Url) -> String {
     shown.to_string()
 }
 
+/// `Retry-After: 30` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`, as a wait from `now`.
+/// A date in the past means "now" (zero). Whatever the server says, the wait is at most
+/// `RETRY_AFTER_CEILING`, cut before it becomes a `Duration` (`1e20` seconds has no
+/// `Duration`; converting it panicked). `--retry-after-cap` then cuts it further.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    let ceiling = RETRY_AFTER_CEILING.as_secs_f64();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(ceiling)));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(RETRY_AFTER_CEILING),
+    )
+}
+
+/// The longest `Retry-After` read as it is: a day.
+pub const RETRY_AFTER_CEILING: Duration = Duration::from_secs(24 * 60 * 60);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470);
+        assert_eq!(parse_retry_after("30", now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        // What a server may say, read without a panic path: cut to a day, or ignored.
+        for huge in ["1e20", "18446744073709551616", "inf", "1e400"] {
+            assert_eq!(
+                parse_retry_after(huge, now),
+                Some(RETRY_AFTER_CEILING),
+                "{huge}"
+            );
+        }
+        for nonsense in ["NaN", "-1", "-inf", ""] {
+            assert_eq!(parse_retry_after(nonsense, now), None, "{nonsense}");
+        }
+    }
 
     #[test]
     fn credentials_are_masked_and_relative_locations_resolved() {

@@ -5,7 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::answer::{self, ERROR_BODY_LIMIT, LIST_PAGE_LIMIT, MEMBER_LIMIT};
+use super::answer::{self, ERROR_BODY_LIMIT, LIST_PAGE_LIMIT, MEMBER_LIMIT, parse_retry_after};
 use super::error_body;
 use super::wire::{Envelope, Member, MemberPage};
 
@@ -342,27 +342,6 @@ fn unwrap_envelope<T>(reply: Reply<Envelope<T>>) -> Reply<T> {
     }
 }
 
-/// `Retry-After: 30` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`, as a wait from `now`.
-/// A date in the past means "now" (zero). Whatever the server says, the wait is at most
-/// `RETRY_AFTER_CEILING`, cut before it becomes a `Duration` (`1e20` seconds has no
-/// `Duration`; converting it panicked). `--retry-after-cap` then cuts it further.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    let ceiling = RETRY_AFTER_CEILING.as_secs_f64();
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(ceiling)));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(
-        date.duration_since(now)
-            .unwrap_or(Duration::ZERO)
-            .min(RETRY_AFTER_CEILING),
-    )
-}
-
-/// The longest `Retry-After` read as it is: a day.
-pub const RETRY_AFTER_CEILING: Duration = Duration::from_secs(24 * 60 * 60);
-
 /// Percent-encodes an org id for use as one path segment.
 fn utf8_percent_encode_segment(segment: &str) -> String {
     let mut url = Url::parse("http://x/").expect("static URL");
@@ -393,32 +372,6 @@ mod tests {
             ErrorKind::ConnectionRefused
         ))));
         assert!(!is_certificate_refusal(&Error::other("connection reset")));
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470);
-        assert_eq!(parse_retry_after("30", now), Some(Duration::from_secs(30)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
-            Some(Duration::from_secs(10))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-        // What a server may say, read without a panic path: cut to a day, or ignored.
-        for huge in ["1e20", "18446744073709551616", "inf", "1e400"] {
-            assert_eq!(
-                parse_retry_after(huge, now),
-                Some(RETRY_AFTER_CEILING),
-                "{huge}"
-            );
-        }
-        for nonsense in ["NaN", "-1", "-inf", ""] {
-            assert_eq!(parse_retry_after(nonsense, now), None, "{nonsense}");
-        }
     }
 
     #[test]

@@ -10,5 +10,6 @@ mod client;
 pub mod error_body;
 pub mod wire;
 
-pub use client::{ApiError, Client, Connection, Reply, parse_retry_after};
+pub use answer::{RETRY_AFTER_CEILING, parse_retry_after};
+pub use client::{ApiError, Client, Connection, Reply};
 pub use wire::{Member, MemberPage};
