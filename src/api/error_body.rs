@@ -113,16 +113,10 @@ fn sanitize_text(body: &str) -> String {
     clip(line)
 }
 
+/// At most 300 characters and the ellipsis, cut as every shown value is
+/// (`crate::report::cut`).
 pub(crate) fn clip(s: &str) -> String {
-    const MAX: usize = 300;
-    let s = s.trim();
-    if s.chars().count() <= MAX {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(MAX).collect();
-        out.push('…');
-        out
-    }
+    crate::report::cut(s.trim(), 301).into_owned()
 }
 
 #[cfg(test)]

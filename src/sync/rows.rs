@@ -133,16 +133,23 @@ impl Ledger {
             .lines
             .as_ref()
             .and_then(|lines| lines.get(row.row.wrapping_sub(1)).copied());
+        // One event, at the level the outcome asks for (a level must be a constant in tracing).
+        macro_rules! row_finished {
+            ($level:expr) => {
+                tracing::event!(
+                    target: "member_sync::rows",
+                    $level,
+                    row = row.row,
+                    line,
+                    email = %row.email,
+                    outcome = %row.outcome,
+                    error = %row.error,
+                    "row finished"
+                )
+            };
+        }
         if fails_the_run(row.outcome) {
-            tracing::warn!(
-                target: "member_sync::rows",
-                row = row.row,
-                line,
-                email = %row.email,
-                outcome = %row.outcome,
-                error = %row.error,
-                "row finished"
-            );
+            row_finished!(tracing::Level::WARN);
             if self.summary.lists(row.row) {
                 self.summary.list(RowToCheck {
                     row: row.row,
@@ -153,15 +160,7 @@ impl Ledger {
                 });
             }
         } else {
-            tracing::info!(
-                target: "member_sync::rows",
-                row = row.row,
-                line,
-                email = %row.email,
-                outcome = %row.outcome,
-                error = %row.error,
-                "row finished"
-            );
+            row_finished!(tracing::Level::INFO);
         }
         self.summary.add(row.outcome);
         if !written {

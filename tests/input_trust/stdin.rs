@@ -81,19 +81,8 @@ fn a_plan_made_from_standard_input_names_it_and_hashes_what_was_read() {
         format!("{:x}", Sha256::digest(CHANGES.as_bytes()))
     );
     let report = org.fresh_report_path();
-    let mut apply = member_sync();
-    apply
-        .args(["apply", "--plan", plan_file.to_str().unwrap(), "--yes"])
-        .args([
-            "--base-url",
-            &org.base_url(),
-            "--org",
-            org.org_id(),
-            "--report",
-        ])
-        .arg(&report)
-        .env("TALLYFY_ACCESS_TOKEN", org.token())
-        .env("MEMBER_SYNC_STATE_DIR", org.path("state"));
+    let mut apply = org.connected(&["apply", "--plan", plan_file.to_str().unwrap(), "--yes"]);
+    apply.arg("--report").arg(&report);
     Run::of(&mut apply, report)
         .assert_code(0)
         .assert_stderr_contains("from standard input");

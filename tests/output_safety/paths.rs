@@ -8,12 +8,14 @@ fn a_missing_report_dir_is_created() {
     let org = TestOrg::embedded();
     let input = small_input(&org);
     let dir = org.path("reports/nightly");
-    let mut command = member_sync();
-    command
-        .args(["plan", "--rate", "1000/s", "--base-url", &org.base_url()])
-        .args(["--org", org.org_id(), "--report-dir", dir.to_str().unwrap()])
-        .arg(&input)
-        .env("TALLYFY_ACCESS_TOKEN", org.token());
+    let mut command = org.connected(&[
+        "plan",
+        "--rate",
+        "1000/s",
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
+    command.arg(&input);
 
     Finished::of(&mut command).assert_code(0);
 

@@ -98,12 +98,14 @@ fn a_created_report_dir_is_private() {
     let org = TestOrg::embedded();
     let input = small_input(&org);
     let dir = org.path("reports/nightly");
-    let mut command = member_sync();
-    command
-        .args(["plan", "--rate", "1000/s", "--base-url", &org.base_url()])
-        .args(["--org", org.org_id(), "--report-dir", dir.to_str().unwrap()])
-        .arg(&input)
-        .env("TALLYFY_ACCESS_TOKEN", org.token());
+    let mut command = org.connected(&[
+        "plan",
+        "--rate",
+        "1000/s",
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
+    command.arg(&input);
 
     Finished::of(&mut with_open_umask(&command)).assert_code(0);
 

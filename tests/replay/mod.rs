@@ -74,26 +74,9 @@ fn a_saved_plan_applies_exactly_and_leaves_stale_members_alone() {
     let before = org.journal().len();
 
     let report = org.fresh_report_path();
-    let mut command = member_sync();
-    command
-        .args([
-            "apply",
-            "--plan",
-            plan_path.to_str().unwrap(),
-            "--yes",
-            "--rate",
-            "1000/s",
-        ])
-        .args([
-            "--base-url",
-            &org.base_url(),
-            "--org",
-            org.org_id(),
-            "--report",
-        ])
-        .arg(&report)
-        .env("TALLYFY_ACCESS_TOKEN", org.token())
-        .env("MEMBER_SYNC_STATE_DIR", org.path("state"));
+    let plan_arg = plan_path.to_str().unwrap();
+    let mut command = org.connected(&["apply", "--plan", plan_arg, "--yes", "--rate", "1000/s"]);
+    command.arg("--report").arg(&report);
     let run = Run::of(&mut command, report);
 
     run.assert_code(3);
@@ -133,18 +116,8 @@ fn a_plan_for_another_organization_is_refused() {
     .assert_code(0);
     let other = TestOrg::embedded();
     let report = other.fresh_report_path();
-    let mut command = member_sync();
-    command
-        .args(["apply", "--plan", plan_path.to_str().unwrap(), "--yes"])
-        .args([
-            "--base-url",
-            &other.base_url(),
-            "--org",
-            other.org_id(),
-            "--report",
-        ])
-        .arg(&report)
-        .env("TALLYFY_ACCESS_TOKEN", other.token());
+    let mut command = other.connected(&["apply", "--plan", plan_path.to_str().unwrap(), "--yes"]);
+    command.arg("--report").arg(&report);
     let run = Run::of(&mut command, report);
     run.assert_code(1);
     run.assert_stderr_contains("was made for organization `generated-org`, not `acme-sandbox`");

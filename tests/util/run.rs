@@ -90,6 +90,18 @@ impl TestOrg {
         command
     }
 
+    /// `member-sync ARGS --base-url URL --org ORG` with this org's token and state directory:
+    /// for the runs [`TestOrg::command`] does not shape (`apply --plan`, `--report-dir`, ...).
+    pub fn connected(&self, args: &[&str]) -> Command {
+        let mut command = member_sync();
+        command
+            .args(args)
+            .args(["--base-url", &self.base_url(), "--org", self.org_id()])
+            .env("TALLYFY_ACCESS_TOKEN", self.token())
+            .env("MEMBER_SYNC_STATE_DIR", self.path("state"));
+        command
+    }
+
     /// The same run as [`TestOrg::command`], started in the background (for killing it).
     pub fn spawn(
         &self,
