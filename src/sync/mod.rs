@@ -344,6 +344,7 @@ async fn run_to_end(
         && !updates.is_empty()
     {
         progress.sending();
+        engine.set_progress(progress.clone());
         let concurrency = engine.workers(concurrency);
         tracing::info!(concurrency, rate = %engine.rate(), "sending the updates");
         let updates = Arc::new(updates);
@@ -389,6 +390,21 @@ async fn run_to_end(
     written?;
     if let Some((why, error)) = refusal {
         return Err(refused::mid_run(why, error, &report_path, &settings.target));
+    }
+    if let Some(wait) = engine.and_then(|e| e.outwaited()) {
+        progress.warn(
+            &format!(
+                "{}; the run stopped and every row not done is `cancelled` in {}",
+                wait.describe(),
+                report_path.display()
+            ),
+            Some(&format!(
+                "run again after {} with --only-rows-from {} (or allow a longer --max-wait)",
+                crate::execute::pacing::time_of_day(wait.until),
+                report_path.display()
+            )),
+        );
+        return Ok(ExitCode::for_summary(&summary));
     }
     if stop.is_cancelled() {
         progress.note(&format!(
