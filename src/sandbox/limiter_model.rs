@@ -114,7 +114,7 @@ impl fmt::Display for Window {
     /// `20/1s`, `100/60s`, `5/250ms`: the form `--rate-limit-windows` reads.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.length.as_millis();
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             write!(f, "{}/{}s", self.max, ms / 1000)
         } else {
             write!(f, "{}/{}ms", self.max, ms)

@@ -39,6 +39,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use faults::{Fault, Faults};
+pub use limiter_model::{LimiterModel, LimiterState, Verdict, Window};
 use listener::{ConnectionCounts, ResettableListener};
 pub use rate_limit::{PacingViolation, RateLimit, RetryAfterForm, ThrottleSeat};
 use routes::Shared;
