@@ -213,14 +213,15 @@ impl LimiterState {
 
 fn admit_bucket(interval: Duration, burst: u32, due: &mut Duration, now: Duration) -> Verdict {
     // The bucket holds `burst` tokens: it may be up to `burst - 1` intervals "ahead".
-    let tolerance = interval * (burst - 1);
-    if *due > now + tolerance {
+    let tolerance = interval.saturating_mul(burst - 1);
+    let earliest = now.saturating_add(tolerance);
+    if *due > earliest {
         return Verdict::Throttled {
-            wait: *due - (now + tolerance),
+            wait: *due - earliest,
             limit: burst,
         };
     }
-    *due = (*due).max(now) + interval;
+    *due = (*due).max(now).saturating_add(interval);
     // Tokens spent and not yet back: (due - now) / interval, rounded up to whole tokens.
     let owed = (*due - now).as_nanos().div_ceil(interval.as_nanos().max(1));
     let remaining = u128::from(burst).saturating_sub(owed) as u32;
@@ -232,7 +233,10 @@ fn admit_bucket(interval: Duration, burst: u32, due: &mut Duration, now: Duratio
 
 fn admit_windows(windows: &mut [OpenWindow], now: Duration) -> Verdict {
     for open in windows.iter_mut() {
-        if open.started.is_some_and(|s| now >= s + open.window.length) {
+        if open
+            .started
+            .is_some_and(|s| now >= s.saturating_add(open.window.length))
+        {
             open.started = None;
             open.admitted = 0;
         }
@@ -241,7 +245,7 @@ fn admit_windows(windows: &mut [OpenWindow], now: Duration) -> Verdict {
         .iter()
         .filter(|open| open.admitted >= open.window.max)
         .filter_map(|open| {
-            let end = open.started? + open.window.length;
+            let end = open.started?.saturating_add(open.window.length);
             Some((end.saturating_sub(now), open.window.max))
         })
         .max_by_key(|&(wait, _)| wait);
