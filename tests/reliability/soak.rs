@@ -13,9 +13,8 @@ fn five_thousand_rows_through_the_fault_mix() {
             // The mix at a faster pace, so that the soak takes seconds, not minutes: 429 bursts
             // when the client's 250/s meets the server's 150/s.
             rate_limit: Some(RateLimit {
-                burst: 300,
                 retry_after: RetryAfterForm::Mixed,
-                ..RateLimit::new(150.0)
+                ..RateLimit::bucket(150.0, 300)
             }),
             ..mix.faults.clone()
         },
