@@ -376,6 +376,11 @@ async fn run_to_end(
     summary.stats = engine.map(|e| e.stats()).unwrap_or_default();
     summary.duration = started.elapsed();
     progress.note(&summary.to_string());
+    if let Some(engine) = engine
+        && summary.stats.requests > 0
+    {
+        progress.note(&engine.held_back().to_string());
+    }
     end.summary = Some(summary.clone());
     // A run that reached its end is what the source-shrink guard compares its sync with next
     // (not one that looks like the wrong file).
