@@ -40,6 +40,8 @@ pub struct Profile {
     /// The email of the token's owner (its role is never changed).
     pub token_owner: Option<String>,
     pub rate: Option<String>,
+    /// `--max-wait`: `90s`, `10m`, `1h`.
+    pub max_wait: Option<String>,
     pub concurrency: Option<u16>,
     pub mapping: Option<PathBuf>,
     pub max_changes: Option<String>,
@@ -223,6 +225,13 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
     let rate = p.and_then(|p| p.rate.as_deref());
     let origin = filler.fill_parsed("rate", &mut run.rate, rate)?;
     resolved.push(("rate", run.rate.to_string(), origin));
+    let max_wait = p.and_then(|p| p.max_wait.clone());
+    let origin = filler.fill("max_wait", None, max_wait, |text| {
+        run.max_wait = crate::cli::parse_wait(&text)?;
+        Ok(())
+    })?;
+    let shown = crate::execute::pacing::in_words(run.max_wait);
+    resolved.push(("max_wait", shown, origin));
     let exclude = p.map(|p| p.exclude.clone()).filter(|list| !list.is_empty());
     let origin = filler.fill("exclude", None, exclude, |list| {
         run.exclude = list;

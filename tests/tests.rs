@@ -57,3 +57,5 @@ mod loud_failures;
 mod workbooks;
 // A mutation fuzz of `validate`: CSV, UTF-16 and XLSX mutants never panic, abort or hang.
 mod fuzz;
+// Pacing under rate limiters of several designs (#18).
+mod pacing;

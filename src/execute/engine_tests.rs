@@ -205,7 +205,7 @@ async fn a_wait_beyond_what_is_left_of_max_wait_stops_the_run_without_coming_bac
     );
     assert!(
         said.ends_with(
-            "(a 429 (Retry-After: 5 min)), more than is left of --max-wait 10 min (10 min already spent)"
+            "(a 429 with Retry-After 5 min), more than is left of --max-wait 10 min (10 min already spent)"
         ),
         "{said}"
     );

@@ -82,7 +82,7 @@ pub struct ServerWait {
     pub asked: Duration,
     /// When it said the run could go on.
     pub until: SystemTime,
-    /// What said so: `a 429 (Retry-After: 2700 s)`.
+    /// What said so: `a 429 with Retry-After 45 min`.
     pub source: String,
     /// `--max-wait`, and how much of it the run had already spent.
     pub max_wait: Duration,
@@ -90,7 +90,7 @@ pub struct ServerWait {
 }
 
 impl ServerWait {
-    /// `the server asked the run to wait 45 min, until 14:05:10 (a 429 (Retry-After: 2700 s)), more than is left of --max-wait 10 min (1 min 2 s already spent)`
+    /// `the server asked the run to wait 45 min, until 14:05:10 (a 429 with Retry-After 45 min), more than is left of --max-wait 10 min (1 min 2 s already spent)`
     pub fn describe(&self) -> String {
         let until = time_of_day(self.until);
         let spent = if self.spent.is_zero() {
@@ -247,8 +247,11 @@ impl Engine {
                 Disposition::Throttled { retry_after } => {
                     let pause = RetryPolicy::throttle_pause(retry_after, backoff_delay?);
                     let source = match retry_after {
-                        Some(_) => format!("a 429 (Retry-After: {})", in_words(pause)),
-                        None => format!("a 429 without Retry-After (backoff {})", in_words(pause)),
+                        Some(_) => format!("a 429 with Retry-After {}", in_words(pause)),
+                        None => format!(
+                            "a 429 without Retry-After, so a backoff of {}",
+                            in_words(pause)
+                        ),
                     };
                     self.server_pause(pause, source);
                     // The pacer now holds every worker back; this one waits there too (or
