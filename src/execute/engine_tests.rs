@@ -162,3 +162,24 @@ async fn a_429_holds_back_every_caller_until_retry_after() {
     assert!(other.await.unwrap().result.is_ok());
     assert!(sent_at.load(Ordering::SeqCst) >= 290);
 }
+
+#[tokio::test]
+async fn a_write_that_may_not_be_repeated_is_sent_once_after_an_ambiguous_failure() {
+    let engine = engine(fast_policy());
+    let once = RetryRule::NeverAfterAmbiguous;
+    let attempted = engine
+        .call_with(once, scripted(vec![ApiError::Timeout("t".into())]))
+        .await;
+    assert!(matches!(attempted.result, Err(ApiError::Timeout(_))));
+    assert_eq!(attempted.attempts, 1);
+    // A refused connection never reached the server: sent again.
+    let refused = ApiError::Connect("refused".into());
+    let attempted = engine.call_with(once, scripted(vec![refused])).await;
+    assert!(attempted.result.is_ok());
+    assert_eq!(attempted.attempts, 2);
+    // The same timeout under the idempotent rule is retried.
+    let attempted = engine
+        .call(scripted(vec![ApiError::Timeout("t".into())]))
+        .await;
+    assert_eq!(attempted.attempts, 2);
+}
