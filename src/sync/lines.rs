@@ -157,3 +157,58 @@ pub(super) fn unsent_row(chain: &Chain) -> ReportRow<'_> {
     .with_changes(chain.changes())
     .with_landed(&[])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execute::pool::ChainOutcome;
+    use crate::plan::Operation;
+    use crate::progress::Quiet;
+    use crate::report::{ReportWriter, read_back};
+
+    /// A member acted on without an input row: its line has no row, names the member and
+    /// what was done to it.
+    #[test]
+    fn a_subject_without_a_row_gets_a_line_keyed_on_its_member() {
+        let subject = Chain {
+            line: LineKey::Member(1042),
+            member_id: Some(1042),
+            email: Some("leaver@acme.example".into()),
+            steps: vec![Operation::Disable { reassign_to: None }],
+        };
+        let result = ChainResult {
+            index: 0,
+            outcome: ChainOutcome::Failed,
+            http_status: None,
+            attempts: 0,
+            error: Some("not sent: why".into()),
+            request_id: None,
+            elapsed: std::time::Duration::ZERO,
+            landed: Vec::new(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        let mut report = ReportWriter::create(&path).unwrap();
+        report.write(&planned_chain(&subject)).unwrap();
+        report.write(&written_row(&subject, &result)).unwrap();
+        report.write(&unsent_row(&subject)).unwrap();
+        drop(report);
+        let columns = ["row", "email", "user_id", "outcome", "action", "error"];
+        let lines: Vec<Vec<String>> = read_back(&path, &columns, &Quiet)
+            .unwrap()
+            .into_iter()
+            .map(|line| line.cells)
+            .collect();
+        let line = |outcome: &str, error: &str| {
+            ["", "leaver@acme.example", "1042", outcome, "disable", error].map(String::from)
+        };
+        assert_eq!(
+            lines,
+            [
+                line("planned", ""),
+                line("failed", "not sent: why"),
+                line("cancelled", "not sent: the run was stopped"),
+            ]
+        );
+    }
+}

@@ -191,13 +191,11 @@ pub(super) fn rows_to_check(summary: &Summary, report: &Path, progress: &dyn Pro
     }
 }
 
-/// `row 37 (line 38, ann@acme.example) invalid: Time Zone: ...`, on one line: the email and
-/// the reason shown as text and cut as the plan's lines are (`report::shown_text`).
+/// `row 37 (line 38, ann@acme.example) invalid: Time Zone: ...` (`member 1042 (…) failed: …`
+/// for a line without a row), on one line: the email and the reason shown as text and cut as
+/// the plan's lines are (`report::shown_text`).
 fn row_to_check(row: &RowToCheck) -> String {
-    let key = match row.key {
-        crate::plan::LineKey::Row(number) => format!("row {number}"),
-        subject => subject.to_string(),
-    };
+    let key = row.key;
     let email = match row.email.as_str() {
         "" => "no email".to_string(),
         email => shown_text(email, SHOWN_CHARS),
@@ -211,4 +209,31 @@ fn row_to_check(row: &RowToCheck) -> String {
         why => format!(": {}", shown_text(why, PROBLEMS_SHOWN)),
     };
     format!("{key} ({place}) {}{why}", row.outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::LineKey;
+
+    #[test]
+    fn a_line_to_check_is_named_by_its_row_or_its_member() {
+        let check = |key, line| RowToCheck {
+            key,
+            line,
+            email: "ann@acme.example".into(),
+            outcome: Outcome::Failed,
+            why: "HTTP 403: no".into(),
+        };
+        assert_eq!(
+            row_to_check(&check(LineKey::Row(37), Some(38))),
+            "row 37 (line 38, ann@acme.example) failed: HTTP 403: no"
+        );
+        assert_eq!(
+            row_to_check(&check(LineKey::Member(1042), None)),
+            "member 1042 (ann@acme.example) failed: HTTP 403: no"
+        );
+        // Rows are listed before members.
+        assert!(LineKey::Row(usize::MAX) < LineKey::Member(0));
+    }
 }
