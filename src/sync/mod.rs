@@ -15,6 +15,7 @@ use crate::plan::Chain;
 use crate::progress::Progress;
 use crate::settings::{RunSettings, Target};
 
+mod finish;
 mod guards;
 mod ledger;
 mod lines;
@@ -188,7 +189,7 @@ async fn run_to_end(
         baseline: baseline.as_ref(),
         few_matched: planned.few_matched.clone(),
     };
-    run_end::finish(ended, ledger, planned, org, end, progress.as_ref())
+    finish::finish(ended, ledger, planned, org, end, progress.as_ref())
 }
 
 /// A stage's verdict on whether the run goes on.

@@ -15,11 +15,8 @@ use crate::progress::Progress;
 use crate::report::{PendingXlsx, Summary};
 use crate::settings::Source;
 
-use super::ledger::Ledger;
 use super::matched::FewMatched;
-use super::members::Members;
-use super::planning::Planned;
-use super::{Ended, Mode, RunError, guards, refused, show};
+use super::{Mode, RunError, guards, show};
 
 /// What the end of a run says, filled in as the run goes.
 pub(super) struct RunEnd {
@@ -174,6 +171,7 @@ impl RunEnd {
             "requests": stats.requests,
             "retries": stats.retries,
             "throttled": stats.throttled,
+            "pace": self.engine.as_ref().map(|e| e.held_back().to_string()),
             "duration_ms": self.started.elapsed().as_millis() as u64,
             "input": self.input.as_deref().map(absolute),
             "report": self.report.as_deref().map(absolute),
@@ -205,62 +203,6 @@ impl RunEnd {
             _ => None,
         }
     }
-}
-
-/// The finish stage of a run that got past the plan: the summary (the requests the engine
-/// sent), the sync's baseline for the next run when this one reached its end, and the exit
-/// code; a refusal mid-run or a report that could not be written whole ends it in error.
-pub(super) fn finish(
-    ended: Ended<'_>,
-    ledger: Ledger,
-    planned: Planned,
-    mut org: Members,
-    end: &mut RunEnd,
-    progress: &dyn Progress,
-) -> Result<ExitCode, RunError> {
-    let (mut summary, written) = ledger.into_parts();
-    super::free_in_background((planned, std::mem::take(&mut org.members)));
-    let engine = org.engine.as_ref();
-    let refusal = engine.and_then(|e| e.refused());
-    summary.stats = engine.map(|e| e.stats()).unwrap_or_default();
-    summary.duration = ended.started.elapsed();
-    progress.note(&summary.to_string());
-    end.summary = Some(summary.clone());
-    let report = end.report.clone().unwrap_or_default();
-    // A run that reached its end is what the source-shrink guard compares its sync with next
-    // (not one that looks like the wrong file).
-    if let Some(baseline) = ended.baseline
-        && refusal.is_none()
-        && !ended.stop.is_cancelled()
-        && ended.few_matched.is_none()
-    {
-        baseline.record(ended.input_rows, &report, progress);
-    }
-    // A report that could not be written whole stopped the run: its error says what is missing.
-    written?;
-    if let Some((why, error)) = refusal {
-        return Err(refused::mid_run(
-            why,
-            error,
-            &report,
-            &ended.settings.target,
-        ));
-    }
-    if ended.stop.is_cancelled() {
-        progress.note(&format!(
-            "{}; rows not done are `cancelled` in {}",
-            crate::stop_signals::stopped_by().stopped_run(),
-            report.display()
-        ));
-        return Ok(ExitCode::stopped());
-    }
-    Ok(match ended.mode {
-        Mode::Apply { .. } => {
-            end.few_matched = ended.few_matched;
-            ExitCode::for_apply(&summary, end.few_matched.is_some())
-        }
-        Mode::Plan => ExitCode::for_plan(&summary, ended.settings.plan_output.detailed_exitcode),
-    })
 }
 
 /// `path` from the root, for a monitor that reads the summary elsewhere (`-`, standard

@@ -52,6 +52,7 @@ pub(super) async fn send(
         return Ok(());
     }
     progress.sending();
+    engine.set_progress(progress.clone());
     let concurrency = engine.workers(concurrency);
     tracing::info!(concurrency, rate = %engine.rate(), "sending the updates");
     let chains = Arc::new(chains);
