@@ -193,7 +193,7 @@ async fn run_to_end(
 }
 
 /// A stage's verdict on whether the run goes on.
-pub(crate) enum Stage<T> {
+enum Stage<T> {
     Go(T),
     /// The run ends here with this code (nothing to do).
     End(ExitCode),
