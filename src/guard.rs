@@ -13,7 +13,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::api::Member;
 use crate::fields::{Field, Value};
-use crate::plan::{RowPlan, Update};
+use crate::plan::{Chain, RowPlan};
 
 /// Below this many changes, `--max-changes` as a percentage never trips: in a 40-person
 /// organization 10% is 4, and a normal week of joiners and title changes is more than that.
@@ -103,7 +103,7 @@ pub fn check_not_empty(rows: usize) -> Result<(), Refusal> {
 pub fn matched_rows(plans: &[RowPlan]) -> usize {
     plans
         .iter()
-        .filter(|plan| matches!(plan, RowPlan::Unchanged { .. } | RowPlan::Update(_)))
+        .filter(|plan| matches!(plan, RowPlan::Unchanged { .. } | RowPlan::Chain(_)))
         .count()
 }
 
@@ -161,24 +161,29 @@ pub fn check_change_count(
     })
 }
 
-/// Refuses a plan that would leave the organization without an administrator.
-pub fn check_admins_remain(updates: &[Update], members: &[Member]) -> Result<(), Refusal> {
+/// Refuses a plan whose chains would leave the organization without an administrator.
+pub fn check_admins_remain(chains: &[Chain], members: &[Member]) -> Result<(), Refusal> {
     let admin = Value::Text("admin".into());
     let admins: Vec<u64> = members
         .iter()
         .filter(|m| m.current(Field::Role).as_ref() == Some(&admin))
         .map(|m| m.id)
         .collect();
-    let demoted: Vec<&Update> = updates
+    let demoted: Vec<&Chain> = chains
         .iter()
-        .filter(|u| {
-            admins.contains(&u.member_id) && u.role.as_deref().is_some_and(|r| r != "admin")
+        .filter(|c| {
+            c.member_id.is_some_and(|id| admins.contains(&id))
+                && c.new_role().is_some_and(|r| r != "admin")
         })
         .collect();
     if admins.is_empty() || demoted.len() < admins.len() {
         return Ok(());
     }
-    let rows: Vec<String> = demoted.iter().map(|u| u.row.to_string()).collect();
+    let rows: Vec<String> = demoted
+        .iter()
+        .filter_map(|c| c.line.row())
+        .map(|row| row.to_string())
+        .collect();
     Err(Refusal {
         guard: "last admin",
         message: format!(
