@@ -14,13 +14,14 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde::Deserialize;
 
-use crate::cli::{Cli, Command, ConnectionArgs, LifecycleArgs, RunArgs};
+use crate::cli::{Cli, ConnectionArgs};
 use crate::env_vars;
-use crate::guard::ChangeLimit;
 
 mod lifecycle;
+mod slots;
 
 use lifecycle::fill_lifecycle;
+use slots::Slots;
 
 /// `member-sync.toml`.
 #[derive(Debug, Default, Deserialize)]
@@ -315,53 +316,6 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
         resolved.push(("mapping", shown, origin));
     }
     Ok(resolved)
-}
-
-/// The settings of a command that a profile can fill in (`None`: the command has no such flag).
-#[derive(Default)]
-struct Slots<'a> {
-    run: Option<&'a mut RunArgs>,
-    concurrency: Option<&'a mut Option<u16>>,
-    max_changes: Option<&'a mut ChangeLimit>,
-    shrink_limit: Option<&'a mut f64>,
-    mapping: Option<&'a mut Option<PathBuf>>,
-    sync_name: Option<&'a mut Option<String>>,
-    allow_unmatched: Option<&'a mut bool>,
-    lifecycle: Option<&'a mut LifecycleArgs>,
-}
-
-impl<'a> Slots<'a> {
-    fn of(command: &'a mut Command) -> Slots<'a> {
-        match command {
-            Command::Plan(a) => Slots {
-                run: Some(&mut a.run),
-                mapping: Some(&mut a.ingest.mapping),
-                allow_unmatched: Some(&mut a.allow_unmatched),
-                lifecycle: Some(&mut a.lifecycle),
-                ..Slots::default()
-            },
-            Command::Apply(a) => Slots {
-                run: Some(&mut a.run),
-                concurrency: Some(&mut a.concurrency),
-                max_changes: Some(&mut a.max_changes),
-                shrink_limit: Some(&mut a.shrink_limit),
-                mapping: Some(&mut a.ingest.mapping),
-                sync_name: Some(&mut a.sync_name),
-                allow_unmatched: Some(&mut a.allow_unmatched),
-                lifecycle: Some(&mut a.lifecycle),
-            },
-            Command::Rollback(a) => Slots {
-                run: Some(&mut a.run),
-                concurrency: Some(&mut a.concurrency),
-                ..Slots::default()
-            },
-            Command::Export(a) => Slots {
-                run: Some(&mut a.run),
-                ..Slots::default()
-            },
-            _ => Slots::default(),
-        }
-    }
 }
 
 /// Decides, setting by setting, between what clap saw and what the profile says.

@@ -87,17 +87,14 @@ mod tests {
     use clap::{CommandFactory, FromArgMatches};
 
     use crate::cli::{Cli, Command};
-    use crate::config::{Origin, apply};
+    use crate::config::{Origin, Resolved, apply};
     use crate::guard::LeaverLimit;
     use crate::settings::Lifecycle;
     use crate::settings::lifecycle::{InviteRole, Joiners, Leavers, Rehires};
 
     /// `apply people.csv --profile p` with `profile` as the profile, then `flags`: the
     /// lifecycle settings and where each came from.
-    fn resolved(
-        profile: &str,
-        flags: &[&str],
-    ) -> Result<(Lifecycle, Vec<(&'static str, String, Origin)>), String> {
+    fn resolved(profile: &str, flags: &[&str]) -> Result<(Lifecycle, Resolved), String> {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("member-sync.toml");
         std::fs::write(&config, format!("[profile.p]\n{profile}")).unwrap();

@@ -202,7 +202,7 @@ fn month_number(word: &str) -> Option<u32> {
 /// `31 Mar 2026`, `31-Mar-2026`, `March 31, 2026`, `Mar 31 2026`.
 fn named(cell: &str) -> Option<Result<Date, String>> {
     let words: Vec<&str> = cell
-        .split(|c: char| c == ' ' || c == '-' || c == ',')
+        .split([' ', '-', ','])
         .filter(|w| !w.is_empty())
         .collect();
     let [a, b, year] = words[..] else {
