@@ -19,8 +19,8 @@ use crate::exit_code::ExitCode;
 use crate::progress::Progress;
 use crate::run::fail;
 use crate::sandbox::{
-    Faults, FieldNames, JournalEntry, PaginationLinks, RateLimit, RetryAfterForm, Sandbox,
-    SandboxConfig, Seed, ThrottleSeat, ValidationErrorShape,
+    Faults, FieldNames, JournalEntry, LimiterModel, PaginationLinks, RateLimit, RetryAfterForm,
+    Sandbox, SandboxConfig, Seed, ThrottleSeat, ValidationErrorShape,
 };
 
 pub async fn serve(
@@ -86,24 +86,36 @@ pub async fn serve(
     ExitCode::Success
 }
 
+/// The rate limit the flags ask for: a bucket (`--rate-limit`, `--burst`) or fixed windows
+/// (`--rate-limit-windows`), which clap lets through one at a time.
+fn rate_limit(f: &FaultArgs) -> Option<RateLimit> {
+    let limit = match (&f.rate_limit, &f.rate_limit_windows) {
+        (Some(per_second), _) => match f.burst {
+            Some(burst) => RateLimit::bucket(*per_second, burst),
+            None => RateLimit::new(*per_second),
+        },
+        (None, Some(windows)) => RateLimit::with_model(LimiterModel::FixedWindows(windows.clone())),
+        (None, None) => return None,
+    };
+    Some(RateLimit {
+        arrival_jitter: f.arrival_jitter.unwrap_or_default(),
+        headers: f.rate_limit_headers,
+        retry_after: match f.retry_after {
+            RetryAfterStyle::Seconds => RetryAfterForm::Seconds,
+            RetryAfterStyle::HttpDate => RetryAfterForm::HttpDate,
+            RetryAfterStyle::Mixed => RetryAfterForm::Mixed,
+            RetryAfterStyle::Missing => RetryAfterForm::Missing,
+        },
+        seat: match f.throttle_at {
+            ThrottleAt::Application => ThrottleSeat::Application,
+            ThrottleAt::Edge => ThrottleSeat::Edge,
+        },
+        ..limit
+    })
+}
+
 fn config(quirks: &QuirkArgs, f: &FaultArgs) -> SandboxConfig {
-    let rate_limit = f.rate_limit.map(|rate| {
-        let limit = RateLimit::new(rate.per_second());
-        RateLimit {
-            burst: f.burst.unwrap_or(limit.burst).max(1),
-            retry_after: match f.retry_after {
-                RetryAfterStyle::Seconds => RetryAfterForm::Seconds,
-                RetryAfterStyle::HttpDate => RetryAfterForm::HttpDate,
-                RetryAfterStyle::Mixed => RetryAfterForm::Mixed,
-                RetryAfterStyle::Missing => RetryAfterForm::Missing,
-            },
-            seat: match f.throttle_at {
-                ThrottleAt::Application => ThrottleSeat::Application,
-                ThrottleAt::Edge => ThrottleSeat::Edge,
-            },
-            ..limit
-        }
-    });
+    let rate_limit = rate_limit(f);
     SandboxConfig {
         per_page_cap: quirks.per_page_cap.max(1),
         pagination_links: match quirks.links {

@@ -1,11 +1,15 @@
 //! The options of `member-sync sandbox`: where it listens, the API quirks it shows, the faults
 //! it injects. Kept apart from the sync's options because they describe a server, not a run.
 
+mod limits;
+
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::{ArgGroup, Args, ValueEnum};
 
-use crate::execute::pacing::Rate;
+use crate::sandbox::Window;
+use limits::{parse_burst, parse_jitter, parse_rate_limit, parse_window};
 
 const SANDBOX_HELP: &str = "\
 Prints TALLYFY_BASE_URL, TALLYFY_ORG_ID and TALLYFY_ACCESS_TOKEN on stdout; `eval` them, then
@@ -93,6 +97,7 @@ pub enum ValidationShape {
 /// Failures to inject. Shares are fractions (0.1) or percentages (10%) of requests.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Faults")]
+#[command(group(ArgGroup::new("limiter").args(["rate_limit", "rate_limit_windows"])))]
 pub struct FaultArgs {
     /// Delay every response by this many milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0)]
@@ -102,21 +107,39 @@ pub struct FaultArgs {
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub jitter_ms: u64,
 
-    /// Limit each token to this rate (token bucket), answering 429 beyond it: `5/s`, `100/min`.
-    #[arg(long, value_name = "RATE")]
-    pub rate_limit: Option<Rate>,
+    /// Limit each token to this rate (a token bucket), answering 429 beyond it: `5/s`,
+    /// `100/min`.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate_limit)]
+    pub rate_limit: Option<f64>,
 
-    /// Requests the rate limit lets through back to back [default: one second's worth].
-    #[arg(long, value_name = "N", requires = "rate_limit")]
+    /// Requests the token bucket lets through back to back [default: one second's worth]. `1`
+    /// is strict, as nginx's `limit_req` without `burst`.
+    #[arg(long, value_name = "N", value_parser = parse_burst, requires = "rate_limit",
+          conflicts_with = "rate_limit_windows")]
     pub burst: Option<u32>,
 
+    /// Limit each token with fixed windows instead, as Laravel's throttle keeps them, all at
+    /// once: `20/1s,100/60s`. Each window opens at the first request after the last one ended.
+    #[arg(long, value_name = "WINDOWS", value_parser = parse_window, value_delimiter = ',')]
+    pub rate_limit_windows: Option<Vec<Window>>,
+
+    /// Hold each request a random 0..DURATION before the rate limit sees it, as a network
+    /// reorders arrivals: `20ms`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_jitter, requires = "limiter")]
+    pub arrival_jitter: Option<Duration>,
+
+    /// Send `X-RateLimit-Limit` and `X-RateLimit-Remaining` on every answer, and
+    /// `X-RateLimit-Reset` on a 429, as Laravel does.
+    #[arg(long, requires = "limiter")]
+    pub rate_limit_headers: bool,
+
     /// How 429s say when to come back.
-    #[arg(long, value_enum, default_value_t = RetryAfterStyle::Seconds, requires = "rate_limit")]
+    #[arg(long, value_enum, default_value_t = RetryAfterStyle::Seconds, requires = "limiter")]
     pub retry_after: RetryAfterStyle,
 
     /// Where the rate limit sits: at the edge (every request it admits spends it) or in the
     /// application, after auth (502s, 503s and 401s are answered before it and spend nothing).
-    #[arg(long, value_enum, default_value_t = ThrottleAt::Edge, requires = "rate_limit")]
+    #[arg(long, value_enum, default_value_t = ThrottleAt::Edge, requires = "limiter")]
     pub throttle_at: ThrottleAt,
 
     /// Share of requests answered 500 (JSON leaking SQL), 502 (HTML page), 503 or 504 (sent

@@ -27,9 +27,8 @@ fn list(sb: &Sandbox) -> reqwest::RequestBuilder {
 async fn sandbox_rate_limit_answers_429_and_records_violations() {
     for form in [RetryAfterForm::Seconds, RetryAfterForm::HttpDate] {
         let limit = RateLimit {
-            burst: 2,
             retry_after: form,
-            ..RateLimit::new(0.5)
+            ..RateLimit::bucket(0.5, 2)
         };
         let sb = start(with_faults(Faults {
             rate_limit: Some(limit),
@@ -73,11 +72,60 @@ async fn sandbox_rate_limit_answers_429_and_records_violations() {
 }
 
 #[tokio::test]
+async fn sandbox_rate_headers_and_a_long_windows_retry_after() {
+    let limit = RateLimit {
+        headers: true,
+        ..RateLimit::windows(&[(3, Duration::from_secs(60))])
+    };
+    let sb = start(with_faults(Faults {
+        rate_limit: Some(limit),
+        ..Faults::default()
+    }))
+    .await;
+    let rate_headers = |r: &reqwest::Response| {
+        ["x-ratelimit-limit", "x-ratelimit-remaining"].map(|name| {
+            r.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_string())
+        })
+    };
+    for remaining in ["2", "1", "0"] {
+        let admitted = list(&sb).send().await.unwrap();
+        assert_eq!(admitted.status(), 200);
+        assert_eq!(
+            rate_headers(&admitted),
+            [Some("3".to_string()), Some(remaining.to_string())]
+        );
+    }
+    let throttled = list(&sb).send().await.unwrap();
+    assert_eq!(throttled.status(), 429);
+    assert_eq!(
+        rate_headers(&throttled),
+        [Some("3".to_string()), Some("0".to_string())]
+    );
+    let seconds = |name| -> u64 { throttled.headers()[name].to_str().unwrap().parse().unwrap() };
+    // The window has nearly a minute to run, and says so.
+    let retry_after = seconds("retry-after");
+    assert!((58..=60).contains(&retry_after), "{retry_after}");
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!((now + retry_after..=now + retry_after + 1).contains(&seconds("x-ratelimit-reset")));
+
+    // Coming back 50 ms later is inside the announced minute: a violation.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(list(&sb).send().await.unwrap().status(), 429);
+    let violations = sb.pacing_violations();
+    assert_eq!(violations.len(), 1);
+    assert!(violations[0].window_end > violations[0].arrived_at + Duration::from_secs(50));
+}
+
+#[tokio::test]
 async fn sandbox_429_without_retry_after_announces_nothing() {
     let limit = RateLimit {
-        burst: 1,
         retry_after: RetryAfterForm::Missing,
-        ..RateLimit::new(0.5)
+        ..RateLimit::strict(0.5)
     };
     let sb = start(with_faults(Faults {
         rate_limit: Some(limit),
@@ -159,9 +207,8 @@ async fn one_token(seat: ThrottleSeat, server_errors: f64) -> Sandbox {
     start(with_faults(Faults {
         server_errors,
         rate_limit: Some(RateLimit {
-            burst: 1,
             seat,
-            ..RateLimit::new(0.001)
+            ..RateLimit::strict(0.001)
         }),
         ..Faults::default()
     }))

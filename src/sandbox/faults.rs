@@ -22,7 +22,7 @@ use super::rate_limit::{Admission, Limiter, PacingViolation, RateLimit};
 pub struct Faults {
     /// A random extra delay, uniform in `0..=jitter`, on top of the fixed latency.
     pub jitter: Duration,
-    /// A token-bucket limit per access token; `None` never answers 429.
+    /// A rate limit per access token; `None` never answers 429.
     pub rate_limit: Option<RateLimit>,
     /// Share of requests (0.0–1.0) answered 500, 502, 503 or 504. A 504 is sent *after* the
     /// change was applied (a gateway gave up waiting), the others before anything happened.
@@ -154,17 +154,27 @@ impl FaultState {
             .is_some_and(|limit| limit.seat == super::ThrottleSeat::Application)
     }
 
-    /// Takes a token from `key`'s bucket, or says how long until one is there.
-    pub fn admit(&self, key: &str) -> Admission {
+    /// How long this request travels before the rate limit sees it ([`RateLimit::arrival_jitter`]).
+    pub fn arrival_delay(&self) -> Duration {
         self.limiter
             .as_ref()
-            .map_or(Admission::Admitted, |limiter| limiter.admit(key))
+            .map_or(Duration::ZERO, Limiter::arrival_delay)
+    }
+
+    /// Asks `key`'s limiter about this request: admitted, or refused and for how long.
+    pub fn admit(&self, key: &str) -> Admission {
+        self.limiter.as_ref().map_or(
+            Admission::Admitted {
+                headers: Vec::new(),
+            },
+            |limiter| limiter.admit(key),
+        )
     }
 
     /// A 429 for `key` announcing a window until `window_end` is being sent now.
-    pub fn announce(&self, key: &str, header_sent: bool, window_end: SystemTime) {
+    pub fn announce(&self, key: &str, announced: bool, window_end: SystemTime) {
         if let Some(limiter) = &self.limiter {
-            limiter.announce(key, header_sent, window_end);
+            limiter.announce(key, announced, window_end);
         }
     }
 

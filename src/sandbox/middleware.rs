@@ -26,7 +26,8 @@ use super::{JournalEntry, MAX_BODY};
 struct Answer {
     response: Response,
     fault: Option<Fault>,
-    /// A 429's window, announced to the client when the response leaves.
+    /// A 429's window (and whether the 429 told the client of it), announced when the
+    /// response leaves.
     announce: Option<(bool, SystemTime)>,
 }
 
@@ -107,8 +108,8 @@ pub(crate) async fn around(
     if reset && let Some(connection) = &connection {
         connection.reset();
     }
-    if let Some((header_sent, window_end)) = announce {
-        shared.faults.announce(&key, header_sent, window_end);
+    if let Some((announced, window_end)) = announce {
+        shared.faults.announce(&key, announced, window_end);
     }
     let status = if reset { 0 } else { response.status().as_u16() };
     entry.set(|e| e.status = status);
@@ -166,24 +167,63 @@ async fn answer(
     if in_application && !authenticated(shared, request.headers()) {
         return unauthenticated();
     }
-    if let Admission::Throttled { header, window_end } = shared.faults.admit(key) {
-        let mut response = too_many_attempts();
-        if let Some(value) = header
-            .as_deref()
-            .and_then(|h| HeaderValue::from_str(h).ok())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+    let rate_headers = match throttle(shared, key).await {
+        Ok(headers) => headers,
+        Err(refused) => {
+            entry.set(|e| e.fault = Some(Fault::RateLimited));
+            return refused;
         }
-        entry.set(|e| e.fault = Some(Fault::RateLimited));
-        return Answer {
-            response,
-            fault: Some(Fault::RateLimited),
-            announce: Some((header.is_some(), window_end)),
-        };
+    };
+    let mut answer = if !in_application && !authenticated(shared, request.headers()) {
+        unauthenticated()
+    } else {
+        handled(shared, request, next, entry, early_roll).await
+    };
+    insert_headers(&mut answer.response, &rate_headers);
+    answer
+}
+
+/// The rate limit's say, once the request has travelled its arrival jitter: the headers for
+/// an admitted request's answer, or the whole 429.
+async fn throttle(shared: &Shared, key: &str) -> Result<Vec<(&'static str, String)>, Answer> {
+    let travel = shared.faults.arrival_delay();
+    if !travel.is_zero() {
+        tokio::time::sleep(travel).await;
     }
-    if !in_application && !authenticated(shared, request.headers()) {
-        return unauthenticated();
+    match shared.faults.admit(key) {
+        Admission::Admitted { headers } => Ok(headers),
+        Admission::Throttled {
+            headers,
+            window_end,
+            announced,
+        } => {
+            let mut response = too_many_attempts();
+            insert_headers(&mut response, &headers);
+            Err(Answer {
+                response,
+                fault: Some(Fault::RateLimited),
+                announce: Some((announced, window_end)),
+            })
+        }
     }
+}
+
+fn insert_headers(response: &mut Response, headers: &[(&'static str, String)]) {
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            response.headers_mut().insert(*name, value);
+        }
+    }
+}
+
+/// An admitted, authenticated request: the handler, with at most one random fault around it.
+async fn handled(
+    shared: &Shared,
+    request: Request,
+    next: Next,
+    entry: &mut Journaled,
+    early_roll: Option<Roll>,
+) -> Answer {
     let roll = early_roll.unwrap_or_else(|| shared.faults.roll());
     entry.set(|e| {
         e.fault = match roll {

@@ -12,6 +12,7 @@
 //!
 //! Files: `store.rs` holds the members, `rules.rs` the field rules, `routes.rs` the handlers,
 //! `middleware.rs` what every request passes through, `faults.rs` the injected failures,
+//! `limiter_model.rs` the limiters themselves (pure, shared with the client's simulations),
 //! `rate_limit.rs` the 429s and the pacing-violation record,
 //! `listener.rs` the connections (counted, and resettable on purpose), `tls.rs` HTTPS with
 //! HTTP/2 offered.
@@ -19,6 +20,7 @@
 #[cfg(test)]
 mod fault_tests;
 mod faults;
+pub mod limiter_model;
 mod listener;
 mod middleware;
 mod rate_limit;
@@ -37,6 +39,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use faults::{Fault, Faults};
+pub use limiter_model::{LimiterModel, LimiterState, Verdict, Window};
 use listener::{ConnectionCounts, ResettableListener};
 pub use rate_limit::{PacingViolation, RateLimit, RetryAfterForm, ThrottleSeat};
 use routes::Shared;

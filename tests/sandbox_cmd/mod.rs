@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use crate::util::*;
 
+mod limits;
+
 /// How long the server may take to print its connection.
 const STARTUP: Duration = Duration::from_secs(20);
 
