@@ -25,6 +25,7 @@ fn wants(fields: &[(Field, Desired)]) -> DesiredRow {
         email_beside_id: None,
         user_id: None,
         fields: fields.iter().cloned().collect(),
+        employment: Default::default(),
     }
 }
 

@@ -59,3 +59,5 @@ mod workbooks;
 mod fuzz;
 // Pacing under rate limiters of several designs (#18).
 mod pacing;
+// Employment status and dates read from the input; the lifecycle flags and profile keys.
+mod lifecycle_input;
