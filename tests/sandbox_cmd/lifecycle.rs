@@ -69,8 +69,15 @@ fn sandbox_command_takes_the_seat_pool_the_invite_cap_and_scripted_faults_from_i
         let disabled = client.disable(2).await.unwrap().value;
         assert_eq!(disabled.status, Some(MemberStatus::Disabled));
         let enabled = client.enable(3).await.unwrap().value;
-        assert_eq!(enabled.status, Some(MemberStatus::Active), "a seat was freed");
-        let found = client.find_member_by_email("NIA@acme.example").await.unwrap();
+        assert_eq!(
+            enabled.status,
+            Some(MemberStatus::Active),
+            "a seat was freed"
+        );
+        let found = client
+            .find_member_by_email("NIA@acme.example")
+            .await
+            .unwrap();
         assert_eq!(found.value.map(|m| m.id), Some(invited.id));
     });
     drop(server);

@@ -140,16 +140,13 @@ pub(crate) async fn disable(
 ) -> Response {
     change(&shared, &org, &id, |store, member| {
         if member.is_bot {
-            return Err(error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Bot users cannot be disabled.",
-            ));
+            return Err(refused(422, "Bot users cannot be disabled."));
         }
         if member.status == "disabled" {
             return Ok(member.clone());
         }
         if member.is_active_admin() && !store.another_active_admin(member.id) {
-            return Err(error(StatusCode::UNPROCESSABLE_ENTITY, DEFAULT_ADMIN));
+            return Err(refused(422, DEFAULT_ADMIN));
         }
         let (id, was_default) = (member.id, member.is_default_admin);
         set_status(store, id, "disabled");
@@ -167,16 +164,13 @@ pub(crate) async fn enable(
 ) -> Response {
     change(&shared, &org, &id, |store, member| {
         if member.is_bot {
-            return Err(error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Bot users cannot be edited.",
-            ));
+            return Err(refused(422, "Bot users cannot be edited."));
         }
         if member.status != "disabled" {
             return Ok(member.clone());
         }
         if let Some(full) = seat_pool_full(&shared, store) {
-            return Err(full);
+            return Err(Box::new(full));
         }
         let id = member.id;
         set_status(store, id, "active");
@@ -192,14 +186,14 @@ pub(crate) async fn remove(
 ) -> Response {
     change(&shared, &org, &id, |store, member| {
         let to = rules::reassignment(query.as_deref(), store, member.id)
-            .map_err(|errors| invalid(errors, shared.config.validation_errors))?;
+            .map_err(|errors| Box::new(invalid(errors, shared.config.validation_errors)))?;
         if member.is_bot {
             let message = "You can't remove a bot user from this organization!";
-            return Err(error(StatusCode::BAD_REQUEST, message));
+            return Err(refused(400, message));
         }
         let last_admin = member.is_active_admin() && !store.another_active_admin(member.id);
         if member.is_default_admin || last_admin {
-            return Err(error(StatusCode::BAD_REQUEST, DEFAULT_ADMIN));
+            return Err(refused(400, DEFAULT_ADMIN));
         }
         let mut removed = store.remove(member.id).expect("the member being removed");
         removed.set_status("disabled");
@@ -218,7 +212,7 @@ fn change(
     shared: &Shared,
     org: &str,
     id: &str,
-    apply: impl FnOnce(&mut Store, &Member) -> Result<Member, Response>,
+    apply: impl FnOnce(&mut Store, &Member) -> Result<Member, Box<Response>>,
 ) -> Response {
     let Some(id) = find(shared, org, id) else {
         return resource_not_found();
@@ -233,8 +227,15 @@ fn change(
     }
     match apply(&mut store, &member) {
         Ok(member) => render(shared, &member),
-        Err(refused) => refused,
+        Err(refusal) => *refusal,
     }
+}
+
+/// A refusal in Tallyfy's `{"error": true, "message": ...}`, boxed as [`change`]'s closures
+/// return it (a response is large, and the refusals are the rare path).
+fn refused(status: u16, message: &str) -> Box<Response> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    Box::new(error(status, message))
 }
 
 fn set_status(store: &mut Store, id: u64, status: &str) {
