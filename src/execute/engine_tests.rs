@@ -40,6 +40,7 @@ fn status(code: u16, retry_after: Option<Duration>) -> ApiError {
         message: format!("HTTP {code}"),
         request_id: None,
         retry_after,
+        code: None,
     }
 }
 

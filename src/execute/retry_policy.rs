@@ -209,6 +209,7 @@ mod tests {
             message: String::new(),
             request_id: None,
             retry_after: None,
+            code: None,
         }
     }
 
