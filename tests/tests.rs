@@ -61,3 +61,5 @@ mod fuzz;
 mod pacing;
 // Employment status and dates read from the input; the lifecycle flags and profile keys.
 mod lifecycle_input;
+// Joiners, leavers and rehires through the binary: invites, disables, enables, their nets (#19).
+mod lifecycle;

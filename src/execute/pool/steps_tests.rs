@@ -334,7 +334,8 @@ async fn a_full_seat_pool_stops_invites_and_enables_for_the_run() {
     assert_eq!(outcomes, [Done, Deferred, Deferred, Deferred, Done]);
     let reason = results[1].error.as_deref().unwrap();
     assert!(
-        reason.starts_with("the seat pool is full (HTTP 409 SEAT_POOL_EXHAUSTED: "),
+        reason.starts_with("the seat pool is full (HTTP 409: ")
+            && reason.contains("(SEAT_POOL_EXHAUSTED));"),
         "{reason}"
     );
     assert!(
