@@ -198,6 +198,7 @@ fn an_invite_that_timed_out_after_it_landed_is_not_sent_again() {
         .filter(|e| e.query.as_deref().is_some_and(|q| q.starts_with("q=")))
         .count();
     assert_eq!((posts, searches), (1, 1), "one invite, read back once");
+    assert_eq!(org.requests().len(), 3, "and the list page: nothing else");
     assert_eq!(line["attempts"], "2", "one invite, one search");
 
     let again = org.apply(&path, &["--joiners", "invite", "--timeout", "1"]);
@@ -326,4 +327,50 @@ fn the_invite_caps_429_stops_inviting_without_pausing_or_stopping_the_run() {
     run.assert_stderr_contains("1 answered 429");
     assert!(!run.stderr.contains("--max-wait"), "{}", run.stderr);
     assert!(org.pacing_violations().is_empty());
+}
+
+/// A file whose rows mostly match no member may be the wrong one: nobody is invited from it,
+/// and `--exclude` keeps its matches from being invited as from being changed.
+#[test]
+fn a_file_that_matches_too_few_members_invites_nobody_and_exclusions_are_never_invited() {
+    let org = org_of(2, &[], SandboxConfig::default());
+    let path = input(
+        &org,
+        "personal.csv",
+        &[],
+        vec![
+            row("ann@home.example", "Ann", "Home", "Lead"),
+            row("bo@home.example", "Bo", "Home", "Lead"),
+        ],
+    );
+
+    let run = org.apply(&path, &["--joiners", "invite"]);
+
+    run.assert_code(5);
+    let line = report_row(&run.report, 1);
+    assert_eq!(
+        (line["outcome"].as_str(), line["error"].as_str()),
+        (
+            "deferred",
+            "too few rows matched a member (see the warning above): no invite is sent from what may be the wrong file"
+        )
+    );
+    assert!(writes(&org).is_empty());
+
+    let path = joiners(&org, &["temp@contractors.example", "new.hire@gen.example"]);
+    let run = org.apply(
+        &path,
+        &["--joiners", "invite", "--exclude", "*@contractors.example"],
+    );
+    run.assert_code(0);
+    let excluded = report_row(&run.report, 3);
+    assert_eq!(
+        (excluded["outcome"].as_str(), excluded["error"].as_str()),
+        (
+            "excluded",
+            "not changed: the member matches --exclude *@contractors.example"
+        )
+    );
+    assert_eq!(report_row(&run.report, 4)["outcome"], "invited");
+    assert_eq!(writes(&org), [write("POST", "/users/invite")]);
 }

@@ -214,3 +214,7 @@ pub(super) fn status_not_reached(kind: OperationKind, member: &Member) -> Option
     (!reached)
         .then(|| format!("the server accepted the {kind} but the member is {now}, not {wanted}"))
 }
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;
