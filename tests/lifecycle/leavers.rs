@@ -32,7 +32,7 @@ fn a_nightly_sync_disables_a_leaver_absent_from_two_runs_not_one() {
     assert_eq!(line["email"], "person40@gen.example");
     assert_eq!(status(&org, 40), "active");
     assert!(writes(&org).is_empty());
-    night_1.assert_stderr_contains("40 rows: 39 unchanged, 1 leaver ·");
+    night_1.assert_stderr_contains("39 rows and 1 member without a row: 39 unchanged, 1 leaver ·");
 
     let night_2 = org.apply(&path, &["--leavers", "disable"]);
 
@@ -49,7 +49,8 @@ fn a_nightly_sync_disables_a_leaver_absent_from_two_runs_not_one() {
     );
     assert_eq!(status(&org, 40), "disabled");
     assert_eq!(writes(&org), [write("DELETE", "/users/40/disable")]);
-    night_2.assert_stderr_contains("40 rows: 39 unchanged, 1 disabled ·");
+    night_2
+        .assert_stderr_contains("39 rows and 1 member without a row: 39 unchanged, 1 disabled ·");
 
     // Disabled, they are no leaver any more: the third night sends nothing.
     let night_3 = org.apply(&path, &["--leavers", "disable"]);
