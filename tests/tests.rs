@@ -59,3 +59,5 @@ mod workbooks;
 mod fuzz;
 // Pacing under rate limiters of several designs (#18).
 mod pacing;
+// The HTML run report: its sections, hostile values as text, a row cap, headless Chromium.
+mod html_report;

@@ -86,6 +86,7 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<ExitCode, RunError> {
     let summary_json = settings.summary_json.clone();
+    let html = settings.html.clone();
     if let Some(path) = &summary_json {
         outputs::check_summary(&settings, path)?;
     }
@@ -106,6 +107,7 @@ pub async fn run(
         }
         Err(refused) => Err(refused),
     };
+    let result = end.write_html(html.as_ref(), mode, result, progress.as_ref());
     let result = end.finish_report(result, progress.as_ref());
     match summary_json {
         None => result,
