@@ -13,7 +13,7 @@ mod writer;
 mod xlsx;
 
 pub use crate::cell_safety::{escape_cell, unescape_cell};
-pub use html::{HtmlTarget, ROWS_LISTED, RunFacts, write_html};
+pub use html::{HtmlTarget, RunFacts, write_html};
 pub use read_back::{ReportLine, read_back};
 pub use shown::{SHOWN_CHARS, cut, describe_changes, show_value, shown_text};
 pub use summary::{RowToCheck, Summary, summary_output, write_summary_json};

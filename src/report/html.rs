@@ -114,8 +114,9 @@ pub struct RunFacts<'a> {
     /// What held the pace back (`pace: ...`), when requests were sent.
     pub pace: Option<String>,
     pub exit_code: u8,
-    pub error: Option<&'a str>,
-    pub hint: Option<&'a str>,
+    /// The error the run ended with, and its hint.
+    pub error: Option<String>,
+    pub hint: Option<String>,
     /// The report, as named on stderr.
     pub report: &'a Path,
 }

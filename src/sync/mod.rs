@@ -100,6 +100,7 @@ pub async fn run(
         Ok(()) => {
             let run = async {
                 let result = run_to_end(settings, mode, progress.clone(), stop, &mut end).await;
+                let result = end.write_html(html.as_ref(), mode, result, progress.as_ref());
                 end.tell(progress.as_ref());
                 result
             };
@@ -107,7 +108,6 @@ pub async fn run(
         }
         Err(refused) => Err(refused),
     };
-    let result = end.write_html(html.as_ref(), mode, result, progress.as_ref());
     let result = end.finish_report(result, progress.as_ref());
     match summary_json {
         None => result,

@@ -111,34 +111,7 @@ impl RunEnd {
             .pending_xlsx
             .as_ref()
             .map_or(report.as_path(), |p| p.journal());
-        let (exit_code, error, hint) = self.ending(&result);
-        let finished = jiff::ZonedDateTime::now();
-        let duration = self.started.elapsed();
-        let stats = self.stats();
-        let summary = self.summary.as_ref();
-        let facts = RunFacts {
-            command: match mode {
-                Mode::Plan => "plan",
-                Mode::Apply { .. } => "apply",
-            },
-            org: self.org.as_deref(),
-            started: finished
-                .checked_sub(duration)
-                .unwrap_or_else(|_| finished.clone()),
-            finished,
-            duration,
-            counts: summary.map(|s| s.counts.iter().map(|(o, n)| (o.to_string(), *n)).collect()),
-            not_in_report: summary.map_or(0, |s| s.not_in_report.values().sum()),
-            pace: (stats.requests > 0)
-                .then(|| self.engine.as_ref().map(|e| e.held_back().to_string()))
-                .flatten(),
-            stats,
-            exit_code,
-            error: error.as_deref(),
-            hint: hint.as_deref(),
-            report,
-        };
-        match write_html(target, &facts, lines) {
+        match write_html(target, &self.html_facts(mode, &result, report), lines) {
             Ok(path) => {
                 progress.note(&format!("HTML report: {}", path.display()));
                 result
@@ -151,6 +124,37 @@ impl RunEnd {
                     Err(run_error)
                 }
             },
+        }
+    }
+
+    /// What the HTML report's headline says: the run's own counts and requests, as the
+    /// summary JSON has them.
+    fn html_facts<'a>(
+        &'a self,
+        mode: Mode,
+        result: &Result<ExitCode, RunError>,
+        report: &'a Path,
+    ) -> RunFacts<'a> {
+        let (exit_code, error, hint) = self.ending(result);
+        let (finished, duration) = (jiff::ZonedDateTime::now(), self.started.elapsed());
+        let stats = self.stats();
+        let summary = self.summary.as_ref();
+        RunFacts {
+            command: command(mode),
+            org: self.org.as_deref(),
+            started: finished.checked_sub(duration).unwrap_or(finished.clone()),
+            finished,
+            duration,
+            counts: summary.map(|s| s.counts.iter().map(|(o, n)| (o.to_string(), *n)).collect()),
+            not_in_report: summary.map_or(0, |s| s.not_in_report.values().sum()),
+            pace: (self.engine.as_ref())
+                .filter(|_| stats.requests > 0)
+                .map(|engine| engine.held_back().to_string()),
+            stats,
+            exit_code,
+            error,
+            hint,
+            report,
         }
     }
 
@@ -210,7 +214,7 @@ impl RunEnd {
             .collect();
         let stats = self.stats();
         serde_json::json!({
-            "command": match mode { Mode::Plan => "plan", Mode::Apply { .. } => "apply" },
+            "command": command(mode),
             "org": self.org,
             "exit_code": exit_code,
             "error": error,
@@ -267,6 +271,14 @@ impl RunEnd {
                 .map(|few| (few.message.clone(), few.hint.clone())),
             _ => None,
         }
+    }
+}
+
+/// The command a run of `mode` is (`rollback` runs as an `apply`).
+fn command(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Plan => "plan",
+        Mode::Apply { .. } => "apply",
     }
 }
 

@@ -137,6 +137,22 @@ fn the_page_shows_the_run_failures_first_then_the_changes_then_the_rest() {
 }
 
 #[test]
+fn a_run_a_guard_stopped_has_its_page_with_the_refusal() {
+    let org = org_with_a_bot(Vec::new());
+    let input = rows_of_every_kind(&org);
+    let html = org.path("refused.html");
+    let run = org.apply(&input, &["--max-changes", "1", "--html", html.to_str().unwrap()]);
+    run.assert_code(4);
+    let page = page(&html);
+    at(&page, "exit code 4: ");
+    at(&page, "hint: ");
+    at(&page, "4 planned</li>");
+    at(&page, "<td>Analyst</td><td class=\"arrow\">→</td><td>Team Lead</td>");
+    // Told before the refusal, which stays the last thing on stderr.
+    assert!(at(&run.stderr, "HTML report: ") < at(&run.stderr, "error: "), "{}", run.stderr);
+}
+
+#[test]
 fn a_report_dir_gets_a_page_beside_each_report() {
     let org = org_with_a_bot(Vec::new());
     let input = rows_of_every_kind(&org);
@@ -188,6 +204,57 @@ fn an_existing_page_is_never_overwritten_and_stops_the_run_before_it_starts() {
     assert_eq!(std::fs::read_to_string(&html).unwrap(), "an earlier page");
     assert!(!run.report_path.exists(), "a report was started");
     assert!(org.journal().is_empty(), "requests were sent");
+}
+
+#[test]
+fn a_page_that_cannot_be_written_at_the_end_fails_the_run_and_leaves_the_report_whole() {
+    let org = org_with_a_bot(Vec::new());
+    let input = org.input(
+        "fine.csv",
+        &["email", "job_title"],
+        [["person1@gen.example", "Team Lead"]].map(|row| row.to_vec()),
+    );
+    // A page of the same name as the report the run will name by time is in the way (as
+    // one whose report was removed would be).
+    let dir = org.path("reports");
+    std::fs::create_dir(&dir).unwrap();
+    let now = jiff::ZonedDateTime::now();
+    for second in 0..120 {
+        let at = now
+            .checked_add(jiff::SignedDuration::from_secs(second))
+            .unwrap();
+        let name = at
+            .strftime("member-sync-report-%Y%m%d-%H%M%S.html")
+            .to_string();
+        std::fs::write(dir.join(name), "an earlier page").unwrap();
+    }
+    let run = Run::of(
+        org.connected(&["plan", input.to_str().unwrap()]).args([
+            "--report-dir",
+            dir.to_str().unwrap(),
+            "--rate",
+            "1000/s",
+        ]),
+        PathBuf::new(),
+    );
+    run.assert_code(1);
+    run.assert_stderr_contains("error: cannot write the HTML report ");
+    run.assert_stderr_contains(
+        "hint: an existing HTML report is never overwritten: choose another path with --report-dir",
+    );
+    let report = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|e| e == "csv"))
+        .expect("the report");
+    assert_eq!(
+        outcome_counts(&read_report(&report)),
+        counts(&[("planned", 1)])
+    );
+    assert_eq!(
+        std::fs::read_to_string(report.with_extension("html")).unwrap(),
+        "an earlier page"
+    );
 }
 
 #[test]

@@ -102,9 +102,9 @@ fn headline(facts: &RunFacts<'_>, sections: &Sections) -> Markup {
         }
         p.result.ok[facts.exit_code == 0].bad[facts.exit_code != 0] {
             "exit code " (facts.exit_code)
-            @if let Some(error) = facts.error { ": " (error) }
+            @if let Some(error) = &facts.error { ": " (error) }
         }
-        @if let Some(hint) = facts.hint { p.hint { "hint: " (hint) } }
+        @if let Some(hint) = &facts.hint { p.hint { "hint: " (hint) } }
         (bar(&counts, rows))
         ul.legend {
             @for (outcome, n) in &counts {
