@@ -141,15 +141,25 @@ fn a_run_a_guard_stopped_has_its_page_with_the_refusal() {
     let org = org_with_a_bot(Vec::new());
     let input = rows_of_every_kind(&org);
     let html = org.path("refused.html");
-    let run = org.apply(&input, &["--max-changes", "1", "--html", html.to_str().unwrap()]);
+    let run = org.apply(
+        &input,
+        &["--max-changes", "1", "--html", html.to_str().unwrap()],
+    );
     run.assert_code(4);
     let page = page(&html);
     at(&page, "exit code 4: ");
     at(&page, "hint: ");
     at(&page, "4 planned</li>");
-    at(&page, "<td>Analyst</td><td class=\"arrow\">→</td><td>Team Lead</td>");
+    at(
+        &page,
+        "<td>Analyst</td><td class=\"arrow\">→</td><td>Team Lead</td>",
+    );
     // Told before the refusal, which stays the last thing on stderr.
-    assert!(at(&run.stderr, "HTML report: ") < at(&run.stderr, "error: "), "{}", run.stderr);
+    assert!(
+        at(&run.stderr, "HTML report: ") < at(&run.stderr, "error: "),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
