@@ -17,7 +17,7 @@ use crate::execute::pool::Concurrency;
 use crate::execute::retry_policy::RetryPolicy;
 use crate::guard::Exclusions;
 use crate::ingest::{self, LoadOptions};
-use crate::report::{Outcome, ReportFormat};
+use crate::report::{HtmlTarget, Outcome, ReportFormat};
 use crate::state::{StateDir, SyncIdentity};
 
 pub mod lifecycle;
@@ -53,6 +53,8 @@ pub struct RunSettings {
     /// The email of the token's owner, whose role is never changed.
     pub token_owner: Option<String>,
     pub summary_json: Option<PathBuf>,
+    /// Where the HTML report goes, if anywhere (`--html`, or beside a `--report-dir` report).
+    pub html: Option<HtmlTarget>,
     /// `--only-rows-from` and its outcomes.
     pub only_rows_from: Option<(PathBuf, Vec<Outcome>)>,
     /// Where the last run sizes and locks live; `None` if no directory could be found.
@@ -144,6 +146,7 @@ impl RunSettings {
             })?,
             token_owner: args.token_owner.clone(),
             summary_json: args.summary_json.clone(),
+            html: HtmlTarget::chosen(args.html.as_deref(), args.report_dir.is_some()),
             only_rows_from: args
                 .only_rows_from
                 .clone()

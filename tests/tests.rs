@@ -61,3 +61,5 @@ mod fuzz;
 mod pacing;
 // Employment status and dates read from the input; the lifecycle flags and profile keys.
 mod lifecycle_input;
+// The HTML run report: its sections, hostile values as text, a row cap, headless Chromium.
+mod html_report;

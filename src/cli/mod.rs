@@ -358,6 +358,12 @@ pub struct RunArgs {
     /// else $XDG_STATE_HOME/member-sync, else ~/.local/state/member-sync].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+
+    // The HTML run report (docs/report.md, "The HTML report").
+    /// Also write the run as one self-contained HTML page here (counts, failures first, the
+    /// changes by field, a filter box) [default: beside the report when --report-dir is given].
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
