@@ -6,6 +6,7 @@
 //! a cell a spreadsheet would run), and read back with its [`unescape_cell`].
 
 mod read_back;
+pub mod retention;
 mod shown;
 mod summary;
 mod writer;

@@ -59,3 +59,7 @@ mod workbooks;
 mod fuzz;
 // Pacing under rate limiters of several designs (#18).
 mod pacing;
+// Notifications at the end of a run (#21): webhooks, their shapes, failures that stay warnings.
+mod notify;
+// Report retention (#21): old time-named reports removed, nothing else ever.
+mod retention;
