@@ -2,6 +2,7 @@
 //! each shape, only when asked; a webhook that fails is a warning and never the exit code;
 //! the token and the webhook's own URL never show.
 
+mod ends;
 mod shapes;
 mod trust;
 
