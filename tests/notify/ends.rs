@@ -35,7 +35,10 @@ fn a_run_stopped_by_sigterm_notifies_with_its_cancelled_rows() {
     assert!(cancelled > 0, "{:#}", posts[0]);
     let rows = posts[0]["rows_to_check"].as_array().unwrap();
     assert_eq!(rows.len(), 20, "the first 20 rows to check");
-    assert!(rows.iter().any(|r| r["outcome"] == "cancelled"), "{rows:#?}");
+    assert!(
+        rows.iter().any(|r| r["outcome"] == "cancelled"),
+        "{rows:#?}"
+    );
     let listed_more = posts[0]["rows_not_listed"].as_u64().unwrap();
     let to_check: u64 = ["invalid", "failed", "cancelled", "stale"]
         .iter()
@@ -85,7 +88,10 @@ fn a_profile_notifies_and_config_show_hides_the_webhooks_key() {
         format!("notify = [\"http://127.0.0.1:{port}/…\"] (profile nightly)")
     );
     assert_eq!(line("notify_on"), "notify_on = always (profile nightly)");
-    assert_eq!(line("notify_format"), "notify_format = slack (profile nightly)");
+    assert_eq!(
+        line("notify_format"),
+        "notify_format = slack (profile nightly)"
+    );
     assert_eq!(line("keep_reports"), "keep_reports = 10 (profile nightly)");
     assert!(!shown.contains("KEY-4d2f"), "{shown}");
 

@@ -195,3 +195,42 @@ fn every_webhook_given_is_told() {
     assert_eq!(posts(&first).len(), 1);
     assert_eq!(posts(&second).len(), 1);
 }
+
+#[test]
+fn a_run_that_could_not_proceed_says_why_and_never_the_token() {
+    let org = TestOrg::with_secret_token(SandboxConfig::default());
+    let hook = webhook(200);
+    let input = org.input(
+        "people.csv",
+        &["email", "job_title"],
+        [vec!["person1@gen.example", "Title 1"]],
+    );
+    let report = org.fresh_report_path();
+    let mut command = org.command("apply", &input, &report);
+    command
+        .args(["--notify", &hook.url(HOOK_PATH)])
+        .env("TALLYFY_ACCESS_TOKEN", "tok-WRONG-77c1e0");
+
+    let run = Run::of(&mut command, report);
+
+    run.assert_code(1);
+    let posts = posts(&hook);
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0]["exit_code"], 1);
+    let error = posts[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("the access token was refused (HTTP 401)"),
+        "{error}"
+    );
+    assert!(
+        posts[0]["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("new token")
+    );
+    let body = posts[0].to_string();
+    assert!(
+        !body.contains("tok-WRONG-77c1e0") && !body.contains(SECRET_TOKEN),
+        "{body}"
+    );
+}
