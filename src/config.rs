@@ -14,8 +14,14 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde::Deserialize;
 
-use crate::cli::{Cli, Command, ConnectionArgs};
+use crate::cli::{Cli, ConnectionArgs};
 use crate::env_vars;
+
+mod lifecycle;
+mod slots;
+
+use lifecycle::fill_lifecycle;
+use slots::Slots;
 
 /// `member-sync.toml`.
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +61,23 @@ pub struct Profile {
     /// `--allow-unmatched` for `plan` and `apply`: an input mostly of people who are not
     /// members is expected.
     pub allow_unmatched: Option<bool>,
+    // Joiners, leavers and rehires (docs/lifecycle.md), for `plan` and `apply`.
+    /// `--joiners`: `report` or `invite`.
+    pub joiners: Option<String>,
+    /// `--invite-role`: `admin`, `standard` or `light`.
+    pub invite_role: Option<String>,
+    /// `--invite-message`: the text, or `@FILE`.
+    pub invite_message: Option<String>,
+    pub max_invites: Option<u32>,
+    pub invite_days_before: Option<u32>,
+    /// `--leavers`: `ignore`, `report` or `disable`.
+    pub leavers: Option<String>,
+    /// `--max-leavers`: a number, or a share (`5%`).
+    pub max_leavers: Option<String>,
+    pub leaver_grace_runs: Option<u32>,
+    pub reassign_to: Option<String>,
+    /// `--rehires`: `report` or `enable`.
+    pub rehires: Option<String>,
 
     // Notifications and report retention (`after_run` below).
     /// `--notify`: webhooks told how a run ended.
@@ -141,33 +164,16 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             Some((name.clone(), profile))
         }
     };
-    let (run, concurrency, max_changes, shrink_limit, mapping, sync_name, allow_unmatched) =
-        match &mut cli.command {
-            Command::Plan(a) => (
-                Some(&mut a.run),
-                None,
-                None,
-                None,
-                Some(&mut a.ingest.mapping),
-                None,
-                Some(&mut a.allow_unmatched),
-            ),
-            Command::Apply(a) => (
-                Some(&mut a.run),
-                Some(&mut a.concurrency),
-                Some(&mut a.max_changes),
-                Some(&mut a.shrink_limit),
-                Some(&mut a.ingest.mapping),
-                Some(&mut a.sync_name),
-                Some(&mut a.allow_unmatched),
-            ),
-            Command::Rollback(a) => {
-                let concurrency = Some(&mut a.concurrency);
-                (Some(&mut a.run), concurrency, None, None, None, None, None)
-            }
-            Command::Export(a) => (Some(&mut a.run), None, None, None, None, None, None),
-            _ => (None, None, None, None, None, None, None),
-        };
+    let Slots {
+        run,
+        concurrency,
+        max_changes,
+        shrink_limit,
+        mapping,
+        sync_name,
+        allow_unmatched,
+        lifecycle,
+    } = Slots::of(&mut cli.command);
     let mut resolved = Resolved::new();
     let Some(run) = run else {
         return Ok(resolved);
@@ -318,6 +324,9 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             .clone()
             .unwrap_or_else(|| "(the input's path and the profile)".into());
         resolved.push(("sync_name", shown, origin));
+    }
+    if let Some(lifecycle) = lifecycle {
+        fill_lifecycle(&filler, lifecycle, &mut resolved)?;
     }
     if let Some(mapping) = mapping {
         let origin = filler.fill("mapping", None, p.and_then(|p| p.mapping.clone()), |path| {

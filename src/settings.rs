@@ -22,6 +22,10 @@ use crate::report::retention::Retention;
 use crate::report::{Outcome, ReportFormat};
 use crate::state::{StateDir, SyncIdentity};
 
+pub mod lifecycle;
+
+pub use lifecycle::Lifecycle;
+
 /// Where a run sends its requests.
 #[derive(Debug)]
 pub enum Target {
@@ -62,6 +66,8 @@ pub struct RunSettings {
     pub allow_unmatched: bool,
     /// Which earlier runs the source-shrink guard compares an `apply` of an export with.
     pub sync: Option<SyncIdentity>,
+    /// Joiners, leavers and rehires (`plan` and `apply` of an export; the defaults elsewhere).
+    pub lifecycle: Lifecycle,
     /// Who is told how the run ended (`--notify`).
     pub notify: Notify,
     /// Old time-named reports removed after the run (`--keep-reports`).
@@ -160,6 +166,7 @@ impl RunSettings {
             plan_output: PlanOutput::default(),
             allow_unmatched: false,
             sync: None,
+            lifecycle: Lifecycle::default(),
         })
     }
 }

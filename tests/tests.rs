@@ -59,6 +59,8 @@ mod workbooks;
 mod fuzz;
 // Pacing under rate limiters of several designs (#18).
 mod pacing;
+// Employment status and dates read from the input; the lifecycle flags and profile keys.
+mod lifecycle_input;
 // Notifications at the end of a run (#21): webhooks, their shapes, failures that stay warnings.
 mod notify;
 // Report retention (#21): old time-named reports removed, nothing else ever.

@@ -13,9 +13,12 @@ use crate::ingest::{PresetChoice, decode, preset, sniff};
 use crate::notify::{NotifyFormat, NotifyOn};
 use crate::report::{Outcome, ReportFormat};
 
+mod lifecycle;
 mod sandbox;
 
 pub(crate) use sandbox::parse_share;
+
+pub use lifecycle::LifecycleArgs;
 
 pub use sandbox::{
     FaultArgs, FieldNameSet, LinksShape, QuirkArgs, RetryAfterStyle, SandboxArgs, ThrottleAt,
@@ -224,6 +227,9 @@ pub struct PlanArgs {
 
     #[command(flatten)]
     pub ingest: IngestArgs,
+
+    #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -415,6 +421,9 @@ pub struct ApplyArgs {
 
     #[command(flatten)]
     pub ingest: IngestArgs,
+
+    #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
 
     /// Requests in flight at once [default: the rate × the slowest answer while reading the
     /// member list × 2, from 2 to 256].

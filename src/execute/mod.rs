@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{ApiError, Client, Reply};
 use crate::progress::Progress;
 use pacing::{HeldBack, Pace, Pacer, Rate, Signal, in_words, time_of_day};
-use retry_policy::{Disposition, Refusal, RetryPolicy, classify};
+use retry_policy::{Disposition, Refusal, RetryPolicy, RetryRule, classify};
 
 /// How long a request already on the wire may still finish after the run is stopped, so its
 /// real result (not a guess) reaches the report.
@@ -183,7 +183,17 @@ impl Engine {
 
     /// Runs one logical call: waits for its turn, sends, and retries per the policy.
     /// `request` builds a fresh request future for each attempt.
-    pub async fn call<T, F, Fut>(&self, mut request: F) -> Attempted<T>
+    pub async fn call<T, F, Fut>(&self, request: F) -> Attempted<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Reply<T>, ApiError>>,
+    {
+        self.call_with(RetryRule::Idempotent, request).await
+    }
+
+    /// [`Engine::call`] for a write whose kind has its own [`RetryRule`]
+    /// (`retry_policy::retry_rule`): the rule says which failures may be sent again at all.
+    pub async fn call_with<T, F, Fut>(&self, rule: RetryRule, mut request: F) -> Attempted<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Reply<T>, ApiError>>,
@@ -235,9 +245,10 @@ impl Engine {
                 }
             })
             .when(|error| {
-                let retry = self
-                    .policy
-                    .should_retry(error, transient_spent.load(Ordering::SeqCst));
+                let retry = rule.allows_retry(error)
+                    && self
+                        .policy
+                        .should_retry(error, transient_spent.load(Ordering::SeqCst));
                 if retry && classify(error) == Disposition::Retry {
                     transient_spent.fetch_add(1, Ordering::SeqCst);
                 }

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::NotifyFormat;
 use crate::exit_code::fails_the_run;
+use crate::plan::LineKey;
 use crate::report::{Outcome, RowToCheck, Summary, shown_text};
 
 /// The longest text of the summary sent (an error, a hint, a path), in characters.
@@ -32,10 +33,15 @@ pub(super) struct RunEnded {
     not_listed: usize,
 }
 
-/// A row that did not go through, as sent.
+/// A row that did not go through (or a member acted on without a row), as sent.
 #[derive(Debug, Serialize)]
 struct Row {
-    row: usize,
+    #[serde(skip)]
+    key: LineKey,
+    /// The input's data row; `null` for a member's line.
+    row: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    member: Option<u64>,
     line: Option<u64>,
     email: String,
     outcome: &'static str,
@@ -58,7 +64,9 @@ impl RunEnded {
         let rows: Vec<Row> = listed
             .iter()
             .map(|r: &RowToCheck| Row {
-                row: r.row,
+                key: r.key,
+                row: r.key.row(),
+                member: r.key.member(),
                 line: r.line,
                 email: safe(&r.email, EMAIL_CHARS),
                 outcome: r.outcome.as_str(),
@@ -226,7 +234,7 @@ impl RunEnded {
                 } else {
                     format!(": {}", r.why)
                 };
-                format!("row {} ({place}) {}{why}", r.row, r.outcome)
+                format!("{} ({place}) {}{why}", r.key, r.outcome)
             })
             .collect();
         if self.not_listed > 0 {
@@ -300,7 +308,7 @@ mod tests {
         for (row, email, why) in rows {
             s.add(Outcome::Invalid);
             s.list(RowToCheck {
-                row: *row,
+                key: LineKey::Row(*row),
                 line: Some(*row as u64 + 1),
                 email: email.to_string(),
                 outcome: Outcome::Invalid,
