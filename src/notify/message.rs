@@ -389,6 +389,27 @@ mod tests {
     }
 
     #[test]
+    fn a_member_line_without_a_row_is_named_by_its_member() {
+        let mut run = Summary::default();
+        run.add(Outcome::Failed);
+        run.list(RowToCheck {
+            key: LineKey::Member(1001),
+            line: None,
+            email: "ann@acme.example".into(),
+            outcome: Outcome::Failed,
+            why: "HTTP 403".into(),
+        });
+        let ended = RunEnded::new(&summary(3, None), Some(&run), None);
+        let body = ended.body(NotifyFormat::Json);
+        assert_eq!(body["rows_to_check"][0]["row"], Value::Null);
+        assert_eq!(body["rows_to_check"][0]["member"], 1001);
+        assert_eq!(
+            ended.row_lines(),
+            ["member 1001 (ann@acme.example) failed: HTTP 403"]
+        );
+    }
+
+    #[test]
     fn the_title_says_what_the_exit_code_means() {
         let ended = RunEnded::new(&summary(4, None), None, None);
         assert_eq!(
