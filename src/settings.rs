@@ -19,7 +19,7 @@ use crate::guard::Exclusions;
 use crate::ingest::{self, LoadOptions};
 use crate::notify::Notify;
 use crate::report::retention::Retention;
-use crate::report::{Outcome, ReportFormat};
+use crate::report::{HtmlTarget, Outcome, ReportFormat};
 use crate::state::{StateDir, SyncIdentity};
 
 pub mod lifecycle;
@@ -55,6 +55,8 @@ pub struct RunSettings {
     /// The email of the token's owner, whose role is never changed.
     pub token_owner: Option<String>,
     pub summary_json: Option<PathBuf>,
+    /// Where the HTML report goes, if anywhere (`--html`, or beside a `--report-dir` report).
+    pub html: Option<HtmlTarget>,
     /// `--only-rows-from` and its outcomes.
     pub only_rows_from: Option<(PathBuf, Vec<Outcome>)>,
     /// Where the last run sizes and locks live; `None` if no directory could be found.
@@ -158,6 +160,7 @@ impl RunSettings {
             })?,
             token_owner: args.token_owner.clone(),
             summary_json: args.summary_json.clone(),
+            html: HtmlTarget::chosen(args.html.as_deref(), args.report_dir.is_some()),
             only_rows_from: args
                 .only_rows_from
                 .clone()

@@ -360,6 +360,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
+    // The HTML run report (docs/report.md, "The HTML report").
+    /// Also write the run as one self-contained HTML page here (counts, failures first, the
+    /// changes by field, a filter box) [default: beside the report when --report-dir is given].
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
     #[command(flatten)]
     pub notify: NotifyArgs,
 
@@ -394,7 +400,8 @@ pub struct NotifyArgs {
 pub struct RetentionArgs {
     /// After the run, keep the N newest time-named reports in --report-dir (this run's
     /// among them) and delete the older ones. Only files named as member-sync names its
-    /// reports (member-sync-report-YYYYMMDD-HHMMSS.csv, .xlsx) are touched.
+    /// reports (member-sync-report-YYYYMMDD-HHMMSS.csv, .xlsx, and the .html page beside one)
+    /// are touched.
     #[arg(long, value_name = "N", conflicts_with = "report", value_parser = clap::value_parser!(u32).range(1..))]
     pub keep_reports: Option<u32>,
 

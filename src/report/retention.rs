@@ -4,12 +4,13 @@
 //!
 //! Deleting files in a directory someone named is the dangerous part, so the rule is narrow:
 //! only a regular file whose whole name is one member-sync gives its reports
-//! (`member-sync-report-YYYYMMDD-HHMMSS[-N]` then `.csv`, `.xlsx` or `.xlsx.journal.csv`) is
-//! ever removed. Not a link (nor what it points to), not a directory, not `…csv.bak`, not a
+//! (`member-sync-report-YYYYMMDD-HHMMSS[-N]` then `.csv`, `.xlsx`, `.xlsx.journal.csv` or
+//! `.html`) is ever removed. Not a link (nor what it points to), not a directory, not `…csv.bak`, not a
 //! report renamed by a person; never this run's report, nor one newer than it (a run started
 //! since). Age and order come from the time in the name, which is when that run started, so
-//! copying or touching a file does not change which goes first. A workbook and its journal
-//! (`.xlsx.journal.csv`, the report when the workbook could not be written) are one report.
+//! copying or touching a file does not change which goes first. The files of one run (a
+//! workbook and its journal, the report when the workbook could not be written; the HTML page
+//! beside the report) are one report: they go together.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -20,7 +21,7 @@ use jiff::civil::DateTime;
 use crate::progress::Progress;
 
 const PREFIX: &str = "member-sync-report-";
-const EXTENSIONS: [&str; 3] = [".xlsx.journal.csv", ".csv", ".xlsx"];
+const EXTENSIONS: [&str; 4] = [".xlsx.journal.csv", ".csv", ".xlsx", ".html"];
 
 /// `--keep-reports` and `--keep-reports-days`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,8 +142,9 @@ fn older_reports(dir: &Path, own: Stamp) -> io::Result<BTreeMap<Stamp, Vec<PathB
     Ok(reports)
 }
 
-/// The time in a report's name, if the whole name is one member-sync gives a report:
-/// `member-sync-report-20261124-021500.csv`, `…-021500-2.xlsx`, `….xlsx.journal.csv`.
+/// The time in a report's name, if the whole name is one member-sync gives a report (or the
+/// HTML page beside it): `member-sync-report-20261124-021500.csv`, `…-021500-2.xlsx`,
+/// `….xlsx.journal.csv`, `….html`.
 fn stamp(name: &str) -> Option<Stamp> {
     let rest = name.strip_prefix(PREFIX)?;
     let stem = EXTENSIONS.iter().find_map(|ext| rest.strip_suffix(ext))?;
@@ -178,6 +180,7 @@ mod tests {
             "member-sync-report-20261124-021500.xlsx.journal.csv",
             "member-sync-report-20261124-021500-2.csv",
             "member-sync-report-20261124-021500-13.xlsx",
+            "member-sync-report-20261124-021500.html",
         ] {
             assert!(stamp(name).is_some(), "{name}");
         }

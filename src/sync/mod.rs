@@ -88,6 +88,7 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<ExitCode, RunError> {
     let summary_json = settings.summary_json.clone();
+    let html = settings.html.clone();
     let (notify, retention) = (std::mem::take(&mut settings.notify), settings.retention);
     if let Some(path) = &summary_json {
         outputs::check_summary(&settings, path)?;
@@ -102,6 +103,7 @@ pub async fn run(
         Ok(()) => {
             let run = async {
                 let result = run_to_end(settings, mode, progress.clone(), stop, &mut end).await;
+                let result = end.write_html(html.as_ref(), mode, result, progress.as_ref());
                 end.tell(progress.as_ref());
                 result
             };

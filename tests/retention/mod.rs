@@ -42,16 +42,23 @@ fn plan_into(org: &TestOrg, dir: &Path, extra: &[&str]) -> Run {
     Run::of(&mut command, PathBuf::new())
 }
 
-/// The report this run wrote: the one name in `after` not in `before`.
-fn new_report(before: &BTreeSet<String>, after: &BTreeSet<String>) -> String {
-    let new: Vec<&String> = after.difference(before).collect();
-    assert_eq!(new.len(), 1, "{new:?}");
-    assert!(new[0].starts_with("member-sync-report-"), "{new:?}");
-    new[0].clone()
+/// The files this run wrote: its report and the HTML page beside it, the names in `after`
+/// not in `before`.
+fn new_report(before: &BTreeSet<String>, after: &BTreeSet<String>) -> BTreeSet<String> {
+    let new: BTreeSet<String> = after.difference(before).cloned().collect();
+    let stems: BTreeSet<&str> = new.iter().map(|n| n.split('.').next().unwrap()).collect();
+    assert_eq!((new.len(), stems.len()), (2, 1), "{new:?}");
+    assert!(new.iter().any(|n| n.ends_with(".html")), "{new:?}");
+    assert!(
+        new.iter().all(|n| n.starts_with("member-sync-report-")),
+        "{new:?}"
+    );
+    new
 }
 
-const OLD: [&str; 6] = [
+const OLD: [&str; 7] = [
     "member-sync-report-20200101-020000.csv",
+    "member-sync-report-20200101-020000.html",
     "member-sync-report-20200102-020000.csv",
     "member-sync-report-20200103-020000.xlsx",
     "member-sync-report-20200104-020000.csv",
@@ -100,10 +107,10 @@ fn keeps_the_n_newest_reports_and_touches_nothing_else() {
         ]
         .map(String::from),
     );
-    expected.insert(own);
+    expected.extend(own);
     assert_eq!(after, expected);
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep me");
-    for removed in &OLD[..4] {
+    for removed in &OLD[..5] {
         run.assert_stderr_contains(&format!(
             "removed the old report {} (beyond the 3 newest)",
             dir.join(removed).display()
@@ -129,7 +136,8 @@ fn reports_older_than_the_days_given_go() {
     run.assert_code(0);
     let after = names(&dir);
     let own = new_report(&before, &after);
-    let expected: BTreeSet<String> = [own, yesterday, "notes.txt".into()].into();
+    let mut expected: BTreeSet<String> = [yesterday, "notes.txt".into()].into();
+    expected.extend(own);
     assert_eq!(after, expected);
     run.assert_stderr_contains("(older than 30 days)");
 }
@@ -156,8 +164,9 @@ fn a_workbook_and_its_journal_are_one_report() {
     run.assert_code(0);
     let after = names(&dir);
     let own = new_report(&before, &after);
-    assert!(own.ends_with(".xlsx"), "{own}");
-    let expected: BTreeSet<String> = [own, old[2].to_string()].into();
+    assert!(own.iter().any(|n| n.ends_with(".xlsx")), "{own:?}");
+    let mut expected: BTreeSet<String> = [old[2].to_string()].into();
+    expected.extend(own);
     assert_eq!(after, expected);
 }
 
@@ -192,7 +201,7 @@ fn a_profile_keeps_reports_and_a_named_report_is_never_a_reason_to_delete() {
 
     profile(&[]).assert_code(0);
     let after = names(&dir);
-    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after.len(), 2, "this run's report and page: {after:?}");
     assert!(
         !after.iter().any(|n| OLD.contains(&n.as_str())),
         "{after:?}"
