@@ -8,6 +8,7 @@
 
 mod html;
 mod read_back;
+pub mod retention;
 mod shown;
 mod summary;
 mod writer;

@@ -63,3 +63,7 @@ mod pacing;
 mod lifecycle_input;
 // The HTML run report: its sections, hostile values as text, a row cap, headless Chromium.
 mod html_report;
+// Notifications at the end of a run (#21): webhooks, their shapes, failures that stay warnings.
+mod notify;
+// Report retention (#21): old time-named reports removed, nothing else ever.
+mod retention;
