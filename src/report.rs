@@ -6,13 +6,16 @@
 //! done. Cells are made safe to open in Excel as `crate::cell_safety` decides (a leading `'` on
 //! a cell a spreadsheet would run), and read back with its [`unescape_cell`].
 
+mod html;
 mod read_back;
+pub mod retention;
 mod shown;
 mod summary;
 mod writer;
 mod xlsx;
 
 pub use crate::cell_safety::{escape_cell, unescape_cell};
+pub use html::{HtmlTarget, RunFacts, write_html};
 pub use read_back::{ReportLine, read_back};
 pub use shown::{SHOWN_CHARS, cut, describe_changes, show_value, shown_text};
 pub use summary::{RowToCheck, Summary, summary_output, write_summary_json};

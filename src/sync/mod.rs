@@ -83,12 +83,14 @@ impl RunError {
 }
 
 pub async fn run(
-    settings: RunSettings,
+    mut settings: RunSettings,
     mode: Mode,
     progress: Arc<dyn Progress>,
     stop: CancellationToken,
 ) -> Result<ExitCode, RunError> {
     let summary_json = settings.summary_json.clone();
+    let html = settings.html.clone();
+    let (notify, retention) = (std::mem::take(&mut settings.notify), settings.retention);
     if let Some(path) = &summary_json {
         outputs::check_summary(&settings, path)?;
     }
@@ -102,6 +104,7 @@ pub async fn run(
         Ok(()) => {
             let run = async {
                 let result = run_to_end(settings, mode, progress.clone(), stop, &mut end).await;
+                let result = end.write_html(html.as_ref(), mode, result, progress.as_ref());
                 end.tell(progress.as_ref());
                 result
             };
@@ -110,7 +113,7 @@ pub async fn run(
         Err(refused) => Err(refused),
     };
     let result = end.finish_report(result, progress.as_ref());
-    match summary_json {
+    let result = match summary_json {
         None => result,
         Some(path) => {
             let json = end.to_json(mode, &result);
@@ -122,7 +125,16 @@ pub async fn run(
                 }),
             }
         }
+    };
+    // After the report and the summary: old reports go, then people are told (#21).
+    if let (Some(retention), Some(report)) = (retention, &end.report) {
+        retention.prune(report, progress.as_ref());
     }
+    let summary = end.to_json(mode, &result);
+    notify
+        .send(&summary, end.summary.as_ref(), progress.as_ref())
+        .await;
+    result
 }
 
 /// The stages of a run, in order. Each returns what the next needs; a stage that ends the run
