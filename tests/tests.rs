@@ -61,3 +61,6 @@ mod fuzz;
 mod pacing;
 // Employment status and dates read from the input; the lifecycle flags and profile keys.
 mod lifecycle_input;
+// Saved plans and rollback of joiners, leavers and rehires: disables applied or left stale,
+// rollback of disables and enables, invitations named.
+mod lifecycle_replay;
