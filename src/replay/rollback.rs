@@ -64,7 +64,7 @@ pub fn from_report(report: &Path, progress: &dyn Progress) -> Result<Undo, Strin
         let Some(recorded) = undo_of(&cells, &actions).map_err(problem)? else {
             continue;
         };
-        undo.partly_applied += usize::from(cells.outcome() != "updated");
+        undo.partly_applied += usize::from(!cells.done());
         undo.changes.push(recorded);
     }
     Ok(undo)
@@ -139,6 +139,9 @@ fn landed_fields(cells: &Cells) -> Result<Restore, String> {
     Ok(fields)
 }
 
+/// The outcomes of a line whose chain was done whole.
+const DONE: [&str; 4] = ["updated", "invited", "enabled", "disabled"];
+
 /// One report line's cells, in [`COLUMNS`] order.
 struct Cells<'a>(&'a [String]);
 
@@ -176,11 +179,17 @@ impl Cells<'_> {
             .collect()
     }
 
+    /// Whether the line's chain ended well: `updated`, or named for its first step
+    /// (`invited`, `enabled`, `disabled`).
+    fn done(&self) -> bool {
+        DONE.contains(&self.outcome())
+    }
+
     /// Whether the line's invite, enable or disable may have landed: its chain ended well,
     /// went on past it (the error says what was done first), or lost the answer.
     fn may_have_landed(&self) -> bool {
         let error = self.error();
-        self.outcome() == "updated"
+        self.done()
             || [
                 "the member was invited",
                 "the member was enabled",

@@ -41,9 +41,9 @@ fn undo_of_lines(lines: &[&str]) -> Result<Undo, String> {
 fn a_disable_is_undone_by_an_enable_and_an_enable_by_a_disable() {
     let undo = undo_of_lines(&[
         // A leaver disabled: its line is its member's.
-        ",l@x.example,1042,updated,{},{},,[],disable,1",
+        ",l@x.example,1042,disabled,{},{},,[],disable,1",
         // A rehire enabled and updated.
-        r#"4,r@x.example,1004,updated,"{""team"":""A""}","{""team"":""B""}",,"[""team""]",enable+update,2"#,
+        r#"4,r@x.example,1004,enabled,"{""team"":""A""}","{""team"":""B""}",,"[""team""]",enable+update,2"#,
         // A disable refused: nothing to undo.
         ",b@x.example,1050,failed,{},{},HTTP 422: Bot users cannot be disabled.,[],disable,1",
         // A disable whose answer was lost: the member's status will tell.
@@ -78,7 +78,7 @@ fn a_disable_is_undone_by_an_enable_and_an_enable_by_a_disable() {
 #[test]
 fn an_invitation_is_named_and_left_not_undone() {
     let undo = undo_of_lines(&[
-        "3,new@x.example,2001,updated,{},{},,[],invite,1",
+        "3,new@x.example,2001,invited,{},{},,[],invite,1",
         "6,never@x.example,,failed,{},{},HTTP 422: The email has already been taken.,[],invite,1",
         "7,lost@x.example,,failed,{},{},the run was stopped while this request was in flight; it may or may not have been applied (a re-run will tell),[],invite,1",
     ])
