@@ -116,7 +116,7 @@ fn writes_after(org: &TestOrg, skip: usize) -> Vec<String> {
 }
 
 /// The report's line of member `id`.
-fn line_of<'a>(run: &'a Run, id: u64) -> &'a ReportRow {
+fn line_of(run: &Run, id: u64) -> &ReportRow {
     run.report
         .iter()
         .find(|line| line["user_id"] == id.to_string())
