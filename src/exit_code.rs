@@ -2,7 +2,7 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | every row updated, unchanged, planned, not_found, excluded or duplicate (`validate`: no row invalid) |
+//! | 0 | every row updated, unchanged, planned, not_found, excluded or duplicate, and every joiner, leaver or rehire invited, enabled, disabled, pending, deferred or reported `leaver` (`validate`: no row invalid) |
 //! | 1 | the run could not proceed: token or certificate refused, API unreachable, unreadable input, bad config |
 //! | 2 | usage error (bad flags or arguments) |
 //! | 3 | the run finished, but some rows are invalid or failed |
@@ -113,6 +113,15 @@ pub fn fails_the_run(outcome: Outcome) -> bool {
         | Outcome::NotFound
         | Outcome::Excluded
         | Outcome::Duplicate => false,
+        // What the lifecycle settings asked, done or reported: an invite that waits for a
+        // later run (the cap, a start date, a full seat pool) is that run's, not a person's;
+        // a full seat pool is also said as a warning that `-q` keeps.
+        Outcome::Invited
+        | Outcome::Enabled
+        | Outcome::Disabled
+        | Outcome::Pending
+        | Outcome::Deferred
+        | Outcome::Leaver => false,
     }
 }
 
@@ -176,6 +185,23 @@ mod tests {
         assert_eq!(ExitCode::Stopped(StopSignal::HangUp).code(), 128 + 1);
         assert_eq!(ExitCode::Stopped(StopSignal::Interrupt).code(), 128 + 2);
         assert_eq!(ExitCode::Stopped(StopSignal::Terminate).code(), 128 + 15);
+    }
+
+    #[test]
+    fn joiners_leavers_and_rehires_done_reported_or_deferred_do_not_fail_a_run() {
+        let mut summary = Summary::default();
+        for outcome in [
+            Outcome::Invited,
+            Outcome::Enabled,
+            Outcome::Disabled,
+            Outcome::Pending,
+            Outcome::Deferred,
+            Outcome::Leaver,
+        ] {
+            assert!(!fails_the_run(outcome), "{outcome}");
+            summary.add(outcome);
+        }
+        assert_eq!(ExitCode::for_summary(&summary), ExitCode::Success);
     }
 
     #[test]

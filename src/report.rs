@@ -44,10 +44,24 @@ pub enum Outcome {
     Stale,
     /// The same key and values as an earlier row, which acts for both: never sent.
     Duplicate,
+    /// A joiner this run invited (`--joiners invite`).
+    Invited,
+    /// A rehire this run enabled (`--rehires enable`), then updated when the row asked.
+    Enabled,
+    /// A member this run disabled (`--leavers disable`); or, on a row with nothing sent, a
+    /// member who is disabled and stays so (`--rehires report`).
+    Disabled,
+    /// A row whose member is invited and has not joined yet: never invited again.
+    Pending,
+    /// A joiner not invited in this run, for a reason a later run lifts (`--max-invites`, a
+    /// start date to come, the invite cap, a full seat pool).
+    Deferred,
+    /// A leaver reported, not disabled (`--leavers report`, or not absent long enough yet).
+    Leaver,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 10] = [
+    pub const ALL: [Outcome; 16] = [
         Outcome::Updated,
         Outcome::Unchanged,
         Outcome::Planned,
@@ -58,6 +72,12 @@ impl Outcome {
         Outcome::Excluded,
         Outcome::Stale,
         Outcome::Duplicate,
+        Outcome::Invited,
+        Outcome::Enabled,
+        Outcome::Disabled,
+        Outcome::Pending,
+        Outcome::Deferred,
+        Outcome::Leaver,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +92,12 @@ impl Outcome {
             Outcome::Excluded => "excluded",
             Outcome::Stale => "stale",
             Outcome::Duplicate => "duplicate",
+            Outcome::Invited => "invited",
+            Outcome::Enabled => "enabled",
+            Outcome::Disabled => "disabled",
+            Outcome::Pending => "pending",
+            Outcome::Deferred => "deferred",
+            Outcome::Leaver => "leaver",
         }
     }
 }

@@ -4,7 +4,7 @@
 use compact_str::{CompactString, ToCompactString};
 
 use crate::execute::pool::{ChainOutcome, ChainResult};
-use crate::plan::{Chain, LineKey, RowPlan};
+use crate::plan::{Chain, LineKey, OperationKind, RowPlan};
 use crate::report::{Outcome, ReportRow};
 use crate::validate::{DuplicateRow, InvalidRow, RowVerdict, describe};
 
@@ -113,19 +113,27 @@ pub(super) fn identity(chain: &Chain) -> ReportRow<'_> {
     }
 }
 
-/// The line of a chain that was run.
+/// The line of a chain that was run. A chain done ends as its first step says: `invited`,
+/// `enabled` (then updated, when it had more steps), `disabled`, else `updated`.
 pub(super) fn written_row<'a>(chain: &'a Chain, result: &ChainResult) -> ReportRow<'a> {
+    let done = match chain.steps.first().map(|step| step.kind()) {
+        Some(OperationKind::Invite) => Outcome::Invited,
+        Some(OperationKind::Enable) => Outcome::Enabled,
+        Some(OperationKind::Disable) => Outcome::Disabled,
+        Some(OperationKind::UpdateProfile | OperationKind::ChangeRole) | None => Outcome::Updated,
+    };
+    let said = result.error.as_ref().or(result.note.as_ref());
     ReportRow {
         outcome: Some(match result.outcome {
-            // Every kind of chain today is an update; a chain of an invite or an enable will
-            // end in its own outcome.
-            ChainOutcome::Done => Outcome::Updated,
+            ChainOutcome::Done => done,
             ChainOutcome::Failed => Outcome::Failed,
             ChainOutcome::Cancelled => Outcome::Cancelled,
+            ChainOutcome::Deferred => Outcome::Deferred,
         }),
+        user_id: user_id(result.member_id.or(chain.member_id)),
         http_status: result.http_status,
         attempts: result.attempts,
-        error: result.error.clone().unwrap_or_default().into(),
+        error: said.cloned().unwrap_or_default().into(),
         request_id: result.request_id.clone().unwrap_or_default(),
         elapsed_ms: Some(result.elapsed.as_millis()),
         ..identity(chain)
@@ -169,9 +177,11 @@ mod tests {
             http_status: None,
             attempts: 0,
             error: Some("not sent: why".into()),
+            note: None,
             request_id: None,
             elapsed: std::time::Duration::ZERO,
             landed: Vec::new(),
+            member_id: Some(1042),
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.csv");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::execute::Engine;
-use crate::execute::pool::{Concurrency, run_chains};
+use crate::execute::pool::{Concurrency, HeldSteps, run_chains};
 use crate::plan::{Chain, RowPlan};
 use crate::progress::Progress;
 use crate::report::ReportRow;
@@ -68,10 +68,28 @@ pub(super) async fn send(
         finished[result.index] = true;
         ledger.record(written_row(&chains[result.index], &result));
     }
-    pool.await
+    let held = pool
+        .await
         .map_err(|e| RunError::new(format!("the worker pool failed: {e}")))?;
     for (chain, _) in chains.iter().zip(&finished).filter(|(_, done)| !**done) {
         ledger.record(unsent_row(chain));
     }
+    tell_held(&held, progress.as_ref());
     Ok(())
+}
+
+/// Says once why invites or enables stopped in this run: a full seat pool as a warning (a
+/// person must free or add seats; `-q` keeps it), the invite cap as a note (a later run
+/// invites the rest by itself).
+fn tell_held(held: &HeldSteps, progress: &dyn Progress) {
+    match (&held.invites, &held.enables) {
+        (_, Some(seat_pool)) => progress.warn(
+            &format!("{seat_pool}; the rows not sent are `deferred`"),
+            None,
+        ),
+        (Some(cap), None) => {
+            progress.note(&format!("{cap}; the rows not sent are `deferred`"));
+        }
+        (None, None) => {}
+    }
 }
