@@ -1,8 +1,8 @@
 //! A replay met with the organization as it is now, before anything is sent: which recorded
 //! lines the planner plans (a row's field changes, as an export's row would be), which the
 //! replay makes chains for itself (an invite, an enable, a disable, a line without a row), and
-//! which end here with nothing sent: `stale` (the member moved on) or `unchanged` (done
-//! already).
+//! which end here with nothing sent: `stale` (the member moved on), `unchanged` (done
+//! already) or `pending` (invited already).
 //!
 //! The planner cannot make the lifecycle chains: it decides joiners and leavers from an
 //! export and the lifecycle flags, and a replay has neither. What the saved plan or the report
@@ -133,8 +133,9 @@ fn decide(record: &Recorded, org: &Org, force: bool) -> Decision {
     }
 }
 
-/// An invite is sent only while nobody has the email; an invitation already out is done (a
-/// plan applied again after it was stopped), never sent twice.
+/// An invite is sent only while nobody has the email; an invitation already out is `pending`
+/// (a plan applied again after it was stopped, or someone invited the person since), as a
+/// sync's row of an invited member is: never sent twice.
 fn invite(record: &Recorded, invite: &plan::Invite, org: &Org) -> Decision {
     let email = invite.email.trim().to_lowercase();
     match org.by_email.get(&email) {
@@ -145,7 +146,7 @@ fn invite(record: &Recorded, invite: &plan::Invite, org: &Org) -> Decision {
             steps: vec![Operation::Invite(Box::new(invite.clone()))],
         }),
         Some(member) if member.status == Some(MemberStatus::Invited) => Decision::End(
-            Outcome::Unchanged,
+            Outcome::Pending,
             format!(
                 "{email} is invited already (member {}): never invited twice",
                 member.id

@@ -177,7 +177,7 @@ fn an_invite_goes_only_to_an_email_nobody_has() {
     );
     assert_eq!(
         fate(invite("p4@x.example"), &members, false),
-        Err("unchanged: p4@x.example is invited already (member 4): never invited twice".into())
+        Err("pending: p4@x.example is invited already (member 4): never invited twice".into())
     );
 }
 

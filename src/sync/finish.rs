@@ -9,6 +9,7 @@ use crate::execute::Engine;
 use crate::exit_code::ExitCode;
 use crate::progress::Progress;
 use crate::report::Summary;
+use crate::settings::Source;
 
 use super::ledger::Ledger;
 use super::members::Members;
@@ -48,6 +49,9 @@ pub(super) fn finish(
         return Ok(code);
     }
     Ok(match ended.mode {
+        Mode::Apply { .. } if matches!(ended.settings.source, Source::Rollback { .. }) => {
+            ExitCode::for_rollback(&summary)
+        }
         Mode::Apply { .. } => {
             end.few_matched = ended.few_matched;
             ExitCode::for_apply(&summary, end.few_matched.is_some())

@@ -30,7 +30,7 @@ fn rollback_of_a_disable_enables_the_member_again() {
             line["action"].as_str(),
             line["outcome"].as_str()
         ),
-        ("", "enable", "updated")
+        ("", "enable", "enabled")
     );
 }
 
@@ -69,37 +69,48 @@ fn rollback_of_an_enable_disables_the_member_again_and_restores_the_fields() {
 }
 
 #[test]
-fn rollback_of_a_disable_meeting_a_full_seat_pool_fails_that_line_clearly() {
+fn rollback_of_a_disable_meeting_a_full_seat_pool_fails_the_rollback_naming_the_line() {
     // Five seats, five active members; member 6 waits, disabled.
     let org = org(&[6], Some(5));
     let run = applied(&org, 3, json!([leaver(5), leaver(4)]));
-    // The seat the leavers freed goes to member 6, and one is left.
+    // The seats the leavers freed: one goes to member 6, one is left.
     by_hand(&org, "PUT", "/users/6/enable");
     let before = org.journal().len();
 
     let undo = rollback(&org, &run.report_path);
 
-    undo.assert_code(3);
-    let enabled: Vec<&str> = ["4", "5"]
+    undo.assert_code(3).assert_stderr_contains(
+        "warning: the seat pool is full (HTTP 409 SEAT_POOL_EXHAUSTED: Your organization has reached its committed full seat limit.",
+    );
+    let active: Vec<u64> = [4, 5]
         .into_iter()
-        .filter(|id| status(&org, id.parse().unwrap()) == "active")
+        .filter(|id| status(&org, *id) == "active")
         .collect();
-    assert_eq!(enabled.len(), 1, "one seat, one member enabled again");
-    let refused = undo
+    assert_eq!(active.len(), 1, "one seat, one member enabled again");
+    let held = undo
         .report
         .iter()
-        .find(|line| line["outcome"] == "failed")
-        .expect("a failed line");
-    assert_eq!(refused["http_status"], "409");
+        .find(|line| line["outcome"] == "deferred")
+        .expect("the line the seat pool held back");
+    assert_ne!(held["user_id"], active[0].to_string());
     assert!(
-        refused["error"].contains("SEAT_POOL_EXHAUSTED"),
+        held["error"].starts_with("the seat pool is full (HTTP 409 SEAT_POOL_EXHAUSTED")
+            && held["error"].ends_with("free or add seats, then run again"),
         "{}",
-        refused["error"]
+        held["error"]
     );
     assert_eq!(
         writes_after(&org, before).len(),
         2,
-        "each enable sent once, the refused one not retried"
+        "each enable sent at most once, the refused one not retried"
+    );
+    // A seat freed, the same rollback finishes the job.
+    by_hand(&org, "DELETE", "/users/6/disable");
+    let again = rollback(&org, &run.report_path);
+    again.assert_code(0);
+    assert_eq!(
+        (status(&org, 4), status(&org, 5)),
+        ("active".into(), "active".into())
     );
 }
 

@@ -22,7 +22,7 @@ fn a_leaver_planned_on_monday_is_disabled_when_the_plan_is_applied() {
             line["action"].as_str(),
             line["outcome"].as_str()
         ),
-        ("", "person5@gen.example", "disable", "updated")
+        ("", "person5@gen.example", "disable", "disabled")
     );
 }
 
@@ -135,7 +135,7 @@ fn an_invitee_who_is_a_member_now_is_stale_and_never_invited() {
     let invited = run.report.iter().find(|l| l["row"] == "8").unwrap();
     assert_eq!(
         (invited["action"].as_str(), invited["outcome"].as_str()),
-        ("invite", "updated")
+        ("invite", "invited")
     );
 }
 
