@@ -14,6 +14,7 @@ use compact_str::ToCompactString;
 
 use super::{Lifecycle, Recorded};
 use crate::api::{Member, MemberStatus};
+use crate::fields::{Field, Value};
 use crate::plan::{self, Chain, LineKey, Operation, Plan, RowPlan};
 use crate::report::{Outcome, ReportRow};
 
@@ -172,6 +173,9 @@ fn member_chain(record: &Recorded, org: &Org, force: bool) -> Decision {
     let Some(member) = org.by_id.get(&id).copied() else {
         return gone(record, id);
     };
+    if let Some(why) = protected(record, member) {
+        return Decision::End(Outcome::Excluded, why);
+    }
     let status = status_step(record.lifecycle.as_ref(), member);
     let mut moved: Vec<String> = status.as_ref().err().cloned().into_iter().collect();
     moved.extend(record.stale_reason(member).map(|reason| {
@@ -183,21 +187,35 @@ fn member_chain(record: &Recorded, org: &Org, force: bool) -> Decision {
         let reason = format!("changed since it was recorded: {}", moved.join("; "));
         return Decision::End(Outcome::Stale, reason);
     }
-    let send_status = status.as_ref().map_or(true, |needed| *needed);
-    let (line, row) = (record.line, record.line.row().unwrap_or_default());
-    let changes = plan::diff(&record.desired(row, id), member);
-    let email = member.email_key().map(|e| e.into_owned());
+    let send_status = status.unwrap_or(true);
+    match steps(record, member, send_status) {
+        Ok(steps) if steps.is_empty() => {
+            Decision::End(Outcome::Unchanged, done(record.lifecycle.as_ref()))
+        }
+        Ok(steps) => Decision::Send(Chain {
+            line: record.line,
+            member_id: Some(id),
+            email: member.email_key().map(|e| e.into_owned()),
+            steps,
+        }),
+        Err(why) => Decision::End(Outcome::Invalid, why),
+    }
+}
+
+/// The steps that bring `member` to what `record` asks: the fields that differ, with the
+/// enable before them or the disable after them when `send_status`.
+fn steps(record: &Recorded, member: &Member, send_status: bool) -> Result<Vec<Operation>, String> {
+    let row = record.line.row().unwrap_or_default();
+    let changes = plan::diff(&record.desired(row, member.id), member);
     let mut steps = Vec::new();
     if !changes.is_empty() {
-        match plan::fields_chain(line, member, email.clone(), changes) {
-            Ok(chain) => steps = chain.steps,
-            Err(missing) => {
-                let why = format!(
-                    "Tallyfy requires {missing} in every profile update and member {id} has none: set it in Tallyfy, then replay again"
-                );
-                return Decision::End(Outcome::Invalid, why);
-            }
-        }
+        let chain = plan::fields_chain(record.line, member, None, changes).map_err(|missing| {
+            format!(
+                "Tallyfy requires {missing} in every profile update and member {} has none: set it in Tallyfy, then replay again",
+                member.id
+            )
+        })?;
+        steps = chain.steps;
     }
     match (&record.lifecycle, send_status) {
         (Some(Lifecycle::Enable), true) => steps.insert(0, Operation::Enable),
@@ -208,15 +226,34 @@ fn member_chain(record: &Recorded, org: &Org, force: bool) -> Decision {
         }
         _ => {}
     }
-    if steps.is_empty() {
-        return Decision::End(Outcome::Unchanged, done(record.lifecycle.as_ref()));
+    Ok(steps)
+}
+
+/// Why the member may not be disabled, however the plan or the report says: bots, the
+/// default administrator and administrators never are (a sync's leavers leave them out too),
+/// and an administrator promoted since the plan must not be locked out on an old decision. A
+/// line that makes the member a standard or light member first is not held back.
+fn protected(record: &Recorded, member: &Member) -> Option<String> {
+    if !matches!(record.lifecycle, Some(Lifecycle::Disable { .. })) {
+        return None;
     }
-    Decision::Send(Chain {
-        line,
-        member_id: Some(id),
-        email,
-        steps,
-    })
+    let admin_after = match record.fields.get(&Field::Role) {
+        Some((_, role)) => matches!(role, Some(Value::Text(r)) if r.eq_ignore_ascii_case("admin")),
+        None => member.is_admin(),
+    };
+    let what = if member.is_bot {
+        "a bot"
+    } else if member.is_default_admin {
+        "the default administrator"
+    } else if admin_after {
+        "an administrator"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "not disabled: member {} is {what}, and bots and administrators are never disabled",
+        member.id
+    ))
 }
 
 /// A member no longer listed: removed (with their work reassigned) since. That is what a

@@ -201,3 +201,43 @@ fn a_rows_field_changes_go_to_the_planner_unless_stale() {
     );
     assert!(against(&recorded, &[edited], true).plans_row(3));
 }
+
+#[test]
+fn bots_and_administrators_are_never_disabled_whatever_the_line_says() {
+    let leaver = || record(5, disable(None, None), None);
+    let mut admin = member(5, "active", SEEN);
+    admin.set_raw(Field::Role, json!("Admin"));
+    assert_eq!(
+        fate(leaver(), std::slice::from_ref(&admin), true),
+        Err("excluded: not disabled: member 5 is an administrator, and bots and administrators are never disabled".into())
+    );
+    let mut bot = member(5, "active", SEEN);
+    bot.is_bot = true;
+    assert!(
+        fate(leaver(), &[bot], false)
+            .unwrap_err()
+            .starts_with("excluded: not disabled: member 5 is a bot")
+    );
+    // A rollback that makes them a standard member again first may disable them.
+    let text = |s: &str| Some(Value::Text(s.into()));
+    let mut demoted = leaver();
+    demoted
+        .fields
+        .insert(Field::Role, (text("admin"), text("standard")));
+    assert_eq!(
+        fate(demoted, &[admin], false),
+        Ok(vec![OperationKind::ChangeRole, OperationKind::Disable])
+    );
+}
+
+#[test]
+fn a_line_without_a_row_that_only_changed_fields_is_restored_on_its_member() {
+    assert_eq!(
+        fate(
+            record(6, None, Some("Lead")),
+            &[member(6, "active", SEEN)],
+            false
+        ),
+        Ok(vec![OperationKind::UpdateProfile])
+    );
+}

@@ -19,13 +19,20 @@ const SEEN: &str = "2026-03-02T09:00:00Z";
 /// Six members (ids 1 to 6, `person{id}@gen.example`, all `standard`), those in `disabled`
 /// disabled, every one last changed at [`SEEN`], with a seat pool when given.
 fn org(disabled: &[u64], seat_pool: Option<usize>) -> TestOrg {
+    org_where(seat_pool, |id, member| {
+        if disabled.contains(&id) {
+            member["status"] = "disabled".into();
+        }
+    })
+}
+
+/// The same six members, each as `edit` leaves them.
+fn org_where(seat_pool: Option<usize>, edit: impl Fn(u64, &mut Value)) -> TestOrg {
     let mut seed = generated_seed(6);
     for member in &mut seed.members {
         let id = member["id"].as_u64().unwrap();
         member["updated_at"] = SEEN.into();
-        if disabled.contains(&id) {
-            member["status"] = "disabled".into();
-        }
+        edit(id, member);
     }
     seed.lifecycle.seat_pool = seat_pool;
     TestOrg::start(SandboxConfig::default(), seed)

@@ -59,6 +59,35 @@ fn a_leaver_who_came_back_since_the_plan_is_stale_and_untouched() {
 }
 
 #[test]
+fn an_administrator_is_never_disabled_whatever_the_plan_says() {
+    // Two administrators: member 1 is the default one, member 2 another.
+    let org = org_where(None, |id, member| {
+        if id <= 2 {
+            member["role"] = "admin".into();
+        }
+    });
+    // A plan without what it saw of the member (edited by hand, or of an older format).
+    let mut entry = leaver(2);
+    entry.as_object_mut().unwrap().remove("member_updated_at");
+    let plan = plan_file(&org, 3, json!([entry]));
+    let before = org.journal().len();
+
+    let run = apply_plan(&org, &plan);
+
+    run.assert_code(0);
+    assert!(writes_after(&org, before).is_empty(), "nothing sent");
+    assert_eq!(status(&org, 2), "active");
+    let line = line_of(&run, 2);
+    assert_eq!(
+        (line["outcome"].as_str(), line["error"].as_str()),
+        (
+            "excluded",
+            "not disabled: member 2 is an administrator, and bots and administrators are never disabled"
+        )
+    );
+}
+
+#[test]
 fn a_leaver_disabled_already_is_unchanged_and_a_rehire_already_active_is_only_updated() {
     let org = org(&[6], None);
     let plan = plan_file(
