@@ -1,8 +1,9 @@
 use serde_json::json;
 
 use super::*;
-use crate::fields::Value;
-use crate::plan::Change;
+use crate::fields::{Field, Value};
+use crate::plan::{Change, Invite, LineKey};
+use crate::replay::Lifecycle;
 
 const URL: &str = "https://go.tallyfy.com/api";
 
