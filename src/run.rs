@@ -90,7 +90,13 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 detailed_exitcode: plan.detailed_exitcode,
             };
             allow_unmatched = plan.allow_unmatched;
-            (plan.run, source, Mode::Plan, output, plan.against, None)
+            // The sync whose leaver counts the plan reads (it keeps none of its own).
+            let sync = crate::settings::sync_identity(
+                &source,
+                plan.sync_name.as_deref(),
+                profile.as_deref(),
+            );
+            (plan.run, source, Mode::Plan, output, plan.against, sync)
         }
         Command::Apply(apply) => {
             lifecycle = match Lifecycle::resolve(&apply.lifecycle) {

@@ -62,7 +62,8 @@ pub struct RunSettings {
     /// `--allow-unmatched`: an input whose rows mostly match no member is expected
     /// (`sync/matched.rs`).
     pub allow_unmatched: bool,
-    /// Which earlier runs the source-shrink guard compares an `apply` of an export with.
+    /// Which earlier runs the source-shrink guard compares an `apply` of an export with, and
+    /// whose leaver counts a run of an export reads (and an `apply` keeps).
     pub sync: Option<SyncIdentity>,
     /// Joiners, leavers and rehires (`plan` and `apply` of an export; the defaults elsewhere).
     pub lifecycle: Lifecycle,

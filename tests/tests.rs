@@ -61,6 +61,8 @@ mod fuzz;
 mod pacing;
 // Employment status and dates read from the input; the lifecycle flags and profile keys.
 mod lifecycle_input;
+// Joiners, leavers and rehires through the binary: invites, disables, enables, their nets (#19).
+mod lifecycle;
 // Saved plans and rollback of joiners, leavers and rehires: disables applied or left stale,
 // rollback of disables and enables, invitations named.
 mod lifecycle_replay;

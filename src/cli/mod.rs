@@ -222,6 +222,11 @@ pub struct PlanArgs {
     #[arg(long)]
     pub allow_unmatched: bool,
 
+    /// The sync whose leaver counts the plan reads (as `apply --sync-name`) [default: the
+    /// input's path and the profile].
+    #[arg(long, value_name = "NAME", value_parser = parse_sync_name)]
+    pub sync_name: Option<String>,
+
     #[command(flatten)]
     pub run: RunArgs,
 

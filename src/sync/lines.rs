@@ -4,7 +4,8 @@
 use compact_str::{CompactString, ToCompactString};
 
 use crate::execute::pool::{ChainOutcome, ChainResult};
-use crate::plan::{Chain, LineKey, OperationKind, RowPlan};
+use crate::plan::leavers::MemberNote;
+use crate::plan::{Chain, LineKey, Noted, OperationKind, RowPlan};
 use crate::report::{Outcome, ReportRow};
 use crate::validate::{DuplicateRow, InvalidRow, RowVerdict, describe};
 
@@ -33,26 +34,64 @@ pub(super) fn planned_row(plan: &RowPlan) -> ReportRow<'_> {
             row,
             email,
             user_id: id,
+            note,
         } => ReportRow {
             line: LineKey::Row(*row),
             email: email.as_deref().unwrap_or_default().into(),
             user_id: user_id(*id),
-            outcome: Some(Outcome::NotFound),
-            error: "no member of the organization has this key".into(),
+            outcome: Some(
+                note.as_ref()
+                    .map_or(Outcome::NotFound, |n| noted(n.outcome)),
+            ),
+            error: match note {
+                Some(note) => note.reason.as_str().into(),
+                None => "no member of the organization has this key".into(),
+            },
             ..Default::default()
         },
         RowPlan::Unchanged {
             row,
             member_id,
             email,
+            note,
         } => ReportRow {
             line: LineKey::Row(*row),
             email: email.as_deref().unwrap_or_default().into(),
             user_id: member_id.to_compact_string(),
-            outcome: Some(Outcome::Unchanged),
+            outcome: Some(
+                note.as_ref()
+                    .map_or(Outcome::Unchanged, |n| noted(n.outcome)),
+            ),
+            error: note.as_ref().map_or("", |note| note.reason.as_str()).into(),
             ..Default::default()
         },
         RowPlan::Chain(chain) => planned_chain(chain),
+    }
+}
+
+/// The outcome a lifecycle note ends its line in.
+fn noted(outcome: Noted) -> Outcome {
+    match outcome {
+        Noted::NotFound => Outcome::NotFound,
+        Noted::Unchanged => Outcome::Unchanged,
+        Noted::Pending => Outcome::Pending,
+        Noted::Deferred => Outcome::Deferred,
+        Noted::Disabled => Outcome::Disabled,
+        Noted::Leaver => Outcome::Leaver,
+        Noted::Excluded => Outcome::Excluded,
+    }
+}
+
+/// The line of a member without a row the run reports and sends nothing to: a leaver not
+/// disabled (yet), or one never disabled.
+pub(super) fn member_note_row(member: &MemberNote) -> ReportRow<'_> {
+    ReportRow {
+        line: LineKey::Member(member.member_id),
+        email: member.email.as_deref().unwrap_or_default().into(),
+        user_id: member.member_id.to_compact_string(),
+        outcome: Some(noted(member.note.outcome)),
+        error: member.note.reason.as_str().into(),
+        ..Default::default()
     }
 }
 

@@ -17,6 +17,7 @@ use crate::settings::{RunSettings, Target};
 
 mod finish;
 mod guards;
+mod leaving;
 mod ledger;
 mod lines;
 mod matched;
@@ -216,11 +217,21 @@ fn decide(
     baseline: Option<&Baseline>,
     progress: &Arc<dyn Progress>,
 ) -> Decision {
+    let max_leavers = settings.lifecycle.max_leavers;
     let Mode::Apply { yes, guards, .. } = mode else {
+        // `plan` sends nothing, but says what `apply` would refuse.
+        if let Err(refusal) = guards::check_leavers(&planned.to_send(), &org.members, max_leavers) {
+            progress.warn(
+                &format!("apply would refuse: {refusal}"),
+                Some(&refusal.hint),
+            );
+        }
         return Decision::Send(Vec::new());
     };
     let to_send = planned.to_send();
-    if let Err(refusal) = guards::check_apply(baseline, &to_send, &org.members, guards) {
+    let checked = guards::check_leavers(&to_send, &org.members, max_leavers)
+        .and_then(|()| guards::check_apply(baseline, &to_send, &org.members, guards));
+    if let Err(refusal) = checked {
         return Decision::Stop(Stopped::Refused(refusal));
     }
     let sandbox = matches!(settings.target, Target::Sandbox);

@@ -14,7 +14,9 @@ use crate::report::ReportRow;
 
 use super::RunError;
 use super::ledger::Ledger;
-use super::lines::{excluded_row, planned_chain, planned_row, unsent_row, written_row};
+use super::lines::{
+    excluded_row, member_note_row, planned_chain, planned_row, unsent_row, written_row,
+};
 use super::planning::Planned;
 
 /// Writes the lines decided before any request, in a few writes: every row's, then every
@@ -27,6 +29,9 @@ pub(super) fn record_decided(ledger: &mut Ledger, planned: &Planned, skip_chains
     });
     ledger.record_all_decided(&planned.plan.subjects, |chain| {
         chain_line(planned, chain, skip_chains)
+    });
+    ledger.record_all_decided(&planned.leavers.lines, |member| {
+        Some(member_note_row(member))
     });
 }
 

@@ -117,7 +117,11 @@ fn a_lifecycle_flag_makes_a_status_or_date_it_cannot_read_an_invalid_row() {
         (&["--leavers", "ignore", "--max-invites", "3"][..], 0),
     ] {
         let (_, stderr) = plan_with(flags);
-        let rows: Vec<&str> = stderr.lines().filter(|l| l.starts_with("! row")).collect();
+        // (`--joiners invite` also finds the joiners without a last name: not this test's.)
+        let rows: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("! row") && !l.contains("an invite needs"))
+            .collect();
         assert_eq!(rows.len(), invalid, "{flags:?}: {stderr}");
         if invalid > 0 {
             assert!(

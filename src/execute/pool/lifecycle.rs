@@ -70,12 +70,8 @@ impl Holds {
 
     /// No more invites nor enables: the seat pool is full.
     fn seat_pool_full(&self, error: &ApiError) -> String {
-        let message = match error {
-            ApiError::Status { message, .. } if !message.is_empty() => format!(": {message}"),
-            _ => String::new(),
-        };
         let reason = format!(
-            "the seat pool is full (HTTP 409 {SEAT_POOL_EXHAUSTED}{message}); no more invites or enables in this run: free or add seats, then run again"
+            "the seat pool is full ({error}); no more invites or enables in this run: free or add seats, then run again"
         );
         let _ = self.enables.set(reason.clone());
         self.invites.get_or_init(|| reason).clone()
@@ -218,3 +214,7 @@ pub(super) fn status_not_reached(kind: OperationKind, member: &Member) -> Option
     (!reached)
         .then(|| format!("the server accepted the {kind} but the member is {now}, not {wanted}"))
 }
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;

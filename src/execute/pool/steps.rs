@@ -278,4 +278,4 @@ fn show(value: &Option<crate::fields::Value>) -> String {
 
 #[cfg(test)]
 #[path = "steps_tests.rs"]
-mod tests;
+pub(super) mod tests;
