@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::util::*;
 
+mod planned;
 mod rollback;
 mod saved_plans;
 
@@ -101,10 +102,15 @@ fn joiner(row: usize, email: &str) -> Value {
 
 /// `member-sync apply --plan PLAN --yes` against this org.
 fn apply_plan(org: &TestOrg, plan: &std::path::Path) -> Run {
+    apply_plan_with(org, plan, &[])
+}
+
+/// The same, with `extra` flags.
+fn apply_plan_with(org: &TestOrg, plan: &std::path::Path, extra: &[&str]) -> Run {
     let report = org.fresh_report_path();
     let plan = plan.to_str().unwrap();
     let mut command = org.connected(&["apply", "--plan", plan, "--yes", "--rate", "1000/s"]);
-    command.arg("--report").arg(&report);
+    command.arg("--report").arg(&report).args(extra);
     Run::of(&mut command, report)
 }
 

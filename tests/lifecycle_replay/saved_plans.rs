@@ -88,6 +88,24 @@ fn an_administrator_is_never_disabled_whatever_the_plan_says() {
 }
 
 #[test]
+fn a_saved_plan_disabling_more_than_max_leavers_is_refused_before_anything_is_sent() {
+    let org = org(&[], None);
+    let plan = plan_file(&org, 3, json!([leaver(4), leaver(5)]));
+    let before = org.journal().len();
+
+    let run = apply_plan(&org, &plan);
+
+    run.assert_code(4).assert_stderr_contains(
+        "error: max leavers guard: the plan disables 2 members, more than the 1 allowed",
+    );
+    assert!(writes_after(&org, before).is_empty(), "nothing sent");
+    assert_eq!(
+        (status(&org, 4), status(&org, 5)),
+        ("active".into(), "active".into())
+    );
+}
+
+#[test]
 fn a_leaver_disabled_already_is_unchanged_and_a_rehire_already_active_is_only_updated() {
     let org = org(&[6], None);
     let plan = plan_file(
