@@ -121,7 +121,7 @@ enum Decision {
 }
 
 fn decide(record: &Recorded, org: &Org, force: bool) -> Decision {
-    if record.verdict().is_some() {
+    if record.is_a_rows_fields() {
         let member = record.member_id.and_then(|id| org.by_id.get(&id));
         return match member.and_then(|m| record.stale_reason(m)) {
             Some(reason) if !force => Decision::End(Outcome::Stale, reason),

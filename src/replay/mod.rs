@@ -120,6 +120,14 @@ impl Recorded {
         }
     }
 
+    /// Whether the planner plans it ([`Recorded::verdict`] is `Some`).
+    fn is_a_rows_fields(&self) -> bool {
+        matches!(
+            (self.line, self.member_id, &self.lifecycle),
+            (LineKey::Row(_), Some(_), None)
+        )
+    }
+
     /// The fields to set on `member_id`, as a row would ask for them.
     fn desired(&self, row: usize, member_id: u64) -> DesiredRow {
         DesiredRow {
