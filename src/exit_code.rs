@@ -89,6 +89,17 @@ impl ExitCode {
         }
     }
 
+    /// The code for a `rollback` that reached its end: an `apply`'s, and 3 as well when a
+    /// line ended `deferred`. A member the rollback could not restore (a full seat pool held
+    /// the enable back) waits for a person to free a seat and run it again, not for a later
+    /// run of a sync.
+    pub fn for_rollback(summary: &Summary) -> ExitCode {
+        match ExitCode::for_summary(summary) {
+            ExitCode::Success if summary.count(Outcome::Deferred) > 0 => ExitCode::RowFailures,
+            code => code,
+        }
+    }
+
     /// The code for a `plan` that reached its end; with `--detailed-exitcode` (`detailed`),
     /// 6 when it would change something and no row failed it.
     pub fn for_plan(summary: &Summary, detailed: bool) -> ExitCode {
@@ -165,6 +176,16 @@ mod tests {
         summary.add(Outcome::Failed);
         assert_eq!(ExitCode::for_apply(&summary, true), ExitCode::FewMatched);
         assert_eq!(ExitCode::FewMatched.code(), 5);
+    }
+
+    #[test]
+    fn a_deferred_line_fails_a_rollback_but_not_an_apply() {
+        let mut summary = Summary::default();
+        summary.add(Outcome::Enabled);
+        assert_eq!(ExitCode::for_rollback(&summary), ExitCode::Success);
+        summary.add(Outcome::Deferred);
+        assert_eq!(ExitCode::for_apply(&summary, false), ExitCode::Success);
+        assert_eq!(ExitCode::for_rollback(&summary), ExitCode::RowFailures);
     }
 
     #[test]

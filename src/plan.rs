@@ -254,6 +254,20 @@ fn member_chain(
     })
 }
 
+/// The chain that makes `changes` to `member` for `line`, as [`member_chain`] makes a row's:
+/// for the lines a replay plans itself (`replay::against`: a line without a row, or fields
+/// set around an enable or a disable). `Err` names a required field the member lacks.
+pub fn fields_chain(
+    line: LineKey,
+    member: &Member,
+    email: Option<String>,
+    changes: Vec<Change>,
+) -> Result<Chain, Field> {
+    let mut chain = member_chain(0, member, email, changes, false)?;
+    chain.line = line;
+    Ok(chain)
+}
+
 /// The fields whose canonical value differs between the row and the member.
 pub fn diff(desired: &DesiredRow, member: &Member) -> Vec<Change> {
     desired

@@ -69,3 +69,6 @@ mod notify;
 mod retention;
 // Joiners, leavers and rehires through the binary: invites, disables, enables, their nets (#19).
 mod lifecycle;
+// Saved plans and rollback of joiners, leavers and rehires: disables applied or left stale,
+// rollback of disables and enables, invitations named.
+mod lifecycle_replay;

@@ -86,7 +86,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Apply the changes: only the fields that differ, paced and retried.
     Apply(ApplyArgs),
-    /// Undo a run: restore the `before` values of every `updated` row of its report.
+    /// Undo a run: restore the `before` values of the fields its report says landed, enable
+    /// the members it disabled and disable those it enabled (invitations stay: named).
     Rollback(RollbackArgs),
     /// Write the organization's members in the canonical columns (a backup, or a template);
     /// it reads back as input.

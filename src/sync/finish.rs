@@ -9,6 +9,7 @@ use crate::execute::Engine;
 use crate::exit_code::ExitCode;
 use crate::progress::Progress;
 use crate::report::Summary;
+use crate::settings::Source;
 use crate::settings::lifecycle::Leavers;
 
 use super::ledger::Ledger;
@@ -61,6 +62,9 @@ pub(super) fn finish(
         return Ok(code);
     }
     Ok(match ended.mode {
+        Mode::Apply { .. } if matches!(ended.settings.source, Source::Rollback { .. }) => {
+            ExitCode::for_rollback(&summary)
+        }
         Mode::Apply { .. } => {
             end.few_matched = ended.few_matched;
             ExitCode::for_apply(&summary, end.few_matched.is_some())

@@ -6,7 +6,6 @@ use compact_str::{CompactString, ToCompactString};
 use crate::execute::pool::{ChainOutcome, ChainResult};
 use crate::plan::leavers::MemberNote;
 use crate::plan::{Chain, LineKey, Noted, OperationKind, RowPlan};
-use crate::replay::Recorded;
 use crate::report::{Outcome, ReportRow};
 use crate::validate::{DuplicateRow, InvalidRow, RowVerdict, describe};
 
@@ -129,18 +128,6 @@ fn duplicate_row(repeat: &DuplicateRow) -> ReportRow<'_> {
 
 fn user_id(id: Option<u64>) -> CompactString {
     id.map(|id| id.to_compact_string()).unwrap_or_default()
-}
-
-/// The line of a recorded change (saved plan, rollback) whose member moved on since.
-pub(super) fn stale_row<'a>(record: &'a Recorded, reason: &str) -> ReportRow<'a> {
-    ReportRow {
-        line: LineKey::Row(record.row),
-        email: record.email.as_str().into(),
-        user_id: record.member_id.to_compact_string(),
-        outcome: Some(Outcome::Stale),
-        error: format!("not changed: {reason}").into(),
-        ..Default::default()
-    }
 }
 
 /// The line of a chain a protection took out: what it would have changed, and why not.

@@ -1,7 +1,7 @@
-//! The plan stage: the rows a replay finds stale set aside, the rest planned against the
-//! organization under the lifecycle settings (joiners, rehires, then the leavers with this
-//! run's absences counted), the plan saved (`plan --out`) and shown, and what the protections
-//! take out.
+//! The plan stage: the lines a replay finds stale or done set aside, the rest planned against
+//! the organization under the lifecycle settings (joiners, rehires, then the leavers with this
+//! run's absences counted), a replay's own chains added, the plan saved (`plan --out`) and
+//! shown, and what the protections take out.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,15 +9,15 @@ use std::sync::Arc;
 use crate::plan::leavers::LeaverPlan;
 use crate::plan::{self, Chain, LineKey, MemberIndex, Plan, Rules};
 use crate::progress::Progress;
+use crate::replay;
 use crate::settings::{RunSettings, Source};
 use crate::state::GraceRun;
 use crate::validate::RowVerdict;
 
 use super::ledger::Ledger;
-use super::lines::stale_row;
 use super::matched::{self, FewMatched};
 use super::members::Members;
-use super::source::{SourceRead, save_plan, stale_rows};
+use super::source::{SourceRead, save_plan};
 use super::{Mode, RunError, guards, leaving, show};
 
 /// A run's plan, and what the stages after it need to know of it.
@@ -69,27 +69,27 @@ pub(super) fn plan_run(
         input: input_file,
         ..
     } = input;
-    let stale = match (&recorded, &settings.source) {
-        (Some(recorded), source) => {
-            let force = matches!(source, Source::Rollback { force: true, .. });
-            stale_rows(recorded, &org.members, force)
-        }
-        _ => HashMap::new(),
-    };
-    if !stale.is_empty() {
-        verdicts.retain(|v| !stale.contains_key(&v.row()));
+    // A replay's lines are met with the organization first: the stale and the done end here,
+    // the planner plans the rest of the rows, and the replay adds the chains it makes itself.
+    let force = matches!(settings.source, Source::Rollback { force: true, .. });
+    let replayed = recorded
+        .as_deref()
+        .map(|recorded| replay::against(recorded, &org.members, force));
+    if let Some(replayed) = &replayed {
+        verdicts.retain(|v| replayed.plans_row(v.row()));
     }
     let whole_directory =
         matches!(settings.source, Source::Export { .. }) && settings.only_rows_from.is_none();
     let planned = plan_against(verdicts, org, settings, keys, whole_directory, progress)?;
-    let (plan, few_matched, leavers, grace) = planned;
-    for record in recorded.iter().flatten() {
-        if let Some(reason) = stale.get(&record.row) {
-            ledger.record(stale_row(record, reason));
+    let (mut plan, few_matched, leavers, grace) = planned;
+    if let Some(mut replayed) = replayed {
+        for line in replayed.take_lines() {
+            ledger.record(line);
         }
+        replayed.add_to(&mut plan);
     }
     let (members, name) = (&org.members, org.org.as_str());
-    save_plan(settings, &plan, name, input_file, progress)?;
+    save_plan(settings, &plan, (name, members), input_file, progress)?;
     let excluded = guards::excluded_lines(
         &plan,
         members,
