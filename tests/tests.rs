@@ -59,3 +59,5 @@ mod workbooks;
 mod fuzz;
 // Pacing under rate limiters of several designs (#18).
 mod pacing;
+// The files of packaging/ and the Dockerfile stay true to the binary: flags, variables, the cron wrapper.
+mod packaging;
