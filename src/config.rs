@@ -117,17 +117,24 @@ impl std::fmt::Display for Origin {
 pub type Resolved = Vec<(&'static str, String, Origin)>;
 
 /// The file to read: `--config`, else `$XDG_CONFIG_HOME/member-sync/member-sync.toml`, else
+/// (Windows) `%APPDATA%\member-sync\member-sync.toml`, else
 /// `~/.config/member-sync/member-sync.toml`.
 pub fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
     if let Some(path) = flag {
         return Some(path.to_path_buf());
     }
-    let var = |name| {
+    default_config_path(cfg!(windows), |name| {
         std::env::var_os(name)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-    };
+    })
+}
+
+/// Windows sets no `HOME` for cmd, PowerShell or a scheduled task, only `APPDATA`: without it a
+/// profile would be found from Git Bash and not from Task Scheduler.
+fn default_config_path(windows: bool, var: impl Fn(&str) -> Option<PathBuf>) -> Option<PathBuf> {
     var("XDG_CONFIG_HOME")
+        .or_else(|| windows.then(|| var("APPDATA")).flatten())
         .or_else(|| var("HOME").map(|home| home.join(".config")))
         .map(|dir| dir.join("member-sync").join("member-sync.toml"))
 }
@@ -477,5 +484,22 @@ mod tests {
         assert_eq!(file.profile["acme"].exclude, ["ceo@acme.example"]);
         let err = toml::from_str::<ConfigFile>("[profile.x]\ntoken = \"secret\"\n").unwrap_err();
         assert!(err.to_string().contains("unknown field `token`"), "{err}");
+    }
+
+    #[test]
+    fn on_windows_the_config_file_is_under_appdata_unless_an_xdg_directory_is_set() {
+        let roaming = PathBuf::from(r"C:\Users\it\AppData\Roaming");
+        let env = |name: &str| match name {
+            "APPDATA" => Some(roaming.clone()),
+            "HOME" => Some(PathBuf::from("/home/it")),
+            _ => None,
+        };
+        let in_roaming = roaming.join("member-sync").join("member-sync.toml");
+        assert_eq!(default_config_path(true, env), Some(in_roaming));
+        let on_unix = PathBuf::from("/home/it/.config/member-sync/member-sync.toml");
+        assert_eq!(default_config_path(false, env), Some(on_unix));
+        let xdg = |name: &str| (name == "XDG_CONFIG_HOME").then(|| PathBuf::from("/xdg"));
+        let in_xdg = PathBuf::from("/xdg/member-sync/member-sync.toml");
+        assert_eq!(default_config_path(true, xdg), Some(in_xdg));
     }
 }

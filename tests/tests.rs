@@ -72,3 +72,5 @@ mod lifecycle;
 // Saved plans and rollback of joiners, leavers and rehires: disables applied or left stale,
 // rollback of disables and enables, invitations named.
 mod lifecycle_replay;
+// The files of packaging/ and the Dockerfile stay true to the binary: flags, variables, the cron wrapper.
+mod packaging;

@@ -74,7 +74,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = env_vars::PROFILE, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// The configuration file [default: $XDG_CONFIG_HOME/member-sync/member-sync.toml].
+    /// The configuration file [default: $XDG_CONFIG_HOME/member-sync/member-sync.toml; Windows:
+    /// %APPDATA%\member-sync\member-sync.toml].
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 }
@@ -362,7 +363,8 @@ pub struct RunArgs {
     pub summary_json: Option<PathBuf>,
 
     /// Where runs keep state (each sync's size, the per-org lock) [default: MEMBER_SYNC_STATE_DIR,
-    /// else $XDG_STATE_HOME/member-sync, else ~/.local/state/member-sync].
+    /// else $XDG_STATE_HOME/member-sync, else (Windows) %LOCALAPPDATA%\member-sync, else
+    /// ~/.local/state/member-sync].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
