@@ -265,12 +265,18 @@ fn the_cron_wrapper_keeps_the_newest_runs_reports_and_exits_with_the_runs_code()
     );
     let new: Vec<_> = left
         .iter()
-        .filter(|name| name.starts_with("member-sync-report-") && !name.contains("-2001"))
+        .filter(|name| {
+            name.starts_with("member-sync-report-")
+                && name.ends_with(".csv")
+                && !name.contains("-2001")
+        })
         .collect();
     assert_eq!(new.len(), 1, "this run's report stays: {left:?}");
+    // This run's report and its HTML page (written beside every report in a report
+    // directory), the newer old run, and the other file.
     assert_eq!(
         left.len(),
-        3,
+        4,
         "the newest 2 runs and the other file: {left:?}"
     );
 }
