@@ -28,7 +28,7 @@ impl Bench<'_> {
             seat,
             ..RateLimit::new(limit)
         };
-        let burst = f64::from(rate_limit.burst);
+        let burst = f64::from(rate_limit.burst());
         let config = SandboxConfig {
             latency: Duration::from_millis(5),
             faults: Faults {

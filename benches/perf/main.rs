@@ -1,28 +1,36 @@
-//! The performance benchmark of issue #6: P1–P6, measured side by side in one run.
+//! The performance benchmark of issues #6 and #18: P1–P6 and the limiter rows Q1–Q4, measured
+//! side by side in one run.
 //!
 //! Each scenario starts the sandbox in this process on 127.0.0.1 (generated members, the
-//! latency, rate limit and faults it needs), writes the input, and runs the release binary
-//! against it as a user would. Times are the wall clock around the process; request counts,
+//! latency, rate limit and faults it needs), writes the input, and runs the release binary,
+//! built as users build it (`binary.rs`), against it as a user would. Times are the wall clock around the process; request counts,
 //! 429s and arrival times come from the sandbox's journal, not from the tool's own summary.
 //! The sequential baseline of P3 is `benches/sequential_baseline.py` (stdlib only).
 //!
 //! ```sh
 //! cargo bench --bench perf                 # the full run, about 6.5 minutes on 2 cores
-//! cargo bench --bench perf -- --out DIR    # where results.md and throughput.svg go
+//! cargo bench --bench perf -- --out DIR    # where results.md and the charts go
 //! cargo test --bench perf -- --quick       # the CI smoke: tiny sizes, seconds
-//! cargo bench --bench perf -- --only P4,P6 # some scenarios only (P1…P6, chart)
+//! cargo bench --bench perf -- --only P4,Q1 # some scenarios only (P1…P6, Q1…Q4, chart)
 //! cargo bench --bench perf -- --keep       # keep the generated inputs, reports and journals
 //! ```
 //!
 //! Timings are printed, never asserted. What makes the process exit non-zero is a broken
 //! promise that does not depend on the machine: a request count different from
-//! changes + role changes + pages (P1), a row not converged, a failed run, a pacing violation.
+//! changes + role changes + pages (P1), a row not converged, a failed run or row, a request
+//! inside a window the server announced, a binary built with tokio's `test-util`.
 
+mod binary;
 mod chart;
 mod fault_mix;
+mod limited;
+mod limiter_chart;
+mod limiter_sizes;
+mod limiters;
 mod local;
 mod org;
 mod scenarios;
+mod sizes;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -56,10 +64,24 @@ fn main() {
         .build()
         .expect("a runtime for the sandbox");
 
+    let built = match binary::build(!quick) {
+        Ok(built) if !built.has_test_util() => built,
+        Ok(built) => {
+            eprintln!(
+                "BROKEN: the binary measured is not the users' one: {}",
+                built.describe()
+            );
+            std::process::exit(1);
+        }
+        Err(problem) => {
+            eprintln!("BROKEN: {problem}");
+            std::process::exit(1);
+        }
+    };
     let sizes = if quick {
-        scenarios::Sizes::quick()
+        sizes::Sizes::quick()
     } else {
-        scenarios::Sizes::full()
+        sizes::Sizes::full()
     };
     let mut bench = scenarios::Bench::new(&runtime, scratch.path(), sizes);
     let rows = bench.run(|name| {
@@ -70,13 +92,14 @@ fn main() {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "Machine: {}\nCommand: `{}`\n",
+        "Machine: {}\nCommand: `{}`\nBinary: {}\n",
         machine(),
         if quick {
             "cargo test --bench perf -- --quick"
         } else {
             "cargo bench --bench perf"
-        }
+        },
+        built.describe()
     );
     if quick {
         let _ = writeln!(
@@ -97,13 +120,47 @@ fn main() {
             if row.met { "yes" } else { "**no**" }
         );
     }
+    if !bench.chart.is_empty() {
+        throughput_table(&mut table, &bench.chart);
+    }
+    if !bench.sweeps.is_empty() {
+        sweep_table(&mut table, &bench.sweeps);
+    }
+    print!("{table}");
+    let mut written = vec![out.join("results.md")];
+    std::fs::write(&written[0], &table).expect("results.md");
+    if !bench.chart.is_empty() {
+        let svg = chart::svg(
+            &bench.chart,
+            "member-sync: throughput against the rate limit",
+        );
+        written.push(out.join("throughput.svg"));
+        std::fs::write(out.join("throughput.svg"), svg).expect("throughput.svg");
+    }
+    if !bench.sweeps.is_empty() {
+        written.push(out.join("limiters.svg"));
+        std::fs::write(out.join("limiters.svg"), limiter_chart::svg(&bench.sweeps))
+            .expect("limiters.svg");
+    }
+    let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    eprintln!("wrote {}", written.join(", "));
+
+    if !bench.broken.is_empty() {
+        for problem in &bench.broken {
+            eprintln!("BROKEN: {problem}");
+        }
+        std::process::exit(1);
+    }
+}
+
+fn throughput_table(table: &mut String, chart: &[chart::Point]) {
     let _ = writeln!(
         table,
         "\nThroughput (all requests ÷ wall time, client paced at the limit, concurrency auto):\n"
     );
     let _ = writeln!(table, "| limit | latency | requests/s | of the limit |");
     let _ = writeln!(table, "|---|---|---|---|");
-    for point in &bench.chart {
+    for point in chart {
         let _ = writeln!(
             table,
             "| {}/s | {} ms | {:.1} | {:.3} |",
@@ -113,24 +170,38 @@ fn main() {
             point.throughput / point.limit
         );
     }
-    print!("{table}");
-    std::fs::write(out.join("results.md"), &table).expect("results.md");
-    let svg = chart::svg(
-        &bench.chart,
-        "member-sync: throughput against the rate limit",
-    );
-    std::fs::write(out.join("throughput.svg"), svg).expect("throughput.svg");
-    eprintln!(
-        "wrote {} and {}",
-        out.join("results.md").display(),
-        out.join("throughput.svg").display()
-    );
+}
 
-    if !bench.broken.is_empty() {
-        for problem in &bench.broken {
-            eprintln!("BROKEN: {problem}");
+/// Q1–Q4's sweeps: every fixed rate tried against each limiter, the best one marked.
+fn sweep_table(table: &mut String, sweeps: &[limited::Sweep]) {
+    let _ = writeln!(
+        table,
+        "\nSweeps (goodput ÷ the limit at fixed client rates, same limiter, same run; best in bold):\n"
+    );
+    let _ = writeln!(
+        table,
+        "| limiter | changes | client rate | goodput | 429s of requests |"
+    );
+    let _ = writeln!(table, "|---|---|---|---|---|");
+    for sweep in sweeps {
+        let (best, ..) = sweep.best();
+        for &(rate, goodput, throttled, requests) in &sweep.points {
+            let bold = if rate == best { "**" } else { "" };
+            let _ = writeln!(
+                table,
+                "| {} | {} | `{}` | {bold}{goodput:.3}{bold} | {throttled} of {requests} |",
+                sweep.label,
+                sweep.changes,
+                scenarios::rate_arg(rate)
+            );
         }
-        std::process::exit(1);
+        for (setting, goodput) in &sweep.adaptive {
+            let _ = writeln!(
+                table,
+                "| {} | {} | `{setting}` | {goodput:.3} | |",
+                sweep.label, sweep.changes
+            );
+        }
     }
 }
 
