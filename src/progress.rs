@@ -29,6 +29,12 @@ pub trait Progress: Send + Sync {
     fn row_finished(&self, _outcome: Outcome) {}
     /// The rows that need requests start now (the ones before needed none).
     fn sending(&self) {}
+    /// Nothing will be sent for a while (the server's pause, or a limit's window): `line` says
+    /// how long, until when and why; `short` is for a progress bar's message. Said at default
+    /// verbosity: a run silent for minutes looks hung.
+    fn paused(&self, line: &str, _short: &str) {
+        self.note(line);
+    }
     /// Clears any spinner or bar: the wait or the rows are over, or a question comes.
     fn finish(&self) {}
 }

@@ -125,11 +125,11 @@ impl RunSettings {
                 Some(path) => Target::Export(path.to_path_buf()),
                 None => resolve_target(&args.connection)?,
             },
-            rate: args.rate,
+            rate: args.rate.clone(),
             timeout: Duration::from_secs(args.timeout.max(1)),
             retry: RetryPolicy {
                 max_retries: usize::from(args.max_retries),
-                retry_after_cap: Duration::from_secs(args.retry_after_cap),
+                max_wait: args.max_wait,
                 ..RetryPolicy::default()
             },
             exclusions: Exclusions::new(&args.exclude).map_err(|message| SettingsError {

@@ -7,6 +7,7 @@ use url::Url;
 
 use super::answer::{self, ERROR_BODY_LIMIT, LIST_PAGE_LIMIT, MEMBER_LIMIT, parse_retry_after};
 use super::error_body;
+use super::rate_headers::{self, Quota};
 use super::wire::{Envelope, Member, MemberPage};
 
 /// Where to send requests and as whom.
@@ -37,6 +38,8 @@ pub struct Reply<T> {
     pub value: T,
     pub status: u16,
     pub request_id: Option<String>,
+    /// What the answer's `X-RateLimit-*` headers say, if it has them.
+    pub quota: Option<Quota>,
 }
 
 /// One request that did not succeed. Messages are short and safe to put in a report: no token,
@@ -272,6 +275,14 @@ impl Client {
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let quota = rate_headers::parse_quota(response.headers(), SystemTime::now());
+        // A 429 without Retry-After that says when its window starts again: the same news.
+        let retry_after = retry_after.or_else(|| {
+            (status == 429)
+                .then_some(quota?)
+                .filter(|q| q.remaining == 0)
+                .and_then(|q| q.reset_in)
+        });
         if (300..400).contains(&status) {
             let location = response
                 .headers()
@@ -310,6 +321,7 @@ impl Client {
                 value,
                 status,
                 request_id,
+                quota,
             }),
             Err(e) => Err(ApiError::Malformed {
                 status,
@@ -339,6 +351,7 @@ fn unwrap_envelope<T>(reply: Reply<Envelope<T>>) -> Reply<T> {
         value: reply.value.data,
         status: reply.status,
         request_id: reply.request_id,
+        quota: reply.quota,
     }
 }
 

@@ -8,8 +8,10 @@
 pub mod answer;
 mod client;
 pub mod error_body;
+pub mod rate_headers;
 pub mod wire;
 
 pub use answer::{RETRY_AFTER_CEILING, parse_retry_after};
 pub use client::{ApiError, Client, Connection, Reply};
+pub use rate_headers::Quota;
 pub use wire::{Member, MemberPage};

@@ -294,10 +294,11 @@ pub struct RunArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub report_format: Option<ReportFormat>,
 
-    /// Request rate for every call, the member list included: `20/s`, `600/min` or a number
-    /// per second. Stay under your organization's limit. `auto` finds it while running: up
-    /// while answers succeed, down on a 429.
-    #[arg(long, value_name = "RATE", default_value = "90/min")]
+    /// The limits to keep to, for every call, the member list included: `20/s`, `600/min`,
+    /// `140/10s`, several at once (`100/min,1000/h`), or `auto` (find the server's limit
+    /// while running; `auto,1000/h` keeps to the hourly cap too). Each is a ceiling: after a
+    /// 429 the pace drops below the one that drew it, and climbs back carefully.
+    #[arg(long, value_name = "RATE", default_value = "90/min,900/h")]
     pub rate: Pace,
 
     /// Give up on a request that has not answered after this many seconds (it is retried).
@@ -305,13 +306,16 @@ pub struct RunArgs {
     pub timeout: u64,
 
     /// Retries of one request after a 5xx, a timeout or a dropped connection, with jittered
-    /// backoff from 0.5 s to 8 s. 429s have their own budget (10); other 4xx are never retried.
+    /// backoff from 0.5 s to 8 s. A 429 never spends them (see --max-wait); other 4xx are
+    /// never retried.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u8).range(0..=20))]
     pub max_retries: u8,
 
-    /// Longest pause honoured from a 429's Retry-After; a longer one is cut to this.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub retry_after_cap: u64,
+    /// The most the run waits, in all, for the server's pauses (429s and their Retry-After):
+    /// `90s`, `10m`, `2h`, or seconds. A pause the server asks for beyond it stops the run
+    /// cleanly, every row not done `cancelled`, to re-run with --only-rows-from.
+    #[arg(long, alias = "retry-after-cap", value_name = "DURATION", default_value = "1h", value_parser = parse_wait)]
+    pub max_wait: std::time::Duration,
 
     /// Run only the rows that ended with one of --outcomes in this earlier report (of the
     /// same input): a repair run after failures or an interruption.
@@ -443,6 +447,28 @@ pub struct ConnectionArgs {
     pub sandbox: bool,
 }
 
+/// `--max-wait`: `90s`, `10m`, `10min`, `2h`, or a number of seconds (as `--retry-after-cap`,
+/// its old name, took).
+pub(crate) fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(digits);
+    let unit_secs = match unit.trim() {
+        "" | "s" | "sec" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        _ => 0,
+    };
+    match n.parse::<u64>() {
+        Ok(n) if unit_secs > 0 && n.saturating_mul(unit_secs) <= 7 * 24 * 3600 => {
+            Ok(std::time::Duration::from_secs(n * unit_secs))
+        }
+        _ => Err(format!(
+            "`{text}` is not a wait: write e.g. 90s, 10m or 2h (at most a week; 0 stops at the first pause)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -464,5 +490,19 @@ mod tests {
         }
         assert_eq!(heading("concurrency"), None);
         assert_eq!(heading("yes"), None);
+    }
+
+    #[test]
+    fn waits_parse_with_units_or_as_seconds() {
+        let secs = |t: &str| parse_wait(t).map(|d| d.as_secs());
+        assert_eq!(secs("90"), Ok(90));
+        assert_eq!(secs("90s"), Ok(90));
+        assert_eq!(secs("10m"), Ok(600));
+        assert_eq!(secs(" 10 min "), Ok(600));
+        assert_eq!(secs("2h"), Ok(7200));
+        assert_eq!(secs("0"), Ok(0));
+        assert!(parse_wait("soon").unwrap_err().contains("90s, 10m or 2h"));
+        assert!(parse_wait("8d").is_err());
+        assert!(parse_wait("1000h").is_err());
     }
 }

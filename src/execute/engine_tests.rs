@@ -55,6 +55,7 @@ fn scripted(
                 value: (),
                 status: 200,
                 request_id: None,
+                quota: None,
             }),
         })
     }
@@ -149,7 +150,7 @@ async fn a_429_holds_back_every_caller_until_retry_after() {
 
     // Another caller arriving during a pause waits for it too.
     let sent_at = Arc::new(AtomicU32::new(0));
-    engine.pacer.pause_for(Duration::from_millis(300));
+    engine.pacer.pause_for(Duration::from_millis(300), "a 429");
     let paused_from = Instant::now();
     let other = {
         let (engine, sent_at) = (engine.clone(), sent_at.clone());
@@ -161,4 +162,51 @@ async fn a_429_holds_back_every_caller_until_retry_after() {
     };
     assert!(other.await.unwrap().result.is_ok());
     assert!(sent_at.load(Ordering::SeqCst) >= 290);
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_number_of_429s_fails_a_row_while_the_wait_budget_lasts() {
+    let engine = engine(fast_policy());
+    let throttled = vec![status(429, Some(Duration::from_secs(1))); 40];
+    let attempted = engine.call(scripted(throttled)).await;
+    assert!(attempted.result.is_ok());
+    assert_eq!(attempted.attempts, 41);
+    assert_eq!(engine.held_back().server_pauses, 40);
+    assert!(engine.outwaited().is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_beyond_what_is_left_of_max_wait_stops_the_run_without_coming_back_early() {
+    let policy = RetryPolicy {
+        max_wait: Duration::from_secs(600),
+        ..fast_policy()
+    };
+    let engine = engine(policy);
+    // Two 5-minute pauses fit in 10 minutes...
+    let five_minutes = vec![status(429, Some(Duration::from_secs(300))); 2];
+    assert!(engine.call(scripted(five_minutes)).await.result.is_ok());
+    assert!(engine.outwaited().is_none());
+    // ... a third does not: nothing is sent again, the run stops.
+    let started = Instant::now();
+    let attempted = engine
+        .call(scripted(vec![status(429, Some(Duration::from_secs(300)))]))
+        .await;
+    assert!(matches!(attempted.result, Err(ApiError::Stopped)));
+    assert_eq!(attempted.attempts, 1);
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(engine.stop_token().is_cancelled());
+    let wait = engine.outwaited().expect("the run stopped for the wait");
+    assert_eq!(wait.asked, Duration::from_secs(300));
+    assert_eq!(wait.spent, Duration::from_secs(600));
+    let said = wait.describe();
+    assert!(
+        said.starts_with("the server asked the run to wait 5 min, until "),
+        "{said}"
+    );
+    assert!(
+        said.ends_with(
+            "(a 429 (Retry-After: 5 min)), more than is left of --max-wait 10 min (10 min already spent)"
+        ),
+        "{said}"
+    );
 }

@@ -12,15 +12,16 @@ pub mod pool;
 pub mod retry_policy;
 
 use std::future::Future;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use backon::Retryable;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{ApiError, Client, Reply};
-use pacing::{Pace, Pacer, Rate, Signal};
+use crate::progress::Progress;
+use pacing::{HeldBack, Pace, Pacer, Rate, Signal, in_words, time_of_day};
 use retry_policy::{Disposition, Refusal, RetryPolicy, classify};
 
 /// How long a request already on the wire may still finish after the run is stopped, so its
@@ -68,19 +69,72 @@ pub struct Engine {
     stop: CancellationToken,
     /// The first refusal that stopped the run, and the error that said so.
     refused: OnceLock<(Refusal, ApiError)>,
+    /// The server asked for a wait beyond what `--max-wait` had left: the run stopped.
+    outwaited: OnceLock<ServerWait>,
+    /// The server's pauses so far, spent from `--max-wait`.
+    server_waited: Mutex<Duration>,
+}
+
+/// A wait the server asked for that the run would not take (`--max-wait`).
+#[derive(Debug, Clone)]
+pub struct ServerWait {
+    /// How long the server asked the run to wait.
+    pub asked: Duration,
+    /// When it said the run could go on.
+    pub until: SystemTime,
+    /// What said so: `a 429 (Retry-After: 2700 s)`.
+    pub source: String,
+    /// `--max-wait`, and how much of it the run had already spent.
+    pub max_wait: Duration,
+    pub spent: Duration,
+}
+
+impl ServerWait {
+    /// `the server asked the run to wait 45 min, until 14:05:10 (a 429 (Retry-After: 2700 s)), more than is left of --max-wait 10 min (1 min 2 s already spent)`
+    pub fn describe(&self) -> String {
+        let until = time_of_day(self.until);
+        let spent = if self.spent.is_zero() {
+            String::new()
+        } else {
+            format!(" ({} already spent)", in_words(self.spent))
+        };
+        format!(
+            "the server asked the run to wait {}, until {until} ({}), more than is left of --max-wait {}{spent}",
+            in_words(self.asked),
+            self.source,
+            in_words(self.max_wait)
+        )
+    }
 }
 
 impl Engine {
     pub fn new(client: Client, pace: Pace, policy: RetryPolicy, stop: CancellationToken) -> Engine {
         Engine {
             client,
+            pacer: Pacer::new(pace.clone()),
             pace,
-            pacer: Pacer::new(pace),
             policy,
             stats: Stats::default(),
             stop,
             refused: OnceLock::new(),
+            outwaited: OnceLock::new(),
+            server_waited: Mutex::new(Duration::ZERO),
         }
+    }
+
+    /// Where long waits are said (the server's pauses, a limit's window).
+    pub fn set_progress(&self, progress: Arc<dyn Progress>) {
+        self.pacer.set_progress(progress);
+    }
+
+    /// The wait the server asked for that stopped the run, if one did.
+    pub fn outwaited(&self) -> Option<&ServerWait> {
+        self.outwaited.get()
+    }
+
+    /// How long each limit held requests back, and the server's pauses.
+    pub fn held_back(&self) -> HeldBack {
+        self.pacer.held_back()
     }
 
     pub fn client(&self) -> &Client {
@@ -137,7 +191,6 @@ impl Engine {
         let attempts = AtomicUsize::new(0);
         let cut_off = AtomicBool::new(false);
         let transient_spent = AtomicUsize::new(0);
-        let throttled_spent = AtomicUsize::new(0);
         let attempt = || {
             let sent = request();
             let (attempts, cut_off) = (&attempts, &cut_off);
@@ -182,25 +235,24 @@ impl Engine {
                 }
             })
             .when(|error| {
-                let retry = self.policy.should_retry(
-                    error,
-                    transient_spent.load(Ordering::SeqCst),
-                    throttled_spent.load(Ordering::SeqCst),
-                );
-                if retry {
-                    let spent = match classify(error) {
-                        Disposition::Throttled { .. } => &throttled_spent,
-                        _ => &transient_spent,
-                    };
-                    spent.fetch_add(1, Ordering::SeqCst);
+                let retry = self
+                    .policy
+                    .should_retry(error, transient_spent.load(Ordering::SeqCst));
+                if retry && classify(error) == Disposition::Retry {
+                    transient_spent.fetch_add(1, Ordering::SeqCst);
                 }
                 retry
             })
             .adjust(|error, backoff_delay| match classify(error) {
                 Disposition::Throttled { retry_after } => {
-                    let pause = self.policy.throttle_pause(retry_after, backoff_delay?);
-                    self.pacer.pause_for(pause);
-                    // The pacer now holds every worker back; this one waits there too.
+                    let pause = RetryPolicy::throttle_pause(retry_after, backoff_delay?);
+                    let source = match retry_after {
+                        Some(_) => format!("a 429 (Retry-After: {})", in_words(pause)),
+                        None => format!("a 429 without Retry-After (backoff {})", in_words(pause)),
+                    };
+                    self.server_pause(pause, source);
+                    // The pacer now holds every worker back; this one waits there too (or
+                    // the run stopped, and the pacer says so).
                     Some(Duration::ZERO)
                 }
                 _ => backoff_delay,
@@ -217,6 +269,29 @@ impl Engine {
             attempts: attempts.load(Ordering::SeqCst) as u32,
             cut_off: cut_off.load(Ordering::SeqCst),
         }
+    }
+
+    /// Pauses the whole pool for what the server asked, or stops the run when that is more
+    /// than is left of `--max-wait` (a request sent earlier would only be refused again).
+    fn server_pause(&self, wait: Duration, source: String) {
+        let mut spent = self.server_waited.lock().unwrap_or_else(|e| e.into_inner());
+        let already = self.pacer.pause().map_or(Duration::ZERO, |p| {
+            p.until
+                .saturating_duration_since(tokio::time::Instant::now())
+        });
+        let more = wait.saturating_sub(already);
+        if *spent + more > self.policy.max_wait {
+            let _ = self.outwaited.set(ServerWait {
+                asked: wait,
+                until: SystemTime::now() + wait,
+                source,
+                max_wait: self.policy.max_wait,
+                spent: *spent,
+            });
+            self.stop.cancel();
+            return;
+        }
+        *spent += self.pacer.pause_for(wait, source).by;
     }
 
     /// Counts the answer and tells the pacer what it says about the pace.
@@ -237,11 +312,13 @@ impl Engine {
         self.stats
             .slowest_answer_us
             .fetch_max(micros, Ordering::Relaxed);
-        if let Err(ApiError::Status { status: 429, .. }) = result {
-            self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-            self.pacer.observe(ticket, Signal::Throttled);
-        } else {
-            self.pacer.observe(ticket, Signal::Accepted);
+        match result {
+            Err(ApiError::Status { status: 429, .. }) => {
+                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                self.pacer.observe(ticket, Signal::Throttled, None);
+            }
+            Ok(reply) => self.pacer.observe(ticket, Signal::Accepted, reply.quota),
+            Err(_) => self.pacer.observe(ticket, Signal::Accepted, None),
         }
     }
 

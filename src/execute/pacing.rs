@@ -1,29 +1,37 @@
-//! Pacing: how fast requests leave, for the whole run.
+//! Pacing: how fast requests leave, for the whole run. The one place that decides it.
 //!
 //! One [`Pacer`] is shared by every request of a run, the member list included, because the
-//! organization's rate limit counts them all. It spaces requests one interval apart with a
-//! `governor` GCRA limiter, and holds a pool-wide pause: when any request is answered 429,
-//! every worker waits until the announced `Retry-After` has passed before sending anything
-//! else. Waiting is always a timer, never a spin, and only one caller at a time waits for the
-//! next slot (the others queue behind it in FIFO order, retries ahead of first attempts: see
-//! [`Attempt`]), so a rate change takes effect at the very next request.
+//! organization's limit counts them all. Before a request leaves it must pass, in turn:
 //!
-//! The limiter allows one request of slack (a burst of 2): timers wake up to a millisecond
-//! late, and without slack every late wake-up would push all later requests back (at 50/s, a
-//! millisecond per request is 5% below the rate asked for). With it, the average pace is the
-//! rate asked for, and no window ever holds more than one request above it: after a quiet
-//! spell (a pause after a 429, say) two requests may leave together, never more.
+//! 1. **the server's pause**: after a 429 (or answers saying the window is spent), nothing
+//!    leaves until the window the server announced is over. Never shortened, never cut:
+//!    a request sent inside it is refused, and a client that keeps doing so gets throttled
+//!    harder;
+//! 2. **every counted window** of `--rate` (`100/min,1000/h`): at most N in any window of the
+//!    limit's length ([`windows`]);
+//! 3. **the spacing**: one interval apart at the [`Controller`]'s rate, which is the ceiling
+//!    until a 429 says otherwise. A `governor` GCRA keeps it, with a tenth of an interval of
+//!    slack so that timers waking a millisecond late do not push every later request back
+//!    (at 50/s a millisecond is 5%). The slack is a fraction of one request, never a whole
+//!    one: two requests never leave together, even after a quiet spell. (With a whole request
+//!    of slack, every resume after a pause sent two in the same millisecond, which a strict
+//!    bucket refuses, pausing the pool again: the "resume pair".)
 //!
-//! The interval is fixed (`--rate 20/s`) or, with `--rate auto`, set by an AIMD controller
-//! ([`Aimd`]) fed with every answer: more after each window of successes, less after a 429.
-//! A governor quota is fixed when the limiter is built, so a new rate builds a new limiter.
-//! The limiter reads tokio's clock, so tests can run in paused time.
+//! Waiting is a timer, never a spin, and only one caller at a time waits for the next slot
+//! (the others queue behind it in FIFO order, retries ahead of first attempts: see
+//! [`Attempt`]). A change of rate or pause wakes the waiter at once, so a faster rate (slow
+//! start) or a new pause applies to the very next request. The pacer reads tokio's clock, so
+//! tests run in paused time. It also keeps, for the summary, how long each limit held
+//! requests back ([`HeldBack`]).
 
-mod aimd;
+mod controller;
+mod held;
 mod rate;
+mod windows;
 
-pub use aimd::Aimd;
-pub use rate::{Pace, Rate};
+pub use controller::Controller;
+pub use held::{HeldBack, Holder, in_words, time_of_day};
+pub use rate::{Limit, Pace, Rate};
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
@@ -35,11 +43,18 @@ use governor::nanos::Nanos;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// Requests the limiter lets through back to back: one of slack for late timer wake-ups.
-const BURST: NonZeroU32 = NonZeroU32::new(2).expect("2 is not zero");
+use crate::api;
+use crate::progress::Progress;
+use windows::WindowLog;
+
+/// One request is this many GCRA cells; the limiter holds [`SLACK_CELLS`] more, so a request
+/// may leave up to a tenth of an interval early to make up for a late timer.
+const CELLS: u32 = 10;
+const SLACK_CELLS: u32 = 1;
 
 /// governor's clock, read from tokio's (so that paused-time tests pace too): time since the
 /// pacer was made.
@@ -58,15 +73,31 @@ impl Clock for TokioClock {
 
 type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Nanos>>;
 
-/// A limiter whose slack is already spent, so that a new one (at the start, or at a new rate)
-/// does not open with two requests at once.
-fn limiter(interval: Duration, clock: &TokioClock) -> Limiter {
-    let quota = Quota::with_period(interval.max(Duration::from_nanos(1)))
+fn spacing(interval: Duration, clock: &TokioClock) -> Limiter {
+    let cell = (interval / CELLS).max(Duration::from_nanos(1));
+    let quota = Quota::with_period(cell)
         .expect("a non-zero period")
-        .allow_burst(BURST);
-    let limiter = RateLimiter::direct_with_clock(quota, clock.clone());
-    let _slack = limiter.check();
-    limiter
+        .allow_burst(NonZeroU32::new(CELLS + SLACK_CELLS).expect("not zero"));
+    RateLimiter::direct_with_clock(quota, clock.clone())
+}
+
+const ONE_REQUEST: NonZeroU32 = NonZeroU32::new(CELLS).expect("not zero");
+
+/// Why nothing may leave for a while: what the server said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pause {
+    pub until: Instant,
+    /// In words, for the log and the progress bar: `a 429 (Retry-After: 40 s)`.
+    pub source: String,
+}
+
+/// What setting a pause changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extended {
+    /// How much later the pool may send than before (zero: the pause was already longer).
+    pub by: Duration,
+    /// When it may send again.
+    pub until: Instant,
 }
 
 /// The run's one gate for outgoing requests.
@@ -75,41 +106,41 @@ pub struct Pacer {
     /// first served.
     turnstile: tokio::sync::Mutex<()>,
     /// First attempts pass here before the turnstile, one at a time; retries go straight to
-    /// the turnstile. So a retry waits behind at most one first attempt, not behind every
-    /// worker of the pool (see [`Attempt`]).
+    /// the turnstile ([`Attempt`]).
     first_attempts: tokio::sync::Mutex<()>,
+    /// Rung when the rate or the pause changes: the caller waiting for a slot looks again.
+    changed: Notify,
     state: Mutex<State>,
+    /// Told of every wait longer than [`NOTICE_AFTER`], with its end and its cause.
+    progress: std::sync::OnceLock<Arc<dyn Progress>>,
 }
+
+/// A wait this long is said at default verbosity (and on the progress bar): a run that sits
+/// silent for minutes looks hung.
+pub const NOTICE_AFTER: Duration = Duration::from_secs(3);
 
 struct State {
-    /// The steady pace, rebuilt when `--rate auto` changes the rate.
-    limiter: Arc<Limiter>,
-    /// The interval the limiter was built for.
+    pace: Pace,
+    control: Controller,
+    /// The spacing at the controller's rate; rebuilt when the rate changes.
+    spacing: Arc<Limiter>,
     interval: Duration,
     clock: TokioClock,
-    paused_until: Option<Instant>,
-    control: Control,
-}
-
-enum Control {
-    Fixed(Rate),
-    Auto(Aimd),
-}
-
-impl Control {
-    fn interval(&self) -> Duration {
-        match self {
-            Control::Fixed(rate) => rate.interval(),
-            Control::Auto(aimd) => aimd.rate().interval(),
-        }
-    }
+    windows: Vec<WindowLog>,
+    pause: Option<Pause>,
+    /// A ceiling the server's headers set until its window starts again.
+    quota_cap: Option<(f64, Instant)>,
+    /// The end of the last long wait said, so a wait is said once (again when it grows).
+    announced: Option<Instant>,
+    held: HeldBack,
 }
 
 /// Handed to a request when it may leave; given back with its answer, so the controller can
-/// tell an answer to a request sent before its last decrease (stale news) from a fresh one.
+/// tell an answer to a request sent before its last cut (stale news) from a fresh one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ticket {
     epoch: u64,
+    sent: Instant,
 }
 
 /// What an answer says about the pace.
@@ -137,31 +168,47 @@ pub enum Attempt {
 #[derive(Debug)]
 pub struct Stopped;
 
+/// What the next request waits for, if anything.
+enum Gate {
+    Open,
+    Wait(Instant, Holder),
+}
+
 impl Pacer {
     pub fn new(pace: Pace) -> Pacer {
-        let control = match pace {
-            Pace::Fixed(rate) => Control::Fixed(rate),
-            Pace::Auto => Control::Auto(Aimd::new(Rate::DEFAULT)),
-        };
+        let control = Controller::new(pace.ceiling().per_second(), pace.auto);
         let clock = TokioClock {
             origin: Instant::now(),
         };
-        let interval = control.interval();
+        let interval = Rate::from_per_second(control.rate()).interval();
+        let windows = pace
+            .limits
+            .iter()
+            .filter(|l| l.counts_a_window())
+            .map(|l| WindowLog::new(*l))
+            .collect();
         Pacer {
             turnstile: tokio::sync::Mutex::new(()),
             first_attempts: tokio::sync::Mutex::new(()),
+            changed: Notify::new(),
+            progress: std::sync::OnceLock::new(),
             state: Mutex::new(State {
-                limiter: Arc::new(limiter(interval, &clock)),
+                spacing: Arc::new(spacing(interval, &clock)),
                 interval,
                 clock,
-                paused_until: None,
+                windows,
+                pause: None,
+                quota_cap: None,
+                announced: None,
+                held: HeldBack::default(),
                 control,
+                pace,
             }),
         }
     }
 
-    /// Waits for this request's turn: past any pool-wide pause, then the next free slot.
-    /// Retries are served before first attempts ([`Attempt`]).
+    /// Waits for this request's turn: past any pause, every counted window, then the next
+    /// slot. Retries are served before first attempts ([`Attempt`]).
     pub async fn ready(
         &self,
         stop: &CancellationToken,
@@ -179,76 +226,162 @@ impl Pacer {
             _ = stop.cancelled() => return Err(Stopped),
         };
         loop {
-            // A pool-wide pause (a 429) first: no token is taken while paused.
-            let paused = self
-                .lock()
-                .paused_until
-                .filter(|until| *until > Instant::now());
-            if let Some(until) = paused {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(until) => continue,
-                    _ = stop.cancelled() => return Err(Stopped),
+            let changed = self.changed.notified();
+            let (until, holder) = match self.gate() {
+                Gate::Open => {
+                    let state = self.lock();
+                    return Ok(Ticket {
+                        epoch: state.control.epoch(),
+                        sent: Instant::now(),
+                    });
                 }
-            }
-            let (limiter, clock) = {
-                let state = self.lock();
-                (state.limiter.clone(), state.clock.clone())
+                Gate::Wait(until, holder) => (until, holder),
             };
-            match limiter.check() {
-                Ok(()) => {
-                    let epoch = match &self.lock().control {
-                        Control::Fixed(_) => 0,
-                        Control::Auto(aimd) => aimd.epoch(),
-                    };
-                    return Ok(Ticket { epoch });
-                }
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(clock.now());
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = stop.cancelled() => return Err(Stopped),
-                    }
-                }
+            self.announce(until, holder);
+            let from = Instant::now();
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => {}
+                _ = changed => {}
+                _ = stop.cancelled() => return Err(Stopped),
+            }
+            self.lock().held.add(holder, from.elapsed());
+        }
+    }
+
+    /// Where long waits are said: the run's progress (a note, and the bar's message).
+    pub fn set_progress(&self, progress: Arc<dyn Progress>) {
+        let _ = self.progress.set(progress);
+    }
+
+    /// Says a wait longer than [`NOTICE_AFTER`] once: how long, until when, and why.
+    fn announce(&self, until: Instant, holder: Holder) {
+        let now = Instant::now();
+        let wait = until.saturating_duration_since(now);
+        let source = {
+            let mut state = self.lock();
+            let told = state
+                .announced
+                .is_some_and(|told| told + Duration::from_secs(1) >= until);
+            if wait < NOTICE_AFTER || told {
+                return;
+            }
+            state.announced = Some(until);
+            match holder {
+                Holder::Server => state
+                    .pause
+                    .as_ref()
+                    .map_or_else(|| "the server".to_string(), |p| p.source.clone()),
+                other => other.to_string(),
+            }
+        };
+        let at = held::time_of_day(std::time::SystemTime::now() + wait);
+        let who = match holder {
+            Holder::Server => "paused by the server",
+            _ => "waiting",
+        };
+        let line = format!("{who} until {at} ({}): {source}", held::in_words(wait));
+        match self.progress.get() {
+            Some(progress) => progress.paused(&line, &format!("{who} until {at}")),
+            // Before the rows start (reading the member list): a log line at the level shown
+            // by default.
+            None => tracing::warn!(wait_s = wait.as_secs_f64(), %source, "{line}"),
+        }
+    }
+
+    /// Takes the slot if every gate is open (and records it in every window), or says what
+    /// to wait for.
+    fn gate(&self) -> Gate {
+        let now = Instant::now();
+        let mut state = self.lock();
+        if let Some(pause) = state.pause.as_ref().filter(|p| p.until > now) {
+            return Gate::Wait(pause.until, Holder::Server);
+        }
+        for log in &state.windows {
+            if let Some(free) = log.next_free(now) {
+                return Gate::Wait(free, Holder::Limit(log.limit));
             }
         }
+        state.respace(now);
+        if let Err(not_until) = state.spacing.check_n(ONE_REQUEST).expect("fits the burst") {
+            let wait = not_until.wait_time_from(state.clock.now());
+            return Gate::Wait(now + wait, state.spacing_holder(now));
+        }
+        for log in &mut state.windows {
+            log.record(now);
+        }
+        Gate::Open
     }
 
     /// Pauses every worker for `duration` from now (never shortens a pause already set).
-    pub fn pause_for(&self, duration: Duration) {
-        let until = Instant::now() + duration;
+    pub fn pause_for(&self, duration: Duration, source: impl Into<String>) -> Extended {
+        let now = Instant::now();
+        let until = now + duration;
         let mut state = self.lock();
-        if state.paused_until.is_none_or(|current| current < until) {
-            state.paused_until = Some(until);
+        let current = state.pause.as_ref().map_or(now, |p| p.until.max(now));
+        if until > current {
+            if current <= now {
+                state.held.server_pauses += 1;
+            }
+            state.pause = Some(Pause {
+                until,
+                source: source.into(),
+            });
+            drop(state);
+            self.changed.notify_waiters();
+        }
+        Extended {
+            by: until.saturating_duration_since(current),
+            until: until.max(current),
         }
     }
 
-    /// Feeds an answer to the controller (a fixed pace ignores it). A new rate builds a new
-    /// limiter: governor's quota is fixed once built.
-    pub fn observe(&self, ticket: Ticket, signal: Signal) {
+    /// Feeds an answer to the controller, and the server's rate headers if it sent them.
+    pub fn observe(&self, ticket: Ticket, signal: Signal, quota: Option<api::Quota>) {
         let mut state = self.lock();
-        if let Control::Auto(aimd) = &mut state.control {
-            match signal {
-                Signal::Accepted => aimd.on_accepted(ticket.epoch),
-                Signal::Throttled => {
-                    if aimd.on_throttled(ticket.epoch) {
-                        tracing::debug!(rate = %aimd.rate(), "429: slowing down");
-                    }
+        let before = state.control.rate();
+        match signal {
+            Signal::Accepted => state
+                .control
+                .on_accepted(ticket.epoch, ticket.sent.elapsed()),
+            Signal::Throttled => {
+                if state.control.on_throttled(ticket.epoch) {
+                    tracing::info!(
+                        rate = %Rate::from_per_second(state.control.rate()),
+                        "429: slowing down"
+                    );
                 }
             }
         }
-        let interval = state.control.interval();
-        if interval != state.interval {
-            state.limiter = Arc::new(limiter(interval, &state.clock));
-            state.interval = interval;
+        if let Some(quota) = quota {
+            state.heed(quota);
+        }
+        let faster = state.control.rate() > before;
+        drop(state);
+        if faster || quota.is_some() {
+            self.changed.notify_waiters();
         }
     }
 
     /// The pace right now.
     pub fn rate(&self) -> Rate {
-        match &self.lock().control {
-            Control::Fixed(rate) => *rate,
-            Control::Auto(aimd) => aimd.rate(),
-        }
+        let state = self.lock();
+        Rate::from_per_second(state.effective_rate(Instant::now()))
+    }
+
+    /// The pause the server set, while it lasts.
+    pub fn pause(&self) -> Option<Pause> {
+        let now = Instant::now();
+        self.lock().pause.clone().filter(|p| p.until > now)
+    }
+
+    /// How long each limit held requests back so far.
+    pub fn held_back(&self) -> HeldBack {
+        self.lock().held.clone()
+    }
+
+    /// The limits as the user gave them, to name the one that held the run back.
+    pub fn pace(&self) -> Pace {
+        self.lock().pace.clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -256,98 +389,67 @@ impl Pacer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn a_pause_holds_every_request_back() {
-        let pacer = Pacer::new(Pace::Fixed("1000/s".parse().unwrap()));
-        let stop = CancellationToken::new();
-        let start = Instant::now();
-        pacer.pause_for(Duration::from_secs(5));
-        pacer.ready(&stop, Attempt::First).await.unwrap();
-        assert!(start.elapsed() >= Duration::from_secs(5));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn stopping_ends_the_wait() {
-        let pacer = Pacer::new(Pace::Fixed("1000/s".parse().unwrap()));
-        let stop = CancellationToken::new();
-        pacer.pause_for(Duration::from_secs(3600));
-        stop.cancel();
-        assert!(pacer.ready(&stop, Attempt::First).await.is_err());
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn requests_leave_one_interval_apart_in_arrival_order() {
-        let pacer = std::sync::Arc::new(Pacer::new(Pace::Fixed("10/s".parse().unwrap())));
-        let stop = CancellationToken::new();
-        let start = Instant::now();
-        let mut waiting = tokio::task::JoinSet::new();
-        for _ in 0..5 {
-            let (pacer, stop) = (pacer.clone(), stop.clone());
-            waiting.spawn(async move {
-                pacer.ready(&stop, Attempt::First).await.unwrap();
-                Instant::now()
-            });
+impl State {
+    fn effective_rate(&self, now: Instant) -> f64 {
+        let rate = self.control.rate();
+        match self.quota_cap {
+            Some((cap, until)) if until > now => rate.min(cap),
+            _ => rate,
         }
-        let mut sent: Vec<Duration> = waiting
-            .join_all()
-            .await
-            .into_iter()
-            .map(|at| at - start)
-            .collect();
-        sent.sort();
-        let expected: Vec<Duration> = (0..5).map(|n| Duration::from_millis(100 * n)).collect();
-        assert_eq!(sent, expected);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_retry_goes_ahead_of_the_first_attempts_waiting() {
-        let pacer = std::sync::Arc::new(Pacer::new(Pace::Fixed("10/s".parse().unwrap())));
-        let stop = CancellationToken::new();
-        // Two slots used: the slack and the first interval's.
-        pacer.ready(&stop, Attempt::First).await.unwrap();
-        pacer.ready(&stop, Attempt::First).await.unwrap();
-        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let mut waiting = tokio::task::JoinSet::new();
-        for (name, attempt) in [
-            ("first 1", Attempt::First),
-            ("first 2", Attempt::First),
-            ("first 3", Attempt::First),
-            ("retry", Attempt::Retry),
-        ] {
-            let (pacer, stop, order) = (pacer.clone(), stop.clone(), order.clone());
-            waiting.spawn(async move {
-                pacer.ready(&stop, attempt).await.unwrap();
-                order.lock().unwrap().push(name);
-            });
-            // Each in the queue before the next arrives.
-            tokio::task::yield_now().await;
+    /// Rebuilds the spacing when the rate moved (a governor quota is fixed once built).
+    fn respace(&mut self, now: Instant) {
+        let interval = Rate::from_per_second(self.effective_rate(now)).interval();
+        if interval != self.interval {
+            self.spacing = Arc::new(spacing(interval, &self.clock));
+            self.interval = interval;
         }
-        waiting.join_all().await;
-        // The retry came last, and waited behind the one first attempt already at the gate.
-        assert_eq!(
-            *order.lock().unwrap(),
-            ["first 1", "retry", "first 2", "first 3"]
-        );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn auto_slows_the_whole_pool_once_per_429_burst() {
-        let pacer = Pacer::new(Pace::Auto);
-        let stop = CancellationToken::new();
-        let first = pacer.ready(&stop, Attempt::First).await.unwrap();
-        let second = pacer.ready(&stop, Attempt::First).await.unwrap();
-        let before = pacer.rate().per_second();
-        pacer.observe(first, Signal::Throttled);
-        pacer.observe(second, Signal::Throttled);
-        assert_eq!(pacer.rate().per_second(), before * Aimd::SLOW_START_EXIT);
-        // A fixed pace is what it was told, whatever the answers.
-        let fixed = Pacer::new(Pace::Fixed("5/s".parse().unwrap()));
-        let ticket = fixed.ready(&stop, Attempt::First).await.unwrap();
-        fixed.observe(ticket, Signal::Throttled);
-        assert_eq!(fixed.rate().per_second(), 5.0);
+    /// Who the spacing waits for: the tightest limit while at the ceiling, the server's
+    /// answers when the controller (or its headers) slowed below it.
+    fn spacing_holder(&self, now: Instant) -> Holder {
+        if self.effective_rate(now) < self.control.ceiling() * 0.999 {
+            return Holder::Slowed;
+        }
+        let tightest = self.pace.tightest();
+        match tightest {
+            Some(limit) if limit.rate().per_second() <= self.control.ceiling() => {
+                Holder::Limit(limit)
+            }
+            _ => Holder::AutoCeiling,
+        }
+    }
+
+    /// The server says how much of its window is left: spread what is left over the time it
+    /// has left, and when nothing is left, wait for the window to start again, before a 429
+    /// says so.
+    fn heed(&mut self, quota: api::Quota) {
+        let now = Instant::now();
+        match (quota.remaining, quota.reset_in) {
+            (0, Some(reset)) if !reset.is_zero() => {
+                let until = now + reset;
+                if self.pause.as_ref().is_none_or(|p| p.until < until) {
+                    if self.pause.as_ref().is_none_or(|p| p.until <= now) {
+                        self.held.server_pauses += 1;
+                    }
+                    self.pause = Some(Pause {
+                        until,
+                        source: "X-RateLimit-Remaining: 0 until X-RateLimit-Reset".into(),
+                    });
+                }
+            }
+            (left, Some(reset)) if !reset.is_zero() => {
+                let cap = left as f64 / reset.as_secs_f64();
+                self.quota_cap = Some((cap.max(Controller::FLOOR), now + reset));
+            }
+            (0, None) => self.control.hold(),
+            _ => {}
+        }
     }
 }
+
+#[cfg(test)]
+#[path = "pacing_tests.rs"]
+mod tests;

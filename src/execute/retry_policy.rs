@@ -64,31 +64,40 @@ pub fn classify(error: &ApiError) -> Disposition {
     }
 }
 
-/// Bounds on retrying. Transient failures and 429s have separate budgets: a 429 is the server
-/// asking us to wait, not a sign the request is broken, so a burst of them should not use up
-/// the attempts a flaky network needs.
+/// Bounds on retrying. Transient failures spend a row's tries; 429s never do: a 429 is the
+/// server's window, the run's business, not a sign that the row is broken. So a throttled
+/// request waits with the whole pool for as long as the server says and is sent again, and
+/// what bounds it is the run's time budget for such waits ([`RetryPolicy::max_wait`]): when
+/// the server asks for more than is left of it, the run stops cleanly (every row not done is
+/// `cancelled`, ready for `--only-rows-from`) instead of coming back early into a window the
+/// server refuses, which would only spend attempts and end rows `failed`.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Retries after transient failures (so at most `1 + max_retries` attempts of those).
     pub max_retries: usize,
-    /// Retries after 429s.
-    pub max_throttled_retries: usize,
     /// First backoff delay; doubled each retry, with jitter.
     pub min_delay: Duration,
     pub max_delay: Duration,
-    /// A `Retry-After` longer than this is cut to it (a misconfigured proxy can say an hour).
-    pub retry_after_cap: Duration,
+    /// The most the whole run waits for the server's pauses, in all (`--max-wait`).
+    pub max_wait: Duration,
+}
+
+impl RetryPolicy {
+    /// `--max-wait`'s default: an hour, the longest window of any limit Tallyfy publishes
+    /// (1,000 an hour), so a nightly run that meets an hourly cap finishes by itself instead
+    /// of leaving the rest for a person; and not longer, so a server that keeps saying "later"
+    /// does not hold the run (and its lock) into the next night's.
+    pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(3600);
 }
 
 impl Default for RetryPolicy {
-    /// Modelled on Tallyfy's own Go CLI: 500 ms doubling to 8 s, ±20% jitter; Retry-After capped.
+    /// Modelled on Tallyfy's own Go CLI: 500 ms doubling to 8 s, ±20% jitter.
     fn default() -> Self {
         RetryPolicy {
             max_retries: 4,
-            max_throttled_retries: 10,
             min_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(8),
-            retry_after_cap: Duration::from_secs(60),
+            max_wait: RetryPolicy::DEFAULT_MAX_WAIT,
         }
     }
 }
@@ -99,41 +108,34 @@ impl RetryPolicy {
     /// back together, and never above `max_delay`. backon's own jitter only adds, up to the
     /// whole delay again, which made the first retry wait 0.5 to 1 s instead of about 0.5.
     ///
-    /// Its own attempt limit is the sum of both budgets; which budget a failure draws from is
-    /// checked per failure by [`RetryPolicy::should_retry`].
+    /// It has no attempt limit of its own: [`RetryPolicy::should_retry`] decides per failure
+    /// (transient failures against `max_retries`, 429s never by count).
     pub fn backoff(&self) -> impl BackoffBuilder + use<> {
         let max_delay = self.max_delay;
         ExponentialBuilder::default()
             .with_factor(2.0)
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)
-            .with_max_times(self.max_retries + self.max_throttled_retries)
+            .without_max_times()
             .build()
             .map(move |delay| delay.mul_f64(rand::random_range(0.8..=1.2)).min(max_delay))
     }
 
-    /// Whether a failure gets another attempt, given the retries already spent of each kind.
-    pub fn should_retry(
-        &self,
-        error: &ApiError,
-        transient_spent: usize,
-        throttled_spent: usize,
-    ) -> bool {
+    /// Whether a failure gets another attempt, given the transient retries already spent.
+    /// A 429 always does: the run's wait budget, not the row, bounds it.
+    pub fn should_retry(&self, error: &ApiError, transient_spent: usize) -> bool {
         match classify(error) {
             Disposition::Retry => transient_spent < self.max_retries,
-            Disposition::Throttled { .. } => throttled_spent < self.max_throttled_retries,
+            Disposition::Throttled { .. } => true,
             Disposition::FailRow | Disposition::StopRun(_) | Disposition::Stopped => false,
         }
     }
 
-    /// How long the whole pool pauses after a 429: `Retry-After` (capped) or, when the server
-    /// gave none, the backoff delay.
-    pub fn throttle_pause(
-        &self,
-        retry_after: Option<Duration>,
-        backoff_delay: Duration,
-    ) -> Duration {
-        retry_after.map_or(backoff_delay, |d| d.min(self.retry_after_cap))
+    /// How long the whole pool pauses after a 429: all of `Retry-After` (never cut: a request
+    /// inside the announced window is refused again) or, when the server gave none, the
+    /// backoff delay.
+    pub fn throttle_pause(retry_after: Option<Duration>, backoff_delay: Duration) -> Duration {
+        retry_after.unwrap_or(backoff_delay)
     }
 }
 
@@ -180,18 +182,15 @@ mod tests {
             classify(&refused),
             Disposition::StopRun(Refusal::Certificate)
         );
-        assert!(!RetryPolicy::default().should_retry(&refused, 0, 0));
+        assert!(!RetryPolicy::default().should_retry(&refused, 0));
     }
 
     #[test]
-    fn backoff_doubles_from_half_a_second_within_twenty_percent_and_stops_at_the_budget() {
+    fn backoff_doubles_from_half_a_second_within_twenty_percent() {
         let policy = RetryPolicy::default();
         for _ in 0..200 {
-            let delays: Vec<Duration> = policy.backoff().build().collect();
-            assert_eq!(
-                delays.len(),
-                policy.max_retries + policy.max_throttled_retries
-            );
+            let delays: Vec<Duration> = policy.backoff().build().take(12).collect();
+            assert_eq!(delays.len(), 12, "no limit of its own");
             for (n, delay) in delays.iter().enumerate() {
                 let nominal = (policy.min_delay * 2u32.pow(n.min(10) as u32)).min(policy.max_delay);
                 assert!(*delay >= nominal.mul_f64(0.8), "retry {n}: {delay:?}");
@@ -204,26 +203,21 @@ mod tests {
     }
 
     #[test]
-    fn budgets_are_separate() {
+    fn transient_failures_spend_the_rows_tries_and_429s_never_do() {
         let policy = RetryPolicy::default();
-        assert!(policy.should_retry(&status(503), 3, 0));
-        assert!(!policy.should_retry(&status(503), 4, 0));
-        assert!(policy.should_retry(&status(429), 4, 9));
-        assert!(!policy.should_retry(&status(429), 0, 10));
+        assert!(policy.should_retry(&status(503), 3));
+        assert!(!policy.should_retry(&status(503), 4));
+        assert!(policy.should_retry(&status(429), 4));
+        assert!(policy.should_retry(&status(429), 1000));
     }
 
     #[test]
-    fn retry_after_is_capped_and_missing_falls_back_to_backoff() {
-        let policy = RetryPolicy::default();
+    fn retry_after_is_waited_in_full_and_missing_falls_back_to_backoff() {
         let backoff = Duration::from_millis(700);
-        assert_eq!(policy.throttle_pause(None, backoff), backoff);
+        assert_eq!(RetryPolicy::throttle_pause(None, backoff), backoff);
         assert_eq!(
-            policy.throttle_pause(Some(Duration::from_secs(3)), backoff),
-            Duration::from_secs(3)
-        );
-        assert_eq!(
-            policy.throttle_pause(Some(Duration::from_secs(3600)), backoff),
-            Duration::from_secs(60)
+            RetryPolicy::throttle_pause(Some(Duration::from_secs(3600)), backoff),
+            Duration::from_secs(3600)
         );
     }
 }

@@ -114,7 +114,7 @@ pub(crate) async fn read_members_keeping(
         Client::new(&connection, settings.timeout).map_err(|e| (Err(RunError::new(e)), None))?;
     let engine = Arc::new(Engine::new(
         client,
-        settings.rate,
+        settings.rate.clone(),
         settings.retry.clone(),
         stop.clone(),
     ));
@@ -144,6 +144,21 @@ pub(crate) async fn read_members_keeping(
                 &connection.org_id,
                 &settings.target,
             )),
+            None if engine.outwaited().is_some() => {
+                let wait = engine.outwaited().expect("checked");
+                let error = RunError::new(format!(
+                    "{} while reading the member list; nothing was written",
+                    wait.describe()
+                ))
+                .hint(format!(
+                    "run again after {} (or allow a longer --max-wait)",
+                    crate::execute::pacing::time_of_day(wait.until)
+                ));
+                Err((
+                    Err(error),
+                    Some("the server asked for a longer wait than --max-wait"),
+                ))
+            }
             None if stop.is_cancelled() => {
                 progress.note(&format!(
                     "{} while reading the member list; nothing was written",

@@ -344,6 +344,7 @@ async fn run_to_end(
         && !updates.is_empty()
     {
         progress.sending();
+        engine.set_progress(progress.clone());
         let concurrency = engine.workers(concurrency);
         tracing::info!(concurrency, rate = %engine.rate(), "sending the updates");
         let updates = Arc::new(updates);
@@ -375,6 +376,11 @@ async fn run_to_end(
     summary.stats = engine.map(|e| e.stats()).unwrap_or_default();
     summary.duration = started.elapsed();
     progress.note(&summary.to_string());
+    if let Some(engine) = engine
+        && summary.stats.requests > 0
+    {
+        progress.note(&engine.held_back().to_string());
+    }
     end.summary = Some(summary.clone());
     // A run that reached its end is what the source-shrink guard compares its sync with next
     // (not one that looks like the wrong file).
@@ -389,6 +395,21 @@ async fn run_to_end(
     written?;
     if let Some((why, error)) = refusal {
         return Err(refused::mid_run(why, error, &report_path, &settings.target));
+    }
+    if let Some(wait) = engine.and_then(|e| e.outwaited()) {
+        progress.warn(
+            &format!(
+                "{}; the run stopped and every row not done is `cancelled` in {}",
+                wait.describe(),
+                report_path.display()
+            ),
+            Some(&format!(
+                "run again after {} with --only-rows-from {} (or allow a longer --max-wait)",
+                crate::execute::pacing::time_of_day(wait.until),
+                report_path.display()
+            )),
+        );
+        return Ok(ExitCode::for_summary(&summary));
     }
     if stop.is_cancelled() {
         progress.note(&format!(

@@ -171,6 +171,7 @@ impl RunEnd {
             "requests": stats.requests,
             "retries": stats.retries,
             "throttled": stats.throttled,
+            "pace": self.engine.as_ref().map(|e| e.held_back().to_string()),
             "duration_ms": self.started.elapsed().as_millis() as u64,
             "input": self.input.as_deref().map(absolute),
             "report": self.report.as_deref().map(absolute),

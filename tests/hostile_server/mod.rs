@@ -53,8 +53,11 @@ fn run(command: &mut assert_cmd::Command, report: PathBuf) -> Run {
     Run::of(command, report)
 }
 
+/// A `Retry-After` of a day (or one that no `Duration` holds) is read as a day, never a panic,
+/// and a day is more than `--max-wait` allows: the run stops cleanly, and sends nothing into
+/// the window the server announced.
 #[test]
-fn a_retry_after_of_1e20_is_capped_not_a_panic_on_the_list_or_mid_run() {
+fn a_retry_after_of_1e20_stops_the_run_cleanly_not_a_panic_on_the_list_or_mid_run() {
     for (value, on_list) in [
         ("1e20", true),
         ("1e20", false),
@@ -63,9 +66,9 @@ fn a_retry_after_of_1e20_is_capped_not_a_panic_on_the_list_or_mid_run() {
         let dir = scratch(&format!("retry-after-{on_list}-{}", value.len()));
         let once = Arc::new(AtomicU64::new(0));
         let server = Hostile::start(move |seen| {
-            let first = once.fetch_add(1, Ordering::SeqCst) == 0;
-            let throttle = first && (seen.is_list() == on_list);
-            if throttle {
+            // The first request of the kind chosen (the list, or the writes) is throttled.
+            let chosen = seen.is_list() == on_list;
+            if chosen && once.fetch_add(1, Ordering::SeqCst) == 0 {
                 return Answer::json(429, &json!({"message": "slow down"}))
                     .header("Retry-After", value);
             }
@@ -77,17 +80,37 @@ fn a_retry_after_of_1e20_is_capped_not_a_panic_on_the_list_or_mid_run() {
         let input = retitle(&dir, 3);
         let report = dir.join("report.csv");
         let run = run(
-            server
-                .command("apply", &input, &report)
-                .args(["--retry-after-cap", "1"]),
+            server.command("apply", &input, &report).args([
+                "--concurrency",
+                "1",
+                "--max-wait",
+                "10m",
+            ]),
             report,
         );
-        run.assert_code(0);
-        assert_eq!(
-            outcome_counts(&run.report),
-            counts(&[("updated", 3)]),
-            "{value} {on_list}"
+        assert!(
+            run.stderr
+                .contains("the server asked the run to wait 24 h, until "),
+            "{value} {on_list}: {}",
+            run.stderr
         );
+        assert!(
+            run.stderr
+                .contains("more than is left of --max-wait 10 min")
+        );
+        if on_list {
+            run.assert_code(1);
+        } else {
+            run.assert_code(3);
+            assert_eq!(
+                outcome_counts(&run.report),
+                counts(&[("cancelled", 3)]),
+                "{value}"
+            );
+            assert!(run.stderr.contains("--only-rows-from"), "{}", run.stderr);
+        }
+        // Nothing was sent after the 429: the list (and on the list, nothing else).
+        assert_eq!(server.seen().len(), if on_list { 1 } else { 2 });
     }
 }
 

@@ -227,7 +227,9 @@ fn the_fault_mix() {
     let dir = Directory::new(MEMBERS, the_mix());
     let run = dir.apply(&["--concurrency", "16", "--rate", "120/s"]);
     dir.assert_converged(&run);
-    assert!(injected(&dir, |f| *f == Fault::RateLimited) >= 2);
+    // The client starts at 120/s against 70/s: the limit bites at least once, then the pace
+    // drops below it (it used to bite again and again).
+    assert!(injected(&dir, |f| *f == Fault::RateLimited) >= 1);
     assert!(injected(&dir, |f| matches!(f, Fault::ServerError(_))) >= 10);
     assert!(injected(&dir, |f| *f == Fault::Reset) >= 1);
 }

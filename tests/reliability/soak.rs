@@ -39,10 +39,11 @@ fn five_thousand_rows_through_the_fault_mix() {
         count(|f| *f == Fault::RateLimited),
         journal.last().map(|e| e.at)
     );
-    // 10% of about 5,000 requests failed with a 5xx, 2% were reset, some were throttled.
+    // 10% of about 5,000 requests failed with a 5xx, 2% were reset. (429s are not counted on:
+    // the pace drops below the limit after the first, and on a busy machine the client may
+    // not reach the limit at all; the matrix's cases throttle for sure.)
     assert!(count(|f| matches!(f, Fault::ServerError(_))) > 300);
     assert!(count(|f| *f == Fault::Reset) > 50);
-    assert!(count(|f| *f == Fault::RateLimited) > 0);
     // Exactly one clean 200 per change, however many attempts it took (a 504 or a cut-short
     // 200 landed too, and its retry then changed nothing).
     let clean_puts = journal
