@@ -150,8 +150,7 @@ impl Frame {
 
     /// The next line of the legend: a short stroke (dashed or not) and its text.
     pub fn legend(&mut self, text: &str, colour: &str, dashed: bool) {
-        let ly = TOP + 20.0 + 20.0 * self.legend as f64;
-        self.legend += 1;
+        let ly = self.next_legend_line();
         let dash = if dashed {
             r#" stroke-dasharray="5,4""#
         } else {
@@ -165,6 +164,23 @@ impl Frame {
             lt = LEFT + PLOT_WIDTH + 40.0,
             lyt = ly + 4.0,
         );
+    }
+
+    /// A legend line for the hollow marker of [`Frame::ring`].
+    pub fn legend_ring(&mut self, text: &str, colour: &str) {
+        let ly = self.next_legend_line();
+        let _ = writeln!(
+            self.out,
+            r#"<circle cx="{cx}" cy="{ly}" r="6" stroke="{colour}" stroke-width="2" fill="none"/><text x="{lt}" y="{lyt}">{text}</text>"#,
+            cx = LEFT + PLOT_WIDTH + 25.0,
+            lt = LEFT + PLOT_WIDTH + 40.0,
+            lyt = ly + 4.0,
+        );
+    }
+
+    fn next_legend_line(&mut self) -> f64 {
+        self.legend += 1;
+        TOP + 20.0 * self.legend as f64
     }
 
     pub fn finish(mut self) -> String {
@@ -204,19 +220,18 @@ pub fn svg(points: &[Point], title: &str) -> String {
     frame.finish()
 }
 
-/// Round tick values up to `max`.
+/// Round tick values up to `max`: steps of 1, 2 or 5 times a power of ten, at least four.
 fn ticks(max: f64) -> Vec<f64> {
-    let raw = max / 5.0;
+    let raw = max / 4.0;
     let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
+    let step = [5.0, 2.0, 1.0]
         .iter()
         .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(magnitude * 10.0);
+        .find(|s| *s <= raw)
+        .unwrap_or(magnitude);
     (1..)
         .map(|n| n as f64 * step)
         .take_while(|t| *t <= max + 1e-9)
-        .map(|t| (t / step).round() * step)
         .map(|t| (t * 1e6).round() / 1e6)
         .collect()
 }

@@ -34,6 +34,7 @@ pub fn svg(sweeps: &[Sweep]) -> String {
         y_max,
     );
     frame.dashed((0.0, 1.0), (x_max, 1.0), "#999");
+    frame.dashed((1.0, 0.0), (1.0, y_max), "#999");
     for (n, sweep) in sweeps.iter().enumerate() {
         let colour = COLOURS[n % COLOURS.len()];
         let points: Vec<(f64, f64)> = sweep
@@ -47,9 +48,11 @@ pub fn svg(sweeps: &[Sweep]) -> String {
         frame.legend(&sweep.key, colour, false);
         for (setting, goodput) in &sweep.adaptive {
             frame.dashed((0.0, *goodput), (x_max, *goodput), colour);
-            frame.legend(&format!("  {setting}"), colour, true);
+            let key = sweep.key.split(' ').next().unwrap_or_default();
+            frame.legend(&format!("{key} --rate {setting}"), colour, true);
         }
     }
     frame.legend("the limit", "#999", true);
+    frame.legend_ring("best fixed rate", "#333");
     frame.finish()
 }

@@ -206,10 +206,16 @@ impl Bench<'_> {
                 limiter.label, limiter.latency_ms, sweep.changes, run.setting,
             ),
             measured: format!(
-                "{ended}; {} 429s over {windows:.0} long windows; {} sent inside an announced window; goodput {:.3} of the long window's limit; {}",
+                "{ended}; {} 429s over {windows:.0} long window{}; {} sent inside an announced window; {}{}",
                 run.run.throttled(),
+                if windows == 1.0 { "" } else { "s" },
                 run.run.violations,
-                run.goodput,
+                // A run that stopped at the first long window has no goodput to speak of.
+                if count("cancelled") > 0 {
+                    String::new()
+                } else {
+                    format!("goodput {:.3} of the long window's limit; ", run.goodput)
+                },
                 sweep.describe_best()
             ),
             ratio: format!("{per_window:.1} 429s per window"),
