@@ -14,8 +14,14 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde::Deserialize;
 
-use crate::cli::{Cli, Command, ConnectionArgs};
+use crate::cli::{Cli, ConnectionArgs};
 use crate::env_vars;
+
+mod lifecycle;
+mod slots;
+
+use lifecycle::fill_lifecycle;
+use slots::Slots;
 
 /// `member-sync.toml`.
 #[derive(Debug, Default, Deserialize)]
@@ -40,6 +46,8 @@ pub struct Profile {
     /// The email of the token's owner (its role is never changed).
     pub token_owner: Option<String>,
     pub rate: Option<String>,
+    /// `--max-wait`: `90s`, `10m`, `1h`.
+    pub max_wait: Option<String>,
     pub concurrency: Option<u16>,
     pub mapping: Option<PathBuf>,
     pub max_changes: Option<String>,
@@ -53,6 +61,23 @@ pub struct Profile {
     /// `--allow-unmatched` for `plan` and `apply`: an input mostly of people who are not
     /// members is expected.
     pub allow_unmatched: Option<bool>,
+    // Joiners, leavers and rehires (docs/lifecycle.md), for `plan` and `apply`.
+    /// `--joiners`: `report` or `invite`.
+    pub joiners: Option<String>,
+    /// `--invite-role`: `admin`, `standard` or `light`.
+    pub invite_role: Option<String>,
+    /// `--invite-message`: the text, or `@FILE`.
+    pub invite_message: Option<String>,
+    pub max_invites: Option<u32>,
+    pub invite_days_before: Option<u32>,
+    /// `--leavers`: `ignore`, `report` or `disable`.
+    pub leavers: Option<String>,
+    /// `--max-leavers`: a number, or a share (`5%`).
+    pub max_leavers: Option<String>,
+    pub leaver_grace_runs: Option<u32>,
+    pub reassign_to: Option<String>,
+    /// `--rehires`: `report` or `enable`.
+    pub rehires: Option<String>,
 }
 
 /// Where a resolved setting came from.
@@ -126,33 +151,16 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             Some((name.clone(), profile))
         }
     };
-    let (run, concurrency, max_changes, shrink_limit, mapping, sync_name, allow_unmatched) =
-        match &mut cli.command {
-            Command::Plan(a) => (
-                Some(&mut a.run),
-                None,
-                None,
-                None,
-                Some(&mut a.ingest.mapping),
-                None,
-                Some(&mut a.allow_unmatched),
-            ),
-            Command::Apply(a) => (
-                Some(&mut a.run),
-                Some(&mut a.concurrency),
-                Some(&mut a.max_changes),
-                Some(&mut a.shrink_limit),
-                Some(&mut a.ingest.mapping),
-                Some(&mut a.sync_name),
-                Some(&mut a.allow_unmatched),
-            ),
-            Command::Rollback(a) => {
-                let concurrency = Some(&mut a.concurrency);
-                (Some(&mut a.run), concurrency, None, None, None, None, None)
-            }
-            Command::Export(a) => (Some(&mut a.run), None, None, None, None, None, None),
-            _ => (None, None, None, None, None, None, None),
-        };
+    let Slots {
+        run,
+        concurrency,
+        max_changes,
+        shrink_limit,
+        mapping,
+        sync_name,
+        allow_unmatched,
+        lifecycle,
+    } = Slots::of(&mut cli.command);
     let mut resolved = Resolved::new();
     let Some(run) = run else {
         return Ok(resolved);
@@ -223,6 +231,13 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
     let rate = p.and_then(|p| p.rate.as_deref());
     let origin = filler.fill_parsed("rate", &mut run.rate, rate)?;
     resolved.push(("rate", run.rate.to_string(), origin));
+    let max_wait = p.and_then(|p| p.max_wait.clone());
+    let origin = filler.fill("max_wait", None, max_wait, |text| {
+        run.max_wait = crate::cli::parse_wait(&text)?;
+        Ok(())
+    })?;
+    let shown = crate::execute::pacing::in_words(run.max_wait);
+    resolved.push(("max_wait", shown, origin));
     let exclude = p.map(|p| p.exclude.clone()).filter(|list| !list.is_empty());
     let origin = filler.fill("exclude", None, exclude, |list| {
         run.exclude = list;
@@ -295,6 +310,9 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             .clone()
             .unwrap_or_else(|| "(the input's path and the profile)".into());
         resolved.push(("sync_name", shown, origin));
+    }
+    if let Some(lifecycle) = lifecycle {
+        fill_lifecycle(&filler, lifecycle, &mut resolved)?;
     }
     if let Some(mapping) = mapping {
         let origin = filler.fill("mapping", None, p.and_then(|p| p.mapping.clone()), |path| {

@@ -4,16 +4,24 @@
 //! down but when the input is wrong: a truncated export, a filter that dropped a department, a
 //! column mapped to the wrong field. Each guard here catches one such shape, says which guard
 //! tripped and how to override it, and the run exits 4 with nothing written. They are decided
-//! here and nowhere else; `sync` only asks.
+//! here and nowhere else; `sync` only asks. The nets of joiners and leavers (how many may be
+//! disabled or invited, who never is) are in `guard/lifecycle.rs`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+mod lifecycle;
+
+pub use lifecycle::{
+    DEFAULT_MAX_INVITES, DisableCandidate, LeaverLimit, check_leaver_count, invite_deferred,
+    protected_from_disable,
+};
+
 use crate::api::Member;
 use crate::fields::{Field, Value};
-use crate::plan::{RowPlan, Update};
+use crate::plan::{Chain, RowPlan};
 
 /// Below this many changes, `--max-changes` as a percentage never trips: in a 40-person
 /// organization 10% is 4, and a normal week of joiners and title changes is more than that.
@@ -70,17 +78,31 @@ impl FromStr for ChangeLimit {
     type Err = String;
 
     fn from_str(s: &str) -> Result<ChangeLimit, String> {
-        let text = s.trim();
         let usage =
             || format!("`{s}` is not a limit: write a number of members (50) or a share (10%)");
-        if let Some(percent) = text.strip_suffix('%') {
-            let share = percent.trim().parse::<f64>().map_err(|_| usage())? / 100.0;
-            if !(share > 0.0 && share <= 1.0) {
-                return Err(format!("`{s}` must be above 0% and at most 100%"));
-            }
-            return Ok(ChangeLimit::Share(share));
+        match count_or_share(s).ok_or_else(usage)? {
+            Ok(count) => Ok(ChangeLimit::Members(count)),
+            Err(share) => check_share(s, share).map(ChangeLimit::Share),
         }
-        text.parse().map(ChangeLimit::Members).map_err(|_| usage())
+    }
+}
+
+/// A limit as typed: a count (`50`) as `Ok`, a share (`10%`, as 0.1) as `Err`; `None` when it
+/// is neither.
+fn count_or_share(s: &str) -> Option<Result<usize, f64>> {
+    let text = s.trim();
+    match text.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().ok().map(|p| Err(p / 100.0)),
+        None => text.parse().ok().map(Ok),
+    }
+}
+
+/// A share must be above 0% and at most 100%.
+fn check_share(s: &str, share: f64) -> Result<f64, String> {
+    if share > 0.0 && share <= 1.0 {
+        Ok(share)
+    } else {
+        Err(format!("`{s}` must be above 0% and at most 100%"))
     }
 }
 
@@ -103,7 +125,7 @@ pub fn check_not_empty(rows: usize) -> Result<(), Refusal> {
 pub fn matched_rows(plans: &[RowPlan]) -> usize {
     plans
         .iter()
-        .filter(|plan| matches!(plan, RowPlan::Unchanged { .. } | RowPlan::Update(_)))
+        .filter(|plan| matches!(plan, RowPlan::Unchanged { .. } | RowPlan::Chain(_)))
         .count()
 }
 
@@ -161,24 +183,29 @@ pub fn check_change_count(
     })
 }
 
-/// Refuses a plan that would leave the organization without an administrator.
-pub fn check_admins_remain(updates: &[Update], members: &[Member]) -> Result<(), Refusal> {
+/// Refuses a plan whose chains would leave the organization without an administrator.
+pub fn check_admins_remain(chains: &[Chain], members: &[Member]) -> Result<(), Refusal> {
     let admin = Value::Text("admin".into());
     let admins: Vec<u64> = members
         .iter()
         .filter(|m| m.current(Field::Role).as_ref() == Some(&admin))
         .map(|m| m.id)
         .collect();
-    let demoted: Vec<&Update> = updates
+    let demoted: Vec<&Chain> = chains
         .iter()
-        .filter(|u| {
-            admins.contains(&u.member_id) && u.role.as_deref().is_some_and(|r| r != "admin")
+        .filter(|c| {
+            c.member_id.is_some_and(|id| admins.contains(&id))
+                && c.new_role().is_some_and(|r| r != "admin")
         })
         .collect();
     if admins.is_empty() || demoted.len() < admins.len() {
         return Ok(());
     }
-    let rows: Vec<String> = demoted.iter().map(|u| u.row.to_string()).collect();
+    let rows: Vec<String> = demoted
+        .iter()
+        .filter_map(|c| c.line.row())
+        .map(|row| row.to_string())
+        .collect();
     Err(Refusal {
         guard: "last admin",
         message: format!(

@@ -1,12 +1,15 @@
 //! Plan: compare what each valid row wants with the member as it is now, and decide, per row,
-//! what to send. Pure: no I/O, so it is the same for `plan`, `apply` and tests.
+//! what to send: the row's outcome when no request is needed, else a [`Chain`] of typed
+//! [`Operation`]s (see `operation.rs`). Pure: no I/O, so it is the same for `plan`, `apply`
+//! and tests.
 //!
 //! Both sides are canonical [`Value`]s (see `fields`), so a second run over the same file finds
-//! nothing to do. A `PUT` body carries the member's current `first_name`, `last_name` and
-//! `timezone` (the endpoint requires them) merged with the changed profile fields, and only
-//! those; a role change is a separate call.
+//! nothing to do. A profile update's body carries the member's current `first_name`,
+//! `last_name` and `timezone` (the endpoint requires them) merged with the changed profile
+//! fields, and only those; a role change is an operation of its own, after it.
 
 mod member_index;
+mod operation;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -15,6 +18,7 @@ use std::collections::hash_map::Entry;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 pub use member_index::{MemberIndex, MemberLookup};
+pub use operation::{Chain, Expect, Invite, LineKey, MemberStatus, Operation, OperationKind};
 
 use serde_json::{Map, Value as Json};
 
@@ -31,18 +35,25 @@ pub struct Change {
     pub after: Option<Value>,
 }
 
-/// The writes for one row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Update {
-    pub row: usize,
-    pub member_id: u64,
-    pub email: Option<String>,
-    /// Every changed field, role included, in field order.
-    pub changes: Vec<Change>,
-    /// The `PUT /users/{id}` body, when any profile field changes.
-    pub profile_body: Option<Map<String, Json>>,
-    /// The new role (lower-case), when it changes.
-    pub role: Option<String>,
+/// A run's plan: what happens to every input row, and to every subject acted on without a
+/// row (a member: leavers, later). Each ends one report line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// One per input row, in input order.
+    pub rows: Vec<RowPlan>,
+    /// Chains for members the input has no row for, each ending a line of its own.
+    pub subjects: Vec<Chain>,
+}
+
+impl Plan {
+    /// Every chain of the plan: the rows' (in input order), then the subjects'.
+    pub fn chains(&self) -> impl Iterator<Item = &Chain> {
+        let rows = self.rows.iter().filter_map(|plan| match plan {
+            RowPlan::Chain(chain) => Some(&**chain),
+            _ => None,
+        });
+        rows.chain(&self.subjects)
+    }
 }
 
 /// What happens to one input row. The rare, large outcomes are boxed, so the list of 100,000
@@ -60,7 +71,9 @@ pub enum RowPlan {
         member_id: u64,
         email: Option<String>,
     },
-    Update(Box<Update>),
+    /// Requests to send: the row's member chain (today a profile update, a role change, or
+    /// both).
+    Chain(Box<Chain>),
     /// The same request as an earlier row, which acts for it: nothing to look up or send.
     Duplicate(Box<DuplicateRow>),
 }
@@ -70,7 +83,7 @@ impl RowPlan {
         match self {
             RowPlan::Invalid(r) => r.row,
             RowPlan::NotFound { row, .. } | RowPlan::Unchanged { row, .. } => *row,
-            RowPlan::Update(u) => u.row,
+            RowPlan::Chain(chain) => chain.line.row().expect("a row's chain ends its row"),
             RowPlan::Duplicate(d) => d.row,
         }
     }
@@ -80,7 +93,7 @@ impl RowPlan {
 /// one by user id) are both made invalid: which one should win is not ours to guess.
 /// Large inputs are planned on two threads (see `halves.rs`). The verdicts are consumed: their
 /// emails and problems move into the plan instead of being copied.
-pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Vec<RowPlan> {
+pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Plan {
     let rows = verdicts.len();
     let plan_rows = |verdicts: &mut [RowVerdict]| -> Vec<RowPlan> {
         // Room for every row: the first half's list takes the second's without moving.
@@ -121,7 +134,10 @@ pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Vec<RowPlan
     let (mut plans, rest) = crate::halves::in_two_halves_mut(&mut verdicts, plan_rows);
     plans.extend(rest.into_iter().flatten());
     reject_rows_sharing_a_member(&mut plans);
-    plans
+    Plan {
+        rows: plans,
+        subjects: Vec::new(),
+    }
 }
 
 /// Rows whose members are looked up together before they are diffed (see `plan`).
@@ -165,39 +181,47 @@ fn plan_row(mut desired: DesiredRow, member: Option<&Member>) -> RowPlan {
             email: member_email,
         };
     }
-    let profile_changes: Vec<&Change> = changes.iter().filter(|c| c.field != Field::Role).collect();
-    let profile_body = if profile_changes.is_empty() {
-        None
-    } else {
-        match profile_body(member, &profile_changes) {
-            Ok(body) => Some(body),
-            Err(missing) => {
-                return invalid(
-                    &desired,
-                    missing.name(),
-                    "",
-                    format!(
-                        "Tallyfy requires {missing} in every profile update and this member has none; add a {missing} column with a value for this row"
-                    ),
-                );
-            }
-        }
+    match member_chain(desired.row, member, member_email, changes) {
+        Ok(chain) => RowPlan::Chain(Box::new(chain)),
+        Err(missing) => invalid(
+            &desired,
+            missing.name(),
+            "",
+            format!(
+                "Tallyfy requires {missing} in every profile update and this member has none; add a {missing} column with a value for this row"
+            ),
+        ),
+    }
+}
+
+/// The chain that makes `changes` to `member` for input row `row`: a profile update for the
+/// profile fields, then a role change; `Err` names a required field neither the member nor the
+/// row has.
+fn member_chain(
+    row: usize,
+    member: &Member,
+    email: Option<String>,
+    mut changes: Vec<Change>,
+) -> Result<Chain, Field> {
+    // The role is the last field: what precedes it is the profile's.
+    let role = match changes.last() {
+        Some(change) if change.field == Field::Role => changes.pop(),
+        _ => None,
     };
-    let role = changes
-        .iter()
-        .find(|c| c.field == Field::Role)
-        .and_then(|c| match &c.after {
-            Some(Value::Text(role)) => Some(role.to_string()),
-            _ => None,
-        });
-    RowPlan::Update(Box::new(Update {
-        row: desired.row,
-        member_id: member.id,
-        email: member_email,
-        changes,
-        profile_body,
-        role,
-    }))
+    let mut steps = Vec::with_capacity(2);
+    if !changes.is_empty() {
+        let body = profile_body(member, &changes)?;
+        steps.push(Operation::UpdateProfile { body, changes });
+    }
+    if let Some(change) = role {
+        steps.push(Operation::ChangeRole { change });
+    }
+    Ok(Chain {
+        line: LineKey::Row(row),
+        member_id: Some(member.id),
+        email,
+        steps,
+    })
 }
 
 /// The fields whose canonical value differs between the row and the member.
@@ -221,7 +245,7 @@ pub fn diff(desired: &DesiredRow, member: &Member) -> Vec<Change> {
 }
 
 /// The member's required fields as they are now, overlaid with the changes.
-fn profile_body(member: &Member, changes: &[&Change]) -> Result<Map<String, Json>, Field> {
+fn profile_body(member: &Member, changes: &[Change]) -> Result<Map<String, Json>, Field> {
     let mut body = Map::new();
     for field in Field::ALL.into_iter().filter(|f| f.is_required_on_update()) {
         match member.raw(field) {
@@ -262,7 +286,10 @@ fn reject_rows_sharing_a_member(plans: &mut [RowPlan]) {
     for plan in plans.iter() {
         let (member_id, row) = match plan {
             RowPlan::Unchanged { member_id, row, .. } => (*member_id, *row),
-            RowPlan::Update(update) => (update.member_id, update.row),
+            RowPlan::Chain(chain) => match chain.member_id {
+                Some(member_id) => (member_id, plan.row()),
+                None => continue,
+            },
             _ => continue,
         };
         match first_row.entry(member_id) {
@@ -291,7 +318,7 @@ fn reject_rows_sharing_a_member(plans: &mut [RowPlan]) {
             continue;
         };
         let (email, user_id) = match plan {
-            RowPlan::Update(u) => (u.email.clone(), Some(u.member_id)),
+            RowPlan::Chain(chain) => (chain.email.clone(), chain.member_id),
             RowPlan::Unchanged {
                 email, member_id, ..
             } => (email.clone(), Some(*member_id)),

@@ -25,6 +25,7 @@ fn wants(fields: &[(Field, Desired)]) -> DesiredRow {
         email_beside_id: None,
         user_id: None,
         fields: fields.iter().cloned().collect(),
+        employment: Default::default(),
     }
 }
 
@@ -33,8 +34,29 @@ fn text(s: &str) -> Desired {
 }
 
 fn plan_one(row: DesiredRow, members: &[Member]) -> RowPlan {
-    let plans = plan(vec![RowVerdict::Valid(row)], &MemberIndex::new(members));
-    plans.into_iter().next().unwrap()
+    let plan = plan(vec![RowVerdict::Valid(row)], &MemberIndex::new(members));
+    assert!(plan.subjects.is_empty(), "no row plans a subject");
+    plan.rows.into_iter().next().unwrap()
+}
+
+/// The chain of a row that needs requests.
+fn chain(plan: RowPlan) -> Chain {
+    match plan {
+        RowPlan::Chain(chain) => *chain,
+        other => panic!("expected a chain, got {other:?}"),
+    }
+}
+
+/// The profile body a chain sends, if it updates the profile.
+fn profile_body_of(chain: &Chain) -> Option<&Map<String, Json>> {
+    chain.steps.iter().find_map(|step| match step {
+        Operation::UpdateProfile { body, .. } => Some(body),
+        _ => None,
+    })
+}
+
+fn kinds(chain: &Chain) -> Vec<OperationKind> {
+    chain.steps.iter().map(Operation::kind).collect()
 }
 
 #[test]
@@ -58,36 +80,66 @@ fn the_servers_casing_and_empty_strings_are_not_changes() {
 
 #[test]
 fn a_profile_update_carries_the_required_fields_and_only_the_changes() {
-    let RowPlan::Update(update) = plan_one(wants(&[(Field::JobTitle, text("Lead"))]), &[amelia()])
-    else {
-        panic!("expected an update")
-    };
+    let chain = chain(plan_one(
+        wants(&[(Field::JobTitle, text("Lead"))]),
+        &[amelia()],
+    ));
     assert_eq!(
-        Json::Object(update.profile_body.unwrap()),
+        Json::Object(profile_body_of(&chain).unwrap().clone()),
         json!({"first_name": "Amelia", "last_name": "Hart", "timezone": "Europe/London", "job_title": "Lead"})
     );
-    assert_eq!(update.role, None);
+    assert_eq!(kinds(&chain), [OperationKind::UpdateProfile]);
+    assert_eq!(chain.new_role(), None);
 }
 
 #[test]
 fn a_role_change_alone_sends_no_profile_body() {
-    let RowPlan::Update(update) = plan_one(wants(&[(Field::Role, text("light"))]), &[amelia()])
-    else {
-        panic!("expected an update")
+    let chain = chain(plan_one(
+        wants(&[(Field::Role, text("light"))]),
+        &[amelia()],
+    ));
+    assert_eq!(profile_body_of(&chain), None);
+    assert_eq!(kinds(&chain), [OperationKind::ChangeRole]);
+    assert_eq!(chain.new_role(), Some("light"));
+    let change = chain.changes().next().unwrap();
+    assert_eq!(change.before, Some(Value::Text("admin".into())));
+}
+
+#[test]
+fn a_row_changing_profile_and_role_is_a_chain_profile_then_role_ending_its_line() {
+    let mut row = wants(&[
+        (Field::Role, text("standard")),
+        (Field::JobTitle, text("Lead")),
+        (Field::Team, text("Ops")),
+    ]);
+    row.row = 7;
+    let chain = chain(plan_one(row, &[amelia()]));
+    assert_eq!(chain.line, LineKey::Row(7));
+    assert_eq!(chain.member_id, Some(1001));
+    assert_eq!(chain.email.as_deref(), Some("amelia.hart@acme.example"));
+    assert_eq!(
+        kinds(&chain),
+        [OperationKind::UpdateProfile, OperationKind::ChangeRole]
+    );
+    let fields: Vec<Field> = chain.steps[0].changes().iter().map(|c| c.field).collect();
+    assert_eq!(fields, [Field::JobTitle, Field::Team]);
+    let all: Vec<Field> = chain.changes().map(|c| c.field).collect();
+    assert_eq!(all, [Field::JobTitle, Field::Team, Field::Role]);
+    assert_eq!(chain.action(), "update");
+    // What each step expects to find, for a saved plan's stale check: the values before.
+    let Expect::Fields(expected) = chain.steps[1].expects() else {
+        panic!("a role change expects its field")
     };
-    assert_eq!(update.profile_body, None);
-    assert_eq!(update.role.as_deref(), Some("light"));
-    assert_eq!(update.changes[0].before, Some(Value::Text("admin".into())));
+    assert_eq!(expected[0].before, Some(Value::Text("admin".into())));
 }
 
 #[test]
 fn clearing_sends_null() {
-    let RowPlan::Update(update) =
-        plan_one(wants(&[(Field::JobTitle, Desired::Clear)]), &[amelia()])
-    else {
-        panic!("expected an update")
-    };
-    assert_eq!(update.profile_body.unwrap()["job_title"], Json::Null);
+    let chain = chain(plan_one(
+        wants(&[(Field::JobTitle, Desired::Clear)]),
+        &[amelia()],
+    ));
+    assert_eq!(profile_body_of(&chain).unwrap()["job_title"], Json::Null);
 }
 
 #[test]
@@ -104,7 +156,7 @@ fn a_member_without_a_timezone_needs_one_from_the_row() {
         (Field::JobTitle, text("Lead")),
         (Field::Timezone, text("Europe/Paris")),
     ]);
-    assert!(matches!(plan_one(with_tz, &[no_tz]), RowPlan::Update(_)));
+    assert!(matches!(plan_one(with_tz, &[no_tz]), RowPlan::Chain(_)));
 }
 
 #[test]
@@ -144,7 +196,7 @@ fn two_rows_reaching_one_member_by_different_keys_are_both_refused() {
         vec![RowVerdict::Valid(by_email), RowVerdict::Valid(by_id)],
         &MemberIndex::new(&[amelia()]),
     );
-    for (plan, other) in plans.iter().zip(["row 2", "row 1"]) {
+    for (plan, other) in plans.rows.iter().zip(["row 2", "row 1"]) {
         let RowPlan::Invalid(invalid) = plan else {
             panic!("expected invalid: {plan:?}")
         };
@@ -221,7 +273,36 @@ proptest! {
         let table = load_from_bytes(&bytes, "generated.csv").unwrap();
         let verdicts = validate(&table);
         let members = [member(json)];
-        let plans = plan(verdicts, &MemberIndex::new(&members));
+        let plans = plan(verdicts, &MemberIndex::new(&members)).rows;
         prop_assert!(matches!(plans[0], RowPlan::Unchanged { .. }), "{:?}\n{:?}", plans[0], cells);
+    }
+
+    /// Until the API client has the lifecycle calls, the planner never produces an invite, an
+    /// enable or a disable, whatever the rows and members: only profile and role changes, on
+    /// members that exist, and no subject without a row.
+    #[test]
+    fn the_planner_produces_only_profile_and_role_changes(
+        (json, cells) in member_and_export_row(),
+        other_title in "[A-Za-z ]{1,20}",
+        role in prop::sample::select(vec!["admin", "standard", "light"]),
+        unknown in any::<bool>(),
+    ) {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        out.write_record(["Email", "First Name", "Last Name", "Job Title", "Role"]).unwrap();
+        let email = if unknown { "new.hire@acme.example" } else { cells[0].as_str() };
+        out.write_record([email, &cells[1], &cells[2], &other_title, role]).unwrap();
+        let table = load_from_bytes(&out.into_inner().unwrap(), "generated.csv").unwrap();
+        let members = [member(json)];
+        let plan = plan(validate(&table), &MemberIndex::new(&members));
+        prop_assert!(plan.subjects.is_empty());
+        for chain in plan.chains() {
+            prop_assert_eq!(chain.member_id, Some(7));
+            for step in &chain.steps {
+                prop_assert!(
+                    matches!(step.kind(), OperationKind::UpdateProfile | OperationKind::ChangeRole),
+                    "{:?}", step
+                );
+            }
+        }
     }
 }

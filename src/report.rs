@@ -1,5 +1,6 @@
-//! The per-row report: one CSV line for every input row, the run's audit trail, retry list and
-//! undo file.
+//! The per-row report: one CSV line for every input row, and one for every subject the run acts
+//! on without a row (a member: leavers, later), each naming its action; the run's audit trail,
+//! retry list and undo file.
 //!
 //! Lines are written as rows finish and flushed one by one, so a crash loses nothing already
 //! done. Cells are made safe to open in Excel as `crate::cell_safety` decides (a leading `'` on
@@ -25,7 +26,7 @@ use compact_str::{CompactString, ToCompactString};
 use serde_json::Value as Json;
 
 use crate::fields::{Field, Value};
-use crate::plan::Change;
+use crate::plan::{Change, LineKey};
 
 /// How an input row ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -99,9 +100,11 @@ impl fmt::Display for Outcome {
 /// One line of the report. The cells most lines share with what they report on (the email, a
 /// fixed message) are borrowed, and the user id is held inline: the plan of 100,000 rows is
 /// written without copying an email.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReportRow<'a> {
-    pub row: usize,
+    /// The input row the line is for, or the subject acted on without a row (its `row` cell
+    /// is then empty, and `user_id` names the member).
+    pub line: LineKey,
     pub email: Cow<'a, str>,
     pub user_id: CompactString,
     pub outcome: Option<Outcome>,
@@ -116,11 +119,36 @@ pub struct ReportRow<'a> {
     /// The changed fields the server took, as a JSON array of names (`["job_title"]`),
     /// for rows `apply` sent; empty for rows it did not take on ([`ReportRow::with_landed`]).
     pub landed: String,
+    /// What the line's chain does (`update`; later `invite`, `enable`, `disable`,
+    /// `enable+update`): planned, done or not. Empty when nothing is to be sent.
+    pub action: Cow<'a, str>,
 }
 
-/// The report's columns, in order. `landed` came last, after the others: scripts that read
-/// the first twelve by position, and reports written before it, still read the same.
-pub const COLUMNS: [&str; 13] = [
+impl Default for ReportRow<'_> {
+    fn default() -> Self {
+        ReportRow {
+            line: LineKey::Row(0),
+            email: Cow::Borrowed(""),
+            user_id: CompactString::default(),
+            outcome: None,
+            changes: String::new(),
+            before: String::new(),
+            after: String::new(),
+            http_status: None,
+            attempts: 0,
+            error: Cow::Borrowed(""),
+            request_id: String::new(),
+            elapsed_ms: None,
+            landed: String::new(),
+            action: Cow::Borrowed(""),
+        }
+    }
+}
+
+/// The report's columns, in order. Each column added since the first twelve came last, after
+/// the others (`landed`, then `action`): scripts that read the first columns by position, and
+/// reports written before, still read the same.
+pub const COLUMNS: [&str; 14] = [
     "row",
     "email",
     "user_id",
@@ -134,15 +162,20 @@ pub const COLUMNS: [&str; 13] = [
     "request_id",
     "elapsed_ms",
     "landed",
+    "action",
 ];
 
 impl<'a> ReportRow<'a> {
-    /// Fills `changes`, `before` and `after` from a list of changes. The JSON objects are
-    /// written directly, fields by name as serde_json's map orders them: one string each, not
-    /// a map of values first (a plan of 5,000 changes wrote 60,000 small allocations).
-    pub fn with_changes(mut self, changes: &[Change]) -> ReportRow<'a> {
-        self.changes = describe_changes(changes);
-        let mut by_name: Vec<&Change> = changes.iter().collect();
+    /// Fills `changes`, `before` and `after` from a list of changes (in field order). The JSON
+    /// objects are written directly, fields by name as serde_json's map orders them: one
+    /// string each, not a map of values first (a plan of 5,000 changes wrote 60,000 small
+    /// allocations).
+    pub fn with_changes<'c>(
+        mut self,
+        changes: impl IntoIterator<Item = &'c Change> + Clone,
+    ) -> ReportRow<'a> {
+        self.changes = describe_changes(changes.clone());
+        let mut by_name: Vec<&Change> = changes.into_iter().collect();
         by_name.sort_by_key(|c| c.field.name());
         self.before = json_object(&by_name, |c| &c.before);
         self.after = json_object(&by_name, |c| &c.after);
@@ -160,11 +193,11 @@ impl<'a> ReportRow<'a> {
 
     /// The cells in column order: borrowed where the row holds them as text, numbers written
     /// inline (no allocation for any cell of a line).
-    fn cells(&self) -> [CompactCell<'_>; 13] {
+    fn cells(&self) -> [CompactCell<'_>; COLUMNS.len()] {
         use CompactCell::{Number, Text};
         let number = |n: Option<u128>| n.map_or(Text(""), |n| Number(n.to_compact_string()));
         [
-            Number(self.row.to_compact_string()),
+            number(self.line.row().map(|row| row as u128)),
             Text(&self.email),
             Text(&self.user_id),
             Text(self.outcome.map(Outcome::as_str).unwrap_or_default()),
@@ -177,6 +210,7 @@ impl<'a> ReportRow<'a> {
             Text(&self.request_id),
             number(self.elapsed_ms),
             Text(&self.landed),
+            Text(&self.action),
         ]
     }
 }
@@ -286,7 +320,7 @@ mod tests {
         /// included, and reads back as the cells it was given.
         #[test]
         fn lines_are_written_as_the_csv_crate_writes_them(
-            cells in prop::collection::vec("[a-z'=+@\\-\t\r\n,\" é]{0,6}", 12)
+            cells in prop::collection::vec("[a-z'=+@\\-\t\r\n,\" é]{0,6}", COLUMNS.len())
         ) {
             let mut ours = Vec::new();
             render_line(&mut ours, cells.iter().map(String::as_str));

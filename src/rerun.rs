@@ -15,6 +15,8 @@ use crate::report::{Outcome, ReportLine, read_back};
 use crate::validate::RowVerdict;
 
 /// Rows of a report with one of `outcomes`: row number → the email the report has for it.
+/// A line without a row (a member acted on without an input row, such as a leaver) is not
+/// one of the input's rows: the run plans such members again from the organization itself.
 pub fn rows_from_report(
     report: &Path,
     outcomes: &[Outcome],
@@ -25,7 +27,7 @@ pub fn rows_from_report(
     for ReportLine { line, cells } in read_back(report, &columns, progress)? {
         let problem = |what: String| format!("{} line {line}: {what}", report.display());
         let outcome = Outcome::from_str(&cells[1]).map_err(problem)?;
-        if !outcomes.contains(&outcome) {
+        if !outcomes.contains(&outcome) || cells[0].is_empty() {
             continue;
         }
         let row = cells[0]
@@ -69,4 +71,22 @@ pub fn keep_rows(
         ));
     }
     Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_without_a_row_are_not_rows_to_run_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("r.csv");
+        std::fs::write(
+            &report,
+            "row,email,outcome,action\n4,a@x.example,failed,update\n,b@x.example,failed,disable\n",
+        )
+        .unwrap();
+        let rows = rows_from_report(&report, &[Outcome::Failed], &crate::progress::Quiet).unwrap();
+        assert_eq!(rows, BTreeMap::from([(4, "a@x.example".to_string())]));
+    }
 }

@@ -13,7 +13,7 @@ use crate::exit_code::ExitCode;
 use crate::guard::ChangeLimit;
 use crate::progress::Progress;
 use crate::sandbox_command;
-use crate::settings::{PlanOutput, RunSettings, SettingsError, Source, load_options};
+use crate::settings::{Lifecycle, PlanOutput, RunSettings, SettingsError, Source, load_options};
 use crate::stop_signals::{self, OnFirst};
 use crate::sync::{self, Mode};
 
@@ -45,6 +45,8 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
     let profile = cli.global.profile.clone();
     // `--allow-unmatched`: only `plan` and `apply` read an export.
     let mut allow_unmatched = false;
+    // Joiners, leavers and rehires: only `plan` and `apply` have the flags.
+    let mut lifecycle = Lifecycle::default();
     let (args, source, mode, plan_output, against, sync) = match cli.command {
         Command::Completions { shell } => return print_completions(shell),
         Command::Config { .. } => unreachable!("handled above"),
@@ -84,6 +86,10 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 detailed_exitcode: plan.detailed_exitcode,
             };
             allow_unmatched = plan.allow_unmatched;
+            lifecycle = match Lifecycle::resolve(&plan.lifecycle) {
+                Ok(lifecycle) => lifecycle,
+                Err(e) => return fail(&e.message, e.hint.as_deref()),
+            };
             (plan.run, source, Mode::Plan, output, plan.against, None)
         }
         Command::Apply(apply) => {
@@ -105,6 +111,10 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 yes: apply.yes,
             };
             allow_unmatched = apply.allow_unmatched;
+            lifecycle = match Lifecycle::resolve(&apply.lifecycle) {
+                Ok(lifecycle) => lifecycle,
+                Err(e) => return fail(&e.message, e.hint.as_deref()),
+            };
             let sync = crate::settings::sync_identity(
                 &source,
                 apply.sync_name.as_deref(),
@@ -143,6 +153,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
             plan_output,
             allow_unmatched,
             sync,
+            lifecycle,
             ..settings
         },
         Err(e) => return fail(&e.message, e.hint.as_deref()),

@@ -145,6 +145,7 @@ fn config(quirks: &QuirkArgs, f: &FaultArgs) -> SandboxConfig {
             malformed: f.malformed,
             seed: f.fault_seed,
             refuse: f.refuse.iter().copied().collect(),
+            ..Faults::default()
         },
         ..SandboxConfig::default()
     }

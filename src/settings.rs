@@ -20,6 +20,10 @@ use crate::ingest::{self, LoadOptions};
 use crate::report::{Outcome, ReportFormat};
 use crate::state::{StateDir, SyncIdentity};
 
+pub mod lifecycle;
+
+pub use lifecycle::Lifecycle;
+
 /// Where a run sends its requests.
 #[derive(Debug)]
 pub enum Target {
@@ -60,6 +64,8 @@ pub struct RunSettings {
     pub allow_unmatched: bool,
     /// Which earlier runs the source-shrink guard compares an `apply` of an export with.
     pub sync: Option<SyncIdentity>,
+    /// Joiners, leavers and rehires (`plan` and `apply` of an export; the defaults elsewhere).
+    pub lifecycle: Lifecycle,
 }
 
 /// `plan --out` and `plan --format json`.
@@ -146,6 +152,7 @@ impl RunSettings {
             plan_output: PlanOutput::default(),
             allow_unmatched: false,
             sync: None,
+            lifecycle: Lifecycle::default(),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! What member-sync remembers between runs, per organization: the baseline of each sync for
-//! the source-shrink guard (`syncs.rs`), and the lock that keeps two runs from writing at once
-//! (`lock.rs`).
+//! the source-shrink guard (`syncs.rs`), how long each member has been absent from each sync's
+//! input for the leaver grace period (`leavers.rs`), and the lock that keeps two runs from
+//! writing at once (`lock.rs`).
 //!
 //! The directory is `--state-dir`, else `MEMBER_SYNC_STATE_DIR`, else
 //! `$XDG_STATE_HOME/member-sync`, else `~/.local/state/member-sync`. Every file of an
@@ -13,9 +14,11 @@ use std::path::{Path, PathBuf};
 use crate::env_vars;
 use crate::output_file;
 
+mod leavers;
 mod lock;
 mod syncs;
 
+pub use leavers::{Absence, GraceRun, LeaverGrace};
 pub use lock::{Holder, Lock, LockError, this_process};
 pub use syncs::{LastRun, SyncIdentity};
 

@@ -141,6 +141,14 @@ impl Progress for TerminalUi {
         bar.set_message(message);
     }
 
+    /// The line above the bar (or in the log), and the bar's message until the next row ends.
+    fn paused(&self, line: &str, short: &str) {
+        self.note(line);
+        if let Some(bar) = self.bar.lock().expect("bar lock").as_ref() {
+            bar.set_message(short.to_string());
+        }
+    }
+
     fn sending(&self) {
         if let Some(bar) = self.bar.lock().expect("bar lock").as_ref() {
             // Rows settled without a request would make the rate and ETA look far too good.

@@ -57,3 +57,7 @@ mod loud_failures;
 mod workbooks;
 // A mutation fuzz of `validate`: CSV, UTF-16 and XLSX mutants never panic, abort or hang.
 mod fuzz;
+// Pacing under rate limiters of several designs (#18).
+mod pacing;
+// Employment status and dates read from the input; the lifecycle flags and profile keys.
+mod lifecycle_input;

@@ -54,6 +54,8 @@ pub enum ApiError {
         request_id: Option<String>,
         /// `Retry-After`, in seconds or as an HTTP date, turned into a wait from now.
         retry_after: Option<Duration>,
+        /// The body's machine-readable code ([`error_body::error_code`]), if it has one.
+        code: Option<String>,
     },
     /// A 2xx whose body is not what the API documents.
     #[error("HTTP {status}: unreadable response ({message})")]
@@ -106,6 +108,14 @@ impl ApiError {
             | ApiError::Malformed { status, .. }
             | ApiError::Oversized { status, .. }
             | ApiError::Redirected { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The refusal's machine-readable code, e.g. `SEAT_POOL_EXHAUSTED` on a 409.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { code, .. } => code.as_deref(),
             _ => None,
         }
     }
@@ -180,9 +190,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// The Tallyfy member API.
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     /// `{base}/organizations/{org}`
-    org_url: String,
+    pub(super) org_url: String,
 }
 
 impl Client {
@@ -258,7 +268,7 @@ impl Client {
         Ok(unwrap_envelope(reply))
     }
 
-    async fn send<T: DeserializeOwned>(
+    pub(super) async fn send<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
         limit: usize,
@@ -301,12 +311,13 @@ impl Client {
             .map_err(ApiError::from_reqwest)?;
         if !success {
             // An error body past its limit is cut, not refused: only its first line is shown.
-            let body = body.unwrap_or_default();
+            let body = String::from_utf8_lossy(&body.unwrap_or_default()).into_owned();
             return Err(ApiError::Status {
                 status,
-                message: error_body::error_message(status, &String::from_utf8_lossy(&body)),
+                message: error_body::error_message(status, &body),
                 request_id,
                 retry_after,
+                code: error_body::error_code(status, &body),
             });
         }
         let Ok(body) = body else {
@@ -346,7 +357,7 @@ fn classify_json_error(e: &serde_json::Error) -> &'static str {
     }
 }
 
-fn unwrap_envelope<T>(reply: Reply<Envelope<T>>) -> Reply<T> {
+pub(super) fn unwrap_envelope<T>(reply: Reply<Envelope<T>>) -> Reply<T> {
     Reply {
         value: reply.value.data,
         status: reply.status,

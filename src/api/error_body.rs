@@ -52,6 +52,24 @@ pub fn flatten_error_body(body: &str) -> String {
     }
 }
 
+/// The machine-readable code of a refusal (`SEAT_POOL_EXHAUSTED`, `RESOURCE_NOT_FOUND`,
+/// `RATE_LIMIT_EXCEEDED`), from `code` or `error.code`, for a caller that must tell refusals
+/// apart. Only a short token of letters, digits, `_`, `-` and `.` is taken; never from a 5xx,
+/// whose body is not ours to read.
+pub fn error_code(status: u16, body: &str) -> Option<String> {
+    if status >= 500 {
+        return None;
+    }
+    let json = serde_json::from_str::<Json>(body).ok()?;
+    let code = json
+        .get("code")
+        .and_then(Json::as_str)
+        .or_else(|| json.pointer("/error/code").and_then(Json::as_str))?
+        .trim();
+    let token = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    (!code.is_empty() && code.len() <= 64 && code.chars().all(token)).then(|| code.to_string())
+}
+
 /// `{"job_title": ["msg"], "a": {"b": "msg"}}` → `["job_title: msg", "a.b: msg"]`.
 fn flatten_errors(errors: &Json, prefix: Option<&str>) -> Vec<String> {
     let label = |msg: &str| match prefix {
@@ -150,6 +168,27 @@ mod tests {
             ),
             "No seats left (SEAT_POOL_EXHAUSTED)"
         );
+    }
+
+    #[test]
+    fn codes_are_read_from_either_shape_and_only_as_tokens() {
+        let seats = r#"{"error":{"code":"SEAT_POOL_EXHAUSTED","message":"Full","details":{"pool_type":"full"}}}"#;
+        assert_eq!(
+            error_code(409, seats).as_deref(),
+            Some("SEAT_POOL_EXHAUSTED")
+        );
+        let gone = r#"{"error":true,"message":"Resource not found","code":"RESOURCE_NOT_FOUND"}"#;
+        assert_eq!(error_code(404, gone).as_deref(), Some("RESOURCE_NOT_FOUND"));
+        assert_eq!(
+            error_code(
+                422,
+                r#"{"message":"The given data was invalid.","errors":{}}"#
+            ),
+            None
+        );
+        assert_eq!(error_code(400, r#"{"code":"DROP TABLE users; --"}"#), None);
+        assert_eq!(error_code(400, "<html>400</html>"), None);
+        assert_eq!(error_code(503, r#"{"code":"MAINTENANCE"}"#), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde::de::DeserializeSeed;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value as Json;
 
+use super::member_state::{BotType, MemberStatus, Read};
 use crate::fields::{self, Field, Raw, Value};
 
 /// A member as the API returns it. The fields member-sync diffs are kept as the server sent
@@ -28,6 +29,15 @@ pub struct Member {
     /// no allocation of its own and a field is found without a search. (A member is about
     /// 300 bytes to move; a list that arrives out of order is sorted once.)
     fields: [RawValue; Field::ALL.len()],
+    /// `status`; `None` when the answer had none, or one that is not Tallyfy's.
+    pub status: Option<MemberStatus>,
+    /// `created_at`: for an invited member, when the invitation went out.
+    pub created_at: Option<jiff::Timestamp>,
+    /// `is_default_admin`: the organization's default administrator.
+    pub is_default_admin: bool,
+    /// A bot account (`type: "bot"`, or `is_bot: true`): Tallyfy refuses to edit, disable or
+    /// remove one.
+    pub is_bot: bool,
 }
 
 /// A field's value as the server sent it, in 24 bytes: text, by far the most common, inline
@@ -113,6 +123,10 @@ impl Member {
             id: 0,
             email: None,
             fields: Default::default(),
+            status: None,
+            created_at: None,
+            is_default_admin: false,
+            is_bot: false,
         }
     }
 
@@ -124,6 +138,11 @@ impl Member {
     /// Sets a field's raw JSON, as if the server had sent it.
     pub fn set_raw(&mut self, field: Field, json: Json) {
         self.fields[field as usize] = json.into();
+    }
+
+    /// Whether the member's role is `admin` (in any casing).
+    pub fn is_admin(&self) -> bool {
+        matches!(self.raw(Field::Role), Some(Raw::Text(role)) if role.trim().eq_ignore_ascii_case("admin"))
     }
 }
 
@@ -252,6 +271,17 @@ impl<'de> serde::de::Visitor<'de> for MemberVisitor<'_> {
                 }
                 MemberKey::Email => member.email = map.next_value::<Option<CompactString>>()?,
                 MemberKey::Field(field) => member.fields[field as usize] = map.next_value()?,
+                MemberKey::Status => member.status = map.next_value::<Read<_>>()?.0,
+                MemberKey::CreatedAt => member.created_at = map.next_value::<Read<_>>()?.0,
+                MemberKey::DefaultAdmin => {
+                    member.is_default_admin = map.next_value::<Read<bool>>()?.0.unwrap_or(false);
+                }
+                MemberKey::Type => {
+                    member.is_bot |= map.next_value::<Read<BotType>>()?.0.is_some_and(|t| t.0);
+                }
+                MemberKey::IsBot => {
+                    member.is_bot |= map.next_value::<Read<bool>>()?.0.unwrap_or(false);
+                }
                 MemberKey::Other => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
@@ -267,6 +297,11 @@ enum MemberKey {
     Id,
     Email,
     Field(Field),
+    Status,
+    CreatedAt,
+    DefaultAdmin,
+    Type,
+    IsBot,
     Other,
 }
 
@@ -284,6 +319,11 @@ impl<'de> Deserialize<'de> for MemberKey {
                 Ok(match key {
                     "id" => MemberKey::Id,
                     "email" => MemberKey::Email,
+                    "status" => MemberKey::Status,
+                    "created_at" => MemberKey::CreatedAt,
+                    "is_default_admin" => MemberKey::DefaultAdmin,
+                    "type" => MemberKey::Type,
+                    "is_bot" => MemberKey::IsBot,
                     other => Field::from_name(other).map_or(MemberKey::Other, MemberKey::Field),
                 })
             }

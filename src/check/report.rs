@@ -92,9 +92,10 @@ fn write_to(out: impl Write, table: &Table, validation: &Validation) -> io::Resu
     csv.flush()
 }
 
-/// What a valid row asks for: `{"job_title":"CFO","team":null}` (null clears).
+/// What a valid row asks for: `{"job_title":"CFO","team":null}` (null clears), and what it
+/// says of employment when it does (`"status":"left","end_date":"2026-01-31"`).
 fn fields_json(row: &crate::validate::DesiredRow) -> String {
-    let object: Map<String, Json> = row
+    let mut object: Map<String, Json> = row
         .fields
         .iter()
         .map(|(field, desired)| {
@@ -105,6 +106,22 @@ fn fields_json(row: &crate::validate::DesiredRow) -> String {
             (field.name().to_string(), value)
         })
         .collect();
+    let employment = &row.employment;
+    if let Some(status) = employment.status {
+        let word = match status {
+            crate::validate::Status::Active => "active",
+            crate::validate::Status::Left => "left",
+        };
+        object.insert("status".into(), word.into());
+    }
+    for (name, date) in [
+        ("start_date", employment.start_date),
+        ("end_date", employment.end_date),
+    ] {
+        if let Some(date) = date {
+            object.insert(name.into(), date.to_string().into());
+        }
+    }
     Json::Object(object).to_string()
 }
 

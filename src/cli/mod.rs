@@ -12,9 +12,12 @@ use crate::guard::ChangeLimit;
 use crate::ingest::{PresetChoice, decode, preset, sniff};
 use crate::report::{Outcome, ReportFormat};
 
+mod lifecycle;
 mod sandbox;
 
 pub(crate) use sandbox::parse_share;
+
+pub use lifecycle::LifecycleArgs;
 
 pub use sandbox::{
     FaultArgs, FieldNameSet, LinksShape, QuirkArgs, RetryAfterStyle, SandboxArgs, ThrottleAt,
@@ -223,6 +226,9 @@ pub struct PlanArgs {
 
     #[command(flatten)]
     pub ingest: IngestArgs,
+
+    #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -371,6 +377,9 @@ pub struct ApplyArgs {
 
     #[command(flatten)]
     pub ingest: IngestArgs,
+
+    #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
 
     /// Requests in flight at once [default: the rate × the slowest answer while reading the
     /// member list × 2, from 2 to 256].

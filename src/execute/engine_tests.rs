@@ -40,6 +40,7 @@ fn status(code: u16, retry_after: Option<Duration>) -> ApiError {
         message: format!("HTTP {code}"),
         request_id: None,
         retry_after,
+        code: None,
     }
 }
 
@@ -205,8 +206,29 @@ async fn a_wait_beyond_what_is_left_of_max_wait_stops_the_run_without_coming_bac
     );
     assert!(
         said.ends_with(
-            "(a 429 (Retry-After: 5 min)), more than is left of --max-wait 10 min (10 min already spent)"
+            "(a 429 with Retry-After 5 min), more than is left of --max-wait 10 min (10 min already spent)"
         ),
         "{said}"
     );
+}
+
+#[tokio::test]
+async fn a_write_that_may_not_be_repeated_is_sent_once_after_an_ambiguous_failure() {
+    let engine = engine(fast_policy());
+    let once = RetryRule::NeverAfterAmbiguous;
+    let attempted = engine
+        .call_with(once, scripted(vec![ApiError::Timeout("t".into())]))
+        .await;
+    assert!(matches!(attempted.result, Err(ApiError::Timeout(_))));
+    assert_eq!(attempted.attempts, 1);
+    // A refused connection never reached the server: sent again.
+    let refused = ApiError::Connect("refused".into());
+    let attempted = engine.call_with(once, scripted(vec![refused])).await;
+    assert!(attempted.result.is_ok());
+    assert_eq!(attempted.attempts, 2);
+    // The same timeout under the idempotent rule is retried.
+    let attempted = engine
+        .call(scripted(vec![ApiError::Timeout("t".into())]))
+        .await;
+    assert_eq!(attempted.attempts, 2);
 }

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{ApiError, Client, Reply};
 use crate::progress::Progress;
 use pacing::{HeldBack, Pace, Pacer, Rate, Signal, in_words, time_of_day};
-use retry_policy::{Disposition, Refusal, RetryPolicy, classify};
+use retry_policy::{Disposition, Refusal, RetryPolicy, RetryRule, classify};
 
 /// How long a request already on the wire may still finish after the run is stopped, so its
 /// real result (not a guess) reaches the report.
@@ -82,7 +82,7 @@ pub struct ServerWait {
     pub asked: Duration,
     /// When it said the run could go on.
     pub until: SystemTime,
-    /// What said so: `a 429 (Retry-After: 2700 s)`.
+    /// What said so: `a 429 with Retry-After 45 min`.
     pub source: String,
     /// `--max-wait`, and how much of it the run had already spent.
     pub max_wait: Duration,
@@ -90,7 +90,7 @@ pub struct ServerWait {
 }
 
 impl ServerWait {
-    /// `the server asked the run to wait 45 min, until 14:05:10 (a 429 (Retry-After: 2700 s)), more than is left of --max-wait 10 min (1 min 2 s already spent)`
+    /// `the server asked the run to wait 45 min, until 14:05:10 (a 429 with Retry-After 45 min), more than is left of --max-wait 10 min (1 min 2 s already spent)`
     pub fn describe(&self) -> String {
         let until = time_of_day(self.until);
         let spent = if self.spent.is_zero() {
@@ -183,7 +183,17 @@ impl Engine {
 
     /// Runs one logical call: waits for its turn, sends, and retries per the policy.
     /// `request` builds a fresh request future for each attempt.
-    pub async fn call<T, F, Fut>(&self, mut request: F) -> Attempted<T>
+    pub async fn call<T, F, Fut>(&self, request: F) -> Attempted<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Reply<T>, ApiError>>,
+    {
+        self.call_with(RetryRule::Idempotent, request).await
+    }
+
+    /// [`Engine::call`] for a write whose kind has its own [`RetryRule`]
+    /// (`retry_policy::retry_rule`): the rule says which failures may be sent again at all.
+    pub async fn call_with<T, F, Fut>(&self, rule: RetryRule, mut request: F) -> Attempted<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Reply<T>, ApiError>>,
@@ -235,9 +245,10 @@ impl Engine {
                 }
             })
             .when(|error| {
-                let retry = self
-                    .policy
-                    .should_retry(error, transient_spent.load(Ordering::SeqCst));
+                let retry = rule.allows_retry(error)
+                    && self
+                        .policy
+                        .should_retry(error, transient_spent.load(Ordering::SeqCst));
                 if retry && classify(error) == Disposition::Retry {
                     transient_spent.fetch_add(1, Ordering::SeqCst);
                 }
@@ -247,8 +258,11 @@ impl Engine {
                 Disposition::Throttled { retry_after } => {
                     let pause = RetryPolicy::throttle_pause(retry_after, backoff_delay?);
                     let source = match retry_after {
-                        Some(_) => format!("a 429 (Retry-After: {})", in_words(pause)),
-                        None => format!("a 429 without Retry-After (backoff {})", in_words(pause)),
+                        Some(_) => format!("a 429 with Retry-After {}", in_words(pause)),
+                        None => format!(
+                            "a 429 without Retry-After, so a backoff of {}",
+                            in_words(pause)
+                        ),
                     };
                     self.server_pause(pause, source);
                     // The pacer now holds every worker back; this one waits there too (or

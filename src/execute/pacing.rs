@@ -87,7 +87,7 @@ const ONE_REQUEST: NonZeroU32 = NonZeroU32::new(CELLS).expect("not zero");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pause {
     pub until: Instant,
-    /// In words, for the log and the progress bar: `a 429 (Retry-After: 40 s)`.
+    /// In words, for the log and the progress bar: `a 429 with Retry-After 40 s`.
     pub source: String,
 }
 
@@ -132,6 +132,9 @@ struct State {
     quota_cap: Option<(f64, Instant)>,
     /// The end of the last long wait said, so a wait is said once (again when it grows).
     announced: Option<Instant>,
+    /// The server's window, as its headers and 429s show it (`X-RateLimit-*` without a reset
+    /// time, as Laravel sends them on success).
+    window: ServerWindow,
     held: HeldBack,
 }
 
@@ -200,6 +203,7 @@ impl Pacer {
                 pause: None,
                 quota_cap: None,
                 announced: None,
+                window: ServerWindow::default(),
                 held: HeldBack::default(),
                 control,
                 pace,
@@ -319,6 +323,7 @@ impl Pacer {
         let mut state = self.lock();
         let current = state.pause.as_ref().map_or(now, |p| p.until.max(now));
         if until > current {
+            state.window.ends_at(until);
             if current <= now {
                 state.held.server_pauses += 1;
             }
@@ -353,7 +358,7 @@ impl Pacer {
             }
         }
         if let Some(quota) = quota {
-            state.heed(quota);
+            state.heed(quota, ticket.sent);
         }
         let faster = state.control.rate() > before;
         drop(state);
@@ -424,29 +429,68 @@ impl State {
 
     /// The server says how much of its window is left: spread what is left over the time it
     /// has left, and when nothing is left, wait for the window to start again, before a 429
-    /// says so.
-    fn heed(&mut self, quota: api::Quota) {
+    /// says so. Without a reset time (Laravel sends none with a success), the window's length
+    /// is learnt from the last 429 ([`ServerWindow`]).
+    fn heed(&mut self, quota: api::Quota, sent: Instant) {
         let now = Instant::now();
-        match (quota.remaining, quota.reset_in) {
-            (0, Some(reset)) if !reset.is_zero() => {
-                let until = now + reset;
-                if self.pause.as_ref().is_none_or(|p| p.until < until) {
-                    if self.pause.as_ref().is_none_or(|p| p.until <= now) {
-                        self.held.server_pauses += 1;
-                    }
-                    self.pause = Some(Pause {
-                        until,
-                        source: "X-RateLimit-Remaining: 0 until X-RateLimit-Reset".into(),
-                    });
+        self.window.saw(quota.remaining, sent);
+        let reset = quota
+            .reset_in
+            .filter(|r| !r.is_zero())
+            .map(|r| (now + r, "X-RateLimit-Reset"))
+            .or_else(|| {
+                let end = self.window.expected_end().filter(|end| *end > now)?;
+                Some((end, "the window the last 429 timed"))
+            });
+        match (quota.remaining, reset) {
+            (0, Some((until, how))) if self.pause.as_ref().is_none_or(|p| p.until < until) => {
+                if self.pause.as_ref().is_none_or(|p| p.until <= now) {
+                    self.held.server_pauses += 1;
                 }
+                self.pause = Some(Pause {
+                    until,
+                    source: format!("X-RateLimit-Remaining: 0, until {how}"),
+                });
             }
-            (left, Some(reset)) if !reset.is_zero() => {
-                let cap = left as f64 / reset.as_secs_f64();
-                self.quota_cap = Some((cap.max(Controller::FLOOR), now + reset));
+            // Paused longer already.
+            (0, Some(_)) => {}
+            (left, Some((until, _))) if quota.reset_in.is_some() => {
+                let cap = left as f64 / (until - now).as_secs_f64();
+                self.quota_cap = Some((cap.max(Controller::FLOOR), until));
             }
             (0, None) => self.control.hold(),
             _ => {}
         }
+    }
+}
+
+/// A server window as `X-RateLimit-Remaining` shows it: it opened when the count went up
+/// (the first request of a new window), and a 429's `Retry-After` says when it ended; the
+/// difference is its length, which dates the end of the next one.
+#[derive(Debug, Default)]
+struct ServerWindow {
+    last_remaining: Option<u64>,
+    opened: Option<Instant>,
+    length: Option<Duration>,
+}
+
+impl ServerWindow {
+    fn saw(&mut self, remaining: u64, sent: Instant) {
+        if self.last_remaining.is_none_or(|last| remaining > last) {
+            self.opened = Some(sent);
+        }
+        self.last_remaining = Some(remaining);
+    }
+
+    /// A 429 (or a reset time) said the window ends at `end`.
+    fn ends_at(&mut self, end: Instant) {
+        if let Some(opened) = self.opened.filter(|o| *o < end) {
+            self.length = Some(end - opened);
+        }
+    }
+
+    fn expected_end(&self) -> Option<Instant> {
+        Some(self.opened? + self.length?)
     }
 }
 

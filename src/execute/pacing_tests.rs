@@ -32,12 +32,12 @@ async fn a_pause_holds_every_request_back() {
 #[tokio::test(start_paused = true)]
 async fn a_pause_is_never_shortened_and_says_how_much_it_grew() {
     let pacer = Pacer::new(pace("10/s"));
-    let long = pacer.pause_for(Duration::from_secs(30), "a 429 (Retry-After: 30 s)");
+    let long = pacer.pause_for(Duration::from_secs(30), "a 429 with Retry-After 30 s");
     assert_eq!(long.by, Duration::from_secs(30));
-    let short = pacer.pause_for(Duration::from_secs(2), "a 429 (Retry-After: 2 s)");
+    let short = pacer.pause_for(Duration::from_secs(2), "a 429 with Retry-After 2 s");
     assert_eq!(short.by, Duration::ZERO);
     assert_eq!(short.until, long.until);
-    assert_eq!(pacer.pause().unwrap().source, "a 429 (Retry-After: 30 s)");
+    assert_eq!(pacer.pause().unwrap().source, "a 429 with Retry-After 30 s");
     assert_eq!(pacer.held_back().server_pauses, 1);
 }
 

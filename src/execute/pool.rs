@@ -1,25 +1,30 @@
-//! The worker pool: applies a plan's updates with bounded concurrency, every request through
-//! the one [`Engine`], and hands each finished row to the caller as soon as it is done.
+//! The executor: runs a plan's chains of operations with bounded concurrency, every request
+//! through the one [`Engine`] (one pacer, one retry policy), and hands each finished chain's
+//! result to the caller as soon as it is done.
 //!
-//! Workers take the next update from a shared cursor, so a slow row never holds others back.
-//! How many workers: [`Concurrency`], by default sized from the pace and the latency seen
-//! while reading the member list ([`auto_concurrency`]): the pacer decides how fast requests
-//! leave, the workers only need to be enough to keep that pace while answers take their time.
-//! After the run is stopped no worker takes another update; rows never started are the
-//! caller's to mark `cancelled` (it knows which rows it handed in).
+//! A chain is the operations on one member, in order (enable, profile, role): one worker runs
+//! it from its first step to its last, so a member's steps never overlap, and a step that
+//! fails stops its chain (`steps.rs`). Workers take the next chain from a shared cursor, so a
+//! slow one never holds others back. How many workers: [`Concurrency`], by default sized from
+//! the pace and the latency seen while reading the member list ([`auto_concurrency`]): the
+//! pacer decides how fast requests leave, the workers only need to be enough to keep that pace
+//! while answers take their time. After the run is stopped no worker takes another chain;
+//! chains never started are the caller's to mark `cancelled` (it knows which it handed in).
+
+mod steps;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::api::{ApiError, Member};
+use crate::execute::Engine;
 use crate::execute::pacing::Rate;
-use crate::execute::retry_policy::{Disposition, Refusal, classify};
-use crate::execute::{Attempted, Engine};
 use crate::fields::Field;
-use crate::plan::{Change, Update};
+use crate::plan::Chain;
+
+pub use steps::PROFILE_ONLY;
 
 /// How many requests may be in flight at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,60 +62,61 @@ pub fn auto_concurrency(rate: Rate, latency: Duration, retry_delay: Duration) ->
     (needed as usize).clamp(MIN_AUTO_CONCURRENCY, MAX_CONCURRENCY)
 }
 
-/// How a row's error starts when its profile call landed and its role call did not (failed,
-/// or never ran because the run was stopped).
-pub const PROFILE_ONLY: &str = "the profile fields were updated, the role was not: ";
-
-/// How one update ended.
+/// How one chain ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteOutcome {
-    Updated,
+pub enum ChainOutcome {
+    /// Every step was sent and its answer shows what was sent.
+    Done,
     Failed,
     Cancelled,
 }
 
-/// The result of applying one [`Update`].
+/// The result of running one [`Chain`].
 #[derive(Debug, Clone)]
-pub struct WriteResult {
-    pub row: usize,
-    pub outcome: WriteOutcome,
+pub struct ChainResult {
+    /// The chain's place in the list given to [`run_chains`].
+    pub index: usize,
+    pub outcome: ChainOutcome,
     /// Status of the last response received.
     pub http_status: Option<u16>,
-    /// HTTP attempts over both calls (profile and role).
+    /// HTTP attempts over all its steps.
     pub attempts: u32,
+    /// Why it did not end `Done`: what landed before the step that failed, and why that one
+    /// failed.
     pub error: Option<String>,
-    /// Request ids of the responses, space-separated when there were two calls.
+    /// Request ids of the responses, space-separated when there were several calls.
     pub request_id: Option<String>,
     pub elapsed: Duration,
     /// The changed fields the server's answers show with the value sent, whatever the
-    /// outcome: all of them for an `updated` row, the profile's alone when the role call
-    /// failed or never ran. What `rollback` restores.
+    /// outcome: all of them for a `Done` chain, those of the steps that landed when a later
+    /// one failed or never ran. What `rollback` restores.
     pub landed: Vec<Field>,
 }
 
-/// Applies `updates` with at most `concurrency` in flight, sending each result on `results` as
-/// it finishes. Returns when every update has been taken and finished, or the run was stopped.
-pub async fn apply_updates(
+/// Runs `chains` with at most `concurrency` in flight, sending each result on `results` as it
+/// finishes. Returns when every chain has been taken and finished, or the run was stopped.
+pub async fn run_chains(
     engine: Arc<Engine>,
-    updates: Arc<Vec<Update>>,
+    chains: Arc<Vec<Chain>>,
     concurrency: usize,
-    results: mpsc::UnboundedSender<WriteResult>,
+    results: mpsc::UnboundedSender<ChainResult>,
 ) {
     let cursor = Arc::new(AtomicUsize::new(0));
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..concurrency.clamp(1, updates.len().max(1)) {
-        let (engine, updates, cursor, results) = (
+    for _ in 0..concurrency.clamp(1, chains.len().max(1)) {
+        let (engine, chains, cursor, results) = (
             engine.clone(),
-            updates.clone(),
+            chains.clone(),
             cursor.clone(),
             results.clone(),
         );
         workers.spawn(async move {
             while !engine.stop_token().is_cancelled() {
-                let Some(update) = updates.get(cursor.fetch_add(1, Ordering::SeqCst)) else {
+                let index = cursor.fetch_add(1, Ordering::SeqCst);
+                let Some(chain) = chains.get(index) else {
                     break;
                 };
-                let result = apply_one(&engine, update).await;
+                let result = steps::run_chain(&engine, chain, index).await;
                 if results.send(result).is_err() {
                     break;
                 }
@@ -124,174 +130,6 @@ pub async fn apply_updates(
             std::panic::resume_unwind(e.into_panic());
         }
     }
-}
-
-/// The profile `PUT` (if any), then the role `PUT` (if any), each checked for fields that did
-/// not stick.
-async fn apply_one(engine: &Engine, update: &Update) -> WriteResult {
-    let started = Instant::now();
-    let mut result = WriteResult {
-        row: update.row,
-        outcome: WriteOutcome::Updated,
-        http_status: None,
-        attempts: 0,
-        error: None,
-        request_id: None,
-        elapsed: Duration::ZERO,
-        landed: Vec::new(),
-    };
-    if let Some(body) = &update.profile_body {
-        let attempted = engine
-            .call(|| engine.client().update_profile(update.member_id, body))
-            .await;
-        let profile_fields = |c: &&Change| c.field != Field::Role;
-        if let Err(failure) = record(&mut result, attempted, update, profile_fields) {
-            return finish(result, failure, started, "");
-        }
-    }
-    if let Some(role) = &update.role {
-        let attempted = engine
-            .call(|| engine.client().update_role(update.member_id, role))
-            .await;
-        let role_field = |c: &&Change| c.field == Field::Role;
-        if let Err(failure) = record(&mut result, attempted, update, role_field) {
-            let note = if update.profile_body.is_some() {
-                PROFILE_ONLY
-            } else {
-                ""
-            };
-            return finish(result, failure, started, note);
-        }
-    }
-    result.elapsed = started.elapsed();
-    result
-}
-
-/// Notes a call's answer on the row, and the fields it shows landed; `Err` carries the
-/// failure (outcome, message). Messages speak of this call alone: the row's other call, and
-/// its attempts, are not this one's.
-fn record(
-    result: &mut WriteResult,
-    call: Attempted<Member>,
-    update: &Update,
-    checked: impl Fn(&&Change) -> bool,
-) -> Result<(), (WriteOutcome, String)> {
-    let Attempted {
-        result: answer,
-        attempts,
-        cut_off,
-    } = call;
-    result.attempts += attempts;
-    match answer {
-        Ok(reply) => {
-            result.http_status = Some(reply.status);
-            append_request_id(result, reply.request_id.as_deref());
-            let mut not_applied = Vec::new();
-            for change in update.changes.iter().filter(checked) {
-                let now = reply.value.current(change.field);
-                if now == change.after {
-                    result.landed.push(change.field);
-                } else {
-                    not_applied.push(format!(
-                        "{} (sent {}, server has {})",
-                        change.field,
-                        show(&change.after),
-                        show(&now)
-                    ));
-                }
-            }
-            if not_applied.is_empty() {
-                Ok(())
-            } else {
-                Err((
-                    WriteOutcome::Failed,
-                    format!(
-                        "the server accepted the update but did not apply: {}",
-                        not_applied.join("; ")
-                    ),
-                ))
-            }
-        }
-        Err(error) => {
-            result.http_status = error.status().or(result.http_status);
-            append_request_id(result, error.request_id());
-            let disposition = classify(&error);
-            let outcome = match disposition {
-                Disposition::Stopped => WriteOutcome::Cancelled,
-                _ => WriteOutcome::Failed,
-            };
-            Err((
-                outcome,
-                failure_message(&error, disposition, attempts, cut_off),
-            ))
-        }
-    }
-}
-
-/// What the row's `error` says of a call that did not succeed.
-/// `attempts` are this call's, and `cut_off` says its last was on the wire when the grace
-/// after a stop ran out.
-fn failure_message(
-    error: &ApiError,
-    disposition: Disposition,
-    attempts: u32,
-    cut_off: bool,
-) -> String {
-    match disposition {
-        Disposition::StopRun(why) => {
-            let note = match why {
-                Refusal::Token => "the access token was refused",
-                Refusal::Certificate => {
-                    "the run stopped: nothing is sent to a server this machine does not trust"
-                }
-            };
-            // An earlier attempt may have landed before its answer was lost (a write cut by
-            // the proxy that then refused the certificate).
-            match attempts {
-                0 | 1 => format!("{error} ({note})"),
-                n => format!(
-                    "{error} ({note}; after {n} attempts, an earlier one may have been applied (a re-run will tell))"
-                ),
-            }
-        }
-        Disposition::Stopped if cut_off => {
-            "the run was stopped while this request was in flight; it may or may not have been applied (a re-run will tell)".to_string()
-        }
-        Disposition::Stopped if attempts > 0 => format!(
-            "the run was stopped before this request was sent again; {} may or may not have been applied (a re-run will tell)",
-            if attempts == 1 { "the attempt sent".to_string() } else { format!("the {attempts} attempts sent") }
-        ),
-        _ if attempts > 1 => format!("{error} (after {attempts} attempts)"),
-        _ => error.to_string(),
-    }
-}
-
-fn finish(
-    mut result: WriteResult,
-    (outcome, message): (WriteOutcome, String),
-    started: Instant,
-    note: &str,
-) -> WriteResult {
-    result.outcome = outcome;
-    result.error = Some(format!("{note}{message}"));
-    result.elapsed = started.elapsed();
-    result
-}
-
-fn append_request_id(result: &mut WriteResult, id: Option<&str>) {
-    if let Some(id) = id {
-        match &mut result.request_id {
-            Some(ids) => {
-                ids.push(' ');
-                ids.push_str(id);
-            }
-            None => result.request_id = Some(id.to_string()),
-        }
-    }
-}
-
-fn show(value: &Option<crate::fields::Value>) -> String {
-    value.as_ref().map_or("null".to_string(), |v| v.to_string())
 }
 
 #[cfg(test)]

@@ -4,12 +4,71 @@
 //! [`classify`]. The rules follow `shared/reference/tallyfy-api.md`: our `PUT` carries the full
 //! required field set, so repeating it lands in the same state, which makes retrying writes
 //! after a 5xx or a timeout safe (at most one more audit entry on Tallyfy's side).
+//!
+//! Not every write is like that. Each kind of operation has its [`RetryRule`]
+//! ([`retry_rule`]): profile, role, enable and disable land in the same state however often
+//! they are sent; an invite sends an email and takes a seat, so after a failure that may have
+//! landed (a timeout, a reset, a 5xx, a 2xx that could not be read) it is never sent again:
+//! the executor reads the member by email instead and decides from what is there.
 
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 
 use crate::api::ApiError;
+use crate::plan::OperationKind;
+
+/// Whether a failed write may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryRule {
+    /// Sending it twice lands in the same state: retried after transient failures and 429s
+    /// (reads, profile and role updates, enable, disable).
+    Idempotent,
+    /// Sending it twice may do it twice (an invite: two emails, two seats): never sent again
+    /// after a failure that may have landed ([`is_ambiguous`]); the caller looks at what is
+    /// there instead. Sent again only when it surely never arrived (the connection was
+    /// refused), and not after a 429 either: a 429 on invites stops inviting for the run, it
+    /// is not waited out (an invite cap is counted in hours).
+    NeverAfterAmbiguous,
+}
+
+impl RetryRule {
+    /// Whether the rule lets this failure be retried at all; the budgets are asked after
+    /// ([`RetryPolicy::should_retry`]).
+    pub fn allows_retry(self, error: &ApiError) -> bool {
+        match self {
+            RetryRule::Idempotent => true,
+            RetryRule::NeverAfterAmbiguous => {
+                !is_ambiguous(error) && !matches!(classify(error), Disposition::Throttled { .. })
+            }
+        }
+    }
+}
+
+/// The retry rule of each kind of operation.
+pub fn retry_rule(kind: OperationKind) -> RetryRule {
+    match kind {
+        OperationKind::UpdateProfile
+        | OperationKind::ChangeRole
+        | OperationKind::Enable
+        | OperationKind::Disable => RetryRule::Idempotent,
+        OperationKind::Invite => RetryRule::NeverAfterAmbiguous,
+    }
+}
+
+/// Whether a failed request may have been applied all the same: the server may have acted
+/// before its answer was lost (a timeout, a reset) or while it failed (a 5xx), or it answered
+/// 2xx in a way that could not be read. A refused connection, a 4xx and a stop before sending
+/// are not ambiguous.
+pub fn is_ambiguous(error: &ApiError) -> bool {
+    match error {
+        ApiError::Connect(_) | ApiError::UntrustedCertificate(_) | ApiError::Stopped => false,
+        ApiError::Malformed { .. } | ApiError::Oversized { .. } => true,
+        ApiError::Timeout(_) | ApiError::Transport(_) => true,
+        ApiError::Status { status, .. } => *status >= 500 || *status == 408,
+        ApiError::Redirected { .. } => false,
+    }
+}
 
 /// What to do about one failed request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,8 +180,9 @@ impl RetryPolicy {
             .map(move |delay| delay.mul_f64(rand::random_range(0.8..=1.2)).min(max_delay))
     }
 
-    /// Whether a failure gets another attempt, given the transient retries already spent.
-    /// A 429 always does: the run's wait budget, not the row, bounds it.
+    /// Whether a failure gets another attempt, given the transient retries already spent
+    /// (asked after [`RetryRule::allows_retry`]). A 429 always does: the run's wait budget,
+    /// not the row, bounds it.
     pub fn should_retry(&self, error: &ApiError, transient_spent: usize) -> bool {
         match classify(error) {
             Disposition::Retry => transient_spent < self.max_retries,
@@ -149,6 +209,7 @@ mod tests {
             message: String::new(),
             request_id: None,
             retry_after: None,
+            code: None,
         }
     }
 
@@ -209,6 +270,50 @@ mod tests {
         assert!(!policy.should_retry(&status(503), 4));
         assert!(policy.should_retry(&status(429), 4));
         assert!(policy.should_retry(&status(429), 1000));
+    }
+
+    #[test]
+    fn every_kind_but_the_invite_is_retried_as_idempotent() {
+        use OperationKind::*;
+        for kind in [UpdateProfile, ChangeRole, Enable, Disable] {
+            assert_eq!(retry_rule(kind), RetryRule::Idempotent, "{kind}");
+        }
+        assert_eq!(retry_rule(Invite), RetryRule::NeverAfterAmbiguous);
+    }
+
+    #[test]
+    fn a_write_that_may_not_be_repeated_is_sent_again_only_when_it_surely_never_arrived() {
+        let once = RetryRule::NeverAfterAmbiguous;
+        let malformed = ApiError::Malformed {
+            status: 200,
+            message: "truncated JSON".into(),
+            request_id: None,
+        };
+        for ambiguous in [
+            status(500),
+            status(503),
+            status(408),
+            ApiError::Timeout("t".into()),
+            ApiError::Transport("connection reset".into()),
+            malformed,
+        ] {
+            assert!(is_ambiguous(&ambiguous), "{ambiguous}");
+            assert!(!once.allows_retry(&ambiguous), "{ambiguous}");
+            assert!(
+                RetryRule::Idempotent.allows_retry(&ambiguous),
+                "{ambiguous}"
+            );
+        }
+        // A refused connection never reached the server.
+        let refused = ApiError::Connect("connection refused".into());
+        assert!(!is_ambiguous(&refused));
+        assert!(once.allows_retry(&refused));
+        // A 429 is not waited out: the caller stops inviting for the run.
+        assert!(!once.allows_retry(&status(429)));
+        assert!(RetryRule::Idempotent.allows_retry(&status(429)));
+        for code in [400, 403, 409, 422] {
+            assert!(!is_ambiguous(&status(code)), "{code}");
+        }
     }
 
     #[test]

@@ -27,7 +27,9 @@ use crate::fields::{Field, trim_cell};
 /// Deliberately absent: a bare `ID`. HR and directory exports use it for their own ids (Entra's
 /// object GUID, Okta's user id, employee numbers), and since a user id wins over the email, a
 /// wrong guess here would update the wrong member. Mobile phones are not a phone either: which
-/// number is the member's is a choice a preset or a mapping file makes.
+/// number is the member's is a choice a preset or a mapping file makes. Nor is a bare `Status`
+/// an employment status (a contract's, a ticket's, a marital one): a preset says when it is
+/// (BambooHR's, Okta's), or a mapping file does.
 pub const ALIASES: &[(&str, Target)] = &[
     ("email", Target::Email),
     ("Work Email", Target::Email),
@@ -68,6 +70,19 @@ pub const ALIASES: &[(&str, Target)] = &[
     ("display_name", Target::DisplayName),
     ("Full Name", Target::DisplayName),
     ("Name", Target::DisplayName),
+    ("employment_status", Target::Status),
+    ("Employee Status", Target::Status),
+    ("Worker Status", Target::Status),
+    ("accountEnabled", Target::Status),
+    ("start_date", Target::StartDate),
+    ("Hire Date", Target::StartDate),
+    ("Date of Hire", Target::StartDate),
+    ("end_date", Target::EndDate),
+    ("Termination Date", Target::EndDate),
+    ("Last Day", Target::EndDate),
+    ("Last Day of Work", Target::EndDate),
+    ("Exit Date", Target::EndDate),
+    ("Separation Date", Target::EndDate),
 ];
 
 /// The comparable form of a header: lower case, without white space, `_`, `-`, a `[...]`
@@ -364,6 +379,9 @@ pub fn target_name(target: Target) -> &'static str {
         Target::UserId => "user_id",
         Target::Country => "country",
         Target::DisplayName => "display_name",
+        Target::Status => "status",
+        Target::StartDate => "start_date",
+        Target::EndDate => "end_date",
         Target::Field(field) => field.name(),
     }
 }

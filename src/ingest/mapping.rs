@@ -25,7 +25,14 @@
 //!
 //! [timezones]                          # value in the file = IANA name
 //! "Head office" = "Europe/London"
+//!
+//! [status]                             # employment status words beyond the built-in ones
+//! active = ["Employed"]
+//! left = ["Gone"]
 //! ```
+//!
+//! A top-level `dates = "mm/dd/yyyy"` (or `"dd/mm/yyyy"`) says how the start and end date
+//! columns write a day and a month, which no cell can say for itself.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,6 +45,7 @@ use super::{CellRules, Target};
 use crate::fields::Field;
 use crate::fields::country::CountryIds;
 use crate::fields::timezone::{self, Aliases};
+use crate::validate::employment::{DayMonthOrder, ExtraWords};
 use crate::validate::rules;
 
 /// A checked mapping file.
@@ -85,6 +93,19 @@ struct File {
     countries: BTreeMap<String, i64>,
     #[serde(default)]
     timezones: BTreeMap<String, String>,
+    /// The order of day-and-month dates in the start and end date columns.
+    dates: Option<String>,
+    status: Option<StatusWords>,
+}
+
+/// `[status]`: words for still employed, and for left.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusWords {
+    #[serde(default)]
+    active: Vec<String>,
+    #[serde(default)]
+    left: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -167,6 +188,14 @@ pub fn parse(text: &str) -> Result<Mapping, String> {
     mapping.rules.timezones =
         Aliases::new(file.timezones.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|e| format!("[timezones] {e}"))?;
+    if let Some(order) = &file.dates {
+        let order = DayMonthOrder::parse(order).map_err(|e| format!("dates: {e}"))?;
+        mapping.rules.employment.dates = Some(order);
+    }
+    if let Some(words) = &file.status {
+        mapping.rules.employment.status_words =
+            ExtraWords::new(&words.active, &words.left).map_err(|e| format!("[status] {e}"))?;
+    }
     Ok(mapping)
 }
 
@@ -179,10 +208,13 @@ pub fn parse_target(word: &str) -> Result<Option<Target>, String> {
         "user_id" => Target::UserId,
         "country" => Target::Country,
         "display_name" => Target::DisplayName,
+        "status" => Target::Status,
+        "start_date" => Target::StartDate,
+        "end_date" => Target::EndDate,
         name => Target::Field(Field::from_name(name).ok_or_else(|| {
             format!(
-                "`{word}` is not a field; use one of email, user_id, {}, country, display_name \
-                 or ignore",
+                "`{word}` is not a field; use one of email, user_id, {}, country, display_name, \
+                 status, start_date, end_date or ignore",
                 field_names()
             )
         })?),
@@ -294,7 +326,8 @@ mod tests {
             err("[columns]\nMail = \"emial\"\n"),
             "[columns] \"Mail\": `emial` is not a field; use one of email, user_id, first_name, \
              last_name, phone, job_title, job_description, team, timezone, country_id, \
-             date_format, step_preferences, role, country, display_name or ignore"
+             date_format, step_preferences, role, country, display_name, status, start_date, \
+             end_date or ignore"
         );
         assert_eq!(
             err("[constants]\ndate_format = \"yyyy-mm-dd\"\n"),
@@ -312,6 +345,54 @@ mod tests {
                 .contains("profile fields only")
         );
         assert!(err("clear_sentinel = \" \"\n").contains("sentinel"));
+    }
+
+    #[test]
+    fn employment_columns_their_words_and_date_order_are_read() {
+        let mapping = parse(
+            r#"
+            dates = "dd/mm/yyyy"
+            [columns]
+            "Emp State" = "status"
+            "Joined" = "start_date"
+            "Leaving" = { field = "end_date", fallback = true }
+            [status]
+            active = ["Employed"]
+            left = ["Gone", "Alumni"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            mapping.rule_for("emp state").unwrap().target,
+            Some(Target::Status)
+        );
+        assert_eq!(
+            mapping.rule_for("joined").unwrap().target,
+            Some(Target::StartDate)
+        );
+        assert_eq!(
+            mapping.rule_for("leaving").unwrap().target,
+            Some(Target::EndDate)
+        );
+        let rules = &mapping.rules.employment;
+        assert_eq!(rules.dates, Some(DayMonthOrder::DayFirst));
+        assert_eq!(
+            rules.status_words,
+            ExtraWords::new(&["Employed".into()], &["Gone".into(), "Alumni".into()]).unwrap()
+        );
+        let err = |text: &str| parse(text).unwrap_err();
+        assert!(
+            err("dates = \"yyyy/dd/mm\"\n").starts_with("dates: `yyyy/dd/mm` is not a date order")
+        );
+        assert!(
+            err("[status]\nactive = [\"X\"]\nleft = [\"x\"]\n")
+                .starts_with("[status] `x` is listed as both")
+        );
+        assert!(err("[status]\ngone = [\"X\"]\n").contains("unknown field `gone`"));
+        assert!(
+            err("[columns]\nS = { field = \"status\", blank = \"clear\" }\n")
+                .contains("profile fields only")
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@ use crate::fields::Field;
 use crate::fields::country::CountryIds;
 use crate::fields::timezone::Aliases;
 use crate::file_bytes::{FileBytes, input_name};
+use crate::validate::employment::EmploymentRules;
 
 pub use cells::Cells;
 pub use mapping::Mapping;
@@ -50,6 +51,13 @@ pub enum Target {
     Country,
     /// A full name, used only to fill empty first and last names.
     DisplayName,
+    /// Whether the person is still employed (`Status`, `Worker Status`, `accountEnabled`):
+    /// read by `validate::employment`, never sent.
+    Status,
+    /// The first day of work (`Hire Date`, `Start Date`): holds an invite back until near it.
+    StartDate,
+    /// The last day of work (`Termination Date`, `Last Day`): a leaver only after it.
+    EndDate,
 }
 
 /// Where a mapped column's values come from.
@@ -122,6 +130,8 @@ pub struct CellRules {
     pub blank: BlankPolicies,
     pub countries: CountryIds,
     pub timezones: Aliases,
+    /// Status words and the date order a mapping file adds.
+    pub employment: EmploymentRules,
 }
 
 /// A loaded export.
@@ -189,6 +199,10 @@ impl Table {
                     Target::Country => {
                         about.push("country_id through [countries]; picks time zones".into())
                     }
+                    Target::Status => about.push(status_about(&column.header)),
+                    Target::StartDate | Target::EndDate => {
+                        about.push("for joiners and leavers; never sent".into())
+                    }
                     _ => {}
                 }
                 let about = if about.is_empty() {
@@ -207,6 +221,17 @@ impl Table {
             })
             .collect()
     }
+}
+
+/// What a status column says, for [`Table::describe_columns`].
+fn status_about(header: &str) -> String {
+    use crate::validate::employment::Vocabulary;
+    let words = match Vocabulary::of_header(header) {
+        Vocabulary::States => "Active, Terminated, ...",
+        Vocabulary::Enabled => "true = employed, false = left",
+        Vocabulary::Blocked => "Yes = left, No = employed",
+    };
+    format!("employment status: {words}; for joiners and leavers, never sent")
 }
 
 /// [`Table::pick`] among a target's columns found once ([`Table::columns_of`]).

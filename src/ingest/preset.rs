@@ -40,6 +40,9 @@ const PHONE: Target = Target::Field(Field::Phone);
 const TIMEZONE: Target = Target::Field(Field::Timezone);
 const COUNTRY: Target = Target::Country;
 const DISPLAY: Target = Target::DisplayName;
+const STATUS: Target = Target::Status;
+const START: Target = Target::StartDate;
+const END: Target = Target::EndDate;
 
 /// Every preset, in the order ties are broken.
 pub const PRESETS: &[Preset] = &[
@@ -57,6 +60,8 @@ pub const PRESETS: &[Preset] = &[
             ("Mobile phone [mobile]", PHONE),
             ("Usage location [usageLocation]", COUNTRY),
             ("Country or region [country]", COUNTRY),
+            // Whether sign-in is blocked: `Yes` says the person has left.
+            ("Block sign in (Yes/No) [accountEnabled]", STATUS),
         ],
         ignored: &["Initial password [passwordProfile]"],
         all_of: &[
@@ -83,6 +88,9 @@ pub const PRESETS: &[Preset] = &[
             ("mobile", PHONE),
             ("usageLocation", COUNTRY),
             ("country", COUNTRY),
+            ("accountEnabled", STATUS),
+            ("employeeHireDate", START),
+            ("employeeLeaveDateTime", END),
         ],
         ignored: &["id", "objectId"],
         all_of: &["userPrincipalName", "displayName"],
@@ -137,6 +145,7 @@ pub const PRESETS: &[Preset] = &[
             ("mobilePhone", PHONE),
             ("countryCode", COUNTRY),
             ("timezone", TIMEZONE),
+            ("status", STATUS),
         ],
         ignored: &["id", "secondEmail"],
         all_of: &["login", "firstName", "lastName"],
@@ -154,6 +163,9 @@ pub const PRESETS: &[Preset] = &[
             ("Work phone", PHONE),
             ("Mobile phone", PHONE),
             ("Country", COUNTRY),
+            ("Status", STATUS),
+            ("Hire Date", START),
+            ("Termination Date", END),
         ],
         ignored: &["Preferred name", "Home Email", "Employee #"],
         all_of: &["Work Email"],
@@ -176,6 +188,9 @@ pub const PRESETS: &[Preset] = &[
             ("Work_Phone", PHONE),
             ("Country", COUNTRY),
             ("Time_Zone", TIMEZONE),
+            ("Worker_Status", STATUS),
+            ("Hire_Date", START),
+            ("Termination_Date", END),
         ],
         ignored: &["Preferred_Name", "Employee_ID"],
         all_of: &[],
@@ -349,6 +364,26 @@ mod tests {
         assert_eq!(entra.target_of("userprincipalname"), Some((EMAIL, 1)));
         assert_eq!(entra.target_of("objectid"), None);
         assert!(by_id("bamboohr").unwrap().ignores("preferredname"));
+    }
+
+    #[test]
+    fn each_source_names_its_employment_columns() {
+        let of = |id: &str, header: &str| by_id(id).unwrap().target_of(&normalize(header));
+        assert_eq!(of("bamboohr", "Status"), Some((STATUS, 0)));
+        assert_eq!(of("bamboohr", "Hire Date"), Some((START, 0)));
+        assert_eq!(of("bamboohr", "Termination Date"), Some((END, 0)));
+        assert_eq!(of("workday", "Worker Status"), Some((STATUS, 0)));
+        assert_eq!(of("workday", "Termination_Date"), Some((END, 0)));
+        assert_eq!(of("okta", "status"), Some((STATUS, 0)));
+        assert_eq!(of("entra-users", "accountEnabled"), Some((STATUS, 0)));
+        assert_eq!(of("entra-users", "employeeLeaveDateTime"), Some((END, 0)));
+        assert_eq!(
+            of(
+                "entra-template",
+                "Block sign in (Yes/No) [accountEnabled] Required"
+            ),
+            Some((STATUS, 0))
+        );
     }
 
     #[test]

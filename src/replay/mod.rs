@@ -69,6 +69,7 @@ impl Recorded {
                     (*field, desired)
                 })
                 .collect(),
+            employment: Default::default(),
         })
     }
 }

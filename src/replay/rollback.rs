@@ -8,6 +8,11 @@
 //! Reports written before `landed` existed are read by the rule they were written by: an
 //! `updated` row landed every field, and a row whose error starts with
 //! [`PROFILE_ONLY`] landed all but its role.
+//!
+//! A line is keyed by its row, or, with an empty `row`, by the member it names (a subject acted
+//! on without an input row). The `action` column says what a line's chain did: this version
+//! undoes an `update`; a line whose chain sent anything else (an invite, an enable, a disable)
+//! is refused, naming its line, rather than half undone.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -31,16 +36,29 @@ pub struct Undo {
 /// The changes that undo every field `report` says landed.
 pub fn from_report(report: &Path, progress: &dyn Progress) -> Result<Undo, String> {
     let columns = [
-        "row", "email", "user_id", "outcome", "before", "after", "error", "landed?",
+        "row", "email", "user_id", "outcome", "before", "after", "error", "landed?", "action?",
+        "attempts",
     ];
     let mut undo = Undo::default();
     for ReportLine { line, cells } in read_back(report, &columns, progress)? {
         let problem = |what: String| format!("{} line {line}: {what}", report.display());
         let (outcome, error, landed) = (&cells[3], &cells[6], &cells[7]);
+        let (action, attempts) = (&cells[8], &cells[9]);
+        if !matches!(action.as_str(), "" | "update") && attempts != "0" {
+            return Err(problem(format!(
+                "its action `{action}` cannot be undone by this version of member-sync"
+            )));
+        }
         let landed = match Landed::read(outcome, error, landed).map_err(problem)? {
             Landed::Nothing => continue,
             landed => landed,
         };
+        if cells[0].is_empty() {
+            return Err(problem(format!(
+                "member {} was changed without an input row; this version of member-sync cannot undo such a line",
+                cells[2]
+            )));
+        }
         let row = cells[0]
             .parse()
             .map_err(|_| problem("`row` is not a number".into()))?;
@@ -149,5 +167,30 @@ mod tests {
         assert!(!landed.holds(Field::Role));
         assert_eq!(Landed::read("failed", "", "[]"), Ok(Landed::Nothing));
         assert!(Landed::read("updated", "", "job_title").is_err());
+    }
+
+    #[test]
+    fn a_line_whose_chain_sent_what_this_version_cannot_undo_is_refused_by_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("r.csv");
+        let header = "row,email,user_id,outcome,before,after,error,landed,action,attempts";
+        let planned = "5,p@x.example,1005,planned,{},{},,,disable,0";
+        let disabled = ",l@x.example,1042,updated,{},{},,[],disable,1";
+        std::fs::write(&report, format!("{header}\n{planned}\n{disabled}\n")).unwrap();
+        let error = from_report(&report, &crate::progress::Quiet).unwrap_err();
+        assert!(
+            error.ends_with(
+                "line 3: its action `disable` cannot be undone by this version of member-sync"
+            ),
+            "{error}"
+        );
+        // A line of a subject that changed fields: keyed by its member, refused too.
+        let subject = r#",l@x.example,1042,updated,"{""team"":""A""}","{""team"":""B""}",,"[""team""]",update,1"#;
+        std::fs::write(&report, format!("{header}\n{subject}\n")).unwrap();
+        let error = from_report(&report, &crate::progress::Quiet).unwrap_err();
+        assert!(
+            error.contains("line 2: member 1042 was changed without an input row"),
+            "{error}"
+        );
     }
 }

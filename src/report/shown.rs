@@ -23,9 +23,9 @@ pub fn show_value(value: &Option<Value>) -> String {
 }
 
 /// `job_title: "A" -> "B"; team: (empty) -> "Sales"`
-pub fn describe_changes(changes: &[Change]) -> String {
+pub fn describe_changes<'c>(changes: impl IntoIterator<Item = &'c Change>) -> String {
     let mut text = String::new();
-    for (i, c) in changes.iter().enumerate() {
+    for (i, c) in changes.into_iter().enumerate() {
         if i > 0 {
             text.push_str("; ");
         }

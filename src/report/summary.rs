@@ -13,6 +13,7 @@ use std::time::Duration;
 use super::Outcome;
 use crate::execute::StatsSnapshot;
 use crate::output_file::{IfExists, Output, Refused};
+use crate::plan::LineKey;
 
 /// `--summary-json PATH` as an output: it replaces only an earlier summary.
 pub fn summary_output(path: &Path) -> Output<'_> {
@@ -58,11 +59,12 @@ pub struct Summary {
     rows_to_check: BinaryHeap<RowToCheck>,
 }
 
-/// A row that did not go through, as the list at the end of a run names it.
+/// A row (or a subject without a row) that did not go through, as the list at the end of a
+/// run names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RowToCheck {
-    /// First, so rows order by number.
-    pub row: usize,
+    /// First, so rows order by number (and subjects after them).
+    pub key: LineKey,
     /// The line of the input file the row starts on (none for a saved plan or a rollback).
     pub line: Option<u64>,
     /// As in the report.
@@ -80,16 +82,16 @@ impl Summary {
         *self.counts.entry(outcome).or_default() += 1;
     }
 
-    /// Whether row `row` would be listed: a caller asks before building a [`RowToCheck`].
-    pub fn lists(&self, row: usize) -> bool {
+    /// Whether the line `key` would be listed: a caller asks before building a [`RowToCheck`].
+    pub fn lists(&self, key: LineKey) -> bool {
         self.rows_to_check.len() < Self::ROWS_LISTED
-            || self.rows_to_check.peek().is_some_and(|last| row < last.row)
+            || self.rows_to_check.peek().is_some_and(|last| key < last.key)
     }
 
     /// Keeps `row` among the rows listed if it is one of the lowest-numbered so far (rows end
     /// out of order when requests overlap).
     pub fn list(&mut self, row: RowToCheck) {
-        if !self.lists(row.row) {
+        if !self.lists(row.key) {
             return;
         }
         self.rows_to_check.push(row);

@@ -177,7 +177,7 @@ impl PendingXlsx {
 fn fill_sheet(sheet: &mut Worksheet, journal: &Path) -> Result<Vec<(usize, &'static str)>, String> {
     let xlsx = |e: XlsxError| e.to_string();
     sheet.set_name("report").map_err(xlsx)?;
-    for (col, width) in [6, 32, 10, 11, 48, 32, 32, 11, 8, 48, 24, 10]
+    for (col, width) in [6, 32, 10, 11, 48, 32, 32, 11, 8, 48, 24, 10, 24, 14]
         .into_iter()
         .enumerate()
     {
@@ -240,12 +240,13 @@ fn fill_sheet(sheet: &mut Worksheet, journal: &Path) -> Result<Vec<(usize, &'sta
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::LineKey;
     use crate::progress::Quiet;
     use crate::report::{Outcome, ReportRow, read_back};
 
     fn rows() -> Vec<ReportRow<'static>> {
         let row = |n: usize, email: &'static str, error: String| ReportRow {
-            row: n,
+            line: LineKey::Row(n),
             email: email.into(),
             user_id: "1001".into(),
             outcome: Some(Outcome::Failed),
@@ -258,6 +259,7 @@ mod tests {
             request_id: "req-1 req-2".into(),
             elapsed_ms: Some(1234),
             landed: "[]".into(),
+            action: "update".into(),
         };
         vec![
             row(
@@ -315,6 +317,23 @@ mod tests {
         assert_eq!(from_workbook[2].cells[9], "+44 20 7946 0000");
         assert_eq!(from_workbook[0].cells[0], "1");
         assert_eq!(from_workbook[0].cells[11], "1234");
+    }
+
+    #[test]
+    fn a_line_without_a_row_reads_back_with_an_empty_row_and_its_action() {
+        let dir = tempfile::tempdir().unwrap();
+        let subject = ReportRow {
+            line: LineKey::Member(1042),
+            email: "leaver@example.com".into(),
+            user_id: "1042".into(),
+            outcome: Some(Outcome::Planned),
+            action: "disable".into(),
+            ..Default::default()
+        };
+        let (path, _) = workbook(dir.path(), &[rows()[0].clone(), subject]);
+        let lines = read_back(&path, &["row", "user_id", "action"], &Quiet).unwrap();
+        let cells: Vec<Vec<String>> = lines.into_iter().map(|l| l.cells).collect();
+        assert_eq!(cells, [["1", "1001", "update"], ["", "1042", "disable"]]);
     }
 
     #[test]

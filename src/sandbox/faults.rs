@@ -6,7 +6,8 @@
 //! leaking SQL, connections reset before any response, answers slower than any timeout, a 200
 //! whose JSON is cut off. The dice are seeded, so a failing mix can be replayed.
 //!
-//! The rate limit, with its record of pacing violations, is in `rate_limit.rs`.
+//! The rate limit, with its record of pacing violations, is in `rate_limit.rs`; faults aimed
+//! at one lifecycle call rather than left to the dice in `lifecycle/scripted.rs`.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
@@ -15,6 +16,7 @@ use std::time::{Duration, SystemTime};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::lifecycle::{Armed, ScriptedFault};
 use super::rate_limit::{Admission, Limiter, PacingViolation, RateLimit};
 
 /// The faults a sandbox injects. `Faults::default()` injects none.
@@ -42,6 +44,10 @@ pub struct Faults {
     /// any other), in the body Tallyfy sends for it: a seat pool that ran out, a member
     /// removed mid-run, a business rule. Not random: the same member always fails.
     pub refuse: BTreeMap<u64, u16>,
+    /// Faults aimed at lifecycle calls (invite, disable, enable, remove, the search by email):
+    /// which call, about whom, how many times. Not random either, and they take the dice's
+    /// place on the requests they hit.
+    pub scripted: Vec<ScriptedFault>,
 }
 
 impl Default for Faults {
@@ -56,6 +62,7 @@ impl Default for Faults {
             malformed: 0.0,
             seed: 1,
             refuse: BTreeMap::new(),
+            scripted: Vec::new(),
         }
     }
 }
@@ -76,6 +83,8 @@ pub enum Fault {
     ServerError(u16),
     /// Connection reset; no response at all (journal status 0).
     Reset,
+    /// Applied, then the connection reset without a response (journal status 0).
+    ResetAfterApplying,
     /// Applied, answered after `slow_by` (the client has usually given up by then).
     Slow,
     /// Applied, answered 200 with a truncated JSON body.
@@ -88,6 +97,7 @@ impl std::fmt::Display for Fault {
             Fault::RateLimited => f.write_str("rate_limited"),
             Fault::ServerError(status) => write!(f, "server_error_{status}"),
             Fault::Reset => f.write_str("reset"),
+            Fault::ResetAfterApplying => f.write_str("reset_after_applying"),
             Fault::Slow => f.write_str("slow"),
             Fault::Malformed => f.write_str("malformed"),
         }
@@ -100,6 +110,8 @@ impl std::fmt::Display for Fault {
 pub(crate) enum Roll {
     None,
     Reset,
+    /// Only scripted ([`ScriptedFault`]): the dice never reset after applying.
+    ResetAfterApplying,
     ServerError(u16),
     Slow,
     Malformed,
@@ -110,6 +122,7 @@ pub(crate) struct FaultState {
     faults: Faults,
     dice: Mutex<StdRng>,
     limiter: Option<Limiter>,
+    scripted: Armed,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -124,6 +137,7 @@ impl FaultState {
                 .rate_limit
                 .clone()
                 .map(|limit| Limiter::new(limit, faults.seed.wrapping_add(1))),
+            scripted: Armed::new(&faults.scripted),
             faults,
         }
     }
@@ -176,6 +190,17 @@ impl FaultState {
         if let Some(limiter) = &self.limiter {
             limiter.announce(key, announced, window_end);
         }
+    }
+
+    /// The fault a script aims at this request, if any has hits left: it replaces the dice.
+    pub fn scripted(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> Option<Roll> {
+        self.scripted.fire(method, path, query, body)
     }
 
     /// Picks at most one random fault for a request.

@@ -104,7 +104,8 @@ pub(crate) async fn around(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    let reset = fault == Some(Fault::Reset) && connection.is_some();
+    let reset =
+        matches!(fault, Some(Fault::Reset | Fault::ResetAfterApplying)) && connection.is_some();
     if reset && let Some(connection) = &connection {
         connection.reset();
     }
@@ -133,6 +134,11 @@ impl Journaled {
         if let Some(entry) = &mut self.entry {
             change(entry);
         }
+    }
+
+    /// The request's JSON body, as journaled.
+    fn body(&self) -> Option<&Value> {
+        self.entry.as_ref().and_then(|e| e.body.as_ref())
     }
 }
 
@@ -216,7 +222,8 @@ fn insert_headers(response: &mut Response, headers: &[(&'static str, String)]) {
     }
 }
 
-/// An admitted, authenticated request: the handler, with at most one random fault around it.
+/// An admitted, authenticated request: the handler, with at most one random (or scripted)
+/// fault around it.
 async fn handled(
     shared: &Shared,
     request: Request,
@@ -224,11 +231,21 @@ async fn handled(
     entry: &mut Journaled,
     early_roll: Option<Roll>,
 ) -> Answer {
-    let roll = early_roll.unwrap_or_else(|| shared.faults.roll());
+    let uri = request.uri();
+    let scripted = shared.faults.scripted(
+        request.method().as_str(),
+        uri.path(),
+        uri.query(),
+        entry.body(),
+    );
+    let roll = scripted
+        .or(early_roll)
+        .unwrap_or_else(|| shared.faults.roll());
     entry.set(|e| {
         e.fault = match roll {
             Roll::None => None,
             Roll::Reset => Some(Fault::Reset),
+            Roll::ResetAfterApplying => Some(Fault::ResetAfterApplying),
             Roll::ServerError(status) => Some(Fault::ServerError(status)),
             Roll::Slow => Some(Fault::Slow),
             Roll::Malformed => Some(Fault::Malformed),
@@ -240,6 +257,13 @@ async fn handled(
             StatusCode::INTERNAL_SERVER_ERROR.into_response(),
             Some(Fault::Reset),
         ),
+        Roll::ResetAfterApplying => {
+            let _applied = next.run(request).await;
+            (
+                StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                Some(Fault::ResetAfterApplying),
+            )
+        }
         Roll::ServerError(504) => {
             // The gateway gave up, but the application behind it finished the change.
             let _applied = next.run(request).await;

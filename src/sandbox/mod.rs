@@ -15,12 +15,14 @@
 //! `limiter_model.rs` the limiters themselves (pure, shared with the client's simulations),
 //! `rate_limit.rs` the 429s and the pacing-violation record,
 //! `listener.rs` the connections (counted, and resettable on purpose), `tls.rs` HTTPS with
-//! HTTP/2 offered.
+//! HTTP/2 offered, `lifecycle/` the invite, disable, enable and remove calls with their seat
+//! pool, invite cap and scripted faults.
 
 #[cfg(test)]
 mod fault_tests;
 mod faults;
 pub mod limiter_model;
+mod lifecycle;
 mod listener;
 mod middleware;
 mod rate_limit;
@@ -40,6 +42,9 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use faults::{Fault, Faults};
 pub use limiter_model::{LimiterModel, LimiterState, Verdict, Window};
+pub use lifecycle::{
+    InviteCap, LifecycleCall, LifecycleSettings, Removal, ScriptedFault, ScriptedKind,
+};
 use listener::{ConnectionCounts, ResettableListener};
 pub use rate_limit::{PacingViolation, RateLimit, RetryAfterForm, ThrottleSeat};
 use routes::Shared;
@@ -79,6 +84,13 @@ pub struct SandboxConfig {
     pub tls: Option<SandboxTls>,
     /// Failures to inject.
     pub faults: Faults,
+    /// Seats in the organization's pool: active and invited members hold one, bots and
+    /// disabled members none. An invite or an enable past it gets 409 `SEAT_POOL_EXHAUSTED`.
+    /// `None`: no limit. A seed's `seat_pool` wins.
+    pub seat_pool: Option<usize>,
+    /// Invitations allowed per window, past which an invite gets 429. `None`: no cap. A
+    /// seed's `invite_cap` wins.
+    pub invite_cap: Option<InviteCap>,
 }
 
 /// Tallyfy renamed two member fields; older responses carry the old names.
@@ -129,6 +141,8 @@ impl Default for SandboxConfig {
             gzip: false,
             tls: None,
             faults: Faults::default(),
+            seat_pool: None,
+            invite_cap: None,
         }
     }
 }
@@ -171,6 +185,8 @@ impl JournalEntry {
 pub struct Seed {
     pub org_id: Option<String>,
     pub members: Vec<serde_json::Value>,
+    /// The seed's `seat_pool`, `invite_cap` and `scripted_faults` (docs/sandbox.md).
+    pub lifecycle: LifecycleSettings,
 }
 
 impl Seed {
@@ -198,6 +214,7 @@ impl Seed {
         Ok(Seed {
             org_id,
             members: members.clone(),
+            lifecycle: LifecycleSettings::from_seed(obj)?,
         })
     }
 
@@ -222,6 +239,7 @@ impl Seed {
         Seed {
             org_id: Some(org_id.to_string()),
             members,
+            lifecycle: LifecycleSettings::default(),
         }
     }
 
@@ -252,6 +270,8 @@ impl Sandbox {
     ) -> std::io::Result<Sandbox> {
         let store = Store::from_seed(&seed.members)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let mut config = config;
+        seed.lifecycle.apply_to(&mut config);
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let mut addr = listener.local_addr()?;
         if addr.ip().is_unspecified() {
@@ -276,6 +296,7 @@ impl Sandbox {
             store: Mutex::new(store),
             journal: Mutex::new(Vec::new()),
             gzipped: AtomicU64::new(0),
+            lifecycle: lifecycle::OrgState::default(),
         });
         let stop = CancellationToken::new();
         let app = routes::router(shared.clone())
@@ -347,6 +368,12 @@ impl Sandbox {
     /// client that takes HTTP/2 when offered sends every request over about one of them.
     pub fn http2_connections(&self) -> u64 {
         self.connections.http2.load(Ordering::Relaxed)
+    }
+
+    /// Members taken out of the organization so far (`DELETE .../users/{id}`), in order, with
+    /// who got their work.
+    pub fn removals(&self) -> Vec<Removal> {
+        self.shared.lifecycle.removals()
     }
 
     /// Answers sent compressed with gzip so far (only with [`SandboxConfig::gzip`]).

@@ -1,5 +1,6 @@
 //! HTTP surface: routes, handlers and error shapes. What every request passes through first
-//! (rate limit, auth, faults, journal) is in `middleware.rs`.
+//! (rate limit, auth, faults, journal) is in `middleware.rs`; the lifecycle calls (invite,
+//! disable, enable, remove) are in `lifecycle/`.
 //!
 //! Handlers take raw strings and bytes and never let an axum extractor answer on their
 //! behalf: a rejection would be plain text, which Tallyfy never sends.
@@ -15,11 +16,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{delete, get, post, put};
 use serde_json::{Map, Value, json};
 use tower_http::compression::CompressionLayer;
 
 use super::faults::FaultState;
+use super::lifecycle;
 use super::store::{Casing, Store};
 use super::{JournalEntry, PaginationLinks, SandboxConfig, ValidationErrorShape, rules};
 
@@ -39,6 +41,8 @@ pub(crate) struct Shared {
     pub faults: FaultState,
     /// Answers that left compressed ([`super::SandboxConfig::gzip`]).
     pub gzipped: AtomicU64,
+    /// The invite cap's window and the removals made.
+    pub lifecycle: lifecycle::OrgState,
 }
 
 impl Shared {
@@ -57,11 +61,26 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(USERS, get(list).fallback(endpoint_not_found))
         .route(
             &format!("{USERS}/{{id}}"),
-            get(show).put(update).fallback(endpoint_not_found),
+            get(show)
+                .put(update)
+                .delete(lifecycle::remove)
+                .fallback(endpoint_not_found),
         )
         .route(
             &format!("{USERS}/{{id}}/role"),
             put(change_role).fallback(endpoint_not_found),
+        )
+        .route(
+            &format!("{USERS}/invite"),
+            post(lifecycle::invite).fallback(endpoint_not_found),
+        )
+        .route(
+            &format!("{USERS}/{{id}}/disable"),
+            delete(lifecycle::disable).fallback(endpoint_not_found),
+        )
+        .route(
+            &format!("{USERS}/{{id}}/enable"),
+            put(lifecycle::enable).fallback(endpoint_not_found),
         )
         .fallback(endpoint_not_found)
         .layer(middleware::from_fn_with_state(
@@ -120,21 +139,38 @@ async fn list(
     let cap = shared.config.per_page_cap.max(1);
     let per_page = number("per_page").unwrap_or(cap).min(cap);
     let page = number("page").unwrap_or(1);
+    // `q`: members whose names or email hold it, any casing.
+    let q = params
+        .get("q")
+        .map(|q| q.trim().to_lowercase())
+        .filter(|q| !q.is_empty());
 
     let (data, total) = {
         let store = shared.store();
+        let found = |m: &&super::store::Member| q.as_deref().is_none_or(|q| m.matches(q));
+        let total = match q {
+            Some(_) => store.iter().filter(found).count(),
+            None => store.len(),
+        };
         let data: Vec<Value> = store
             .iter()
+            .filter(found)
             .skip((page - 1).saturating_mul(per_page))
             .take(per_page)
             .map(|m| m.to_json(Casing::List, shared.config.field_names))
             .collect();
-        (data, store.len())
+        (data, total)
     };
     let total_pages = total.div_ceil(per_page).max(1);
+    let search: String = q.as_deref().map_or_else(String::new, |q| {
+        format!(
+            "&q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        )
+    });
     let page_url = |p: usize| {
         Value::String(format!(
-            "{}/organizations/{org}/users?page={p}&per_page={per_page}",
+            "{}/organizations/{org}/users?page={p}&per_page={per_page}{search}",
             shared.base_url
         ))
     };
@@ -236,7 +272,7 @@ fn edit(
 }
 
 /// The member id if the org is ours and the id is an integer.
-fn find(shared: &Shared, org: &str, id: &str) -> Option<u64> {
+pub(crate) fn find(shared: &Shared, org: &str, id: &str) -> Option<u64> {
     if org != shared.org_id {
         return None;
     }
@@ -244,7 +280,7 @@ fn find(shared: &Shared, org: &str, id: &str) -> Option<u64> {
 }
 
 /// An empty body counts as `{}` (it then fails the required fields, as in Laravel).
-fn parse_object(body: &[u8]) -> Option<Map<String, Value>> {
+pub(crate) fn parse_object(body: &[u8]) -> Option<Map<String, Value>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Some(Map::new());
     }
@@ -254,7 +290,7 @@ fn parse_object(body: &[u8]) -> Option<Map<String, Value>> {
     }
 }
 
-fn ok(body: Value) -> Response {
+pub(crate) fn ok(body: Value) -> Response {
     axum::Json(body).into_response()
 }
 
@@ -266,7 +302,7 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-fn resource_not_found() -> Response {
+pub(crate) fn resource_not_found() -> Response {
     let body =
         json!({ "error": true, "message": "Resource not found", "code": "RESOURCE_NOT_FOUND" });
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
@@ -278,7 +314,7 @@ async fn endpoint_not_found() -> Response {
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 
-fn invalid(errors: rules::Errors, shape: ValidationErrorShape) -> Response {
+pub(crate) fn invalid(errors: rules::Errors, shape: ValidationErrorShape) -> Response {
     let body = match shape {
         ValidationErrorShape::Laravel => {
             json!({ "message": "The given data was invalid.", "errors": errors })

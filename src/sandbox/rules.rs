@@ -57,38 +57,8 @@ pub(crate) fn profile(body: &Map<String, Value>) -> Result<ProfileUpdate, Errors
         ("first_name", &mut out.first_name),
         ("last_name", &mut out.last_name),
     ] {
-        if let Some(name) = required_string(body, key, &mut errors) {
-            let mut failed = false;
-            if name.chars().count() > NAME_MAX {
-                fail(
-                    &mut errors,
-                    key,
-                    format!(
-                        "The {} may not be greater than {NAME_MAX} characters.",
-                        label(key)
-                    ),
-                );
-                failed = true;
-            }
-            if DISALLOWED_NAMES.contains(&name.trim().to_lowercase().as_str()) {
-                fail(
-                    &mut errors,
-                    key,
-                    format!("The {} is not allowed.", label(key)),
-                );
-                failed = true;
-            }
-            if looks_like_url(&name) {
-                fail(
-                    &mut errors,
-                    key,
-                    format!("The {} may not be a URL.", label(key)),
-                );
-                failed = true;
-            }
-            if !failed {
-                *slot = name;
-            }
+        if let Some(name) = name(body, key, &mut errors) {
+            *slot = name;
         }
     }
 
@@ -163,6 +133,30 @@ pub(crate) fn profile(body: &Map<String, Value>) -> Result<ProfileUpdate, Errors
     }
 }
 
+/// A required name (`first_name`, `last_name`): at most [`NAME_MAX`] characters, not a URL,
+/// not a disallowed name. Every failing rule is reported.
+pub(crate) fn name(body: &Map<String, Value>, key: &str, errors: &mut Errors) -> Option<String> {
+    let name = required_string(body, key, errors)?;
+    let mut failed = false;
+    if name.chars().count() > NAME_MAX {
+        let message = format!(
+            "The {} may not be greater than {NAME_MAX} characters.",
+            label(key)
+        );
+        fail(errors, key, message);
+        failed = true;
+    }
+    if DISALLOWED_NAMES.contains(&name.trim().to_lowercase().as_str()) {
+        fail(errors, key, format!("The {} is not allowed.", label(key)));
+        failed = true;
+    }
+    if looks_like_url(&name) {
+        fail(errors, key, format!("The {} may not be a URL.", label(key)));
+        failed = true;
+    }
+    (!failed).then_some(name)
+}
+
 /// Checks a `PUT .../users/{id}/role` body: exactly one of [`ROLES`], lower-case.
 pub(crate) fn role(body: &Map<String, Value>) -> Result<String, Errors> {
     let mut errors = Errors::new();
@@ -201,7 +195,7 @@ fn looks_like_url(s: &str) -> bool {
 
 /// A key's value as Laravel's middleware would leave it: `None` if absent, strings trimmed,
 /// blank strings turned into null.
-fn input(body: &Map<String, Value>, key: &str) -> Option<Value> {
+pub(crate) fn input(body: &Map<String, Value>, key: &str) -> Option<Value> {
     let value = body.get(key)?;
     Some(match value {
         Value::String(s) => {
@@ -216,7 +210,11 @@ fn input(body: &Map<String, Value>, key: &str) -> Option<Value> {
     })
 }
 
-fn required_string(body: &Map<String, Value>, key: &str, errors: &mut Errors) -> Option<String> {
+pub(crate) fn required_string(
+    body: &Map<String, Value>,
+    key: &str,
+    errors: &mut Errors,
+) -> Option<String> {
     match input(body, key) {
         None | Some(Value::Null) => {
             fail(
@@ -262,12 +260,12 @@ fn nullable_string(
     }
 }
 
-fn fail(errors: &mut Errors, key: &str, message: String) {
+pub(crate) fn fail(errors: &mut Errors, key: &str, message: String) {
     errors.entry(key.to_string()).or_default().push(message);
 }
 
 /// Laravel's attribute label: `job_title` → `job title`.
-fn label(key: &str) -> String {
+pub(crate) fn label(key: &str) -> String {
     key.replace('_', " ")
 }
 

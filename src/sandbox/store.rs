@@ -4,7 +4,12 @@
 //! canonical (lower-case) form and the casing quirk of the real API, Title-case roles and
 //! upper-case date formats in list/get but lower-case in update responses, is applied only
 //! when a member is rendered. Seed-only flags (`is_bot`, `multi_org`) live here and are never
-//! rendered.
+//! rendered as such: a bot shows as `"type": "bot"`, the only mark the API's member objects
+//! have room for (their `type` is otherwise `"standard"`, `null` for an invitee).
+//!
+//! The organization has one default administrator (`is_default_admin`, rendered): the seed's,
+//! or else its first active administrator. Tallyfy refuses to remove them, and passes the role
+//! on when they are disabled.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -13,7 +18,11 @@ use serde_json::{Map, Value, json};
 use super::FieldNames;
 use super::rules::{self, DATE_FORMATS, ProfileUpdate, ROLES};
 
-const STATUSES: [&str; 3] = ["active", "invited", "disabled"];
+mod org;
+
+pub(crate) use org::Invitee;
+
+pub(crate) const STATUSES: [&str; 3] = ["active", "invited", "disabled"];
 /// Timestamp used when a seed member has none, so seeded state stays reproducible.
 const SEED_TIME: &str = "2024-01-01T00:00:00Z";
 
@@ -49,6 +58,9 @@ pub(crate) struct Member {
     pub last_login_at: Option<String>,
     pub is_bot: bool,
     pub multi_org: bool,
+    pub is_default_admin: bool,
+    /// Who sent the invitation, for members invited through the API.
+    pub invited_by: Option<u64>,
 }
 
 impl Member {
@@ -112,6 +124,8 @@ impl Member {
             last_login_at: r.string("last_login_at")?,
             is_bot: r.boolean("is_bot")?.unwrap_or(false),
             multi_org: r.boolean("multi_org")?.unwrap_or(false),
+            is_default_admin: r.boolean("is_default_admin")?.unwrap_or(false),
+            invited_by: None,
         })
     }
 
@@ -149,6 +163,9 @@ impl Member {
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "last_login_at": self.last_login_at,
+            "type": self.kind(),
+            "is_default_admin": self.is_default_admin,
+            "invited_by": self.invited_by,
         });
         let fields = member
             .as_object_mut()
@@ -193,13 +210,18 @@ impl Member {
     fn touch_if_changed(&mut self, before: &Member) -> bool {
         let changed = *self != *before;
         if changed {
-            let now = jiff::Timestamp::now();
-            self.updated_at = jiff::Timestamp::from_second(now.as_second())
-                .unwrap_or(now)
-                .to_string();
+            self.updated_at = now();
         }
         changed
     }
+}
+
+/// The time now, to the second, as the API writes it.
+pub(crate) fn now() -> String {
+    let now = jiff::Timestamp::now();
+    jiff::Timestamp::from_second(now.as_second())
+        .unwrap_or(now)
+        .to_string()
 }
 
 fn set<T>(slot: &mut T, value: Option<T>) {
@@ -287,6 +309,7 @@ impl Store {
             }
             store.members.insert(member.id, member);
         }
+        store.settle_default_admin()?;
         Ok(store)
     }
 

@@ -310,7 +310,7 @@ async fn sandbox_forbidden_and_not_found() {
     let other_org = req(&sb, Method::GET, "/organizations/someone-else/users");
     assert_eq!(send(other_org).await, (StatusCode::NOT_FOUND, not_found));
 
-    let (status, got) = send(req(&sb, Method::DELETE, &user(&sb, 1001))).await;
+    let (status, got) = send(req(&sb, Method::POST, &user(&sb, 1001))).await;
     assert_eq!(
         (status, got["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("ENDPOINT_NOT_FOUND"))

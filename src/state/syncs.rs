@@ -24,7 +24,7 @@ use super::{StateDir, create_parent};
 
 /// The syncs kept per organization; the oldest are forgotten past this many (one-off files
 /// would otherwise pile up forever).
-const KEPT_SYNCS: usize = 200;
+pub(super) const KEPT_SYNCS: usize = 200;
 
 /// Which runs of an organization compare with each other.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,8 +56,8 @@ impl SyncIdentity {
         }
     }
 
-    /// The key of this sync in the state file.
-    fn key(&self) -> String {
+    /// The key of this sync in the state files.
+    pub(super) fn key(&self) -> String {
         let with_profile = |profile: &Option<String>, rest: String| match profile {
             Some(profile) => format!("profile:{profile} {rest}"),
             None => rest,

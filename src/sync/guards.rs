@@ -8,22 +8,23 @@ use std::path::Path;
 use crate::api::Member;
 use crate::exit_code::ExitCode;
 use crate::guard::{self, Exclusions, Refusal};
-use crate::plan::{RowPlan, Update};
+use crate::plan::{Chain, LineKey, Plan};
 use crate::progress::Progress;
-use crate::settings::RunSettings;
+use crate::settings::{RunSettings, Target};
 use crate::state::{self, LastRun, Lock, LockError, StateDir, SyncIdentity};
 
-use super::{ApplyGuards, RunError};
+use super::planning::Planned;
+use super::{ApplyGuards, Mode, RunError};
 
-/// Rows that would change a protected member: row number → why it is left alone. Protected
-/// are members matching `--exclude`, and the role of the token's own account
+/// Chains that would change a protected member: their line → why they are left alone.
+/// Protected are members matching `--exclude`, and the role of the token's own account
 /// (`--token-owner`): an admin demoting themselves mid-sync locks the sync out.
-pub(super) fn excluded_rows(
-    plans: &[RowPlan],
+pub(super) fn excluded_lines(
+    plan: &Plan,
     members: &[Member],
     exclusions: &Exclusions,
     token_owner: Option<&str>,
-) -> HashMap<usize, String> {
+) -> HashMap<LineKey, String> {
     // Most runs protect nobody: no index of every member for them.
     if exclusions.is_empty() && token_owner.is_none() {
         return HashMap::new();
@@ -32,25 +33,21 @@ pub(super) fn excluded_rows(
         .iter()
         .filter_map(|m| Some((m.id, m.email.as_deref()?)))
         .collect();
-    plans
-        .iter()
-        .filter_map(|plan| match plan {
-            RowPlan::Update(update) => {
-                let email = email_of.get(&update.member_id)?;
-                if let Some(pattern) = exclusions.matching(email) {
-                    return Some((
-                        update.row,
-                        format!("the member matches --exclude {pattern}"),
-                    ));
-                }
-                let owner = token_owner?;
-                (update.role.is_some() && owner.trim().eq_ignore_ascii_case(email)).then(|| {
-                    let reason =
-                        "it would change the role of the token's own account (--token-owner)";
-                    (update.row, reason.to_string())
-                })
+    plan.chains()
+        .filter_map(|chain| {
+            let email = email_of.get(&chain.member_id?)?;
+            if let Some(pattern) = exclusions.matching(email) {
+                return Some((
+                    chain.line,
+                    format!("the member matches --exclude {pattern}"),
+                ));
             }
-            _ => None,
+            let owner = token_owner?;
+            let role_changes = chain.new_role().is_some();
+            (role_changes && owner.trim().eq_ignore_ascii_case(email)).then(|| {
+                let reason = "it would change the role of the token's own account (--token-owner)";
+                (chain.line, reason.to_string())
+            })
         })
         .collect()
 }
@@ -59,7 +56,7 @@ pub(super) fn excluded_rows(
 /// changes, last admin.
 pub(super) fn check_apply(
     baseline: Option<&Baseline>,
-    updates: &[Update],
+    chains: &[Chain],
     members: &[Member],
     guards: ApplyGuards,
 ) -> Result<(), Refusal> {
@@ -67,9 +64,50 @@ pub(super) fn check_apply(
         if let Some(b) = baseline {
             guard::check_source_size(b.matched, b.last, guards.shrink_limit, b.sync)?;
         }
-        guard::check_change_count(updates.len(), members.len(), guards.max_changes)?;
+        guard::check_change_count(chains.len(), members.len(), guards.max_changes)?;
     }
-    guard::check_admins_remain(updates, members)
+    guard::check_admins_remain(chains, members)
+}
+
+/// Where the run keeps state: the state directory and the organization, for real
+/// organizations only (the in-process sandbox starts fresh every run, an export is offline).
+pub(super) fn state_of(settings: &RunSettings) -> Option<(&StateDir, &str)> {
+    match &settings.target {
+        Target::Api(connection) => settings
+            .state_dir
+            .as_ref()
+            .map(|dir| (dir, connection.org_id.as_str())),
+        Target::Sandbox | Target::Export(_) => None,
+    }
+}
+
+/// The lock stage: one `apply` per organization at a time (`plan` takes none).
+pub(super) fn lock_for(
+    mode: Mode,
+    state: Option<(&StateDir, &str)>,
+    settings: &RunSettings,
+    progress: &dyn Progress,
+) -> Result<Option<Lock>, RunError> {
+    match (mode, state) {
+        (Mode::Apply { .. }, Some((dir, org))) => {
+            take_lock(dir, org, settings.sync.as_ref(), progress).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The source-shrink guard's baseline of an `apply` ([`Baseline::read`]).
+pub(super) fn baseline<'a>(
+    settings: &'a RunSettings,
+    mode: Mode,
+    state: Option<(&'a StateDir, &'a str)>,
+    planned: &Planned,
+    progress: &dyn Progress,
+) -> Option<Baseline<'a>> {
+    match mode {
+        Mode::Apply { .. } => Baseline::read(settings, state, &planned.plan.rows, progress),
+        Mode::Plan => None,
+    }
 }
 
 /// An `apply` of an export, as the source-shrink guard sees it: the rows that matched now, and
@@ -91,7 +129,7 @@ impl<'a> Baseline<'a> {
     pub(super) fn read(
         settings: &'a RunSettings,
         state: Option<(&'a StateDir, &'a str)>,
-        plans: &[RowPlan],
+        plans: &[crate::plan::RowPlan],
         progress: &dyn Progress,
     ) -> Option<Baseline<'a>> {
         let ((dir, org), sync) = (state?, settings.sync.as_ref()?);
@@ -150,7 +188,7 @@ pub(super) fn refusal_message(refusal: &guard::Refusal) -> String {
 }
 
 /// The per-org lock, or why not: another run holds it (exit 1, naming the holder).
-pub(super) fn take_lock(
+fn take_lock(
     dir: &StateDir,
     org: &str,
     sync: Option<&SyncIdentity>,

@@ -72,7 +72,7 @@ fn judge(plans: &[RowPlan], keys: &str, org: &str, members: usize) -> Option<Few
         match plan {
             // An identical repeat is judged once, by its first row.
             RowPlan::Invalid(_) | RowPlan::Duplicate(_) => continue,
-            RowPlan::Update(_) | RowPlan::Unchanged { .. } => matched += 1,
+            RowPlan::Chain(_) | RowPlan::Unchanged { .. } => matched += 1,
             RowPlan::NotFound {
                 row,
                 email,

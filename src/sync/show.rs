@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
 use crate::exit_code::fails_the_run;
-use crate::plan::RowPlan;
+use crate::plan::{Chain, OperationKind, Plan, RowPlan};
 use crate::progress::Progress;
 use crate::report::{Outcome, RowToCheck, SHOWN_CHARS, Summary, cut, shown_text};
 use crate::validate::describe;
@@ -19,7 +19,7 @@ const PROBLEMS_SHOWN: usize = 3 * crate::report::SHOWN_CHARS;
 /// The plan, for a person: one line per change or problem, then the counts. Values are
 /// shown as text and cut when long (`report::describe_changes`).
 pub(super) fn show_plan(
-    plans: &[RowPlan],
+    plan: &Plan,
     mode: Mode,
     member_count: usize,
     org: &str,
@@ -35,30 +35,10 @@ pub(super) fn show_plan(
     };
     let mut shown = 0;
     let mut hidden = 0;
-    for plan in plans {
-        let line = match plan {
-            RowPlan::Update(u) => format!(
-                "~ {}  {}",
-                u.email.as_deref().unwrap_or("?"),
-                crate::report::describe_changes(&u.changes)
-            ),
-            RowPlan::Invalid(i) => format!(
-                "! row {} invalid: {}",
-                i.row,
-                cut(&describe(&i.problems), PROBLEMS_SHOWN)
-            ),
-            RowPlan::NotFound {
-                row,
-                email,
-                user_id,
-            } => format!(
-                "? row {row} not found: {}",
-                email
-                    .clone()
-                    .or(user_id.map(|i| format!("user_id {i}")))
-                    .unwrap_or_default()
-            ),
-            RowPlan::Unchanged { .. } | RowPlan::Duplicate(_) => continue,
+    let subjects = plan.subjects.iter().map(|chain| Some(chain_line(chain)));
+    for line in plan.rows.iter().map(row_line).chain(subjects) {
+        let Some(line) = line else {
+            continue;
         };
         if shown < limit {
             progress.note(&line);
@@ -72,6 +52,52 @@ pub(super) fn show_plan(
             "… and {hidden} more (`member-sync plan` lists them all)"
         ));
     }
+    progress.note(&counts_line(plan, member_count, org));
+}
+
+/// A row's line in the plan, if it has one (unchanged and duplicate rows have none).
+fn row_line(plan: &RowPlan) -> Option<String> {
+    Some(match plan {
+        RowPlan::Chain(chain) => chain_line(chain),
+        RowPlan::Invalid(i) => format!(
+            "! row {} invalid: {}",
+            i.row,
+            cut(&describe(&i.problems), PROBLEMS_SHOWN)
+        ),
+        RowPlan::NotFound {
+            row,
+            email,
+            user_id,
+        } => format!(
+            "? row {row} not found: {}",
+            email
+                .clone()
+                .or(user_id.map(|i| format!("user_id {i}")))
+                .unwrap_or_default()
+        ),
+        RowPlan::Unchanged { .. } | RowPlan::Duplicate(_) => return None,
+    })
+}
+
+/// A chain's line: `~` an update, `+` an invite, `-` a disable, `^` an enable (by its first
+/// step), the member, then the fields it changes.
+fn chain_line(chain: &Chain) -> String {
+    let symbol = match chain.steps.first().map(|step| step.kind()) {
+        Some(OperationKind::Invite) => "+ invite",
+        Some(OperationKind::Disable) => "- disable",
+        Some(OperationKind::Enable) => "^ enable",
+        Some(OperationKind::UpdateProfile | OperationKind::ChangeRole) | None => "~",
+    };
+    let email = chain.email.as_deref().unwrap_or("?");
+    let changes = crate::report::describe_changes(chain.changes());
+    match changes.as_str() {
+        "" => format!("{symbol} {email}"),
+        changes => format!("{symbol} {email}  {changes}"),
+    }
+}
+
+/// `plan for acme (60 members): 12 to update, 40 unchanged, 3 invalid, 2 not found`.
+fn counts_line(plan: &Plan, member_count: usize, org: &str) -> String {
     let [
         mut update,
         mut unchanged,
@@ -79,9 +105,9 @@ pub(super) fn show_plan(
         mut not_found,
         mut duplicate,
     ] = [0usize; 5];
-    for plan in plans {
-        *match plan {
-            RowPlan::Update(_) => &mut update,
+    for row in &plan.rows {
+        *match row {
+            RowPlan::Chain(_) => &mut update,
             RowPlan::Unchanged { .. } => &mut unchanged,
             RowPlan::Invalid(_) => &mut invalid,
             RowPlan::NotFound { .. } => &mut not_found,
@@ -92,9 +118,9 @@ pub(super) fn show_plan(
         0 => String::new(),
         n => format!(", {n} duplicate"),
     };
-    progress.note(&format!(
+    format!(
         "plan for {org} ({member_count} members): {update} to update, {unchanged} unchanged, {invalid} invalid, {not_found} not found{duplicate}"
-    ));
+    )
 }
 
 /// Whether `apply` may send its `updates` to `org`: `--yes` (`yes`), a rehearsal on the
@@ -165,9 +191,11 @@ pub(super) fn rows_to_check(summary: &Summary, report: &Path, progress: &dyn Pro
     }
 }
 
-/// `row 37 (line 38, ann@acme.example) invalid: Time Zone: ...`, on one line: the email and
-/// the reason shown as text and cut as the plan's lines are (`report::shown_text`).
+/// `row 37 (line 38, ann@acme.example) invalid: Time Zone: ...` (`member 1042 (…) failed: …`
+/// for a line without a row), on one line: the email and the reason shown as text and cut as
+/// the plan's lines are (`report::shown_text`).
 fn row_to_check(row: &RowToCheck) -> String {
+    let key = row.key;
     let email = match row.email.as_str() {
         "" => "no email".to_string(),
         email => shown_text(email, SHOWN_CHARS),
@@ -180,5 +208,32 @@ fn row_to_check(row: &RowToCheck) -> String {
         "" => String::new(),
         why => format!(": {}", shown_text(why, PROBLEMS_SHOWN)),
     };
-    format!("row {} ({place}) {}{why}", row.row, row.outcome)
+    format!("{key} ({place}) {}{why}", row.outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::LineKey;
+
+    #[test]
+    fn a_line_to_check_is_named_by_its_row_or_its_member() {
+        let check = |key, line| RowToCheck {
+            key,
+            line,
+            email: "ann@acme.example".into(),
+            outcome: Outcome::Failed,
+            why: "HTTP 403: no".into(),
+        };
+        assert_eq!(
+            row_to_check(&check(LineKey::Row(37), Some(38))),
+            "row 37 (line 38, ann@acme.example) failed: HTTP 403: no"
+        );
+        assert_eq!(
+            row_to_check(&check(LineKey::Member(1042), None)),
+            "member 1042 (ann@acme.example) failed: HTTP 403: no"
+        );
+        // Rows are listed before members.
+        assert!(LineKey::Row(usize::MAX) < LineKey::Member(0));
+    }
 }

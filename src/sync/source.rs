@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use crate::api::Member;
+use crate::exit_code::ExitCode;
 use crate::file_bytes::input_name;
 use crate::guard;
 use crate::ingest;
-use crate::plan::RowPlan;
+use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::replay::plan_file::{InputFile, PlanFile};
 use crate::replay::{Recorded, rollback};
@@ -15,7 +16,7 @@ use crate::sandbox::Seed;
 use crate::settings::{RunSettings, Source, Target};
 use crate::validate::{self, RowVerdict};
 
-use super::RunError;
+use super::{RunError, Stage};
 
 /// What a run read: one verdict per row, and the recorded changes when it replays some.
 pub(super) struct SourceRead {
@@ -33,9 +34,44 @@ pub(super) struct SourceRead {
     pub input: Option<InputFile>,
 }
 
+/// The input stage: the run's source read and checked, and with `--only-rows-from`, only the
+/// rows of that report kept. Ends the run when there is nothing to do, or when a guard
+/// refuses the input itself.
+pub(super) fn read_input(
+    settings: &RunSettings,
+    progress: &dyn Progress,
+) -> Result<Stage<SourceRead>, RunError> {
+    let Some(mut read) = read_source(settings, progress)? else {
+        return Ok(Stage::End(ExitCode::Success));
+    };
+    if let Some(refusal) = read.refusal.take() {
+        return Ok(Stage::Refused(refusal));
+    }
+    let Some((report, outcomes)) = &settings.only_rows_from else {
+        return Ok(Stage::Go(read));
+    };
+    let rows = crate::rerun::rows_from_report(report, outcomes, progress).map_err(RunError::new)?;
+    if rows.is_empty() {
+        let named: Vec<&str> = outcomes.iter().map(|o| o.as_str()).collect();
+        progress.note(&format!(
+            "no row of {} ended {}: nothing to run again",
+            report.display(),
+            named.join(" or ")
+        ));
+        return Ok(Stage::End(ExitCode::Success));
+    }
+    read.verdicts = crate::rerun::keep_rows(read.verdicts, &rows, report).map_err(RunError::new)?;
+    progress.note(&format!(
+        "running again {} rows of {}",
+        read.verdicts.len(),
+        report.display()
+    ));
+    Ok(Stage::Go(read))
+}
+
 /// Reads the run's source; `None` when there is nothing to do (an undo of a run that changed
 /// nothing).
-pub(super) fn read_source(
+fn read_source(
     settings: &RunSettings,
     progress: &dyn Progress,
 ) -> Result<Option<SourceRead>, RunError> {
@@ -156,7 +192,7 @@ fn plan_identity(target: &Target) -> (String, String) {
 /// `plan --out` / `--format json`; `input` is the export as [`read_source`] read it.
 pub(super) fn save_plan(
     settings: &RunSettings,
-    plans: &[RowPlan],
+    plan: &Plan,
     org: &str,
     input: Option<InputFile>,
     progress: &dyn Progress,
@@ -167,7 +203,7 @@ pub(super) fn save_plan(
         return Ok(());
     };
     let (_, url) = plan_identity(&settings.target);
-    let plan = PlanFile::for_input(plans, org, &url, input);
+    let plan = PlanFile::for_input(plan, org, &url, input);
     let json = serde_json::to_string_pretty(&plan).expect("a plan serializes");
     if let Some(file) = &output.file {
         crate::output_file::Output::plan(file, output.overwrite)

@@ -9,7 +9,8 @@ use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 use super::{
-    DesiredRow, InvalidRow, KeyColumns, MemberKey, RowProblem, RowVerdict, RowWarning, keys, rules,
+    DesiredRow, Employment, InvalidRow, KeyColumns, MemberKey, RowProblem, RowVerdict, RowWarning,
+    keys, rules,
 };
 use crate::blank::{BlankPolicy, CellIntent};
 use crate::fields::timezone;
@@ -30,6 +31,7 @@ pub struct Draft<'t> {
     pub(super) key_column: &'t str,
     pub(super) key_value: &'t str,
     pub(super) fields: FieldMap,
+    pub(super) employment: Employment,
     problems: Vec<RowProblem>,
     pub(super) warnings: Vec<RowWarning>,
 }
@@ -56,6 +58,7 @@ impl<'t> Draft<'t> {
             key_column: "",
             key_value: "",
             fields: FieldMap::with_capacity(field_count),
+            employment: Employment::default(),
             problems: Vec::new(),
             warnings: Vec::new(),
         };
@@ -228,6 +231,7 @@ impl<'t> Draft<'t> {
                     email_beside_id: self.email,
                     user_id: self.user_id,
                     fields: self.fields,
+                    employment: self.employment,
                 }),
                 None,
             ),

@@ -16,10 +16,12 @@ pub mod chars;
 pub mod derive;
 mod draft;
 mod duplicates;
+pub mod employment;
 pub mod keys;
 pub mod rules;
 
 pub use draft::Draft;
+pub use employment::{Employment, LeaverCheck, Status};
 
 use crate::blank::BlankPolicy;
 use crate::fields::{Field, FieldMap, trim_cell};
@@ -45,6 +47,9 @@ pub struct DesiredRow {
     pub user_id: Option<u64>,
     /// Only the fields the row asks to set or clear; blank cells are absent (keep).
     pub fields: FieldMap,
+    /// What the row says of the person's employment (status, start and end dates), for
+    /// joiners and leavers: all unknown when the input has no such columns.
+    pub employment: Employment,
 }
 
 impl DesiredRow {
@@ -71,6 +76,7 @@ impl DesiredRow {
             && self.email_beside_id == other.email_beside_id
             && self.user_id == other.user_id
             && self.fields == other.fields
+            && self.employment == other.employment
     }
 }
 
@@ -248,6 +254,7 @@ fn validate_records<'t>(
             (field, columns, policy_for(table, field))
         })
         .collect();
+    let employment = employment::EmploymentColumns::of(table);
     let mut verdicts = Vec::with_capacity(rows);
     verdicts.extend(records.iter().enumerate().map(|(i, record)| {
         let mut draft = Draft::new(key_columns, record, fields.len());
@@ -265,6 +272,9 @@ fn validate_records<'t>(
             } else {
                 draft.check_field(column, cell, field, policy);
             }
+        }
+        if let Some(employment) = &employment {
+            employment.read(record, &mut draft);
         }
         derive::display_name(table, record, &mut draft);
         derive::country_id(table, record, &mut draft);

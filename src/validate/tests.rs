@@ -10,6 +10,8 @@ use crate::ingest::load_from_bytes;
 
 // Rows read through presets, mapping files and fallbacks.
 mod inputs;
+// Employment facts: status words and dates, from presets and the mapping file.
+mod employment;
 
 fn verdicts(csv: &str) -> Vec<RowVerdict> {
     validate(&load_from_bytes(csv.as_bytes(), "test.csv").unwrap())

@@ -8,7 +8,7 @@ use crate::util::*;
 fn profile(org: &TestOrg) -> std::path::PathBuf {
     let path = org.path("member-sync.toml");
     let text = format!(
-        "[profile.nightly]\norg = \"{}\"\nbase_url = \"{}\"\nca_cert = '{}'\ntoken_env = \"NIGHTLY_TOKEN\"\nrate = \"500/s\"\nmax_changes = \"2\"\nexclude = [\"person3@gen.example\"]\n",
+        "[profile.nightly]\norg = \"{}\"\nbase_url = \"{}\"\nca_cert = '{}'\ntoken_env = \"NIGHTLY_TOKEN\"\nrate = \"500/s,20000/h\"\nmax_wait = \"10m\"\nmax_changes = \"2\"\nexclude = [\"person3@gen.example\"]\n",
         org.org_id(),
         org.base_url(),
         test_ca()
@@ -102,6 +102,14 @@ fn config_show_says_where_each_setting_comes_from_and_hides_the_token() {
     );
     assert!(
         line("max_changes").contains("2  (profile nightly)"),
+        "{shown}"
+    );
+    assert!(
+        line("rate").contains("500/s,20000/h  (profile nightly)"),
+        "{shown}"
+    );
+    assert!(
+        line("max_wait").contains("10 min  (profile nightly)"),
         "{shown}"
     );
     assert!(

@@ -288,3 +288,47 @@ fn a_non_interactive_apply_says_once_that_it_does_not_ask() {
         with_yes.stderr
     );
 }
+
+/// A long pause of the server's is on the progress bar (and said above it), with its end: a
+/// run that sits still for minutes must not look hung (#18).
+#[test]
+fn a_long_pause_shows_on_the_progress_bar_with_its_end() {
+    use member_sync::sandbox::{Faults, RateLimit};
+    let config = SandboxConfig {
+        faults: Faults {
+            rate_limit: Some(RateLimit::windows(&[(4, Duration::from_secs(6))])),
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    };
+    let org = TestOrg::start(config, generated_seed(8));
+    let input = partly_matching(&org, "titles.csv", 8, 8);
+    let report = org.path("report.csv");
+    let state = org.path("state").display().to_string();
+    let mut args = run_args(&org, "apply", &input, &report);
+    args.extend(["--rate", "20/s", "--yes"].map(Into::into));
+    let Some(terminal) = Terminal::start(
+        &org.path(""),
+        &args,
+        &[
+            ("TALLYFY_ACCESS_TOKEN", org.token()),
+            ("MEMBER_SYNC_STATE_DIR", &state),
+        ],
+    ) else {
+        return;
+    };
+    let screen = terminal.wait_for_screen("the pause on the bar", |screen| {
+        screen
+            .lines()
+            .any(|l| l.contains(" rows · ") && l.contains("· paused by the server until "))
+    });
+    assert!(
+        screen.contains("paused by the server until ") && screen.contains("a 429 with Retry-After"),
+        "{screen}"
+    );
+    assert_eq!(terminal.exit_code(), 0, "{}", terminal.screen());
+    assert_eq!(
+        outcome_counts(&read_report(&report)),
+        counts(&[("updated", 8)])
+    );
+}

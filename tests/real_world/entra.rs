@@ -52,7 +52,8 @@ fn small_template_names_come_from_the_display_name() {
     assert_eq!(first["line"], "3");
     assert_eq!(
         json_cell(first, "fields"),
-        json!({"first_name": "Chris", "last_name": "Green"})
+        // `Block sign in` No: still employed.
+        json!({"first_name": "Chris", "last_name": "Green", "status": "active"})
     );
     assert!(first["warnings"].contains("took first_name \"Chris\" and last_name \"Green\""));
     assert_eq!(checked.lines_starting("~ row").len(), 5);

@@ -6,6 +6,8 @@ use serde_json::Value;
 
 use crate::util::*;
 
+mod operations;
+
 /// Member `id`'s job title and role, as the org shows them now.
 fn title_and_role(org: &TestOrg, id: u64) -> (Value, String) {
     let m = org.member(id);

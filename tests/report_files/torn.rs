@@ -88,8 +88,9 @@ fn a_line_cut_short_before_the_last_is_refused_with_its_line() {
 
     let undo = org.run_command("rollback", &report, &[]);
     undo.assert_code(1).assert_stderr_contains(&format!(
-        "{} line 3 has 5 cells, the header 13",
-        report.display()
+        "{} line 3 has 5 cells, the header {}",
+        report.display(),
+        REPORT_COLUMNS.len()
     ));
     assert_eq!(
         titles(&org),

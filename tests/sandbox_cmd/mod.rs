@@ -263,3 +263,6 @@ fn sandbox_journal_is_private_and_replaces_an_earlier_journal() {
         "no request served"
     );
 }
+
+// The lifecycle settings a seed carries (seat pool, invite cap, scripted faults).
+mod lifecycle;

@@ -7,7 +7,7 @@ use std::path::Path;
 pub type ReportRow = HashMap<String, String>;
 
 /// The report's columns, in order, as documented in the README.
-pub const REPORT_COLUMNS: [&str; 13] = [
+pub const REPORT_COLUMNS: [&str; 14] = [
     "row",
     "email",
     "user_id",
@@ -21,6 +21,7 @@ pub const REPORT_COLUMNS: [&str; 13] = [
     "request_id",
     "elapsed_ms",
     "landed",
+    "action",
 ];
 
 /// Writes a CSV file with a header row.

@@ -107,7 +107,7 @@ pub fn in_words(wait: Duration) -> String {
     let secs = wait.as_secs_f64().ceil() as u64;
     match secs {
         0..60 => format!("{secs} s"),
-        60..3600 if secs % 60 == 0 => format!("{} min", secs / 60),
+        60..3600 if secs.is_multiple_of(60) => format!("{} min", secs / 60),
         60..3600 => format!("{} min {} s", secs / 60, secs % 60),
         _ if secs % 3600 / 60 == 0 => format!("{} h", secs / 3600),
         _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),

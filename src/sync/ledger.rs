@@ -1,19 +1,15 @@
-//! Report lines for each kind of row (from a plan, from a write's result, or for a row the run
-//! never reached) and the [`Ledger`] that writes them and keeps count.
+//! The [`Ledger`]: writes each report line (`lines.rs` makes them), counts its outcome and
+//! moves the progress bar, and stops the run when the report cannot be written.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use compact_str::{CompactString, ToCompactString};
 use tokio_util::sync::CancellationToken;
 
-use crate::execute::pool::{WriteOutcome, WriteResult};
 use crate::exit_code::fails_the_run;
-use crate::plan::{RowPlan, Update};
+use crate::plan::LineKey;
 use crate::progress::Progress;
-use crate::replay::Recorded;
 use crate::report::{Outcome, RenderedLines, ReportRow, ReportWriter, RowToCheck, Summary};
-use crate::validate::{DuplicateRow, InvalidRow, RowVerdict, describe};
 
 use super::RunError;
 
@@ -35,8 +31,8 @@ pub(super) struct Ledger {
 /// The write that failed, and the rows that ended after it.
 struct ReportFailure {
     error: std::io::Error,
-    /// Rows a request was sent for, not in the report: `(row, outcome)`.
-    sent: Vec<(usize, Outcome)>,
+    /// Lines a request was sent for, not in the report: `(line, outcome)`.
+    sent: Vec<(LineKey, Outcome)>,
 }
 
 impl Ledger {
@@ -129,17 +125,18 @@ impl Ledger {
     /// line is in the report. A row that fails the run is logged as a warning and kept for
     /// the list that ends the run.
     fn count(&mut self, row: Finished<'_>, written: bool) {
-        let line = self
-            .lines
-            .as_ref()
-            .and_then(|lines| lines.get(row.row.wrapping_sub(1)).copied());
+        let line = row.key.row().and_then(|number| {
+            let lines = self.lines.as_ref()?;
+            lines.get(number.wrapping_sub(1)).copied()
+        });
         // One event, at the level the outcome asks for (a level must be a constant in tracing).
         macro_rules! row_finished {
             ($level:expr) => {
                 tracing::event!(
                     target: "member_sync::rows",
                     $level,
-                    row = row.row,
+                    row = row.key.row(),
+                    member = row.key.member(),
                     line,
                     email = %row.email,
                     outcome = %row.outcome,
@@ -150,9 +147,9 @@ impl Ledger {
         }
         if fails_the_run(row.outcome) {
             row_finished!(tracing::Level::WARN);
-            if self.summary.lists(row.row) {
+            if self.summary.lists(row.key) {
                 self.summary.list(RowToCheck {
-                    row: row.row,
+                    key: row.key,
                     line,
                     email: row.email.to_string(),
                     outcome: row.outcome,
@@ -166,7 +163,7 @@ impl Ledger {
         if !written {
             self.summary.add_not_in_report(row.outcome);
             if let Some(failure) = self.failure.as_mut().filter(|_| row.sent) {
-                failure.sent.push((row.row, row.outcome));
+                failure.sent.push((row.key, row.outcome));
             }
         }
         self.progress.row_finished(row.outcome);
@@ -192,13 +189,13 @@ impl ReportFailure {
             .iter()
             .map(|(outcome, n)| format!("{n} {outcome}"))
             .collect();
-        let mut sent: Vec<usize> = self.sent.iter().map(|(row, _)| *row).collect();
+        let mut sent: Vec<LineKey> = self.sent.iter().map(|(key, _)| *key).collect();
         sent.sort_unstable();
         let sent = match sent.as_slice() {
             [] => String::new(),
-            rows => format!(
+            keys => format!(
                 " Sent to Tallyfy but not in the report, so a `rollback` of it cannot undo them: {}.",
-                row_list(rows)
+                line_list(keys)
             ),
         };
         RunError::new(format!(
@@ -217,20 +214,35 @@ impl ReportFailure {
     }
 }
 
+/// `row 4`, `rows 4, 9 and 12`, `rows 4, 9, … and 30 more`; members without a row named
+/// after the rows (`rows 4 and 9, member 1042`).
+fn line_list(keys: &[LineKey]) -> String {
+    let rows: Vec<usize> = keys.iter().filter_map(|key| key.row()).collect();
+    let members: Vec<u64> = keys.iter().filter_map(|key| key.member()).collect();
+    let mut parts = Vec::new();
+    if !rows.is_empty() {
+        parts.push(named_list("row", "rows", &rows));
+    }
+    if !members.is_empty() {
+        parts.push(named_list("member", "members", &members));
+    }
+    parts.join(", ")
+}
+
 /// `row 4`, `rows 4, 9 and 12`, `rows 4, 9, … and 30 more`.
-fn row_list(rows: &[usize]) -> String {
-    let named: Vec<String> = rows
+fn named_list<N: ToString>(one: &str, many: &str, numbers: &[N]) -> String {
+    let named: Vec<String> = numbers
         .iter()
         .take(SENT_ROWS_NAMED)
-        .map(usize::to_string)
+        .map(N::to_string)
         .collect();
-    match (rows.len(), rows.len().saturating_sub(SENT_ROWS_NAMED)) {
-        (1, _) => format!("row {}", named[0]),
+    match (numbers.len(), numbers.len().saturating_sub(SENT_ROWS_NAMED)) {
+        (1, _) => format!("{one} {}", named[0]),
         (_, 0) => {
-            let (last, rest) = named.split_last().expect("two rows or more");
-            format!("rows {} and {last}", rest.join(", "))
+            let (last, rest) = named.split_last().expect("two or more");
+            format!("{many} {} and {last}", rest.join(", "))
         }
-        (_, more) => format!("rows {} and {more} more", named.join(", ")),
+        (_, more) => format!("{many} {} and {more} more", named.join(", ")),
     }
 }
 
@@ -241,9 +253,9 @@ const SENT_ROWS_NAMED: usize = 10;
 /// the batch to be split over two threads.
 const LINES_PER_BATCH: usize = 50_000;
 
-/// What is logged and counted of a row once it ended.
+/// What is logged and counted of a line once it ended.
 struct Finished<'a> {
-    row: usize,
+    key: LineKey,
     email: Cow<'a, str>,
     outcome: Outcome,
     error: Cow<'a, str>,
@@ -254,149 +266,11 @@ struct Finished<'a> {
 impl<'a> From<ReportRow<'a>> for Finished<'a> {
     fn from(row: ReportRow<'a>) -> Finished<'a> {
         Finished {
-            row: row.row,
+            key: row.line,
             email: row.email,
             outcome: row.outcome.expect("every report row has an outcome"),
             error: row.error,
             sent: row.attempts > 0,
         }
     }
-}
-
-/// The line of a row the run stopped before planning (the member list could not be read).
-pub(super) fn unreached_row<'a>(verdict: &'a RowVerdict, reason: &str) -> ReportRow<'a> {
-    match verdict {
-        RowVerdict::Invalid(invalid) => invalid_row(invalid),
-        RowVerdict::Duplicate(repeat) => duplicate_row(repeat),
-        RowVerdict::Valid(row) => ReportRow {
-            row: row.row,
-            email: row.email().unwrap_or_default().into(),
-            user_id: user_id(row.user_id),
-            outcome: Some(Outcome::Cancelled),
-            error: format!("not attempted: {reason}").into(),
-            ..Default::default()
-        },
-    }
-}
-
-/// The report line of a row that needs no request (or, for `plan`, will not get one).
-pub(super) fn planned_row(plan: &RowPlan) -> ReportRow<'_> {
-    match plan {
-        RowPlan::Invalid(invalid) => invalid_row(invalid),
-        RowPlan::Duplicate(repeat) => duplicate_row(repeat),
-        RowPlan::NotFound {
-            row,
-            email,
-            user_id: id,
-        } => ReportRow {
-            row: *row,
-            email: email.as_deref().unwrap_or_default().into(),
-            user_id: user_id(*id),
-            outcome: Some(Outcome::NotFound),
-            error: "no member of the organization has this key".into(),
-            ..Default::default()
-        },
-        RowPlan::Unchanged {
-            row,
-            member_id,
-            email,
-        } => ReportRow {
-            row: *row,
-            email: email.as_deref().unwrap_or_default().into(),
-            user_id: member_id.to_compact_string(),
-            outcome: Some(Outcome::Unchanged),
-            ..Default::default()
-        },
-        RowPlan::Update(update) => ReportRow {
-            outcome: Some(Outcome::Planned),
-            ..identity(update)
-        }
-        .with_changes(&update.changes),
-    }
-}
-
-fn invalid_row(invalid: &InvalidRow) -> ReportRow<'_> {
-    ReportRow {
-        row: invalid.row,
-        email: invalid.email.as_str().into(),
-        user_id: invalid.user_id.as_str().into(),
-        outcome: Some(Outcome::Invalid),
-        error: describe(&invalid.problems).into(),
-        ..Default::default()
-    }
-}
-
-fn duplicate_row(repeat: &DuplicateRow) -> ReportRow<'_> {
-    ReportRow {
-        row: repeat.row,
-        email: repeat.email.as_deref().unwrap_or_default().into(),
-        user_id: user_id(repeat.user_id),
-        outcome: Some(Outcome::Duplicate),
-        error: repeat.reason().into(),
-        ..Default::default()
-    }
-}
-
-fn user_id(id: Option<u64>) -> CompactString {
-    id.map(|id| id.to_compact_string()).unwrap_or_default()
-}
-
-/// The line of a recorded change (saved plan, rollback) whose member moved on since.
-pub(super) fn stale_row<'a>(record: &'a Recorded, reason: &str) -> ReportRow<'a> {
-    ReportRow {
-        row: record.row,
-        email: record.email.as_str().into(),
-        user_id: record.member_id.to_compact_string(),
-        outcome: Some(Outcome::Stale),
-        error: format!("not changed: {reason}").into(),
-        ..Default::default()
-    }
-}
-
-/// The line of a row a protection took out: what it would have changed, and why not.
-pub(super) fn excluded_row<'a>(update: &'a Update, reason: &str) -> ReportRow<'a> {
-    ReportRow {
-        outcome: Some(Outcome::Excluded),
-        error: format!("not changed: {reason}").into(),
-        ..identity(update)
-    }
-    .with_changes(&update.changes)
-}
-
-pub(super) fn identity(update: &Update) -> ReportRow<'_> {
-    ReportRow {
-        row: update.row,
-        email: update.email.as_deref().unwrap_or_default().into(),
-        user_id: update.member_id.to_compact_string(),
-        ..Default::default()
-    }
-}
-
-pub(super) fn written_row<'a>(update: &'a Update, result: &WriteResult) -> ReportRow<'a> {
-    ReportRow {
-        outcome: Some(match result.outcome {
-            WriteOutcome::Updated => Outcome::Updated,
-            WriteOutcome::Failed => Outcome::Failed,
-            WriteOutcome::Cancelled => Outcome::Cancelled,
-        }),
-        http_status: result.http_status,
-        attempts: result.attempts,
-        error: result.error.clone().unwrap_or_default().into(),
-        request_id: result.request_id.clone().unwrap_or_default(),
-        elapsed_ms: Some(result.elapsed.as_millis()),
-        ..identity(update)
-    }
-    .with_changes(&update.changes)
-    .with_landed(&result.landed)
-}
-
-/// The line of an update the run was stopped before sending.
-pub(super) fn unsent_row(update: &Update) -> ReportRow<'_> {
-    ReportRow {
-        outcome: Some(Outcome::Cancelled),
-        error: "not sent: the run was stopped".into(),
-        ..identity(update)
-    }
-    .with_changes(&update.changes)
-    .with_landed(&[])
 }
