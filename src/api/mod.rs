@@ -8,15 +8,15 @@
 pub mod answer;
 mod client;
 pub mod error_body;
-pub mod rate_headers;
 mod lifecycle;
 #[cfg(test)]
 mod lifecycle_tests;
 pub mod member_state;
+pub mod rate_headers;
 pub mod wire;
 
 pub use answer::{RETRY_AFTER_CEILING, parse_retry_after};
 pub use client::{ApiError, Client, Connection, Reply};
-pub use rate_headers::Quota;
 pub use member_state::MemberStatus;
+pub use rate_headers::Quota;
 pub use wire::{Member, MemberPage};

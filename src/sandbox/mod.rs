@@ -21,8 +21,8 @@
 #[cfg(test)]
 mod fault_tests;
 mod faults;
-pub mod limiter_model;
 mod lifecycle;
+pub mod limiter_model;
 mod listener;
 mod middleware;
 mod rate_limit;
@@ -41,10 +41,10 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use faults::{Fault, Faults};
-pub use limiter_model::{LimiterModel, LimiterState, Verdict, Window};
 pub use lifecycle::{
     InviteCap, LifecycleCall, LifecycleSettings, Removal, ScriptedFault, ScriptedKind,
 };
+pub use limiter_model::{LimiterModel, LimiterState, Verdict, Window};
 use listener::{ConnectionCounts, ResettableListener};
 pub use rate_limit::{PacingViolation, RateLimit, RetryAfterForm, ThrottleSeat};
 use routes::Shared;
