@@ -80,7 +80,13 @@ pub fn build(release: bool) -> Result<&'static Built, String> {
     let command = format!("cargo {}", args.join(" "));
     eprintln!("bench: {command} (the binary as users build it)");
     let started = Instant::now();
-    let mut child = Command::new(cargo)
+    let mut cargo = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        if set_by_cargo_for_this_run(&name.to_string_lossy()) {
+            cargo.env_remove(name);
+        }
+    }
+    let mut child = cargo
         .args(&args)
         .arg("--message-format=json-render-diagnostics")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -126,6 +132,28 @@ pub fn build(release: bool) -> Result<&'static Built, String> {
     });
     BINARY.get_or_init(|| built.path.clone());
     Ok(built)
+}
+
+/// What Cargo sets in the environment of the bench it runs (its package, its paths), which a
+/// user's `cargo build` does not have. Passed on, they would rebuild what depends on them:
+/// ring's build script asks to be rerun when `CARGO_PKG_NAME` or `CARGO_MANIFEST_DIR` change,
+/// so each `cargo build --release` from a shell and each bench run would rebuild ring, rustls,
+/// reqwest and member-sync (with its fat LTO) for the other.
+fn set_by_cargo_for_this_run(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || name.starts_with("CARGO_BIN_EXE_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_MANIFEST_LINKS"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+                | "CARGO_RUSTC_CURRENT_DIR"
+                | "OUT_DIR"
+        )
 }
 
 fn strings(list: &serde_json::Value) -> Vec<String> {
