@@ -1,7 +1,7 @@
-//! The throughput chart of `docs/performance.md`, as a hand-written SVG: achieved requests a
-//! second against the server's rate limit, one line per latency, and the limit itself as the
-//! dashed diagonal nobody can cross. No plotting crate: a few dozen lines of SVG need no
-//! dependency to review.
+//! The charts of `docs/performance.md`, as hand-written SVG: throughput against the server's
+//! rate limit (one line per latency, the limit itself as the dashed diagonal nobody can
+//! cross), and goodput against the client's rate for each limiter (`limiter_chart.rs`). No
+//! plotting crate: a few dozen lines of SVG need no dependency to review.
 
 use std::fmt::Write;
 
@@ -12,66 +12,199 @@ pub struct Point {
     pub throughput: f64,
 }
 
-const WIDTH: f64 = 640.0;
+/// The plot's own width, between the axis labels and the legend.
+const PLOT_WIDTH: f64 = 420.0;
 const HEIGHT: f64 = 420.0;
 const LEFT: f64 = 70.0;
+/// Room on the right for the throughput chart's legend.
 const RIGHT: f64 = 150.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 60.0;
-const COLOURS: [&str; 4] = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a"];
+pub(crate) const COLOURS: [&str; 6] = [
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d",
+];
 
+/// A chart's frame: the scales from values to pixels, the axes, ticks, grid, labels, legend.
+pub(crate) struct Frame {
+    pub out: String,
+    x_max: f64,
+    y_max: f64,
+    legend: usize,
+}
+
+impl Frame {
+    /// `right`: room on the right for the legend.
+    pub fn new(
+        right: f64,
+        title: &str,
+        x_label: &str,
+        y_label: &str,
+        x_max: f64,
+        y_max: f64,
+    ) -> Frame {
+        let width = LEFT + PLOT_WIDTH + right;
+        let mut frame = Frame {
+            out: String::new(),
+            x_max,
+            y_max,
+            legend: 0,
+        };
+        let out = &mut frame.out;
+        let _ = writeln!(
+            out,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" font-family="sans-serif" font-size="12">"#
+        );
+        let _ = writeln!(
+            out,
+            r#"<rect width="100%" height="100%" fill="white"/><text x="{}" y="22" text-anchor="middle" font-size="14">{title}</text>"#,
+            width / 2.0
+        );
+        let (x0, y0, x1, y1) = (frame.x(0.0), frame.y(0.0), frame.x(x_max), frame.y(y_max));
+        let out = &mut frame.out;
+        let _ = writeln!(
+            out,
+            r##"<path d="M{x0},{y1} L{x0},{y0} L{x1},{y0}" stroke="#333" fill="none"/>"##
+        );
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{}" text-anchor="middle">{x_label}</text>"#,
+            (x0 + x1) / 2.0,
+            HEIGHT - 20.0
+        );
+        let _ = writeln!(
+            out,
+            r#"<text x="18" y="{}" text-anchor="middle" transform="rotate(-90 18 {})">{y_label}</text>"#,
+            (y0 + y1) / 2.0,
+            (y0 + y1) / 2.0
+        );
+        for tick in ticks(y_max) {
+            let yt = frame.y(tick);
+            let _ = writeln!(
+                frame.out,
+                r##"<line x1="{x0}" y1="{yt}" x2="{x1}" y2="{yt}" stroke="#eee"/><text x="{xl}" y="{yl}" text-anchor="end">{tick}</text>"##,
+                xl = x0 - 6.0,
+                yl = yt + 4.0,
+            );
+        }
+        for tick in ticks(x_max) {
+            let xt = frame.x(tick);
+            let _ = writeln!(
+                frame.out,
+                r#"<text x="{xt}" y="{yb}" text-anchor="middle">{tick}</text>"#,
+                yb = y0 + 16.0,
+            );
+        }
+        frame
+    }
+
+    pub fn x(&self, v: f64) -> f64 {
+        LEFT + v / self.x_max * PLOT_WIDTH
+    }
+
+    pub fn y(&self, v: f64) -> f64 {
+        HEIGHT - BOTTOM - v / self.y_max * (HEIGHT - TOP - BOTTOM)
+    }
+
+    /// A dashed grey line between two points in the chart's values.
+    pub fn dashed(&mut self, from: (f64, f64), to: (f64, f64), colour: &str) {
+        let _ = writeln!(
+            self.out,
+            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-dasharray="5,4"/>"#,
+            self.x(from.0),
+            self.y(from.1),
+            self.x(to.0),
+            self.y(to.1)
+        );
+    }
+
+    /// A line through `points` (in the chart's values) with a dot at each.
+    pub fn line(&mut self, points: &[(f64, f64)], colour: &str) {
+        let path: Vec<String> = points
+            .iter()
+            .map(|&(px, py)| format!("{:.1},{:.1}", self.x(px), self.y(py)))
+            .collect();
+        let _ = writeln!(
+            self.out,
+            r#"<polyline points="{}" stroke="{colour}" stroke-width="2" fill="none"/>"#,
+            path.join(" ")
+        );
+        for &(px, py) in points {
+            let _ = writeln!(
+                self.out,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"/>"#,
+                self.x(px),
+                self.y(py)
+            );
+        }
+    }
+
+    /// A hollow marker, for a point that is not part of a line.
+    pub fn ring(&mut self, (px, py): (f64, f64), colour: &str) {
+        let _ = writeln!(
+            self.out,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="6" stroke="{colour}" stroke-width="2" fill="none"/>"#,
+            self.x(px),
+            self.y(py)
+        );
+    }
+
+    /// The next line of the legend: a short stroke (dashed or not) and its text.
+    pub fn legend(&mut self, text: &str, colour: &str, dashed: bool) {
+        let ly = self.next_legend_line();
+        let dash = if dashed {
+            r#" stroke-dasharray="5,4""#
+        } else {
+            r#" stroke-width="2""#
+        };
+        let _ = writeln!(
+            self.out,
+            r#"<line x1="{lx}" y1="{ly}" x2="{lx2}" y2="{ly}" stroke="{colour}"{dash}/><text x="{lt}" y="{lyt}">{text}</text>"#,
+            lx = LEFT + PLOT_WIDTH + 15.0,
+            lx2 = LEFT + PLOT_WIDTH + 35.0,
+            lt = LEFT + PLOT_WIDTH + 40.0,
+            lyt = ly + 4.0,
+        );
+    }
+
+    /// A legend line for the hollow marker of [`Frame::ring`].
+    pub fn legend_ring(&mut self, text: &str, colour: &str) {
+        let ly = self.next_legend_line();
+        let _ = writeln!(
+            self.out,
+            r#"<circle cx="{cx}" cy="{ly}" r="6" stroke="{colour}" stroke-width="2" fill="none"/><text x="{lt}" y="{lyt}">{text}</text>"#,
+            cx = LEFT + PLOT_WIDTH + 25.0,
+            lt = LEFT + PLOT_WIDTH + 40.0,
+            lyt = ly + 4.0,
+        );
+    }
+
+    fn next_legend_line(&mut self) -> f64 {
+        self.legend += 1;
+        TOP + 20.0 * self.legend as f64
+    }
+
+    pub fn finish(mut self) -> String {
+        self.out.push_str("</svg>\n");
+        self.out
+    }
+}
+
+/// Achieved requests a second against the limit, one line per latency.
 pub fn svg(points: &[Point], title: &str) -> String {
     let max = points
         .iter()
         .map(|p| p.limit.max(p.throughput))
         .fold(1.0_f64, f64::max)
         * 1.1;
-    let x = |v: f64| LEFT + v / max * (WIDTH - LEFT - RIGHT);
-    let y = |v: f64| HEIGHT - BOTTOM - v / max * (HEIGHT - TOP - BOTTOM);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
+    let mut frame = Frame::new(
+        RIGHT,
+        title,
+        "server rate limit (requests/s)",
+        "achieved (requests/s, whole run)",
+        max,
+        max,
     );
-    let _ = writeln!(
-        out,
-        r#"<rect width="100%" height="100%" fill="white"/><text x="{}" y="22" text-anchor="middle" font-size="14">{title}</text>"#,
-        WIDTH / 2.0
-    );
-    // Axes, ticks and grid.
-    let (x0, y0, x1, y1) = (x(0.0), y(0.0), x(max), y(max));
-    let _ = writeln!(
-        out,
-        r##"<path d="M{x0},{y1} L{x0},{y0} L{x1},{y0}" stroke="#333" fill="none"/>"##
-    );
-    for tick in ticks(max) {
-        let _ = writeln!(
-            out,
-            r##"<line x1="{x0}" y1="{yt}" x2="{x1}" y2="{yt}" stroke="#eee"/><text x="{xl}" y="{yl}" text-anchor="end">{tick}</text><text x="{xt}" y="{yb}" text-anchor="middle">{tick}</text>"##,
-            yt = y(tick),
-            xl = x0 - 6.0,
-            yl = y(tick) + 4.0,
-            xt = x(tick),
-            yb = y0 + 16.0,
-        );
-    }
-    let _ = writeln!(
-        out,
-        r#"<text x="{}" y="{}" text-anchor="middle">server rate limit (requests/s)</text>"#,
-        (x0 + x1) / 2.0,
-        HEIGHT - 20.0
-    );
-    let _ = writeln!(
-        out,
-        r#"<text x="18" y="{}" text-anchor="middle" transform="rotate(-90 18 {})">achieved (requests/s, whole run)</text>"#,
-        (y0 + y1) / 2.0,
-        (y0 + y1) / 2.0
-    );
-    let _ = writeln!(
-        out,
-        r##"<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="#999" stroke-dasharray="5,4"/>"##
-    );
-    // One line per latency.
+    frame.dashed((0.0, 0.0), (max, max), "#999");
     let mut latencies: Vec<u64> = points.iter().map(|p| p.latency_ms).collect();
     latencies.sort_unstable();
     latencies.dedup();
@@ -79,57 +212,26 @@ pub fn svg(points: &[Point], title: &str) -> String {
         let colour = COLOURS[n % COLOURS.len()];
         let mut line: Vec<&Point> = points.iter().filter(|p| p.latency_ms == *latency).collect();
         line.sort_by(|a, b| a.limit.total_cmp(&b.limit));
-        let path: Vec<String> = line
-            .iter()
-            .map(|p| format!("{:.1},{:.1}", x(p.limit), y(p.throughput)))
-            .collect();
-        let _ = writeln!(
-            out,
-            r#"<polyline points="{}" stroke="{colour}" stroke-width="2" fill="none"/>"#,
-            path.join(" ")
-        );
-        for p in &line {
-            let _ = writeln!(
-                out,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"/>"#,
-                x(p.limit),
-                y(p.throughput)
-            );
-        }
-        let ly = TOP + 20.0 + 20.0 * n as f64;
-        let _ = writeln!(
-            out,
-            r#"<line x1="{lx}" y1="{ly}" x2="{lx2}" y2="{ly}" stroke="{colour}" stroke-width="2"/><text x="{lt}" y="{lyt}">{latency} ms latency</text>"#,
-            lx = WIDTH - RIGHT + 15.0,
-            lx2 = WIDTH - RIGHT + 35.0,
-            lt = WIDTH - RIGHT + 40.0,
-            lyt = ly + 4.0,
-        );
+        let values: Vec<(f64, f64)> = line.iter().map(|p| (p.limit, p.throughput)).collect();
+        frame.line(&values, colour);
+        frame.legend(&format!("{latency} ms latency"), colour, false);
     }
-    let ly = TOP + 20.0 + 20.0 * latencies.len() as f64;
-    let _ = writeln!(
-        out,
-        r##"<line x1="{lx}" y1="{ly}" x2="{lx2}" y2="{ly}" stroke="#999" stroke-dasharray="5,4"/><text x="{lt}" y="{lyt}">the limit</text>"##,
-        lx = WIDTH - RIGHT + 15.0,
-        lx2 = WIDTH - RIGHT + 35.0,
-        lt = WIDTH - RIGHT + 40.0,
-        lyt = ly + 4.0,
-    );
-    out.push_str("</svg>\n");
-    out
+    frame.legend("the limit", "#999", true);
+    frame.finish()
 }
 
-/// Round tick values up to `max`.
+/// Round tick values up to `max`: steps of 1, 2 or 5 times a power of ten, at least four.
 fn ticks(max: f64) -> Vec<f64> {
-    let raw = max / 5.0;
+    let raw = max / 4.0;
     let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
+    let step = [5.0, 2.0, 1.0]
         .iter()
         .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(magnitude * 10.0);
+        .find(|s| *s <= raw)
+        .unwrap_or(magnitude);
     (1..)
         .map(|n| n as f64 * step)
-        .take_while(|t| *t <= max)
+        .take_while(|t| *t <= max + 1e-9)
+        .map(|t| (t * 1e6).round() / 1e6)
         .collect()
 }

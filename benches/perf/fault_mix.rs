@@ -85,13 +85,18 @@ impl Bench<'_> {
                 goodput / limit,
                 goodput / bound
             ),
-            goal: match seat {
-                ThrottleSeat::Edge => "≥ 0.9 × rate".into(),
-                ThrottleSeat::Application => {
-                    "≥ 0.9 × rate (if the throttle is the application's)".into()
+            // Issue #18 reframed the target: 0.9 × the limit is the ceiling itself when 10% of
+            // what the limit admits fails, so the target is a share of that ceiling; the old
+            // goal is still reported.
+            goal: format!(
+                "≥ 0.97 of what the failures leave (the old ≥ 0.9 × rate: {})",
+                if goodput >= 0.9 * limit {
+                    "met"
+                } else {
+                    "not met"
                 }
-            },
-            met: goodput >= 0.9 * limit,
+            ),
+            met: goodput >= 0.97 * bound,
         }
     }
 }

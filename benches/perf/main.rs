@@ -1,30 +1,38 @@
-//! The performance benchmark of issue #6: P1–P6, measured side by side in one run.
+//! The performance benchmark of issues #6 and #18: P1–P6 and the limiter rows Q1–Q4, measured
+//! side by side in one run.
 //!
 //! Each scenario starts the sandbox in this process on 127.0.0.1 (generated members, the
-//! latency, rate limit and faults it needs), writes the input, and runs the release binary
-//! against it as a user would. Times are the wall clock around the process; request counts,
+//! latency, rate limit and faults it needs), writes the input, and runs the release binary,
+//! built as users build it (`binary.rs`), against it as a user would. Times are the wall clock around the process; request counts,
 //! 429s and arrival times come from the sandbox's journal, not from the tool's own summary.
 //! The sequential baseline of P3 is `benches/sequential_baseline.py` (stdlib only).
 //!
 //! ```sh
 //! cargo bench --bench perf                 # the full run, about 6.5 minutes on 2 cores
-//! cargo bench --bench perf -- --out DIR    # where results.md and throughput.svg go
+//! cargo bench --bench perf -- --out DIR    # where results.md and the charts go
 //! cargo test --bench perf -- --quick       # the CI smoke: tiny sizes, seconds
-//! cargo bench --bench perf -- --only P4,P6 # some scenarios only (P1…P6, chart)
+//! cargo bench --bench perf -- --only P4,Q1 # some scenarios only (P1…P6, Q1…Q4, chart)
 //! cargo bench --bench perf -- --keep       # keep the generated inputs, reports and journals
 //! ```
 //!
 //! Timings are printed, never asserted. What makes the process exit non-zero is a broken
 //! promise that does not depend on the machine: a request count different from
-//! changes + role changes + pages (P1), a row not converged, a failed run, a pacing violation.
+//! changes + role changes + pages (P1), a row not converged, a failed run or row, a request
+//! inside a window the server announced, a binary built with tokio's `test-util`.
 
+mod binary;
 mod chart;
 mod fault_mix;
+mod limited;
+mod limiter_chart;
+mod limiter_sizes;
+mod limiters;
 mod local;
 mod org;
+mod results;
 mod scenarios;
+mod sizes;
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 fn main() {
@@ -56,75 +64,30 @@ fn main() {
         .build()
         .expect("a runtime for the sandbox");
 
+    let built = users_binary(quick);
     let sizes = if quick {
-        scenarios::Sizes::quick()
+        sizes::Sizes::quick()
     } else {
-        scenarios::Sizes::full()
+        sizes::Sizes::full()
     };
     let mut bench = scenarios::Bench::new(&runtime, scratch.path(), sizes);
     let rows = bench.run(|name| {
         only.as_ref()
             .is_none_or(|only| only.iter().any(|o| *o == name.to_uppercase()))
     });
-
-    let mut table = String::new();
-    let _ = writeln!(
-        table,
-        "Machine: {}\nCommand: `{}`\n",
-        machine(),
-        if quick {
-            "cargo test --bench perf -- --quick"
-        } else {
-            "cargo bench --bench perf"
-        }
+    let command = if quick {
+        "cargo test --bench perf -- --quick"
+    } else {
+        "cargo bench --bench perf"
+    };
+    let header = format!(
+        "Machine: {}\nCommand: `{command}`\nBinary: {}\n",
+        results::machine(),
+        built.describe()
     );
-    if quick {
-        let _ = writeln!(
-            table,
-            "Smoke run: sizes far too small to judge the targets; only the promises that hold on\nany machine are checked (exact requests, convergence, no pacing violation).\n"
-        );
-    }
-    let _ = writeln!(table, "| target | measured | ratio | goal | met |");
-    let _ = writeln!(table, "|---|---|---|---|---|");
-    for row in &rows {
-        let _ = writeln!(
-            table,
-            "| {} | {} | {} | {} | {} |",
-            row.target,
-            row.measured,
-            row.ratio,
-            row.goal,
-            if row.met { "yes" } else { "**no**" }
-        );
-    }
-    let _ = writeln!(
-        table,
-        "\nThroughput (all requests ÷ wall time, client paced at the limit, concurrency auto):\n"
-    );
-    let _ = writeln!(table, "| limit | latency | requests/s | of the limit |");
-    let _ = writeln!(table, "|---|---|---|---|");
-    for point in &bench.chart {
-        let _ = writeln!(
-            table,
-            "| {}/s | {} ms | {:.1} | {:.3} |",
-            point.limit,
-            point.latency_ms,
-            point.throughput,
-            point.throughput / point.limit
-        );
-    }
+    let table = results::table(&header, quick, &rows, &bench);
     print!("{table}");
-    std::fs::write(out.join("results.md"), &table).expect("results.md");
-    let svg = chart::svg(
-        &bench.chart,
-        "member-sync: throughput against the rate limit",
-    );
-    std::fs::write(out.join("throughput.svg"), svg).expect("throughput.svg");
-    eprintln!(
-        "wrote {} and {}",
-        out.join("results.md").display(),
-        out.join("throughput.svg").display()
-    );
+    results::write(&out, &table, &bench);
 
     if !bench.broken.is_empty() {
         for problem in &bench.broken {
@@ -134,20 +97,21 @@ fn main() {
     }
 }
 
-/// Cores, CPU model and kernel, for the table's header.
-fn machine() -> String {
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, model)| model.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|k| k.trim().to_string())
-        .unwrap_or_default();
-    format!("{cores} cores, {cpu}, Linux {kernel}")
+/// The binary as users build it, or the bench stops here: every figure would be of another
+/// program.
+fn users_binary(quick: bool) -> &'static binary::Built {
+    match binary::build(!quick) {
+        Ok(built) if !built.has_test_util() => built,
+        Ok(built) => {
+            eprintln!(
+                "BROKEN: the binary measured is not the users' one: {}",
+                built.describe()
+            );
+            std::process::exit(1);
+        }
+        Err(problem) => {
+            eprintln!("BROKEN: {problem}");
+            std::process::exit(1);
+        }
+    }
 }

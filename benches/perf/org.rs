@@ -101,6 +101,8 @@ pub struct Org {
 /// What one run of the binary left behind.
 pub struct Measured {
     pub wall: Duration,
+    /// The report the run wrote (`apply --report`).
+    pub report: PathBuf,
     pub code: i32,
     pub stderr: String,
     pub journal: Vec<JournalEntry>,
@@ -169,6 +171,34 @@ impl Measured {
         overflow + tokens.max(0.0)
     }
 
+    /// Goodput, the one measure of every limiter row and sweep: the requests the server
+    /// accepted (answered anything but 429, as the sandbox's journal has them) per second, over
+    /// the span from the first request's arrival to the last's. Divided by the limit's
+    /// sustained rate, it is the share of what the limit allows that the run used.
+    pub fn accepted_per_second(&self) -> f64 {
+        let first = self.journal.iter().map(|e| e.at).min().unwrap_or_default();
+        let last = self.journal.iter().map(|e| e.at).max().unwrap_or_default();
+        let accepted = self.count(|e| e.status != 429);
+        accepted as f64 / (last - first).as_secs_f64().max(1e-3)
+    }
+
+    /// How many report rows ended with each outcome (`updated`, `unchanged`, `cancelled`…).
+    pub fn outcomes(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut counts = std::collections::BTreeMap::new();
+        let Ok(mut report) = csv::Reader::from_path(&self.report) else {
+            return counts;
+        };
+        let column = report
+            .headers()
+            .ok()
+            .and_then(|h| h.iter().position(|name| name == "outcome"));
+        for record in report.records().flatten() {
+            let outcome = column.and_then(|c| record.get(c)).unwrap_or("(none)");
+            *counts.entry(outcome.to_string()).or_insert(0) += 1;
+        }
+        counts
+    }
+
     /// Requests answered 2xx with no injected fault: work that got done.
     pub fn good(&self) -> u64 {
         self.count(|e| (200..300).contains(&e.status) && e.fault.is_none())
@@ -219,7 +249,9 @@ impl Org {
             .env("MEMBER_SYNC_STATE_DIR", self.dir.join("state"))
             // The one log line that says which concurrency was chosen.
             .env("MEMBER_SYNC_LOG", "member_sync::sync=info");
-        self.timed(command, "member-sync runs")
+        let mut run = self.timed(command, "member-sync runs");
+        run.report = report;
+        run
     }
 
     /// The sequential per-row script (`sequential_baseline.py`) against this org, timed.
@@ -255,6 +287,7 @@ impl Org {
             .expect("the journal file");
         Measured {
             wall,
+            report: PathBuf::new(),
             code: output.status.code().unwrap_or(-1),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             journal,
@@ -288,9 +321,9 @@ impl Org {
     }
 }
 
-/// The release binary Cargo built next to this bench, with a clean environment.
+/// The binary as users build it ([`crate::binary`]), with a clean environment.
 pub fn member_sync() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_member-sync"));
+    let mut command = Command::new(crate::binary::path());
     for name in member_sync::env_vars::ALL {
         command.env_remove(name);
     }

@@ -1,4 +1,5 @@
-//! The scenarios behind P1–P6 and the chart, and how each figure is computed from a run.
+//! The scenarios behind P1–P6 and the chart, and how each figure is computed from a run
+//! (Q1–Q4 are in `limiters.rs`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -6,109 +7,9 @@ use std::time::Duration;
 use member_sync::sandbox::{Faults, RateLimit, SandboxConfig, SandboxTls};
 
 use crate::chart::Point;
+use crate::limited::Sweep;
 use crate::org::{Measured, Org, Workload};
-
-/// How big each scenario is: the full run, or the CI smoke.
-pub struct Sizes {
-    p1: Workload,
-    /// (latency ms, workload) at `p2_rate`.
-    p2: Vec<(u64, Workload)>,
-    p2_rate: f64,
-    p3: Workload,
-    p3_latency_ms: u64,
-    p3_limit: f64,
-    pub(crate) p4: Workload,
-    pub(crate) p4_limit: f64,
-    pub(crate) p4_client_rate: f64,
-    p5: Workload,
-    p5_limit: f64,
-    p5_latency_ms: u64,
-    pub(crate) p6_rows: u64,
-    /// Timed runs of each side (after one warm-up run each).
-    pub(crate) p6_runs: usize,
-    chart_limits: Vec<f64>,
-    chart_latencies: Vec<u64>,
-    /// Seconds of requests per chart point, at the limit.
-    chart_seconds: f64,
-}
-
-const fn all_change(members: u64) -> Workload {
-    Workload {
-        members,
-        changes: members,
-        role_changes: 0,
-    }
-}
-
-impl Sizes {
-    pub fn full() -> Sizes {
-        Sizes {
-            p1: Workload {
-                members: 1_000,
-                changes: 50,
-                role_changes: 10,
-            },
-            // Each long enough that the three round trips no pacing can hide (the first page,
-            // the last page, the last write) stay within 5%.
-            p2: vec![
-                (50, all_change(500)),
-                (150, all_change(600)),
-                (500, all_change(2_000)),
-            ],
-            p2_rate: 50.0,
-            p3: Workload {
-                members: 1_000,
-                changes: 50,
-                role_changes: 0,
-            },
-            p3_latency_ms: 150,
-            // Tallyfy's documented 600 requests a minute per user; the baseline's ~6/s stays
-            // under it, so it is never throttled.
-            p3_limit: 10.0,
-            p4: all_change(1_000),
-            p4_limit: 50.0,
-            p4_client_rate: 60.0,
-            p5: all_change(1_500),
-            p5_limit: 40.0,
-            p5_latency_ms: 150,
-            p6_rows: 100_000,
-            p6_runs: 21,
-            chart_limits: vec![10.0, 30.0, 100.0],
-            chart_latencies: vec![50, 150, 500],
-            chart_seconds: 6.0,
-        }
-    }
-
-    pub fn quick() -> Sizes {
-        Sizes {
-            p1: Workload {
-                members: 250,
-                changes: 20,
-                role_changes: 4,
-            },
-            p2: vec![(20, all_change(150))],
-            p2_rate: 100.0,
-            p3: Workload {
-                members: 100,
-                changes: 10,
-                role_changes: 0,
-            },
-            p3_latency_ms: 10,
-            p3_limit: 50.0,
-            p4: all_change(150),
-            p4_limit: 100.0,
-            p4_client_rate: 120.0,
-            p5: all_change(200),
-            p5_limit: 60.0,
-            p5_latency_ms: 10,
-            p6_rows: 5_000,
-            p6_runs: 1,
-            chart_limits: vec![50.0, 100.0],
-            chart_latencies: vec![10],
-            chart_seconds: 1.0,
-        }
-    }
-}
+use crate::sizes::{Sizes, all_change};
 
 /// One line of the table.
 pub struct Row {
@@ -124,6 +25,10 @@ pub struct Bench<'a> {
     pub(crate) dir: &'a Path,
     pub(crate) sizes: Sizes,
     pub chart: Vec<Point>,
+    /// Q1–Q4's sweeps, for their table and chart.
+    pub sweeps: Vec<Sweep>,
+    /// Runs against a limiter so far (each gets its own directory).
+    pub limited_runs: usize,
     /// Promises broken whatever the machine: these fail the bench.
     pub broken: Vec<String>,
 }
@@ -162,20 +67,26 @@ impl<'a> Bench<'a> {
             dir,
             sizes,
             chart: Vec::new(),
+            sweeps: Vec::new(),
+            limited_runs: 0,
             broken: Vec::new(),
         }
     }
 
-    /// Runs the scenarios `wanted` accepts (`P1`…`P6`, `chart`), in that order.
+    /// Runs the scenarios `wanted` accepts (`P1`…`P6`, `Q1`…`Q4`, `chart`), in that order.
     pub fn run(&mut self, wanted: impl Fn(&str) -> bool) -> Vec<Row> {
         type Scenario<'a> = fn(&mut Bench<'a>) -> Vec<Row>;
-        let scenarios: [(&str, Scenario<'a>); 7] = [
+        let scenarios: [(&str, Scenario<'a>); 11] = [
             ("P1", |b| vec![b.p1()]),
             ("P2", Bench::p2),
             ("P3", |b| vec![b.p3()]),
             ("P4", |b| b.p4()),
             ("P5", |b| vec![b.p5()]),
             ("P6", Bench::p6),
+            ("Q1", Bench::q1),
+            ("Q2", Bench::q2),
+            ("Q3", Bench::q3),
+            ("Q4", Bench::q4),
             ("chart", |b| {
                 b.chart();
                 Vec::new()
