@@ -254,7 +254,7 @@ fn member_chain(
     })
 }
 
-/// The chain that makes `changes` to `member` for `line`, as [`member_chain`] makes a row's:
+/// The chain that makes `changes` to `member` for `line`, as `member_chain` makes a row's:
 /// for the lines a replay plans itself (`replay::against`: a line without a row, or fields
 /// set around an enable or a disable). `Err` names a required field the member lacks.
 pub fn fields_chain(

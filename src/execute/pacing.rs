@@ -8,7 +8,7 @@
 //!    a request sent inside it is refused, and a client that keeps doing so gets throttled
 //!    harder;
 //! 2. **every counted window** of `--rate` (`100/min,1000/h`): at most N in any window of the
-//!    limit's length ([`windows`]);
+//!    limit's length (`windows`);
 //! 3. **the spacing**: one interval apart at the [`Controller`]'s rate, which is the ceiling
 //!    until a 429 says otherwise. A `governor` GCRA keeps it, with a tenth of an interval of
 //!    slack so that timers waking a millisecond late do not push every later request back

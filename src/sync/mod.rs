@@ -1,6 +1,6 @@
 //! A `plan` or `apply` run from start to end, as its stages: read the input, take the lock,
 //! open the report, read the organization, plan, check the guards, confirm, execute, finish.
-//! This module only sequences them ([`run_to_end`]); each stage is a function of its own
+//! This module only sequences them (`run_to_end`); each stage is a function of its own
 //! module, and each decision lives in the module that owns its policy.
 
 use std::sync::Arc;
