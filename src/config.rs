@@ -78,6 +78,19 @@ pub struct Profile {
     pub reassign_to: Option<String>,
     /// `--rehires`: `report` or `enable`.
     pub rehires: Option<String>,
+
+    // Notifications and report retention (`after_run` below).
+    /// `--notify`: webhooks told how a run ended.
+    #[serde(default)]
+    pub notify: Vec<String>,
+    /// `--notify-on`: `failure` or `always`.
+    pub notify_on: Option<String>,
+    /// `--notify-format`: `json`, `slack` or `teams`.
+    pub notify_format: Option<String>,
+    /// `--keep-reports`: time-named reports kept in `report_dir`.
+    pub keep_reports: Option<u32>,
+    /// `--keep-reports-days`: the age past which time-named reports are deleted.
+    pub keep_reports_days: Option<u32>,
 }
 
 /// Where a resolved setting came from.
@@ -104,17 +117,24 @@ impl std::fmt::Display for Origin {
 pub type Resolved = Vec<(&'static str, String, Origin)>;
 
 /// The file to read: `--config`, else `$XDG_CONFIG_HOME/member-sync/member-sync.toml`, else
+/// (Windows) `%APPDATA%\member-sync\member-sync.toml`, else
 /// `~/.config/member-sync/member-sync.toml`.
 pub fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
     if let Some(path) = flag {
         return Some(path.to_path_buf());
     }
-    let var = |name| {
+    default_config_path(cfg!(windows), |name| {
         std::env::var_os(name)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-    };
+    })
+}
+
+/// Windows sets no `HOME` for cmd, PowerShell or a scheduled task, only `APPDATA`: without it a
+/// profile would be found from Git Bash and not from Task Scheduler.
+fn default_config_path(windows: bool, var: impl Fn(&str) -> Option<PathBuf>) -> Option<PathBuf> {
     var("XDG_CONFIG_HOME")
+        .or_else(|| windows.then(|| var("APPDATA")).flatten())
         .or_else(|| var("HOME").map(|home| home.join(".config")))
         .map(|dir| dir.join("member-sync").join("member-sync.toml"))
 }
@@ -265,6 +285,7 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
             .map_or("(default)".into(), |p| p.display().to_string());
         resolved.push((id, shown, origin));
     }
+    after_run(&filler, run, &mut resolved)?;
 
     if let Some(concurrency) = concurrency {
         let origin = filler.fill("concurrency", None, p.and_then(|p| p.concurrency), |n| {
@@ -325,6 +346,73 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
         resolved.push(("mapping", shown, origin));
     }
     Ok(resolved)
+}
+
+/// The settings of what follows a run: `--notify*` and `--keep-reports*`.
+fn after_run(
+    filler: &Filler,
+    run: &mut crate::cli::RunArgs,
+    resolved: &mut Resolved,
+) -> Result<(), String> {
+    use clap::ValueEnum;
+    let p = filler.profile.map(|(_, p)| p);
+    let notify = &mut run.notify;
+    let hooks = p.map(|p| p.notify.clone()).filter(|list| !list.is_empty());
+    let origin = filler.fill("notify", None, hooks, |list| {
+        notify.notify = list;
+        Ok(())
+    })?;
+    let shown: Vec<String> = notify
+        .notify
+        .iter()
+        .map(|raw| {
+            crate::notify::Webhook::parse(raw)
+                .map_or("(not a webhook URL)".into(), |hook| hook.shown())
+        })
+        .collect();
+    resolved.push(("notify", format!("{shown:?}"), origin));
+    let on = p.and_then(|p| p.notify_on.clone());
+    let origin = filler.fill("notify_on", None, on, |text| {
+        notify.notify_on = ValueEnum::from_str(&text, true)
+            .map_err(|_| format!("`{text}` is not one of failure, always"))?;
+        Ok(())
+    })?;
+    resolved.push(("notify_on", notify.notify_on.as_str().into(), origin));
+    let format = p.and_then(|p| p.notify_format.clone());
+    let origin = filler.fill("notify_format", None, format, |text| {
+        notify.notify_format = ValueEnum::from_str(&text, true)
+            .map_err(|_| format!("`{text}` is not one of json, slack, teams"))?;
+        Ok(())
+    })?;
+    resolved.push((
+        "notify_format",
+        notify.notify_format.as_str().into(),
+        origin,
+    ));
+    let retention = &mut run.retention;
+    for (id, slot, value) in [
+        (
+            "keep_reports",
+            &mut retention.keep_reports,
+            p.and_then(|p| p.keep_reports),
+        ),
+        (
+            "keep_reports_days",
+            &mut retention.keep_reports_days,
+            p.and_then(|p| p.keep_reports_days),
+        ),
+    ] {
+        let origin = filler.fill(id, None, value, |n| match n {
+            0 => Err("0 would keep nothing: give 1 or more".to_string()),
+            n => {
+                *slot = Some(n);
+                Ok(())
+            }
+        })?;
+        let shown = slot.map_or("(every report kept)".into(), |n| n.to_string());
+        resolved.push((id, shown, origin));
+    }
+    Ok(())
 }
 
 /// Decides, setting by setting, between what clap saw and what the profile says.
@@ -396,5 +484,22 @@ mod tests {
         assert_eq!(file.profile["acme"].exclude, ["ceo@acme.example"]);
         let err = toml::from_str::<ConfigFile>("[profile.x]\ntoken = \"secret\"\n").unwrap_err();
         assert!(err.to_string().contains("unknown field `token`"), "{err}");
+    }
+
+    #[test]
+    fn on_windows_the_config_file_is_under_appdata_unless_an_xdg_directory_is_set() {
+        let roaming = PathBuf::from(r"C:\Users\it\AppData\Roaming");
+        let env = |name: &str| match name {
+            "APPDATA" => Some(roaming.clone()),
+            "HOME" => Some(PathBuf::from("/home/it")),
+            _ => None,
+        };
+        let in_roaming = roaming.join("member-sync").join("member-sync.toml");
+        assert_eq!(default_config_path(true, env), Some(in_roaming));
+        let on_unix = PathBuf::from("/home/it/.config/member-sync/member-sync.toml");
+        assert_eq!(default_config_path(false, env), Some(on_unix));
+        let xdg = |name: &str| (name == "XDG_CONFIG_HOME").then(|| PathBuf::from("/xdg"));
+        let in_xdg = PathBuf::from("/xdg/member-sync/member-sync.toml");
+        assert_eq!(default_config_path(true, xdg), Some(in_xdg));
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! | code | meaning |
 //! |---|---|
-//! | 0 | every row updated, unchanged, planned, not_found, excluded or duplicate (`validate`: no row invalid) |
+//! | 0 | every row updated, unchanged, planned, not_found, excluded or duplicate, and every joiner, leaver or rehire invited, enabled, disabled, pending, deferred or reported `leaver` (`validate`: no row invalid) |
 //! | 1 | the run could not proceed: token or certificate refused, API unreachable, unreadable input, bad config |
 //! | 2 | usage error (bad flags or arguments) |
 //! | 3 | the run finished, but some rows are invalid or failed |
@@ -89,6 +89,17 @@ impl ExitCode {
         }
     }
 
+    /// The code for a `rollback` that reached its end: an `apply`'s, and 3 as well when a
+    /// line ended `deferred`. A member the rollback could not restore (a full seat pool held
+    /// the enable back) waits for a person to free a seat and run it again, not for a later
+    /// run of a sync.
+    pub fn for_rollback(summary: &Summary) -> ExitCode {
+        match ExitCode::for_summary(summary) {
+            ExitCode::Success if summary.count(Outcome::Deferred) > 0 => ExitCode::RowFailures,
+            code => code,
+        }
+    }
+
     /// The code for a `plan` that reached its end; with `--detailed-exitcode` (`detailed`),
     /// 6 when it would change something and no row failed it.
     pub fn for_plan(summary: &Summary, detailed: bool) -> ExitCode {
@@ -113,6 +124,15 @@ pub fn fails_the_run(outcome: Outcome) -> bool {
         | Outcome::NotFound
         | Outcome::Excluded
         | Outcome::Duplicate => false,
+        // What the lifecycle settings asked, done or reported: an invite that waits for a
+        // later run (the cap, a start date, a full seat pool) is that run's, not a person's;
+        // a full seat pool is also said as a warning that `-q` keeps.
+        Outcome::Invited
+        | Outcome::Enabled
+        | Outcome::Disabled
+        | Outcome::Pending
+        | Outcome::Deferred
+        | Outcome::Leaver => false,
     }
 }
 
@@ -159,6 +179,16 @@ mod tests {
     }
 
     #[test]
+    fn a_deferred_line_fails_a_rollback_but_not_an_apply() {
+        let mut summary = Summary::default();
+        summary.add(Outcome::Enabled);
+        assert_eq!(ExitCode::for_rollback(&summary), ExitCode::Success);
+        summary.add(Outcome::Deferred);
+        assert_eq!(ExitCode::for_apply(&summary, false), ExitCode::Success);
+        assert_eq!(ExitCode::for_rollback(&summary), ExitCode::RowFailures);
+    }
+
+    #[test]
     fn a_detailed_plan_says_changes_are_pending_unless_a_row_fails_it() {
         let mut summary = Summary::default();
         summary.add(Outcome::Unchanged);
@@ -176,6 +206,23 @@ mod tests {
         assert_eq!(ExitCode::Stopped(StopSignal::HangUp).code(), 128 + 1);
         assert_eq!(ExitCode::Stopped(StopSignal::Interrupt).code(), 128 + 2);
         assert_eq!(ExitCode::Stopped(StopSignal::Terminate).code(), 128 + 15);
+    }
+
+    #[test]
+    fn joiners_leavers_and_rehires_done_reported_or_deferred_do_not_fail_a_run() {
+        let mut summary = Summary::default();
+        for outcome in [
+            Outcome::Invited,
+            Outcome::Enabled,
+            Outcome::Disabled,
+            Outcome::Pending,
+            Outcome::Deferred,
+            Outcome::Leaver,
+        ] {
+            assert!(!fails_the_run(outcome), "{outcome}");
+            summary.add(outcome);
+        }
+        assert_eq!(ExitCode::for_summary(&summary), ExitCode::Success);
     }
 
     #[test]

@@ -125,7 +125,12 @@ pub fn check_not_empty(rows: usize) -> Result<(), Refusal> {
 pub fn matched_rows(plans: &[RowPlan]) -> usize {
     plans
         .iter()
-        .filter(|plan| matches!(plan, RowPlan::Unchanged { .. } | RowPlan::Chain(_)))
+        .filter(|plan| match plan {
+            RowPlan::Unchanged { .. } => true,
+            // An invite's row matched no member: it is a joiner.
+            RowPlan::Chain(chain) => chain.member_id.is_some(),
+            _ => false,
+        })
         .count()
 }
 

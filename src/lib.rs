@@ -21,6 +21,7 @@ pub mod guard;
 mod halves;
 pub mod ingest;
 pub mod members_export;
+pub mod notify;
 pub mod output_file;
 pub mod plan;
 pub mod progress;

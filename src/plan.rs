@@ -8,6 +8,8 @@
 //! `last_name` and `timezone` (the endpoint requires them) merged with the changed profile
 //! fields, and only those; a role change is an operation of its own, after it.
 
+pub mod leavers;
+pub mod lifecycle;
 mod member_index;
 mod operation;
 
@@ -17,6 +19,7 @@ use std::collections::hash_map::Entry;
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
+pub use lifecycle::{Note, Noted, Rules};
 pub use member_index::{MemberIndex, MemberLookup};
 pub use operation::{Chain, Expect, Invite, LineKey, MemberStatus, Operation, OperationKind};
 
@@ -61,15 +64,23 @@ impl Plan {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowPlan {
     Invalid(Box<InvalidRow>),
+    /// No member has the row's key, and nothing is sent for it.
     NotFound {
         row: usize,
         email: Option<String>,
         user_id: Option<u64>,
+        /// When the lifecycle rules decided more: a joiner not invited and why (`deferred`
+        /// past `--max-invites` or before a start date, or not invited at all).
+        note: Option<Box<Note>>,
     },
+    /// The row's member needs no request.
     Unchanged {
         row: usize,
         member_id: u64,
         email: Option<String>,
+        /// When the lifecycle rules decided more: the member is `pending` or `disabled`, a
+        /// `leaver` or `excluded` one, or a note on an unchanged row (a last day to come).
+        note: Option<Box<Note>>,
     },
     /// Requests to send: the row's member chain (today a profile update, a role change, or
     /// both).
@@ -89,11 +100,19 @@ impl RowPlan {
     }
 }
 
-/// Plans every row, in input order. Rows that would write to the same member (one by email,
-/// one by user id) are both made invalid: which one should win is not ours to guess.
-/// Large inputs are planned on two threads (see `halves.rs`). The verdicts are consumed: their
-/// emails and problems move into the plan instead of being copied.
-pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Plan {
+/// [`plan_with`] under the default lifecycle settings (joiners and rehires reported, leavers
+/// ignored), today.
+pub fn plan(verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Plan {
+    let defaults = crate::settings::Lifecycle::default();
+    plan_with(verdicts, members, &Rules::now(&defaults))
+}
+
+/// Plans every row, in input order, under the lifecycle `rules` (`lifecycle.rs`). Rows that
+/// would write to the same member (one by email, one by user id) are both made invalid: which
+/// one should win is not ours to guess. Large inputs are planned on two threads (see
+/// `halves.rs`). The verdicts are consumed: their emails and problems move into the plan
+/// instead of being copied. Invites past `--max-invites` are deferred, in row order.
+pub fn plan_with(mut verdicts: Vec<RowVerdict>, members: &MemberIndex, rules: &Rules) -> Plan {
     let rows = verdicts.len();
     let plan_rows = |verdicts: &mut [RowVerdict]| -> Vec<RowPlan> {
         // Room for every row: the first half's list takes the second's without moving.
@@ -124,7 +143,7 @@ pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Plan {
                             };
                             invalid(&desired, column, &value, why)
                         }
-                        None => plan_row(desired, member),
+                        None => plan_row(desired, member, rules),
                     },
                 }
             }));
@@ -134,6 +153,7 @@ pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Plan {
     let (mut plans, rest) = crate::halves::in_two_halves_mut(&mut verdicts, plan_rows);
     plans.extend(rest.into_iter().flatten());
     reject_rows_sharing_a_member(&mut plans);
+    lifecycle::cap_invites(&mut plans, rules.lifecycle.max_invites);
     Plan {
         rows: plans,
         subjects: Vec::new(),
@@ -143,14 +163,10 @@ pub fn plan(mut verdicts: Vec<RowVerdict>, members: &MemberIndex) -> Plan {
 /// Rows whose members are looked up together before they are diffed (see `plan`).
 const LOOKUP_BATCH: usize = 16;
 
-/// One valid row against its member (`None`: no member has the row's key).
-fn plan_row(mut desired: DesiredRow, member: Option<&Member>) -> RowPlan {
+/// One valid row against its member (`None`: no member has the row's key: a joiner).
+fn plan_row(mut desired: DesiredRow, member: Option<&Member>, rules: &Rules) -> RowPlan {
     let Some(member) = member else {
-        return RowPlan::NotFound {
-            row: desired.row,
-            email: desired.take_email(),
-            user_id: desired.user_id,
-        };
+        return lifecycle::joiner(desired, rules);
     };
     if let (MemberKey::UserId(id), Some(email)) = (&desired.key, desired.email())
         && member.email_key().as_deref() != Some(email)
@@ -168,20 +184,30 @@ fn plan_row(mut desired: DesiredRow, member: Option<&Member>) -> RowPlan {
             ),
         );
     }
-    let changes = diff(&desired, member);
+    let (enable, note) = match lifecycle::member_row(&desired, member, rules) {
+        lifecycle::MemberRow::Decided(note) => (false, Some(note)),
+        lifecycle::MemberRow::Rehire => (true, None),
+        lifecycle::MemberRow::Sync(note) => (false, note),
+    };
+    let decided = !enable && note.as_ref().is_some_and(|n| n.outcome != Noted::Unchanged);
+    let changes = match decided {
+        true => Vec::new(),
+        false => diff(&desired, member),
+    };
     // Found by email: the row's email is the member's, lower-cased, as `email_key` would make it.
     let member_email = match desired.key {
         MemberKey::Email(ref mut email) => Some(std::mem::take(email)),
         MemberKey::UserId(_) => member.email_key().map(Cow::into_owned),
     };
-    if changes.is_empty() {
+    if changes.is_empty() && !enable {
         return RowPlan::Unchanged {
             row: desired.row,
             member_id: member.id,
             email: member_email,
+            note,
         };
     }
-    match member_chain(desired.row, member, member_email, changes) {
+    match member_chain(desired.row, member, member_email, changes, enable) {
         Ok(chain) => RowPlan::Chain(Box::new(chain)),
         Err(missing) => invalid(
             &desired,
@@ -194,21 +220,25 @@ fn plan_row(mut desired: DesiredRow, member: Option<&Member>) -> RowPlan {
     }
 }
 
-/// The chain that makes `changes` to `member` for input row `row`: a profile update for the
-/// profile fields, then a role change; `Err` names a required field neither the member nor the
-/// row has.
+/// The chain that makes `changes` to `member` for input row `row`: an enable first when
+/// `enable` (a rehire), a profile update for the profile fields, then a role change; `Err`
+/// names a required field neither the member nor the row has.
 fn member_chain(
     row: usize,
     member: &Member,
     email: Option<String>,
     mut changes: Vec<Change>,
+    enable: bool,
 ) -> Result<Chain, Field> {
     // The role is the last field: what precedes it is the profile's.
     let role = match changes.last() {
         Some(change) if change.field == Field::Role => changes.pop(),
         _ => None,
     };
-    let mut steps = Vec::with_capacity(2);
+    let mut steps = Vec::with_capacity(3);
+    if enable {
+        steps.push(Operation::Enable);
+    }
     if !changes.is_empty() {
         let body = profile_body(member, &changes)?;
         steps.push(Operation::UpdateProfile { body, changes });
@@ -222,6 +252,20 @@ fn member_chain(
         email,
         steps,
     })
+}
+
+/// The chain that makes `changes` to `member` for `line`, as [`member_chain`] makes a row's:
+/// for the lines a replay plans itself (`replay::against`: a line without a row, or fields
+/// set around an enable or a disable). `Err` names a required field the member lacks.
+pub fn fields_chain(
+    line: LineKey,
+    member: &Member,
+    email: Option<String>,
+    changes: Vec<Change>,
+) -> Result<Chain, Field> {
+    let mut chain = member_chain(0, member, email, changes, false)?;
+    chain.line = line;
+    Ok(chain)
 }
 
 /// The fields whose canonical value differs between the row and the member.
@@ -265,7 +309,7 @@ fn profile_body(member: &Member, changes: &[Change]) -> Result<Map<String, Json>
     Ok(body)
 }
 
-fn invalid(desired: &DesiredRow, column: &str, value: &str, rule: String) -> RowPlan {
+pub(super) fn invalid(desired: &DesiredRow, column: &str, value: &str, rule: String) -> RowPlan {
     RowPlan::Invalid(Box::new(InvalidRow {
         row: desired.row,
         email: desired.email().unwrap_or_default().to_string(),

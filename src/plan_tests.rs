@@ -277,9 +277,10 @@ proptest! {
         prop_assert!(matches!(plans[0], RowPlan::Unchanged { .. }), "{:?}\n{:?}", plans[0], cells);
     }
 
-    /// Until the API client has the lifecycle calls, the planner never produces an invite, an
-    /// enable or a disable, whatever the rows and members: only profile and role changes, on
-    /// members that exist, and no subject without a row.
+    /// Under the default lifecycle settings (joiners and rehires reported, leavers ignored)
+    /// the planner never produces an invite, an enable or a disable, whatever the rows and
+    /// members: only profile and role changes, on members that exist, and no subject without
+    /// a row. Every lifecycle write is opt-in.
     #[test]
     fn the_planner_produces_only_profile_and_role_changes(
         (json, cells) in member_and_export_row(),

@@ -6,13 +6,16 @@
 //! done. Cells are made safe to open in Excel as `crate::cell_safety` decides (a leading `'` on
 //! a cell a spreadsheet would run), and read back with its [`unescape_cell`].
 
+mod html;
 mod read_back;
+pub mod retention;
 mod shown;
 mod summary;
 mod writer;
 mod xlsx;
 
 pub use crate::cell_safety::{escape_cell, unescape_cell};
+pub use html::{HtmlTarget, RunFacts, write_html};
 pub use read_back::{ReportLine, read_back};
 pub use shown::{SHOWN_CHARS, cut, describe_changes, show_value, shown_text};
 pub use summary::{RowToCheck, Summary, summary_output, write_summary_json};
@@ -44,10 +47,24 @@ pub enum Outcome {
     Stale,
     /// The same key and values as an earlier row, which acts for both: never sent.
     Duplicate,
+    /// A joiner this run invited (`--joiners invite`).
+    Invited,
+    /// A rehire this run enabled (`--rehires enable`), then updated when the row asked.
+    Enabled,
+    /// A member this run disabled (`--leavers disable`); or, on a row with nothing sent, a
+    /// member who is disabled and stays so (`--rehires report`).
+    Disabled,
+    /// A row whose member is invited and has not joined yet: never invited again.
+    Pending,
+    /// A joiner not invited in this run, for a reason a later run lifts (`--max-invites`, a
+    /// start date to come, the invite cap, a full seat pool).
+    Deferred,
+    /// A leaver reported, not disabled (`--leavers report`, or not absent long enough yet).
+    Leaver,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 10] = [
+    pub const ALL: [Outcome; 16] = [
         Outcome::Updated,
         Outcome::Unchanged,
         Outcome::Planned,
@@ -58,6 +75,12 @@ impl Outcome {
         Outcome::Excluded,
         Outcome::Stale,
         Outcome::Duplicate,
+        Outcome::Invited,
+        Outcome::Enabled,
+        Outcome::Disabled,
+        Outcome::Pending,
+        Outcome::Deferred,
+        Outcome::Leaver,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +95,12 @@ impl Outcome {
             Outcome::Excluded => "excluded",
             Outcome::Stale => "stale",
             Outcome::Duplicate => "duplicate",
+            Outcome::Invited => "invited",
+            Outcome::Enabled => "enabled",
+            Outcome::Disabled => "disabled",
+            Outcome::Pending => "pending",
+            Outcome::Deferred => "deferred",
+            Outcome::Leaver => "leaver",
         }
     }
 }

@@ -75,7 +75,11 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
             };
         }
         Command::Plan(plan) => {
-            let source = match export_source(&plan.input, &plan.ingest) {
+            lifecycle = match Lifecycle::resolve(&plan.lifecycle) {
+                Ok(lifecycle) => lifecycle,
+                Err(e) => return fail(&e.message, e.hint.as_deref()),
+            };
+            let source = match export_source(&plan.input, &plan.ingest, &lifecycle) {
                 Ok(source) => source,
                 Err(e) => return fail(&e.message, e.hint.as_deref()),
             };
@@ -86,16 +90,22 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 detailed_exitcode: plan.detailed_exitcode,
             };
             allow_unmatched = plan.allow_unmatched;
-            lifecycle = match Lifecycle::resolve(&plan.lifecycle) {
+            // The sync whose leaver counts the plan reads (it keeps none of its own).
+            let sync = crate::settings::sync_identity(
+                &source,
+                plan.sync_name.as_deref(),
+                profile.as_deref(),
+            );
+            (plan.run, source, Mode::Plan, output, plan.against, sync)
+        }
+        Command::Apply(apply) => {
+            lifecycle = match Lifecycle::resolve(&apply.lifecycle) {
                 Ok(lifecycle) => lifecycle,
                 Err(e) => return fail(&e.message, e.hint.as_deref()),
             };
-            (plan.run, source, Mode::Plan, output, plan.against, None)
-        }
-        Command::Apply(apply) => {
             let source = match (&apply.plan, &apply.input) {
                 (Some(plan), _) => Source::SavedPlan(plan.clone()),
-                (None, Some(input)) => match export_source(input, &apply.ingest) {
+                (None, Some(input)) => match export_source(input, &apply.ingest, &lifecycle) {
                     Ok(source) => source,
                     Err(e) => return fail(&e.message, e.hint.as_deref()),
                 },
@@ -111,10 +121,6 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 yes: apply.yes,
             };
             allow_unmatched = apply.allow_unmatched;
-            lifecycle = match Lifecycle::resolve(&apply.lifecycle) {
-                Ok(lifecycle) => lifecycle,
-                Err(e) => return fail(&e.message, e.hint.as_deref()),
-            };
             let sync = crate::settings::sync_identity(
                 &source,
                 apply.sync_name.as_deref(),
@@ -199,10 +205,16 @@ fn show_config(cli: &Cli) -> ExitCode {
 }
 
 /// An export and how to read it; the mapping file is read and checked here, before anything.
-fn export_source(path: &std::path::Path, ingest: &IngestArgs) -> Result<Source, SettingsError> {
+/// Its status and date cells are read strictly when `lifecycle` acts on them.
+fn export_source(
+    path: &std::path::Path,
+    ingest: &IngestArgs,
+    lifecycle: &Lifecycle,
+) -> Result<Source, SettingsError> {
+    let load = load_options(ingest)?.with_employment_reading(lifecycle.employment_reading());
     Ok(Source::Export {
         path: path.to_path_buf(),
-        load: Box::new(load_options(ingest)?),
+        load: Box::new(load),
     })
 }
 

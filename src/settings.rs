@@ -17,7 +17,9 @@ use crate::execute::pool::Concurrency;
 use crate::execute::retry_policy::RetryPolicy;
 use crate::guard::Exclusions;
 use crate::ingest::{self, LoadOptions};
-use crate::report::{Outcome, ReportFormat};
+use crate::notify::Notify;
+use crate::report::retention::Retention;
+use crate::report::{HtmlTarget, Outcome, ReportFormat};
 use crate::state::{StateDir, SyncIdentity};
 
 pub mod lifecycle;
@@ -53,6 +55,8 @@ pub struct RunSettings {
     /// The email of the token's owner, whose role is never changed.
     pub token_owner: Option<String>,
     pub summary_json: Option<PathBuf>,
+    /// Where the HTML report goes, if anywhere (`--html`, or beside a `--report-dir` report).
+    pub html: Option<HtmlTarget>,
     /// `--only-rows-from` and its outcomes.
     pub only_rows_from: Option<(PathBuf, Vec<Outcome>)>,
     /// Where the last run sizes and locks live; `None` if no directory could be found.
@@ -62,10 +66,15 @@ pub struct RunSettings {
     /// `--allow-unmatched`: an input whose rows mostly match no member is expected
     /// (`sync/matched.rs`).
     pub allow_unmatched: bool,
-    /// Which earlier runs the source-shrink guard compares an `apply` of an export with.
+    /// Which earlier runs the source-shrink guard compares an `apply` of an export with, and
+    /// whose leaver counts a run of an export reads (and an `apply` keeps).
     pub sync: Option<SyncIdentity>,
     /// Joiners, leavers and rehires (`plan` and `apply` of an export; the defaults elsewhere).
     pub lifecycle: Lifecycle,
+    /// Who is told how the run ended (`--notify`).
+    pub notify: Notify,
+    /// Old time-named reports removed after the run (`--keep-reports`).
+    pub retention: Option<Retention>,
 }
 
 /// `plan --out` and `plan --format json`.
@@ -116,21 +125,29 @@ impl RunSettings {
         source: Source,
         against: Option<&Path>,
     ) -> Result<RunSettings, SettingsError> {
+        let report_format = ReportFormat::choose(args.report.as_deref(), args.report_format)
+            .map_err(|message| SettingsError {
+                message,
+                hint: Some(
+                    "a report ending .xlsx is a workbook, one ending .csv is CSV: drop --report-format or rename the report".into(),
+                ),
+            })?;
+        let target = match against {
+            Some(path) => Target::Export(path.to_path_buf()),
+            None => resolve_target(&args.connection)?,
+        };
         Ok(RunSettings {
+            notify: Notify::resolve(&args.notify, &target)?,
+            retention: Retention::resolve(
+                args.retention.keep_reports,
+                args.retention.keep_reports_days,
+                args.report.is_some(),
+            ),
             source,
             report: args.report.clone(),
             report_dir: args.report_dir.clone(),
-            report_format: ReportFormat::choose(args.report.as_deref(), args.report_format)
-                .map_err(|message| SettingsError {
-                    message,
-                    hint: Some(
-                        "a report ending .xlsx is a workbook, one ending .csv is CSV: drop --report-format or rename the report".into(),
-                    ),
-                })?,
-            target: match against {
-                Some(path) => Target::Export(path.to_path_buf()),
-                None => resolve_target(&args.connection)?,
-            },
+            report_format,
+            target,
             rate: args.rate.clone(),
             timeout: Duration::from_secs(args.timeout.max(1)),
             retry: RetryPolicy {
@@ -144,6 +161,7 @@ impl RunSettings {
             })?,
             token_owner: args.token_owner.clone(),
             summary_json: args.summary_json.clone(),
+            html: HtmlTarget::chosen(args.html.as_deref(), args.report_dir.is_some()),
             only_rows_from: args
                 .only_rows_from
                 .clone()

@@ -61,3 +61,16 @@ mod fuzz;
 mod pacing;
 // Employment status and dates read from the input; the lifecycle flags and profile keys.
 mod lifecycle_input;
+// The HTML run report: its sections, hostile values as text, a row cap, headless Chromium.
+mod html_report;
+// Notifications at the end of a run (#21): webhooks, their shapes, failures that stay warnings.
+mod notify;
+// Report retention (#21): old time-named reports removed, nothing else ever.
+mod retention;
+// Joiners, leavers and rehires through the binary: invites, disables, enables, their nets (#19).
+mod lifecycle;
+// Saved plans and rollback of joiners, leavers and rehires: disables applied or left stale,
+// rollback of disables and enables, invitations named.
+mod lifecycle_replay;
+// The files of packaging/ and the Dockerfile stay true to the binary: flags, variables, the cron wrapper.
+mod packaging;

@@ -193,6 +193,10 @@ pub struct Client {
     pub(super) http: reqwest::Client,
     /// `{base}/organizations/{org}`
     pub(super) org_url: String,
+    /// To take it out of whatever a server sends back: a server (or a proxy) that quotes the
+    /// request's `Authorization` header in an error would otherwise put the token into the
+    /// report, the end-of-run list and a notification.
+    token: SecretString,
 }
 
 impl Client {
@@ -232,7 +236,17 @@ impl Client {
         Ok(Client {
             http,
             org_url: format!("{base}/organizations/{org}"),
+            token: connection.token.clone(),
         })
+    }
+
+    /// `text` with every copy of the token replaced by `[redacted]`.
+    fn without_token(&self, text: String) -> String {
+        let token = self.token.expose_secret();
+        if token.is_empty() || !text.contains(token) {
+            return text;
+        }
+        text.replace(token, "[redacted]")
     }
 
     /// `GET /organizations/{org}/users?page=&per_page=`
@@ -300,7 +314,8 @@ impl Client {
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             return Err(ApiError::Redirected {
                 status,
-                location: answer::redirect_target(response.url(), location.as_deref()),
+                location: self
+                    .without_token(answer::redirect_target(response.url(), location.as_deref())),
                 request_id,
             });
         }
@@ -311,7 +326,8 @@ impl Client {
             .map_err(ApiError::from_reqwest)?;
         if !success {
             // An error body past its limit is cut, not refused: only its first line is shown.
-            let body = String::from_utf8_lossy(&body.unwrap_or_default()).into_owned();
+            let body =
+                self.without_token(String::from_utf8_lossy(&body.unwrap_or_default()).into_owned());
             return Err(ApiError::Status {
                 status,
                 message: error_body::error_message(status, &body),

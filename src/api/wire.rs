@@ -33,6 +33,9 @@ pub struct Member {
     pub status: Option<MemberStatus>,
     /// `created_at`: for an invited member, when the invitation went out.
     pub created_at: Option<jiff::Timestamp>,
+    /// `updated_at` (`last_updated` in the legacy names): when the member last changed. A
+    /// saved plan's disable is not sent to a member that changed since the plan read it.
+    pub updated_at: Option<jiff::Timestamp>,
     /// `is_default_admin`: the organization's default administrator.
     pub is_default_admin: bool,
     /// A bot account (`type: "bot"`, or `is_bot: true`): Tallyfy refuses to edit, disable or
@@ -125,6 +128,7 @@ impl Member {
             fields: Default::default(),
             status: None,
             created_at: None,
+            updated_at: None,
             is_default_admin: false,
             is_bot: false,
         }
@@ -273,6 +277,7 @@ impl<'de> serde::de::Visitor<'de> for MemberVisitor<'_> {
                 MemberKey::Field(field) => member.fields[field as usize] = map.next_value()?,
                 MemberKey::Status => member.status = map.next_value::<Read<_>>()?.0,
                 MemberKey::CreatedAt => member.created_at = map.next_value::<Read<_>>()?.0,
+                MemberKey::UpdatedAt => member.updated_at = map.next_value::<Read<_>>()?.0,
                 MemberKey::DefaultAdmin => {
                     member.is_default_admin = map.next_value::<Read<bool>>()?.0.unwrap_or(false);
                 }
@@ -299,6 +304,7 @@ enum MemberKey {
     Field(Field),
     Status,
     CreatedAt,
+    UpdatedAt,
     DefaultAdmin,
     Type,
     IsBot,
@@ -321,6 +327,7 @@ impl<'de> Deserialize<'de> for MemberKey {
                     "email" => MemberKey::Email,
                     "status" => MemberKey::Status,
                     "created_at" => MemberKey::CreatedAt,
+                    "updated_at" | "last_updated" => MemberKey::UpdatedAt,
                     "is_default_admin" => MemberKey::DefaultAdmin,
                     "type" => MemberKey::Type,
                     "is_bot" => MemberKey::IsBot,

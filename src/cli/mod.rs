@@ -10,6 +10,7 @@ use crate::env_vars;
 use crate::execute::pacing::Pace;
 use crate::guard::ChangeLimit;
 use crate::ingest::{PresetChoice, decode, preset, sniff};
+use crate::notify::{NotifyFormat, NotifyOn};
 use crate::report::{Outcome, ReportFormat};
 
 mod lifecycle;
@@ -73,7 +74,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = env_vars::PROFILE, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// The configuration file [default: $XDG_CONFIG_HOME/member-sync/member-sync.toml].
+    /// The configuration file [default: $XDG_CONFIG_HOME/member-sync/member-sync.toml; Windows:
+    /// %APPDATA%\member-sync\member-sync.toml].
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 }
@@ -85,7 +87,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Apply the changes: only the fields that differ, paced and retried.
     Apply(ApplyArgs),
-    /// Undo a run: restore the `before` values of every `updated` row of its report.
+    /// Undo a run: restore the `before` values of the fields its report says landed, enable
+    /// the members it disabled and disable those it enabled (invitations stay: named).
     Rollback(RollbackArgs),
     /// Write the organization's members in the canonical columns (a backup, or a template);
     /// it reads back as input.
@@ -221,6 +224,11 @@ pub struct PlanArgs {
     #[arg(long)]
     pub allow_unmatched: bool,
 
+    /// The sync whose leaver counts the plan reads (as `apply --sync-name`) [default: the
+    /// input's path and the profile].
+    #[arg(long, value_name = "NAME", value_parser = parse_sync_name)]
+    pub sync_name: Option<String>,
+
     #[command(flatten)]
     pub run: RunArgs,
 
@@ -355,9 +363,60 @@ pub struct RunArgs {
     pub summary_json: Option<PathBuf>,
 
     /// Where runs keep state (each sync's size, the per-org lock) [default: MEMBER_SYNC_STATE_DIR,
-    /// else $XDG_STATE_HOME/member-sync, else ~/.local/state/member-sync].
+    /// else $XDG_STATE_HOME/member-sync, else (Windows) %LOCALAPPDATA%\member-sync, else
+    /// ~/.local/state/member-sync].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+
+    // The HTML run report (docs/report.md, "The HTML report").
+    /// Also write the run as one self-contained HTML page here (counts, failures first, the
+    /// changes by field, a filter box) [default: beside the report when --report-dir is given].
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+
+    #[command(flatten)]
+    pub retention: RetentionArgs,
+}
+
+/// Telling people how a run ended (`crate::notify`): `plan`, `apply` and `rollback`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NotifyArgs {
+    /// When the run ends, POST its summary (counts, exit code, error, report, the first rows
+    /// that did not go through) to this webhook: https://, or http:// to this machine only.
+    /// Repeatable. A notification that fails is a warning; the exit code stays the run's.
+    #[arg(long = "notify", value_name = "URL")]
+    pub notify: Vec<String>,
+
+    /// When to notify: `failure` (any exit but 0: rows that did not go through, a guard, too
+    /// few matched, a stop, an error) or `always`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = NotifyOn::Failure)]
+    pub notify_on: NotifyOn,
+
+    /// The message's shape: `json` (the summary JSON and the rows to check), `slack` (a Slack
+    /// incoming webhook) or `teams` (an Adaptive Card, for a Teams incoming webhook or
+    /// workflow).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = NotifyFormat::Json)]
+    pub notify_format: NotifyFormat,
+}
+
+/// Keeping the report directory from filling a disk (`crate::report::retention`). Only
+/// time-named reports are ever removed, so neither works with --report.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RetentionArgs {
+    /// After the run, keep the N newest time-named reports in --report-dir (this run's
+    /// among them) and delete the older ones. Only files named as member-sync names its
+    /// reports (member-sync-report-YYYYMMDD-HHMMSS.csv, .xlsx, and the .html page beside one)
+    /// are touched.
+    #[arg(long, value_name = "N", conflicts_with = "report", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_reports: Option<u32>,
+
+    /// After the run, delete the time-named reports in --report-dir older than DAYS days
+    /// (never this run's).
+    #[arg(long, value_name = "DAYS", conflicts_with = "report", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_reports_days: Option<u32>,
 }
 
 #[derive(Debug, Args)]

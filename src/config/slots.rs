@@ -24,6 +24,7 @@ impl<'a> Slots<'a> {
             Command::Plan(a) => Slots {
                 run: Some(&mut a.run),
                 mapping: Some(&mut a.ingest.mapping),
+                sync_name: Some(&mut a.sync_name),
                 allow_unmatched: Some(&mut a.allow_unmatched),
                 lifecycle: Some(&mut a.lifecycle),
                 ..Slots::default()

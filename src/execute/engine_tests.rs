@@ -232,3 +232,42 @@ async fn a_write_that_may_not_be_repeated_is_sent_once_after_an_ambiguous_failur
         .await;
     assert_eq!(attempted.attempts, 2);
 }
+
+/// The invite cap's 429 (a day away) is handed back at once: no pool pause, no stop on
+/// `--max-wait`, the pace not cut; a short 429 to an invite is the pool's, waited out and sent
+/// again (a refused request did nothing).
+#[tokio::test(start_paused = true)]
+async fn an_invite_caps_429_goes_back_to_the_caller_and_a_short_one_is_waited_out() {
+    let policy = RetryPolicy {
+        max_wait: Duration::from_secs(600),
+        ..fast_policy()
+    };
+    let engine = engine(policy);
+    let invite = RetryRule::NeverAfterAmbiguous;
+    let rate = engine.rate();
+    let started = Instant::now();
+    let cap = status(429, Some(Duration::from_secs(86_400)));
+    let attempted = engine.call_with(invite, scripted(vec![cap])).await;
+    assert!(
+        matches!(attempted.result, Err(ApiError::Status { status: 429, .. })),
+        "{:?}",
+        attempted.result
+    );
+    assert_eq!(attempted.attempts, 1);
+    assert!(started.elapsed() < Duration::from_secs(1), "nobody waited");
+    assert!(engine.outwaited().is_none(), "the run goes on");
+    assert!(!engine.stop_token().is_cancelled());
+    assert!(engine.pacer.pause().is_none(), "the pool is not paused");
+    assert_eq!(engine.rate(), rate, "the pace is not cut");
+    assert_eq!(engine.stats().throttled, 1);
+    // Every other write goes on at once.
+    assert!(engine.call(scripted(vec![])).await.result.is_ok());
+    assert!(started.elapsed() < Duration::from_secs(1));
+
+    let pace = status(429, Some(Duration::from_secs(2)));
+    let attempted = engine.call_with(invite, scripted(vec![pace])).await;
+    assert!(attempted.result.is_ok());
+    assert_eq!(attempted.attempts, 2);
+    assert_eq!(engine.held_back().server_pauses, 1);
+    assert!(started.elapsed() >= Duration::from_secs(2));
+}

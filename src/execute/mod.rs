@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{ApiError, Client, Reply};
 use crate::progress::Progress;
 use pacing::{HeldBack, Pace, Pacer, Rate, Signal, in_words, time_of_day};
-use retry_policy::{Disposition, Refusal, RetryPolicy, RetryRule, classify};
+use retry_policy::{Disposition, Refusal, RetryPolicy, RetryRule, Throttle, classify};
 
 /// How long a request already on the wire may still finish after the run is stopped, so its
 /// real result (not a guess) reaches the report.
@@ -228,7 +228,7 @@ impl Engine {
                         Err(ApiError::Stopped)
                     }
                 };
-                self.observe_answer(ticket, &result, sent_at.elapsed());
+                self.observe_answer(ticket, &result, sent_at.elapsed(), rule);
                 result
             }
         };
@@ -308,12 +308,14 @@ impl Engine {
         *spent += self.pacer.pause_for(wait, source).by;
     }
 
-    /// Counts the answer and tells the pacer what it says about the pace.
+    /// Counts the answer and tells the pacer what it says about the pace. A 429 that is a cap
+    /// of the call's kind alone (`Throttle::Kind`: the invite cap) says nothing of it.
     fn observe_answer<T>(
         &self,
         ticket: pacing::Ticket,
         result: &Result<Reply<T>, ApiError>,
         took: Duration,
+        rule: RetryRule,
     ) {
         let answered = match result {
             Ok(_) => true,
@@ -327,9 +329,17 @@ impl Engine {
             .slowest_answer_us
             .fetch_max(micros, Ordering::Relaxed);
         match result {
-            Err(ApiError::Status { status: 429, .. }) => {
+            Err(ApiError::Status {
+                status: 429,
+                retry_after,
+                ..
+            }) => {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                self.pacer.observe(ticket, Signal::Throttled, None);
+                let signal = match rule.throttle(*retry_after) {
+                    Throttle::Pool => Signal::Throttled,
+                    Throttle::Kind => Signal::Accepted,
+                };
+                self.pacer.observe(ticket, signal, None);
             }
             Ok(reply) => self.pacer.observe(ticket, Signal::Accepted, reply.quota),
             Err(_) => self.pacer.observe(ticket, Signal::Accepted, None),

@@ -4,13 +4,15 @@
 //!
 //! A chain is the operations on one member, in order (enable, profile, role): one worker runs
 //! it from its first step to its last, so a member's steps never overlap, and a step that
-//! fails stops its chain (`steps.rs`). Workers take the next chain from a shared cursor, so a
+//! fails stops its chain (`steps.rs`; the invite, enable and disable steps in `lifecycle.rs`,
+//! with what one chain learns for the whole run: the invite cap, a full seat pool). Workers take the next chain from a shared cursor, so a
 //! slow one never holds others back. How many workers: [`Concurrency`], by default sized from
 //! the pace and the latency seen while reading the member list ([`auto_concurrency`]): the
 //! pacer decides how fast requests leave, the workers only need to be enough to keep that pace
 //! while answers take their time. After the run is stopped no worker takes another chain;
 //! chains never started are the caller's to mark `cancelled` (it knows which it handed in).
 
+mod lifecycle;
 mod steps;
 
 use std::sync::Arc;
@@ -24,6 +26,7 @@ use crate::execute::pacing::Rate;
 use crate::fields::Field;
 use crate::plan::Chain;
 
+pub use lifecycle::{HeldSteps, SEAT_POOL_EXHAUSTED};
 pub use steps::PROFILE_ONLY;
 
 /// How many requests may be in flight at once.
@@ -69,6 +72,9 @@ pub enum ChainOutcome {
     Done,
     Failed,
     Cancelled,
+    /// Not sent in this run for a reason of the run's, which a later run lifts: the invite
+    /// cap was reached, the seat pool is full.
+    Deferred,
 }
 
 /// The result of running one [`Chain`].
@@ -84,6 +90,9 @@ pub struct ChainResult {
     /// Why it did not end `Done`: what landed before the step that failed, and why that one
     /// failed.
     pub error: Option<String>,
+    /// What a `Done` chain's line should say all the same: an invite whose answer was lost,
+    /// found landed by reading the member by email.
+    pub note: Option<String>,
     /// Request ids of the responses, space-separated when there were several calls.
     pub request_id: Option<String>,
     pub elapsed: Duration,
@@ -91,24 +100,29 @@ pub struct ChainResult {
     /// outcome: all of them for a `Done` chain, those of the steps that landed when a later
     /// one failed or never ran. What `rollback` restores.
     pub landed: Vec<Field>,
+    /// The member the chain acted on: the chain's, or the one its invite created.
+    pub member_id: Option<u64>,
 }
 
 /// Runs `chains` with at most `concurrency` in flight, sending each result on `results` as it
-/// finishes. Returns when every chain has been taken and finished, or the run was stopped.
+/// finishes. Returns when every chain has been taken and finished, or the run was stopped,
+/// with the kinds of step the run stopped sending and why (the invite cap, a full seat pool).
 pub async fn run_chains(
     engine: Arc<Engine>,
     chains: Arc<Vec<Chain>>,
     concurrency: usize,
     results: mpsc::UnboundedSender<ChainResult>,
-) {
+) -> HeldSteps {
     let cursor = Arc::new(AtomicUsize::new(0));
+    let holds = Arc::new(lifecycle::Holds::default());
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency.clamp(1, chains.len().max(1)) {
-        let (engine, chains, cursor, results) = (
+        let (engine, chains, cursor, results, holds) = (
             engine.clone(),
             chains.clone(),
             cursor.clone(),
             results.clone(),
+            holds.clone(),
         );
         workers.spawn(async move {
             while !engine.stop_token().is_cancelled() {
@@ -116,7 +130,7 @@ pub async fn run_chains(
                 let Some(chain) = chains.get(index) else {
                     break;
                 };
-                let result = steps::run_chain(&engine, chain, index).await;
+                let result = steps::run_chain(&engine, &holds, chain, index).await;
                 if results.send(result).is_err() {
                     break;
                 }
@@ -130,6 +144,7 @@ pub async fn run_chains(
             std::panic::resume_unwind(e.into_panic());
         }
     }
+    holds.ended()
 }
 
 #[cfg(test)]

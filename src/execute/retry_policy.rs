@@ -10,6 +10,13 @@
 //! they are sent; an invite sends an email and takes a seat, so after a failure that may have
 //! landed (a timeout, a reset, a 5xx, a 2xx that could not be read) it is never sent again:
 //! the executor reads the member by email instead and decides from what is there.
+//!
+//! A 429 is not one thing either ([`Throttle`]). Mostly it is the server's pace, and the whole
+//! pool waits it out. But Tallyfy also caps invitations (10 a day, says its troubleshooting
+//! page), and a 429 to an invite that asks for more than [`INVITE_CAP_BEYOND`] is that cap: the
+//! pool must not sleep for hours, nor the run stop on `--max-wait`, for the sake of invites
+//! when every other write could go on. Such a 429 is handed back to the caller, which stops
+//! inviting for the run.
 
 use std::time::Duration;
 
@@ -26,10 +33,27 @@ pub enum RetryRule {
     Idempotent,
     /// Sending it twice may do it twice (an invite: two emails, two seats): never sent again
     /// after a failure that may have landed ([`is_ambiguous`]); the caller looks at what is
-    /// there instead. Sent again only when it surely never arrived (the connection was
-    /// refused), and not after a 429 either: a 429 on invites stops inviting for the run, it
-    /// is not waited out (an invite cap is counted in hours).
+    /// there instead. Sent again only when it surely never arrived: the connection was
+    /// refused, or a 429 of the server's pace (a refused request did nothing). A 429 asking
+    /// for longer than [`INVITE_CAP_BEYOND`] is the kind's own cap ([`Throttle::Kind`]),
+    /// handed back to the caller, which stops inviting for the run.
     NeverAfterAmbiguous,
+}
+
+/// A 429 to an invite asking the client to wait longer than this is the invite cap (an hourly
+/// or daily count of emails), not the server's pace (whose windows Tallyfy publishes in
+/// seconds and minutes): the run stops inviting instead of waiting.
+pub const INVITE_CAP_BEYOND: Duration = Duration::from_secs(60);
+
+/// Whose limit a 429 is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttle {
+    /// The server's pace: the whole pool waits all of `Retry-After` (spent from `--max-wait`),
+    /// the pace drops, and the request is sent again.
+    Pool,
+    /// A cap on this kind of call alone: the answer goes back to the caller at once; nobody
+    /// waits, the pace is not cut, `--max-wait` is not spent.
+    Kind,
 }
 
 impl RetryRule {
@@ -38,9 +62,22 @@ impl RetryRule {
     pub fn allows_retry(self, error: &ApiError) -> bool {
         match self {
             RetryRule::Idempotent => true,
-            RetryRule::NeverAfterAmbiguous => {
-                !is_ambiguous(error) && !matches!(classify(error), Disposition::Throttled { .. })
+            RetryRule::NeverAfterAmbiguous => match classify(error) {
+                Disposition::Throttled { retry_after } => {
+                    self.throttle(retry_after) == Throttle::Pool
+                }
+                _ => !is_ambiguous(error),
+            },
+        }
+    }
+
+    /// Whose limit a 429 with this `Retry-After` is, for a call under this rule.
+    pub fn throttle(self, retry_after: Option<Duration>) -> Throttle {
+        match (self, retry_after) {
+            (RetryRule::NeverAfterAmbiguous, Some(wait)) if wait > INVITE_CAP_BEYOND => {
+                Throttle::Kind
             }
+            _ => Throttle::Pool,
         }
     }
 }
@@ -308,12 +345,45 @@ mod tests {
         let refused = ApiError::Connect("connection refused".into());
         assert!(!is_ambiguous(&refused));
         assert!(once.allows_retry(&refused));
-        // A 429 is not waited out: the caller stops inviting for the run.
-        assert!(!once.allows_retry(&status(429)));
-        assert!(RetryRule::Idempotent.allows_retry(&status(429)));
         for code in [400, 403, 409, 422] {
             assert!(!is_ambiguous(&status(code)), "{code}");
         }
+    }
+
+    fn too_many(retry_after: Option<u64>) -> ApiError {
+        ApiError::Status {
+            status: 429,
+            message: "Too Many Attempts.".into(),
+            request_id: None,
+            retry_after: retry_after.map(Duration::from_secs),
+            code: None,
+        }
+    }
+
+    #[test]
+    fn a_long_429_to_an_invite_is_the_invite_cap_handed_back_and_a_short_one_the_pools_pace() {
+        let once = RetryRule::NeverAfterAmbiguous;
+        // The invite cap: hours away. Back to the caller, not waited out.
+        let cap = too_many(Some(86_400));
+        assert!(!once.allows_retry(&cap));
+        assert_eq!(
+            once.throttle(Some(Duration::from_secs(86_400))),
+            Throttle::Kind
+        );
+        assert_eq!(once.throttle(Some(Duration::from_secs(61))), Throttle::Kind);
+        // The server's pace: a refused request did nothing, so it is sent again after the
+        // pool's pause.
+        for pace in [too_many(Some(5)), too_many(Some(60)), too_many(None)] {
+            assert!(once.allows_retry(&pace), "{pace:?}");
+        }
+        assert_eq!(once.throttle(Some(INVITE_CAP_BEYOND)), Throttle::Pool);
+        assert_eq!(once.throttle(None), Throttle::Pool);
+        // Every other kind waits any 429 out with the pool.
+        assert!(RetryRule::Idempotent.allows_retry(&cap));
+        assert_eq!(
+            RetryRule::Idempotent.throttle(Some(Duration::from_secs(86_400))),
+            Throttle::Pool
+        );
     }
 
     #[test]

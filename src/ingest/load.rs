@@ -239,7 +239,8 @@ fn build(
         });
     }
 
-    let rules = mapping.map(|m| m.rules.clone()).unwrap_or_default();
+    let mut rules: CellRules = mapping.map(|m| m.rules.clone()).unwrap_or_default();
+    rules.employment.reading = options.employment_reading;
     note_countries(&columns, &rules, &mut info);
     Ok(Table {
         columns,

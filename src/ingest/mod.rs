@@ -30,7 +30,7 @@ use crate::fields::Field;
 use crate::fields::country::CountryIds;
 use crate::fields::timezone::Aliases;
 use crate::file_bytes::{FileBytes, input_name};
-use crate::validate::employment::EmploymentRules;
+use crate::validate::employment::{EmploymentRules, Reading};
 
 pub use cells::Cells;
 pub use mapping::Mapping;
@@ -337,6 +337,9 @@ pub struct LoadOptions {
     pub mapping: Option<Mapping>,
     /// Where the mapping came from, for messages.
     pub mapping_file: Option<PathBuf>,
+    /// Whether a status or date cell that cannot be read makes its row invalid (a lifecycle
+    /// flag acts on it) or is only warned about (`validate::employment::Reading`).
+    pub employment_reading: Reading,
 }
 
 impl LoadOptions {
@@ -363,6 +366,11 @@ impl LoadOptions {
     pub fn with_mapping(mut self, mapping: Mapping, file: Option<PathBuf>) -> LoadOptions {
         self.mapping = Some(mapping);
         self.mapping_file = file;
+        self
+    }
+
+    pub fn with_employment_reading(mut self, reading: Reading) -> LoadOptions {
+        self.employment_reading = reading;
         self
     }
 }

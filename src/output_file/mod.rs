@@ -239,6 +239,7 @@ pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
     if let Some(parent) = dir.parent() {
         create_private_dir_all(parent)?;
     }
+    #[cfg_attr(not(unix), allow(unused_mut))] // Windows directories have no mode to set
     let mut builder = fs::DirBuilder::new();
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);

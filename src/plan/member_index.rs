@@ -161,7 +161,8 @@ impl<'m> MemberIndex<'m> {
         self.lookup.inconsistencies()
     }
 
-    pub(super) fn find(&self, key: &MemberKey) -> Option<&'m Member> {
+    /// The member `key` names, if any.
+    pub fn find(&self, key: &MemberKey) -> Option<&'m Member> {
         let position = match key {
             MemberKey::Email(email) => self
                 .lookup

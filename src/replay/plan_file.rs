@@ -1,31 +1,44 @@
 //! The saved plan (`member-sync plan --out plan.json`): exactly what `apply --plan` will do,
 //! with what it expects to find, so that it can refuse what no longer holds.
 //!
-//! Each entry of `changes` is one chain of operations, ending one report line: the fields it
-//! changes (`before`, what it expects to find; `after`, what it sets) and its `steps`, the
-//! operations in the order they run (`update_profile`, `change_role`; `invite`, `enable`,
-//! `disable` with what they send). `format_version` is the oldest format whose readers apply
-//! the plan exactly: 1 while every step is a profile or role change (format 1 readers derive
-//! those steps from `fields`, and ignore `steps`), 2 as soon as a step is anything else, so
-//! that a version that cannot send it refuses the plan instead of leaving the step out.
+//! Each entry of `changes` is one chain of operations, ending one report line: an input row's
+//! (`row`), or a member's acted on without a row (`"subject": "member"`, a leaver, keyed by
+//! `member_id`). It holds the fields it changes (`before`, what it expects to find; `after`,
+//! what it sets) and its `steps`, the operations in the order they run (`update_profile`,
+//! `change_role`; `invite`, `enable`, `disable` with what they send). A disable also keeps the
+//! member's `updated_at` as the plan saw it (`member_updated_at`): a leaver changed since is
+//! not disabled on Monday's decision.
+//!
+//! `format_version` is the oldest format whose readers apply the plan exactly: 1 while every
+//! step is a profile or role change on a row's member (format 1 readers derive those steps from
+//! `fields`, and ignore `steps`); 2 as soon as a step is anything else, so that a version that
+//! cannot send it refuses the plan instead of leaving the step out; 3 as soon as an entry has
+//! no row (a leaver) or no member yet (an invite). Format 2 plans wrote such an entry with
+//! `row` 0 (and an invite's `member_id` 0): they are read as that member's line, and that
+//! invite.
 
-use std::collections::BTreeMap;
+mod entry;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
 
-use super::{Recorded, value_from_json};
-use crate::fields::Field;
+use super::Recorded;
+use crate::api::Member;
 use crate::plan::{Chain, Operation, OperationKind, Plan, RowPlan};
 use crate::report::value_json;
 
-/// The newest format this version reads; it writes [`FORMAT_PROFILE_ONLY`] or this one (see
-/// the module's documentation). `apply --plan` refuses any other.
-pub const FORMAT_VERSION: u32 = 2;
+/// The newest format this version reads and writes (see the module's documentation).
+/// `apply --plan` refuses any other.
+pub const FORMAT_VERSION: u32 = 3;
 /// The format of a plan of profile and role changes only: every version reads it.
 pub const FORMAT_PROFILE_ONLY: u32 = 1;
+/// The format of a plan whose every entry is a row's existing member, with steps other than
+/// profile and role changes.
+pub const FORMAT_ROWS_ONLY: u32 = 2;
 const FORMAT: &str = "member-sync plan";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -59,12 +72,18 @@ impl InputFile {
     }
 }
 
-/// One chain of the plan: the member, the fields it changes, and its steps.
+/// One chain of the plan: its line, the member, the fields it changes, and its steps.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PlannedMember {
-    /// The input row whose line the chain ends.
-    pub row: usize,
-    pub member_id: u64,
+    /// The input row whose line the chain ends; absent for a line without a row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// Whose line it is when it has no row: the member's (`member_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Subject>,
+    /// Absent for a person still to be invited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<u64>,
     pub email: String,
     /// Field name → `{"before": ..., "after": ...}`.
     pub fields: Map<String, Json>,
@@ -72,6 +91,17 @@ pub struct PlannedMember {
     /// were (format 1): derived from `fields` then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<PlannedStep>>,
+    /// A disable's member, when the plan read it (`updated_at`, as the API sent it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_updated_at: Option<String>,
+}
+
+/// The subject of a line without an input row.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// A member of the organization (a leaver), by `member_id`.
+    Member,
 }
 
 /// One operation of a saved chain, with what it sends beyond the chain's `fields`.
@@ -82,6 +112,7 @@ pub enum PlannedStep {
     UpdateProfile,
     /// Sets the chain's `role`.
     ChangeRole,
+    /// Invites the chain's `email`.
     Invite {
         first_name: String,
         last_name: String,
@@ -129,15 +160,37 @@ impl PlannedStep {
     }
 }
 
+/// What is read of a plan before the rest: whether this version reads its format at all.
+#[derive(Deserialize)]
+struct Header {
+    format: String,
+    format_version: u32,
+    #[serde(default)]
+    tool_version: String,
+}
+
 impl PlanFile {
-    pub fn new(plan: &Plan, org: &str, base_url: &str, input: &Path) -> std::io::Result<PlanFile> {
+    pub fn new(
+        plan: &Plan,
+        org: &str,
+        base_url: &str,
+        input: &Path,
+        members: &[Member],
+    ) -> std::io::Result<PlanFile> {
         let bytes = std::fs::read(input)?;
         let input = InputFile::of(&input.display().to_string(), &bytes);
-        Ok(PlanFile::for_input(plan, org, base_url, input))
+        Ok(PlanFile::for_input(plan, org, base_url, input, members))
     }
 
-    /// The plan of an input already read (standard input cannot be read again to hash it).
-    pub fn for_input(plan: &Plan, org: &str, base_url: &str, input: InputFile) -> PlanFile {
+    /// The plan of an input already read (standard input cannot be read again to hash it),
+    /// against `members` as the plan read them.
+    pub fn for_input(
+        plan: &Plan,
+        org: &str,
+        base_url: &str,
+        input: InputFile,
+        members: &[Member],
+    ) -> PlanFile {
         let mut counts = BTreeMap::new();
         for row in &plan.rows {
             let kind = match row {
@@ -149,17 +202,11 @@ impl PlanFile {
             };
             *counts.entry(kind.to_string()).or_default() += 1;
         }
-        let changes: Vec<PlannedMember> = plan.chains().map(planned).collect();
-        let profile_only = changes
-            .iter()
-            .flat_map(|c| c.steps.iter().flatten())
-            .all(PlannedStep::is_field_change);
+        let seen = updated_at_of_disabled(plan, members);
+        let changes: Vec<PlannedMember> = plan.chains().map(|c| planned(c, &seen)).collect();
         PlanFile {
             format: FORMAT.into(),
-            format_version: match profile_only {
-                true => FORMAT_PROFILE_ONLY,
-                false => FORMAT_VERSION,
-            },
+            format_version: format_of(&changes),
             tool_version: env!("CARGO_PKG_VERSION").into(),
             org: org.into(),
             base_url: base_url.into(),
@@ -173,19 +220,21 @@ impl PlanFile {
     }
 
     /// Reads a plan and checks it was made for this organization and API by a compatible
-    /// version; errors say which and what to do.
+    /// version; errors say which and what to do. The format is checked before the rest is
+    /// read, so that a newer plan is refused as one, whatever its entries look like.
     pub fn load(path: &Path, org: &str, base_url: &str) -> Result<PlanFile, String> {
         let shown = path.display();
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the plan {shown}: {e}"))?;
-        let plan: PlanFile = serde_json::from_str(&text)
-            .map_err(|e| format!("{shown} is not a member-sync plan: {e}"))?;
-        if plan.format != FORMAT || !(1..=FORMAT_VERSION).contains(&plan.format_version) {
+        let not_a_plan = |e: serde_json::Error| format!("{shown} is not a member-sync plan: {e}");
+        let header: Header = serde_json::from_str(&text).map_err(not_a_plan)?;
+        if header.format != FORMAT || !(1..=FORMAT_VERSION).contains(&header.format_version) {
             return Err(format!(
                 "{shown} is a plan of format {} made by member-sync {}; this version reads formats 1 to {FORMAT_VERSION}: make the plan again",
-                plan.format_version, plan.tool_version
+                header.format_version, header.tool_version
             ));
         }
+        let plan: PlanFile = serde_json::from_str(&text).map_err(not_a_plan)?;
         if plan.org != org {
             return Err(format!(
                 "{shown} was made for organization `{}`, not `{org}`",
@@ -201,49 +250,60 @@ impl PlanFile {
         Ok(plan)
     }
 
-    /// The plan's changes, each with the values it expects to find. A step this version
-    /// cannot send is refused, naming its row, rather than left out.
+    /// The plan's changes, each with what it expects to find. An entry this version cannot
+    /// replay is refused, naming its line, rather than left out.
     pub fn recorded(&self) -> Result<Vec<Recorded>, String> {
         self.changes.iter().map(PlannedMember::recorded).collect()
     }
 }
 
-impl PlannedMember {
-    fn recorded(&self) -> Result<Recorded, String> {
-        let row = self.row;
-        if let Some(step) = self.steps.iter().flatten().find(|s| !s.is_field_change()) {
-            return Err(format!(
-                "row {row}: the plan asks to `{}` member {}, which this version of member-sync cannot send",
-                step.kind(),
-                self.member_id
-            ));
-        }
-        let mut fields = BTreeMap::new();
-        for (name, pair) in &self.fields {
-            let field = Field::from_name(name)
-                .ok_or_else(|| format!("row {row}: unknown field `{name}` in the plan"))?;
-            let get = |key: &str| {
-                value_from_json(field, pair.get(key).unwrap_or(&Json::Null))
-                    .map_err(|e| format!("row {row}: {e}"))
-            };
-            fields.insert(field, (get("before")?, get("after")?));
-        }
-        Ok(Recorded {
-            row,
-            member_id: self.member_id,
-            email: self.email.clone(),
-            fields,
-        })
+/// The oldest format whose readers apply these entries exactly.
+fn format_of(changes: &[PlannedMember]) -> u32 {
+    let steps = || changes.iter().flat_map(|c| c.steps.iter().flatten());
+    if changes
+        .iter()
+        .any(|c| c.row.is_none() || c.member_id.is_none())
+    {
+        FORMAT_VERSION
+    } else if steps().all(PlannedStep::is_field_change) {
+        FORMAT_PROFILE_ONLY
+    } else {
+        FORMAT_ROWS_ONLY
     }
 }
 
-/// A chain as the plan file holds it. Chains of this version are all a row's, on a member
-/// that exists (the planner makes no invite and no subject yet).
-fn planned(chain: &Chain) -> PlannedMember {
+/// The `updated_at` of each member the plan disables, as the plan read it.
+fn updated_at_of_disabled(plan: &Plan, members: &[Member]) -> HashMap<u64, jiff::Timestamp> {
+    let disabled: HashSet<u64> = plan
+        .chains()
+        .filter(|c| c.steps.iter().any(|s| s.kind() == OperationKind::Disable))
+        .filter_map(|c| c.member_id)
+        .collect();
+    if disabled.is_empty() {
+        return HashMap::new();
+    }
+    members
+        .iter()
+        .filter(|m| disabled.contains(&m.id))
+        .filter_map(|m| Some((m.id, m.updated_at?)))
+        .collect()
+}
+
+/// A chain as the plan file holds it.
+fn planned(chain: &Chain, seen: &HashMap<u64, jiff::Timestamp>) -> PlannedMember {
+    let invited = chain.steps.iter().find_map(|s| match s {
+        Operation::Invite(invite) => Some(invite.email.clone()),
+        _ => None,
+    });
+    let disables = chain
+        .steps
+        .iter()
+        .any(|s| s.kind() == OperationKind::Disable);
     PlannedMember {
-        row: chain.line.row().unwrap_or_default(),
-        member_id: chain.member_id.unwrap_or_default(),
-        email: chain.email.clone().unwrap_or_default(),
+        row: chain.line.row(),
+        subject: chain.line.member().map(|_| Subject::Member),
+        member_id: chain.member_id.or(chain.line.member()),
+        email: chain.email.clone().or(invited).unwrap_or_default(),
         fields: chain
             .changes()
             .map(|c| {
@@ -253,139 +313,14 @@ fn planned(chain: &Chain) -> PlannedMember {
             })
             .collect(),
         steps: Some(chain.steps.iter().map(PlannedStep::of).collect()),
+        member_updated_at: chain
+            .member_id
+            .filter(|_| disables)
+            .and_then(|id| seen.get(&id))
+            .map(|at| at.to_string()),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn saved(dir: &Path, edit: impl FnOnce(&mut Json)) -> std::path::PathBuf {
-        let input = dir.join("in.csv");
-        std::fs::write(&input, "email\n").unwrap();
-        let plan = PlanFile::new(
-            &Plan::default(),
-            "acme",
-            "https://go.tallyfy.com/api",
-            &input,
-        )
-        .unwrap();
-        let mut json = serde_json::to_value(&plan).unwrap();
-        edit(&mut json);
-        let path = dir.join("plan.json");
-        std::fs::write(&path, json.to_string()).unwrap();
-        path
-    }
-
-    #[test]
-    fn plans_of_another_org_api_or_format_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = "https://go.tallyfy.com/api";
-        let ok = saved(dir.path(), |_| {});
-        assert!(PlanFile::load(&ok, "acme", url).is_ok());
-        assert!(PlanFile::load(&ok, "acme", "https://go.tallyfy.com/api/").is_ok());
-        let err = PlanFile::load(&ok, "other", url).unwrap_err();
-        assert!(
-            err.contains("made for organization `acme`, not `other`"),
-            "{err}"
-        );
-        let err = PlanFile::load(&ok, "acme", "https://api.tallyfy.com").unwrap_err();
-        assert!(err.contains("was made against"), "{err}");
-        let newer = saved(dir.path(), |j| j["format_version"] = 3.into());
-        let err = PlanFile::load(&newer, "acme", url).unwrap_err();
-        assert!(err.contains("make the plan again"), "{err}");
-        std::fs::write(dir.path().join("junk.json"), "{}").unwrap();
-        let err = PlanFile::load(&dir.path().join("junk.json"), "acme", url).unwrap_err();
-        assert!(err.contains("is not a member-sync plan"), "{err}");
-    }
-
-    /// A plan of one chain, profile then role, on member 1001 for row 3.
-    fn plan_of_one_chain() -> Plan {
-        use crate::fields::Value;
-        use crate::plan::{Change, LineKey};
-        let text = |s: &str| Some(Value::Text(s.into()));
-        let title = Change {
-            field: Field::JobTitle,
-            before: text("Analyst"),
-            after: text("Lead"),
-        };
-        let role = Change {
-            field: Field::Role,
-            before: text("standard"),
-            after: text("admin"),
-        };
-        let body = serde_json::json!({"first_name": "A", "last_name": "B", "timezone": "UTC", "job_title": "Lead"});
-        let chain = Chain {
-            line: LineKey::Row(3),
-            member_id: Some(1001),
-            email: Some("a.b@acme.example".into()),
-            steps: vec![
-                Operation::UpdateProfile {
-                    body: body.as_object().unwrap().clone(),
-                    changes: vec![title],
-                },
-                Operation::ChangeRole { change: role },
-            ],
-        };
-        Plan {
-            rows: vec![RowPlan::Chain(Box::new(chain))],
-            subjects: Vec::new(),
-        }
-    }
-
-    fn write(dir: &Path, json: &Json) -> std::path::PathBuf {
-        let path = dir.join("plan.json");
-        std::fs::write(&path, json.to_string()).unwrap();
-        path
-    }
-
-    #[test]
-    fn a_saved_plan_carries_its_operations_and_reads_back_as_the_same_changes() {
-        let dir = tempfile::tempdir().unwrap();
-        let input = InputFile::of("in.csv", b"email\n");
-        let url = "https://go.tallyfy.com/api";
-        let plan = PlanFile::for_input(&plan_of_one_chain(), "acme", url, input);
-        let json = serde_json::to_value(&plan).unwrap();
-        // Profile and role changes only: every version reads it.
-        assert_eq!(json["format_version"], 1);
-        assert_eq!(
-            json["changes"][0]["steps"],
-            serde_json::json!([{"op": "update_profile"}, {"op": "change_role"}])
-        );
-        let loaded = PlanFile::load(&write(dir.path(), &json), "acme", url).unwrap();
-        assert_eq!(loaded, plan);
-        let recorded = loaded.recorded().unwrap();
-        assert_eq!(recorded.len(), 1);
-        assert_eq!((recorded[0].row, recorded[0].member_id), (3, 1001));
-        let fields: Vec<Field> = recorded[0].fields.keys().copied().collect();
-        assert_eq!(fields, [Field::JobTitle, Field::Role]);
-        // A plan written before operations (no `steps`) reads as the same changes.
-        let mut older = json.clone();
-        older["changes"][0].as_object_mut().unwrap().remove("steps");
-        let older = PlanFile::load(&write(dir.path(), &older), "acme", url).unwrap();
-        assert_eq!(older.recorded().unwrap(), recorded);
-    }
-
-    #[test]
-    fn a_step_this_version_cannot_send_refuses_the_plan_naming_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = "https://go.tallyfy.com/api";
-        let mut plan = plan_of_one_chain();
-        let RowPlan::Chain(chain) = &mut plan.rows[0] else {
-            unreachable!()
-        };
-        chain.steps.insert(0, Operation::Enable);
-        let saved = PlanFile::for_input(&plan, "acme", url, InputFile::of("in.csv", b""));
-        let json = serde_json::to_value(&saved).unwrap();
-        assert_eq!(json["format_version"], 2, "older versions must refuse it");
-        assert_eq!(
-            json["changes"][0]["steps"][0],
-            serde_json::json!({"op": "enable"})
-        );
-        let loaded = PlanFile::load(&write(dir.path(), &json), "acme", url).unwrap();
-        assert_eq!(
-            loaded.recorded().unwrap_err(),
-            "row 3: the plan asks to `enable` member 1001, which this version of member-sync cannot send"
-        );
-    }
-}
+#[path = "plan_file_tests.rs"]
+mod tests;

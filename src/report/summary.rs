@@ -57,6 +57,8 @@ pub struct Summary {
     /// The [`Summary::ROWS_LISTED`] lowest-numbered rows that need a person (an outcome that
     /// fails the run), as the run's end lists them; the rest are counted in `counts`.
     rows_to_check: BinaryHeap<RowToCheck>,
+    /// Of the lines counted, those of members without a row (leavers).
+    members: usize,
 }
 
 /// A row (or a subject without a row) that did not go through, as the list at the end of a
@@ -80,6 +82,14 @@ impl Summary {
 
     pub fn add(&mut self, outcome: Outcome) {
         *self.counts.entry(outcome).or_default() += 1;
+    }
+
+    /// Counts the line `key` ended with `outcome`: an input row's, or a member's without a row.
+    pub fn add_line(&mut self, key: LineKey, outcome: Outcome) {
+        self.add(outcome);
+        if key.member().is_some() {
+            self.members += 1;
+        }
     }
 
     /// Whether the line `key` would be listed: a caller asks before building a [`RowToCheck`].
@@ -114,13 +124,21 @@ impl Summary {
         self.counts.get(&outcome).copied().unwrap_or(0)
     }
 
+    /// Every line counted: input rows and members without a row.
     pub fn rows(&self) -> usize {
         self.counts.values().sum()
+    }
+
+    /// Of [`Summary::rows`], the members without a row.
+    pub fn members_without_a_row(&self) -> usize {
+        self.members
     }
 }
 
 impl fmt::Display for Summary {
-    /// `60 rows: 12 updated, 40 unchanged, 3 invalid, 2 not_found · 14 requests (1 retry, 0 answered 429) in 9.4s`
+    /// `60 rows: 12 updated, 40 unchanged, 3 invalid, 2 not_found · 14 requests (1 retry, 0 answered 429) in 9.4s`;
+    /// `39 rows and 1 member without a row: 39 unchanged, 1 disabled · ...` when leavers have
+    /// lines of their own.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let counts: Vec<String> = Outcome::ALL
             .iter()
@@ -134,10 +152,15 @@ impl fmt::Display for Summary {
             0 => String::new(),
             n => format!(" ({n} not in the report)"),
         };
+        let rows = count((self.rows() - self.members) as u64, "row", "rows");
+        let lines = match self.members {
+            0 => rows,
+            1 => format!("{rows} and 1 member without a row"),
+            n => format!("{rows} and {n} members without a row"),
+        };
         write!(
             f,
-            "{}: {}{not_in_report} · {} ({}, {} answered 429) in {:.1}s",
-            count(self.rows() as u64, "row", "rows"),
+            "{lines}: {}{not_in_report} · {} ({}, {} answered 429) in {:.1}s",
             if counts.is_empty() {
                 "none".to_string()
             } else {
@@ -148,5 +171,36 @@ impl fmt::Display for Summary {
             self.stats.throttled,
             self.duration.as_secs_f64()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_without_a_row_are_counted_apart_from_the_rows() {
+        let mut summary = Summary::default();
+        summary.add_line(LineKey::Row(1), Outcome::Unchanged);
+        summary.add_line(LineKey::Row(2), Outcome::Updated);
+        assert!(
+            summary
+                .to_string()
+                .starts_with("2 rows: 1 updated, 1 unchanged · ")
+        );
+        summary.add_line(LineKey::Member(40), Outcome::Disabled);
+        assert!(
+            summary.to_string().starts_with(
+                "2 rows and 1 member without a row: 1 updated, 1 unchanged, 1 disabled · "
+            ),
+            "{summary}"
+        );
+        summary.add_line(LineKey::Member(41), Outcome::Leaver);
+        assert!(
+            summary
+                .to_string()
+                .starts_with("2 rows and 2 members without a row: ")
+        );
+        assert_eq!((summary.rows(), summary.members_without_a_row()), (4, 2));
     }
 }

@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use crate::cli::LifecycleArgs;
 use crate::guard::{DEFAULT_MAX_INVITES, LeaverLimit};
+use crate::validate::employment::Reading;
 
 use super::SettingsError;
 
@@ -160,6 +161,20 @@ impl Default for Lifecycle {
 }
 
 impl Lifecycle {
+    /// How the input's status and date cells are read: strictly when a setting of this run
+    /// acts on them (an unreadable one makes its row invalid), leniently otherwise (warned
+    /// about, left unknown), so a profile sync is not stopped by a column it never uses.
+    pub fn employment_reading(&self) -> Reading {
+        let reads = self.joiners == Joiners::Invite
+            || self.leavers != Leavers::Ignore
+            || self.rehires == Rehires::Enable
+            || self.invite_days_before > 0;
+        match reads {
+            true => Reading::Strict,
+            false => Reading::Lenient,
+        }
+    }
+
     /// The flags (and the profile keys `config` filled in), checked; `--invite-message @FILE`
     /// is read here, so a missing file stops the run before anything is sent.
     pub fn resolve(args: &LifecycleArgs) -> Result<Lifecycle, SettingsError> {
@@ -280,6 +295,24 @@ mod tests {
             Err("`owner` is not one of admin, standard, light".into())
         );
         assert_eq!(Leavers::Disable.to_string(), "disable");
+    }
+
+    #[test]
+    fn status_and_date_cells_are_read_strictly_only_when_a_setting_acts_on_them() {
+        let reading = |edit: fn(&mut Lifecycle)| {
+            let mut lifecycle = Lifecycle::default();
+            edit(&mut lifecycle);
+            lifecycle.employment_reading()
+        };
+        assert_eq!(reading(|_| {}), Reading::Lenient);
+        assert_eq!(reading(|l| l.leavers = Leavers::Report), Reading::Strict);
+        assert_eq!(reading(|l| l.leavers = Leavers::Disable), Reading::Strict);
+        assert_eq!(reading(|l| l.joiners = Joiners::Invite), Reading::Strict);
+        assert_eq!(reading(|l| l.rehires = Rehires::Enable), Reading::Strict);
+        assert_eq!(reading(|l| l.invite_days_before = 3), Reading::Strict);
+        // Settings that read no cell of the input.
+        assert_eq!(reading(|l| l.max_invites = 2), Reading::Lenient);
+        assert_eq!(reading(|l| l.leaver_grace_runs = 5), Reading::Lenient);
     }
 
     #[test]

@@ -174,6 +174,8 @@ fn host_name() -> String {
         .ok()
         .filter(|h| !h.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
+        // Windows has neither file; it names the machine in the environment.
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
         .unwrap_or_else(|| "unknown-host".into())
 }
 

@@ -9,6 +9,8 @@ use crate::execute::Engine;
 use crate::exit_code::ExitCode;
 use crate::progress::Progress;
 use crate::report::Summary;
+use crate::settings::Source;
+use crate::settings::lifecycle::Leavers;
 
 use super::ledger::Ledger;
 use super::members::Members;
@@ -20,27 +22,39 @@ use super::{Ended, Mode, RunError, refused};
 pub(super) fn finish(
     ended: Ended<'_>,
     ledger: Ledger,
-    planned: Planned,
+    mut planned: Planned,
     mut org: Members,
     end: &mut RunEnd,
     progress: &dyn Progress,
 ) -> Result<ExitCode, RunError> {
     let (mut summary, written) = ledger.into_parts();
+    let grace = planned.grace.take();
+    let ignored = ignored_leavers(&planned, &ended);
     super::free_in_background((planned, std::mem::take(&mut org.members)));
     let engine = org.engine.as_deref();
     summary.stats = engine.map(|e| e.stats()).unwrap_or_default();
     summary.duration = ended.started.elapsed();
     tell_summary(&summary, engine, progress);
+    if let Some(ignored) = ignored {
+        progress.note(&ignored);
+    }
     end.summary = Some(summary.clone());
     let report = end.report.clone().unwrap_or_default();
     // A run that reached its end is what the source-shrink guard compares its sync with next
-    // (not one that looks like the wrong file).
-    if let Some(baseline) = ended.baseline
-        && engine.and_then(Engine::refused).is_none()
+    // (not one that looks like the wrong file), and counts in its leavers' absences.
+    let completed = engine.and_then(Engine::refused).is_none()
         && !ended.stop.is_cancelled()
-        && ended.few_matched.is_none()
-    {
+        && ended.few_matched.is_none();
+    if let Some(baseline) = ended.baseline.filter(|_| completed) {
         baseline.record(ended.input_rows, &report, progress);
+    }
+    if let (Some(grace), Mode::Apply { .. }, true) = (grace, ended.mode, completed)
+        && let Err(e) = grace.save()
+    {
+        progress.warn(
+            &format!("cannot keep this run's leaver counts: {e}; the next run counts from its own"),
+            None,
+        );
     }
     // A report that could not be written whole stopped the run: its error says what is missing.
     written?;
@@ -48,11 +62,30 @@ pub(super) fn finish(
         return Ok(code);
     }
     Ok(match ended.mode {
+        Mode::Apply { .. } if matches!(ended.settings.source, Source::Rollback { .. }) => {
+            ExitCode::for_rollback(&summary)
+        }
         Mode::Apply { .. } => {
             end.few_matched = ended.few_matched;
             ExitCode::for_apply(&summary, end.few_matched.is_some())
         }
         Mode::Plan => ExitCode::for_plan(&summary, ended.settings.plan_output.detailed_exitcode),
+    })
+}
+
+/// Under `--leavers ignore`, how many active members the whole directory leaves out, and how
+/// to see them: the default acts on nobody, but says so.
+fn ignored_leavers(planned: &Planned, ended: &Ended<'_>) -> Option<String> {
+    let absent = planned.leavers.absent;
+    let ignoring = ended.settings.lifecycle.leavers == Leavers::Ignore;
+    (planned.whole_directory && ignoring && absent > 0).then(|| {
+        let members = match absent {
+            1 => "1 active member of the organization is".to_string(),
+            n => format!("{n} active members of the organization are"),
+        };
+        format!(
+            "{members} not in the input; leavers are ignored (--leavers ignore): `member-sync plan INPUT --leavers report` lists them"
+        )
     })
 }
 

@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::api::Member;
+use crate::api::{Member, MemberStatus};
 use crate::exit_code::ExitCode;
 use crate::guard::{self, Exclusions, Refusal};
-use crate::plan::{Chain, LineKey, Plan};
+use crate::plan::{Chain, LineKey, Operation, Plan};
 use crate::progress::Progress;
 use crate::settings::{RunSettings, Target};
 use crate::state::{self, LastRun, Lock, LockError, StateDir, SyncIdentity};
@@ -35,7 +35,11 @@ pub(super) fn excluded_lines(
         .collect();
     plan.chains()
         .filter_map(|chain| {
-            let email = email_of.get(&chain.member_id?)?;
+            // An invite's member does not exist yet: its email is the row's.
+            let email = match chain.member_id {
+                Some(id) => email_of.get(&id)?,
+                None => chain.email.as_deref()?,
+            };
             if let Some(pattern) = exclusions.matching(email) {
                 return Some((
                     chain.line,
@@ -67,6 +71,27 @@ pub(super) fn check_apply(
         guard::check_change_count(chains.len(), members.len(), guards.max_changes)?;
     }
     guard::check_admins_remain(chains, members)
+}
+
+/// The max-leavers guard: the disables among `chains` against the organization's active
+/// members. `--force` does not lift it (only `--max-leavers`).
+pub(super) fn check_leavers(
+    chains: &[Chain],
+    members: &[Member],
+    limit: guard::LeaverLimit,
+) -> Result<(), Refusal> {
+    let disables = chains
+        .iter()
+        .filter(|chain| matches!(chain.steps.first(), Some(Operation::Disable { .. })))
+        .count();
+    if disables == 0 {
+        return Ok(());
+    }
+    let active = members
+        .iter()
+        .filter(|m| m.status == Some(MemberStatus::Active))
+        .count();
+    guard::check_leaver_count(disables, active, limit)
 }
 
 /// Where the run keeps state: the state directory and the organization, for real

@@ -159,7 +159,7 @@ impl Ledger {
         } else {
             row_finished!(tracing::Level::INFO);
         }
-        self.summary.add(row.outcome);
+        self.summary.add_line(row.key, row.outcome);
         if !written {
             self.summary.add_not_in_report(row.outcome);
             if let Some(failure) = self.failure.as_mut().filter(|_| row.sent) {

@@ -4,8 +4,8 @@
 use compact_str::{CompactString, ToCompactString};
 
 use crate::execute::pool::{ChainOutcome, ChainResult};
-use crate::plan::{Chain, LineKey, RowPlan};
-use crate::replay::Recorded;
+use crate::plan::leavers::MemberNote;
+use crate::plan::{Chain, LineKey, Noted, OperationKind, RowPlan};
 use crate::report::{Outcome, ReportRow};
 use crate::validate::{DuplicateRow, InvalidRow, RowVerdict, describe};
 
@@ -34,26 +34,64 @@ pub(super) fn planned_row(plan: &RowPlan) -> ReportRow<'_> {
             row,
             email,
             user_id: id,
+            note,
         } => ReportRow {
             line: LineKey::Row(*row),
             email: email.as_deref().unwrap_or_default().into(),
             user_id: user_id(*id),
-            outcome: Some(Outcome::NotFound),
-            error: "no member of the organization has this key".into(),
+            outcome: Some(
+                note.as_ref()
+                    .map_or(Outcome::NotFound, |n| noted(n.outcome)),
+            ),
+            error: match note {
+                Some(note) => note.reason.as_str().into(),
+                None => "no member of the organization has this key".into(),
+            },
             ..Default::default()
         },
         RowPlan::Unchanged {
             row,
             member_id,
             email,
+            note,
         } => ReportRow {
             line: LineKey::Row(*row),
             email: email.as_deref().unwrap_or_default().into(),
             user_id: member_id.to_compact_string(),
-            outcome: Some(Outcome::Unchanged),
+            outcome: Some(
+                note.as_ref()
+                    .map_or(Outcome::Unchanged, |n| noted(n.outcome)),
+            ),
+            error: note.as_ref().map_or("", |note| note.reason.as_str()).into(),
             ..Default::default()
         },
         RowPlan::Chain(chain) => planned_chain(chain),
+    }
+}
+
+/// The outcome a lifecycle note ends its line in.
+fn noted(outcome: Noted) -> Outcome {
+    match outcome {
+        Noted::NotFound => Outcome::NotFound,
+        Noted::Unchanged => Outcome::Unchanged,
+        Noted::Pending => Outcome::Pending,
+        Noted::Deferred => Outcome::Deferred,
+        Noted::Disabled => Outcome::Disabled,
+        Noted::Leaver => Outcome::Leaver,
+        Noted::Excluded => Outcome::Excluded,
+    }
+}
+
+/// The line of a member without a row the run reports and sends nothing to: a leaver not
+/// disabled (yet), or one never disabled.
+pub(super) fn member_note_row(member: &MemberNote) -> ReportRow<'_> {
+    ReportRow {
+        line: LineKey::Member(member.member_id),
+        email: member.email.as_deref().unwrap_or_default().into(),
+        user_id: member.member_id.to_compact_string(),
+        outcome: Some(noted(member.note.outcome)),
+        error: member.note.reason.as_str().into(),
+        ..Default::default()
     }
 }
 
@@ -92,18 +130,6 @@ fn user_id(id: Option<u64>) -> CompactString {
     id.map(|id| id.to_compact_string()).unwrap_or_default()
 }
 
-/// The line of a recorded change (saved plan, rollback) whose member moved on since.
-pub(super) fn stale_row<'a>(record: &'a Recorded, reason: &str) -> ReportRow<'a> {
-    ReportRow {
-        line: LineKey::Row(record.row),
-        email: record.email.as_str().into(),
-        user_id: record.member_id.to_compact_string(),
-        outcome: Some(Outcome::Stale),
-        error: format!("not changed: {reason}").into(),
-        ..Default::default()
-    }
-}
-
 /// The line of a chain a protection took out: what it would have changed, and why not.
 pub(super) fn excluded_row<'a>(chain: &'a Chain, reason: &str) -> ReportRow<'a> {
     ReportRow {
@@ -126,19 +152,27 @@ pub(super) fn identity(chain: &Chain) -> ReportRow<'_> {
     }
 }
 
-/// The line of a chain that was run.
+/// The line of a chain that was run. A chain done ends as its first step says: `invited`,
+/// `enabled` (then updated, when it had more steps), `disabled`, else `updated`.
 pub(super) fn written_row<'a>(chain: &'a Chain, result: &ChainResult) -> ReportRow<'a> {
+    let done = match chain.steps.first().map(|step| step.kind()) {
+        Some(OperationKind::Invite) => Outcome::Invited,
+        Some(OperationKind::Enable) => Outcome::Enabled,
+        Some(OperationKind::Disable) => Outcome::Disabled,
+        Some(OperationKind::UpdateProfile | OperationKind::ChangeRole) | None => Outcome::Updated,
+    };
+    let said = result.error.as_ref().or(result.note.as_ref());
     ReportRow {
         outcome: Some(match result.outcome {
-            // Every kind of chain today is an update; a chain of an invite or an enable will
-            // end in its own outcome.
-            ChainOutcome::Done => Outcome::Updated,
+            ChainOutcome::Done => done,
             ChainOutcome::Failed => Outcome::Failed,
             ChainOutcome::Cancelled => Outcome::Cancelled,
+            ChainOutcome::Deferred => Outcome::Deferred,
         }),
+        user_id: user_id(result.member_id.or(chain.member_id)),
         http_status: result.http_status,
         attempts: result.attempts,
-        error: result.error.clone().unwrap_or_default().into(),
+        error: said.cloned().unwrap_or_default().into(),
         request_id: result.request_id.clone().unwrap_or_default(),
         elapsed_ms: Some(result.elapsed.as_millis()),
         ..identity(chain)
@@ -182,9 +216,11 @@ mod tests {
             http_status: None,
             attempts: 0,
             error: Some("not sent: why".into()),
+            note: None,
             request_id: None,
             elapsed: std::time::Duration::ZERO,
             landed: Vec::new(),
+            member_id: Some(1042),
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.csv");

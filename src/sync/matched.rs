@@ -72,11 +72,19 @@ fn judge(plans: &[RowPlan], keys: &str, org: &str, members: usize) -> Option<Few
         match plan {
             // An identical repeat is judged once, by its first row.
             RowPlan::Invalid(_) | RowPlan::Duplicate(_) => continue,
+            // An invite is a row of no member (a joiner), as a `not_found` row is.
+            RowPlan::Chain(chain) if chain.member_id.is_none() => {
+                first_unmatched = first_unmatched.or_else(|| {
+                    let email = chain.email.as_deref()?;
+                    Some(format!("row {} has `{email}`", plan.row()))
+                });
+            }
             RowPlan::Chain(_) | RowPlan::Unchanged { .. } => matched += 1,
             RowPlan::NotFound {
                 row,
                 email,
                 user_id,
+                ..
             } => {
                 first_unmatched = first_unmatched.or_else(|| {
                     let key = match (user_id, email) {
@@ -142,11 +150,13 @@ mod tests {
                 row: 1,
                 email: Some("ann@home.example".into()),
                 user_id: None,
+                note: None,
             },
             RowPlan::NotFound {
                 row: 2,
                 email: Some("bob@home.example".into()),
                 user_id: None,
+                note: None,
             },
         ];
         let few = judge(&plans, "column 1 `Email`", "acme", 40).expect("too few");

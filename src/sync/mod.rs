@@ -17,6 +17,7 @@ use crate::settings::{RunSettings, Target};
 
 mod finish;
 mod guards;
+mod leaving;
 mod ledger;
 mod lines;
 mod matched;
@@ -82,12 +83,14 @@ impl RunError {
 }
 
 pub async fn run(
-    settings: RunSettings,
+    mut settings: RunSettings,
     mode: Mode,
     progress: Arc<dyn Progress>,
     stop: CancellationToken,
 ) -> Result<ExitCode, RunError> {
     let summary_json = settings.summary_json.clone();
+    let html = settings.html.clone();
+    let (notify, retention) = (std::mem::take(&mut settings.notify), settings.retention);
     if let Some(path) = &summary_json {
         outputs::check_summary(&settings, path)?;
     }
@@ -101,6 +104,7 @@ pub async fn run(
         Ok(()) => {
             let run = async {
                 let result = run_to_end(settings, mode, progress.clone(), stop, &mut end).await;
+                let result = end.write_html(html.as_ref(), mode, result, progress.as_ref());
                 end.tell(progress.as_ref());
                 result
             };
@@ -109,7 +113,7 @@ pub async fn run(
         Err(refused) => Err(refused),
     };
     let result = end.finish_report(result, progress.as_ref());
-    match summary_json {
+    let result = match summary_json {
         None => result,
         Some(path) => {
             let json = end.to_json(mode, &result);
@@ -121,7 +125,16 @@ pub async fn run(
                 }),
             }
         }
+    };
+    // After the report and the summary: old reports go, then people are told (#21).
+    if let (Some(retention), Some(report)) = (retention, &end.report) {
+        retention.prune(report, progress.as_ref());
     }
+    let summary = end.to_json(mode, &result);
+    notify
+        .send(&summary, end.summary.as_ref(), progress.as_ref())
+        .await;
+    result
 }
 
 /// The stages of a run, in order. Each returns what the next needs; a stage that ends the run
@@ -216,11 +229,21 @@ fn decide(
     baseline: Option<&Baseline>,
     progress: &Arc<dyn Progress>,
 ) -> Decision {
+    let max_leavers = settings.lifecycle.max_leavers;
     let Mode::Apply { yes, guards, .. } = mode else {
+        // `plan` sends nothing, but says what `apply` would refuse.
+        if let Err(refusal) = guards::check_leavers(&planned.to_send(), &org.members, max_leavers) {
+            progress.warn(
+                &format!("apply would refuse: {refusal}"),
+                Some(&refusal.hint),
+            );
+        }
         return Decision::Send(Vec::new());
     };
     let to_send = planned.to_send();
-    if let Err(refusal) = guards::check_apply(baseline, &to_send, &org.members, guards) {
+    let checked = guards::check_leavers(&to_send, &org.members, max_leavers)
+        .and_then(|()| guards::check_apply(baseline, &to_send, &org.members, guards));
+    if let Err(refusal) = checked {
         return Decision::Stop(Stopped::Refused(refusal));
     }
     let sandbox = matches!(settings.target, Target::Sandbox);

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use crate::output_file::{Input, Output, Refused, check_apart};
-use crate::report::summary_output;
+use crate::report::{HtmlTarget, summary_output};
 use crate::settings::{RunSettings, Source, Target};
 
 use super::RunError;
@@ -52,7 +52,8 @@ fn others(settings: &RunSettings) -> Vec<Output<'_>> {
         .file
         .as_deref()
         .map(|path| Output::plan(path, plan.overwrite));
-    report.into_iter().chain(plan).collect()
+    let html = settings.html.as_ref().and_then(HtmlTarget::named);
+    report.into_iter().chain(plan).chain(html).collect()
 }
 
 /// The files the run reads.

@@ -1,20 +1,24 @@
-//! The plan stage: the rows a replay finds stale set aside, the rest planned against the
-//! organization, the plan saved (`plan --out`) and shown, and what the protections take out.
+//! The plan stage: the lines a replay finds stale or done set aside, the rest planned against
+//! the organization under the lifecycle settings (joiners, rehires, then the leavers with this
+//! run's absences counted), a replay's own chains added, the plan saved (`plan --out`) and
+//! shown, and what the protections take out.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::plan::{self, Chain, LineKey, MemberIndex, Plan};
+use crate::plan::leavers::LeaverPlan;
+use crate::plan::{self, Chain, LineKey, MemberIndex, Plan, Rules};
 use crate::progress::Progress;
+use crate::replay;
 use crate::settings::{RunSettings, Source};
+use crate::state::GraceRun;
 use crate::validate::RowVerdict;
 
 use super::ledger::Ledger;
-use super::lines::stale_row;
 use super::matched::{self, FewMatched};
 use super::members::Members;
-use super::source::{SourceRead, save_plan, stale_rows};
-use super::{Mode, RunError, guards, show};
+use super::source::{SourceRead, save_plan};
+use super::{Mode, RunError, guards, leaving, show};
 
 /// A run's plan, and what the stages after it need to know of it.
 pub(super) struct Planned {
@@ -23,12 +27,19 @@ pub(super) struct Planned {
     pub excluded: HashMap<LineKey, String>,
     /// Too few rows matched a member (an export's run).
     pub few_matched: Option<FewMatched>,
+    /// The leavers' lines without a row, and how many active members the input leaves out.
+    pub leavers: LeaverPlan,
+    /// This run's absences counted, kept when an `apply` of the whole directory completes.
+    pub grace: Option<GraceRun>,
+    /// The run read the whole directory: absent members are leavers (an export, not a
+    /// repair run of some of its rows, a saved plan or a rollback).
+    pub whole_directory: bool,
 }
 
 impl Planned {
     /// Report lines the plan ends: one per input row, one per subject.
     pub fn lines(&self) -> usize {
-        self.plan.rows.len() + self.plan.subjects.len()
+        self.plan.rows.len() + self.plan.subjects.len() + self.leavers.lines.len()
     }
 
     /// The chains `apply` sends: every chain no protection took out, rows' first.
@@ -58,34 +69,34 @@ pub(super) fn plan_run(
         input: input_file,
         ..
     } = input;
-    let stale = match (&recorded, &settings.source) {
-        (Some(recorded), source) => {
-            let force = matches!(source, Source::Rollback { force: true, .. });
-            stale_rows(recorded, &org.members, force)
-        }
-        _ => HashMap::new(),
-    };
-    if !stale.is_empty() {
-        verdicts.retain(|v| !stale.contains_key(&v.row()));
+    // A replay's lines are met with the organization first: the stale and the done end here,
+    // the planner plans the rest of the rows, and the replay adds the chains it makes itself.
+    let force = matches!(settings.source, Source::Rollback { force: true, .. });
+    let replayed = recorded
+        .as_deref()
+        .map(|recorded| replay::against(recorded, &org.members, force));
+    if let Some(replayed) = &replayed {
+        verdicts.retain(|v| replayed.plans_row(v.row()));
     }
-    let plan = plan_against(verdicts, org);
-    for record in recorded.iter().flatten() {
-        if let Some(reason) = stale.get(&record.row) {
-            ledger.record(stale_row(record, reason));
+    let whole_directory =
+        matches!(settings.source, Source::Export { .. }) && settings.only_rows_from.is_none();
+    let planned = plan_against(verdicts, org, settings, keys, whole_directory, progress)?;
+    let (mut plan, few_matched, leavers, grace) = planned;
+    if let Some(mut replayed) = replayed {
+        for line in replayed.take_lines() {
+            ledger.record(line);
         }
+        replayed.add_to(&mut plan);
     }
     let (members, name) = (&org.members, org.org.as_str());
-    save_plan(settings, &plan, name, input_file, progress)?;
+    save_plan(settings, &plan, (name, members), input_file, progress)?;
     let excluded = guards::excluded_lines(
         &plan,
         members,
         &settings.exclusions,
         settings.token_owner.as_deref(),
     );
-    show::show_plan(&plan, mode, members.len(), name, progress);
-    let few_matched = keys
-        .filter(|_| !settings.allow_unmatched)
-        .and_then(|keys| matched::check(&plan.rows, &keys, name, members.len(), progress));
+    show::show_plan(&plan, &leavers.lines, mode, members.len(), name, progress);
     if !excluded.is_empty() {
         progress.note(&format!(
             "{} rows left alone: their members are protected (--exclude, --token-owner)",
@@ -96,13 +107,27 @@ pub(super) fn plan_run(
         plan,
         excluded,
         few_matched,
+        leavers,
+        grace,
+        whole_directory,
     })
 }
 
+/// What planning against the organization gives the run.
+type Planning = (Plan, Option<FewMatched>, LeaverPlan, Option<GraceRun>);
+
 /// The rows planned against the members, through their index (built while they were read,
-/// when they came from an export); rows matching an inconsistent member list are invalid,
-/// and the list's inconsistencies logged.
-fn plan_against(verdicts: Vec<RowVerdict>, org: &mut Members) -> Plan {
+/// when they came from an export), under the run's lifecycle settings; then, with too few rows
+/// matched, every invite held back; then the leavers. Rows matching an inconsistent member
+/// list are invalid, and the list's inconsistencies logged.
+fn plan_against(
+    verdicts: Vec<RowVerdict>,
+    org: &mut Members,
+    settings: &RunSettings,
+    keys: Option<String>,
+    whole_directory: bool,
+    progress: &dyn Progress,
+) -> Result<Planning, RunError> {
     let index = match org.lookup.take() {
         Some(lookup) => MemberIndex::with_lookup(&org.members, lookup),
         None => MemberIndex::new(&org.members),
@@ -114,5 +139,20 @@ fn plan_against(verdicts: Vec<RowVerdict>, org: &mut Members) -> Plan {
             inconsistencies.join("; ")
         );
     }
-    plan::plan(verdicts, &index)
+    let mut plan = plan::plan_with(verdicts, &index, &Rules::now(&settings.lifecycle));
+    let name = org.org.as_str();
+    let few_matched = keys
+        .filter(|_| !settings.allow_unmatched)
+        .and_then(|keys| matched::check(&plan.rows, &keys, name, org.members.len(), progress));
+    if few_matched.is_some() {
+        plan::lifecycle::hold_invites(&mut plan.rows, leaving::FEW_MATCHED_HOLD);
+    }
+    let (leavers, grace) = match whole_directory {
+        true => {
+            let few = few_matched.is_some();
+            leaving::decide(settings, &mut plan, &index, &org.members, few, progress)?
+        }
+        false => (LeaverPlan::default(), None),
+    };
+    Ok((plan, few_matched, leavers, grace))
 }

@@ -12,7 +12,7 @@ use crate::execute::{Engine, StatsSnapshot};
 use crate::exit_code::ExitCode;
 use crate::guard::Refusal;
 use crate::progress::Progress;
-use crate::report::{PendingXlsx, Summary};
+use crate::report::{HtmlTarget, PendingXlsx, RunFacts, Summary, write_html};
 use crate::settings::Source;
 
 use super::matched::FewMatched;
@@ -94,6 +94,70 @@ impl RunEnd {
 }
 
 impl RunEnd {
+    /// Writes the HTML report of a run that has a report, from the report's lines as written
+    /// (a workbook's journal, before it becomes the workbook). A page that cannot be written
+    /// fails a run that had ended well (exit 1); after a run that had failed, it is a warning.
+    pub(super) fn write_html(
+        &self,
+        target: Option<&HtmlTarget>,
+        mode: Mode,
+        result: Result<ExitCode, RunError>,
+        progress: &dyn Progress,
+    ) -> Result<ExitCode, RunError> {
+        let (Some(target), Some(report)) = (target, &self.report) else {
+            return result;
+        };
+        let lines = self
+            .pending_xlsx
+            .as_ref()
+            .map_or(report.as_path(), |p| p.journal());
+        match write_html(target, &self.html_facts(mode, &result, report), lines) {
+            Ok(path) => {
+                progress.note(&format!("HTML report: {}", path.display()));
+                result
+            }
+            Err(refused) => match result {
+                Ok(_) => Err(refused.into()),
+                Err(run_error) => {
+                    let hint = refused.hint.map(|h| format!(" ({h})")).unwrap_or_default();
+                    progress.note(&format!("warning: {}{hint}", refused.message));
+                    Err(run_error)
+                }
+            },
+        }
+    }
+
+    /// What the HTML report's headline says: the run's own counts and requests, as the
+    /// summary JSON has them.
+    fn html_facts<'a>(
+        &'a self,
+        mode: Mode,
+        result: &Result<ExitCode, RunError>,
+        report: &'a Path,
+    ) -> RunFacts<'a> {
+        let (exit_code, error, hint) = self.ending(result);
+        let (finished, duration) = (jiff::ZonedDateTime::now(), self.started.elapsed());
+        let stats = self.stats();
+        let summary = self.summary.as_ref();
+        RunFacts {
+            command: command(mode),
+            org: self.org.as_deref(),
+            started: finished.checked_sub(duration).unwrap_or(finished.clone()),
+            finished,
+            duration,
+            counts: summary.map(|s| s.counts.iter().map(|(o, n)| (o.to_string(), *n)).collect()),
+            not_in_report: summary.map_or(0, |s| s.not_in_report.values().sum()),
+            pace: (self.engine.as_ref())
+                .filter(|_| stats.requests > 0)
+                .map(|engine| engine.held_back().to_string()),
+            stats,
+            exit_code,
+            error,
+            hint,
+            report,
+        }
+    }
+
     pub(super) fn new(source: &Source) -> RunEnd {
         let input = match source {
             Source::Export { path, .. } | Source::SavedPlan(path) => Some(path.clone()),
@@ -135,17 +199,7 @@ impl RunEnd {
         mode: Mode,
         result: &Result<ExitCode, RunError>,
     ) -> serde_json::Value {
-        let (exit_code, error, hint) = match result {
-            Ok(code) => {
-                let (error, hint) = self.why(*code).unzip();
-                (code.code(), error, hint)
-            }
-            Err(e) => (
-                ExitCode::CouldNotRun.code(),
-                Some(e.message.clone()),
-                e.hint.clone(),
-            ),
-        };
+        let (exit_code, error, hint) = self.ending(result);
         let outcomes: serde_json::Map<String, serde_json::Value> = self
             .summary
             .iter()
@@ -160,7 +214,7 @@ impl RunEnd {
             .collect();
         let stats = self.stats();
         serde_json::json!({
-            "command": match mode { Mode::Plan => "plan", Mode::Apply { .. } => "apply" },
+            "command": command(mode),
             "org": self.org,
             "exit_code": exit_code,
             "error": error,
@@ -177,6 +231,21 @@ impl RunEnd {
             "report": self.report.as_deref().map(absolute),
             "finished_at": jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         })
+    }
+
+    /// The run's exit code, and the error and hint it ended with, if any.
+    fn ending(&self, result: &Result<ExitCode, RunError>) -> (u8, Option<String>, Option<String>) {
+        match result {
+            Ok(code) => {
+                let (error, hint) = self.why(*code).unzip();
+                (code.code(), error, hint)
+            }
+            Err(e) => (
+                ExitCode::CouldNotRun.code(),
+                Some(e.message.clone()),
+                e.hint.clone(),
+            ),
+        }
     }
 
     /// The requests sent: the engine's count when the run had one, however it ended.
@@ -202,6 +271,14 @@ impl RunEnd {
                 .map(|few| (few.message.clone(), few.hint.clone())),
             _ => None,
         }
+    }
+}
+
+/// The command a run of `mode` is (`rollback` runs as an `apply`).
+fn command(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Plan => "plan",
+        Mode::Apply { .. } => "apply",
     }
 }
 

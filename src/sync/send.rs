@@ -7,14 +7,16 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::execute::Engine;
-use crate::execute::pool::{Concurrency, run_chains};
+use crate::execute::pool::{Concurrency, HeldSteps, run_chains};
 use crate::plan::{Chain, RowPlan};
 use crate::progress::Progress;
 use crate::report::ReportRow;
 
 use super::RunError;
 use super::ledger::Ledger;
-use super::lines::{excluded_row, planned_chain, planned_row, unsent_row, written_row};
+use super::lines::{
+    excluded_row, member_note_row, planned_chain, planned_row, unsent_row, written_row,
+};
 use super::planning::Planned;
 
 /// Writes the lines decided before any request, in a few writes: every row's, then every
@@ -27,6 +29,9 @@ pub(super) fn record_decided(ledger: &mut Ledger, planned: &Planned, skip_chains
     });
     ledger.record_all_decided(&planned.plan.subjects, |chain| {
         chain_line(planned, chain, skip_chains)
+    });
+    ledger.record_all_decided(&planned.leavers.lines, |member| {
+        Some(member_note_row(member))
     });
 }
 
@@ -68,10 +73,28 @@ pub(super) async fn send(
         finished[result.index] = true;
         ledger.record(written_row(&chains[result.index], &result));
     }
-    pool.await
+    let held = pool
+        .await
         .map_err(|e| RunError::new(format!("the worker pool failed: {e}")))?;
     for (chain, _) in chains.iter().zip(&finished).filter(|(_, done)| !**done) {
         ledger.record(unsent_row(chain));
     }
+    tell_held(&held, progress.as_ref());
     Ok(())
+}
+
+/// Says once why invites or enables stopped in this run: a full seat pool as a warning (a
+/// person must free or add seats; `-q` keeps it), the invite cap as a note (a later run
+/// invites the rest by itself).
+fn tell_held(held: &HeldSteps, progress: &dyn Progress) {
+    match (&held.invites, &held.enables) {
+        (_, Some(seat_pool)) => progress.warn(
+            &format!("{seat_pool}; the rows not sent are `deferred`"),
+            None,
+        ),
+        (Some(cap), None) => {
+            progress.note(&format!("{cap}; the rows not sent are `deferred`"));
+        }
+        (None, None) => {}
+    }
 }

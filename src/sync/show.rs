@@ -5,7 +5,8 @@ use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
 use crate::exit_code::fails_the_run;
-use crate::plan::{Chain, OperationKind, Plan, RowPlan};
+use crate::plan::leavers::MemberNote;
+use crate::plan::{Chain, Note, Noted, OperationKind, Plan, RowPlan};
 use crate::progress::Progress;
 use crate::report::{Outcome, RowToCheck, SHOWN_CHARS, Summary, cut, shown_text};
 use crate::validate::describe;
@@ -20,6 +21,7 @@ const PROBLEMS_SHOWN: usize = 3 * crate::report::SHOWN_CHARS;
 /// shown as text and cut when long (`report::describe_changes`).
 pub(super) fn show_plan(
     plan: &Plan,
+    members_noted: &[MemberNote],
     mode: Mode,
     member_count: usize,
     org: &str,
@@ -36,7 +38,8 @@ pub(super) fn show_plan(
     let mut shown = 0;
     let mut hidden = 0;
     let subjects = plan.subjects.iter().map(|chain| Some(chain_line(chain)));
-    for line in plan.rows.iter().map(row_line).chain(subjects) {
+    let noted = members_noted.iter().map(|m| Some(member_note_line(m)));
+    for line in plan.rows.iter().map(row_line).chain(subjects).chain(noted) {
         let Some(line) = line else {
             continue;
         };
@@ -52,7 +55,7 @@ pub(super) fn show_plan(
             "… and {hidden} more (`member-sync plan` lists them all)"
         ));
     }
-    progress.note(&counts_line(plan, member_count, org));
+    progress.note(&counts_line(plan, members_noted, member_count, org));
 }
 
 /// A row's line in the plan, if it has one (unchanged and duplicate rows have none).
@@ -68,15 +71,47 @@ fn row_line(plan: &RowPlan) -> Option<String> {
             row,
             email,
             user_id,
-        } => format!(
-            "? row {row} not found: {}",
-            email
+            note,
+        } => {
+            let who = email
                 .clone()
                 .or(user_id.map(|i| format!("user_id {i}")))
-                .unwrap_or_default()
-        ),
+                .unwrap_or_default();
+            match note {
+                None => format!("? row {row} not found: {who}"),
+                Some(note) => noted_line(&format!("row {row}"), &who, note),
+            }
+        }
+        RowPlan::Unchanged {
+            row,
+            email,
+            note: Some(note),
+            ..
+        } if note.outcome != Noted::Unchanged => {
+            noted_line(&format!("row {row}"), email.as_deref().unwrap_or("?"), note)
+        }
         RowPlan::Unchanged { .. } | RowPlan::Duplicate(_) => return None,
     })
+}
+
+/// `. row 12 pending: bo@acme.example: invited 2026-03-01, 9 days ago; ...`: a line the
+/// lifecycle rules decided sends nothing.
+fn noted_line(what: &str, email: &str, note: &Note) -> String {
+    format!(
+        ". {what} {}: {email}: {}",
+        note.outcome,
+        cut(&note.reason, PROBLEMS_SHOWN)
+    )
+}
+
+/// A member without a row, reported (`. leaver ...`, `. excluded ...`).
+fn member_note_line(member: &MemberNote) -> String {
+    let email = member.email.as_deref().unwrap_or("?");
+    format!(
+        ". {} {email}: {}",
+        member.note.outcome,
+        cut(&member.note.reason, PROBLEMS_SHOWN)
+    )
 }
 
 /// A chain's line: `~` an update, `+` an invite, `-` a disable, `^` an enable (by its first
@@ -96,31 +131,103 @@ fn chain_line(chain: &Chain) -> String {
     }
 }
 
-/// `plan for acme (60 members): 12 to update, 40 unchanged, 3 invalid, 2 not found`.
-fn counts_line(plan: &Plan, member_count: usize, org: &str) -> String {
-    let [
-        mut update,
-        mut unchanged,
-        mut invalid,
-        mut not_found,
-        mut duplicate,
-    ] = [0usize; 5];
+/// `plan for acme (60 members): 12 to update, 40 unchanged, 3 invalid, 2 not found`, with the
+/// lifecycle's counts when there are any: `12 to update, 2 to invite, 1 to enable, 1 to
+/// disable, 40 unchanged, ..., 2 not found, 1 pending, 2 deferred, 1 disabled, 3 leavers, 2
+/// excluded`.
+fn counts_line(
+    plan: &Plan,
+    members_noted: &[MemberNote],
+    member_count: usize,
+    org: &str,
+) -> String {
+    let mut counts = Counts::default();
     for row in &plan.rows {
-        *match row {
-            RowPlan::Chain(_) => &mut update,
-            RowPlan::Unchanged { .. } => &mut unchanged,
-            RowPlan::Invalid(_) => &mut invalid,
-            RowPlan::NotFound { .. } => &mut not_found,
-            RowPlan::Duplicate(_) => &mut duplicate,
-        } += 1;
+        match row {
+            RowPlan::Chain(chain) => counts.chain(chain),
+            RowPlan::Unchanged { note: None, .. } => counts.unchanged += 1,
+            RowPlan::Unchanged {
+                note: Some(note), ..
+            }
+            | RowPlan::NotFound {
+                note: Some(note), ..
+            } => counts.noted(note.outcome),
+            RowPlan::Invalid(_) => counts.invalid += 1,
+            RowPlan::NotFound { note: None, .. } => counts.not_found += 1,
+            RowPlan::Duplicate(_) => counts.duplicate += 1,
+        }
     }
-    let duplicate = match duplicate {
+    plan.subjects.iter().for_each(|chain| counts.chain(chain));
+    members_noted
+        .iter()
+        .for_each(|m| counts.noted(m.note.outcome));
+    let optional = |n: usize, what: &str| match n {
         0 => String::new(),
-        n => format!(", {n} duplicate"),
+        n => format!(", {n} {what}"),
+    };
+    let leavers = match counts.leaver {
+        1 => ", 1 leaver".to_string(),
+        n => optional(n, "leavers"),
     };
     format!(
-        "plan for {org} ({member_count} members): {update} to update, {unchanged} unchanged, {invalid} invalid, {not_found} not found{duplicate}"
+        "plan for {org} ({member_count} members): {} to update{}{}{}, {} unchanged, {} invalid, {} not found{}{}{}{}{leavers}{}",
+        counts.update,
+        optional(counts.invite, "to invite"),
+        optional(counts.enable, "to enable"),
+        optional(counts.disable, "to disable"),
+        counts.unchanged,
+        counts.invalid,
+        counts.not_found,
+        optional(counts.duplicate, "duplicate"),
+        optional(counts.pending, "pending"),
+        optional(counts.deferred, "deferred"),
+        optional(counts.disabled, "disabled"),
+        optional(counts.excluded, "excluded"),
     )
+}
+
+/// How many lines of each kind the plan has.
+#[derive(Default)]
+struct Counts {
+    update: usize,
+    unchanged: usize,
+    invalid: usize,
+    not_found: usize,
+    duplicate: usize,
+    invite: usize,
+    enable: usize,
+    disable: usize,
+    pending: usize,
+    deferred: usize,
+    disabled: usize,
+    leaver: usize,
+    excluded: usize,
+}
+
+impl Counts {
+    /// A chain counts by its first step: a rehire's `^ enable` then update is an enable.
+    fn chain(&mut self, chain: &Chain) {
+        *match chain.steps.first().map(|step| step.kind()) {
+            Some(OperationKind::Invite) => &mut self.invite,
+            Some(OperationKind::Enable) => &mut self.enable,
+            Some(OperationKind::Disable) => &mut self.disable,
+            Some(OperationKind::UpdateProfile | OperationKind::ChangeRole) | None => {
+                &mut self.update
+            }
+        } += 1;
+    }
+
+    fn noted(&mut self, outcome: Noted) {
+        *match outcome {
+            Noted::NotFound => &mut self.not_found,
+            Noted::Unchanged => &mut self.unchanged,
+            Noted::Pending => &mut self.pending,
+            Noted::Deferred => &mut self.deferred,
+            Noted::Disabled => &mut self.disabled,
+            Noted::Leaver => &mut self.leaver,
+            Noted::Excluded => &mut self.excluded,
+        } += 1;
+    }
 }
 
 /// Whether `apply` may send its `updates` to `org`: `--yes` (`yes`), a rehearsal on the

@@ -1,8 +1,6 @@
 //! Where a run's changes come from (an export, a saved plan, a report to undo), and what a
 //! `plan` saves for a later `apply --plan`.
 
-use std::collections::HashMap;
-
 use crate::api::Member;
 use crate::exit_code::ExitCode;
 use crate::file_bytes::input_name;
@@ -76,7 +74,7 @@ fn read_source(
     progress: &dyn Progress,
 ) -> Result<Option<SourceRead>, RunError> {
     let replay = |recorded: Vec<Recorded>| SourceRead {
-        verdicts: recorded.iter().map(Recorded::verdict).collect(),
+        verdicts: recorded.iter().filter_map(Recorded::verdict).collect(),
         rows: recorded.len(),
         recorded: Some(recorded),
         refusal: None,
@@ -151,6 +149,12 @@ fn read_source(
         Source::None => Ok(None),
         Source::Rollback { report, .. } => {
             let undo = rollback::from_report(report, progress).map_err(RunError::new)?;
+            // Said even with --quiet: a person must know what the rollback leaves.
+            let hint = "withdraw an invitation in Tallyfy's web app if it should not stand; a person who has joined can be disabled";
+            for (i, invitation) in undo.invitations.iter().enumerate() {
+                let last = i + 1 == undo.invitations.len();
+                progress.warn(invitation, last.then_some(hint));
+            }
             if undo.changes.is_empty() {
                 progress.note(&format!(
                     "{} has no change that landed: nothing to undo",
@@ -189,11 +193,12 @@ fn plan_identity(target: &Target) -> (String, String) {
     }
 }
 
-/// `plan --out` / `--format json`; `input` is the export as [`read_source`] read it.
+/// `plan --out` / `--format json`; `input` is the export as [`read_source`] read it, and
+/// `members` the organization the plan was made against.
 pub(super) fn save_plan(
     settings: &RunSettings,
     plan: &Plan,
-    org: &str,
+    (org, members): (&str, &[Member]),
     input: Option<InputFile>,
     progress: &dyn Progress,
 ) -> Result<(), RunError> {
@@ -203,7 +208,7 @@ pub(super) fn save_plan(
         return Ok(());
     };
     let (_, url) = plan_identity(&settings.target);
-    let plan = PlanFile::for_input(plan, org, &url, input);
+    let plan = PlanFile::for_input(plan, org, &url, input, members);
     let json = serde_json::to_string_pretty(&plan).expect("a plan serializes");
     if let Some(file) = &output.file {
         crate::output_file::Output::plan(file, output.overwrite)
@@ -219,23 +224,4 @@ pub(super) fn save_plan(
         println!("{json}");
     }
     Ok(())
-}
-
-/// Recorded rows whose member moved on: row → what changed. `force` keeps none.
-pub(super) fn stale_rows(
-    recorded: &[Recorded],
-    members: &[Member],
-    force: bool,
-) -> HashMap<usize, String> {
-    if force {
-        return HashMap::new();
-    }
-    let by_id: HashMap<u64, &Member> = members.iter().map(|m| (m.id, m)).collect();
-    recorded
-        .iter()
-        .filter_map(|r| {
-            let member = by_id.get(&r.member_id)?;
-            Some((r.row, r.stale_reason(member)?))
-        })
-        .collect()
 }

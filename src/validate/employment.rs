@@ -1,11 +1,14 @@
 //! What the input says of a person's employment: a status (still employed, or left), a start
 //! date and an end date, read from the columns presets and the mapping file name.
 //!
-//! These facts decide who is invited, who is a leaver and who comes back, so they are read as
-//! strictly as keys are: a status word member-sync does not know, or a date that could be read
-//! two ways, makes the row invalid, naming the cell and what is understood. A row is never
-//! taken for active or for a leaver by default; a blank cell (or no such column) is simply
-//! unknown. The words are in [`words`], the date forms in [`dates`].
+//! These facts decide who is invited, who is a leaver and who comes back, so when a lifecycle
+//! flag acts on them they are read as strictly as keys are: a status word member-sync does not
+//! know, or a date that could be read two ways, makes the row invalid, naming the cell and what
+//! is understood ([`Reading::Strict`]). When no flag acts on them (the defaults: a profile
+//! sync), the same cell is only warned about and left unknown ([`Reading::Lenient`]): a `Hire
+//! Date` written day-first must not stop a sync of job titles that never reads it. A row is
+//! never taken for active or for a leaver by default; a blank cell (or no such column) is
+//! simply unknown. The words are in [`words`], the date forms in [`dates`].
 //!
 //! The rules on top of the facts are pure functions of a day (`today` is the caller's): an end
 //! date still to come does not make a leaver yet, and a start date further away than
@@ -43,14 +46,32 @@ pub struct Employment {
 }
 
 /// How the input's employment cells are read beyond the built-in words and date forms: what
-/// the mapping file adds (`[status]`, `dates`).
+/// the mapping file adds (`[status]`, `dates`), and what a cell that cannot be read does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EmploymentRules {
     /// `[status] active = [...]`, `left = [...]`.
     pub status_words: ExtraWords,
     /// `dates = "mm/dd/yyyy"`: the order of day-and-month dates.
     pub dates: Option<DayMonthOrder>,
+    /// Set by the run, not the mapping file: whether a lifecycle flag acts on these cells.
+    pub reading: Reading,
 }
+
+/// What a status or date cell that cannot be read does to its row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Reading {
+    /// The row is invalid, naming the cell: a lifecycle flag (`--joiners invite`, `--leavers
+    /// report|disable`, `--rehires enable`, `--invite-days-before`) acts on what it says, and
+    /// a guess could invite or disable the wrong person.
+    Strict,
+    /// The cell is warned about and left unknown; the row still syncs its profile. Nothing
+    /// acts on it in this run.
+    #[default]
+    Lenient,
+}
+
+/// How a warned cell ends, in lenient reading: what would read it.
+pub const NOT_READ: &str = "left unread: only --joiners invite, --leavers report or disable, --rehires enable and --invite-days-before act on it";
 
 /// Whether a row's person has left, as of a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +181,8 @@ impl<'t> EmploymentColumns<'t> {
         }
     }
 
-    /// A cell: blank is unknown, anything else must read.
+    /// A cell: blank is unknown, anything else must read; one that does not is a problem of
+    /// the row, or in lenient reading a warning ([`Reading`]).
     fn cell<T>(
         &self,
         draft: &mut Draft<'t>,
@@ -176,7 +198,12 @@ impl<'t> EmploymentColumns<'t> {
             )),
             CellIntent::Set(cell) => read(cell),
         };
-        result.map_err(|rule| draft.problem(column, raw, rule)).ok()
+        result
+            .map_err(|rule| match self.rules.reading {
+                Reading::Strict => draft.problem(column, raw, rule),
+                Reading::Lenient => draft.warn(column, format!("{raw:?} {rule}; {NOT_READ}")),
+            })
+            .ok()
     }
 }
 

@@ -330,3 +330,34 @@ fn a_proxy_never_sees_the_token_of_a_plain_http_loopback_run() {
         "{straight:?}"
     );
 }
+
+/// A server whose refusals quote the `Authorization` header it was sent (a debugging proxy, a
+/// careless error page): the token reaches neither the report nor stderr.
+#[test]
+fn a_refusal_that_quotes_the_token_shows_it_nowhere() {
+    let dir = scratch("quotes-token");
+    let server = Hostile::start(|seen| {
+        if seen.is_list() {
+            return Answer::json(200, &page(members(3), 1, Some(1.0), Some(3.0)));
+        }
+        let auth = seen.header("authorization").unwrap_or_default();
+        Answer::json(
+            422,
+            &json!({"message": format!("{auth} may not change this")}),
+        )
+    });
+    let input = retitle(&dir, 3);
+    let report = dir.join("report.csv");
+    let run = run(
+        &mut server.command("apply", &input, &report),
+        report.clone(),
+    );
+    run.assert_code(3);
+    let written = std::fs::read_to_string(&report).unwrap();
+    assert!(!written.contains("hostile-test-token"), "{written}");
+    assert!(!run.stderr.contains("hostile-test-token"), "{}", run.stderr);
+    assert!(
+        written.contains("HTTP 422: Bearer [redacted] may not change this"),
+        "{written}"
+    );
+}

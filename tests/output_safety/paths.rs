@@ -19,8 +19,9 @@ fn a_missing_report_dir_is_created() {
 
     Finished::of(&mut command).assert_code(0);
 
+    // The report, and its HTML page beside it (tests/html_report).
     let reports: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-    assert_eq!(reports.len(), 1);
+    assert_eq!(reports.len(), 2);
 }
 
 #[test]

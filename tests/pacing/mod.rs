@@ -29,26 +29,28 @@ fn titles(org: &TestOrg, rows: u64) -> std::path::PathBuf {
 /// the server announced, a window is hit at most twice, and the pause is said with its end.
 #[test]
 fn under_two_windows_every_row_lands_and_no_request_enters_an_announced_window() {
-    let long = Duration::from_secs(6);
+    // Long enough that its pause is said (over 3 s) however slowly a busy machine sends the
+    // window's 12 requests.
+    let long = Duration::from_secs(9);
     let org = TestOrg::start(
         limited(RateLimit::windows(&[
             (5, Duration::from_secs(1)),
             (12, long),
         ])),
-        generated_seed(30),
+        generated_seed(20),
     );
-    let run = org.apply(&titles(&org, 30), &["--rate", "5/s"]);
+    let run = org.apply(&titles(&org, 20), &["--rate", "5/s"]);
     run.assert_code(0);
     assert_eq!(
         outcome_counts(&run.report),
-        counts(&[("updated", 30)]),
+        counts(&[("updated", 20)]),
         "{}",
         run.stderr
     );
     assert!(org.pacing_violations().is_empty());
     let throttled = org.journal().iter().filter(|e| e.status == 429).count();
-    // 31 requests through 12-request windows: at most three windows, two 429s each.
-    assert!(throttled <= 6, "{throttled} 429s:\n{}", run.stderr);
+    // 21 requests through 12-request windows: two windows, at most two 429s each.
+    assert!(throttled <= 4, "{throttled} 429s:\n{}", run.stderr);
     assert!(
         run.stderr.contains("paused by the server until "),
         "{}",

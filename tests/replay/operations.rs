@@ -1,6 +1,6 @@
-//! Saved plans carry each chain's operations (`steps`); a plan with a step this version cannot
-//! send is refused before anything is sent; a plan saved before `steps` existed still applies.
-//! Rollback refuses a report line whose action it cannot undo.
+//! Saved plans carry each chain's operations (`steps`); a plan whose steps are not a chain this
+//! version runs is refused before anything is sent; a plan saved before `steps` existed still
+//! applies. Rollback refuses a report line whose action it cannot undo.
 
 use member_sync::sandbox::SandboxConfig;
 use serde_json::{Value, json};
@@ -60,17 +60,18 @@ fn a_saved_plan_names_each_chains_steps_in_the_order_they_run() {
 }
 
 #[test]
-fn a_plan_with_a_step_this_version_cannot_send_is_refused_before_anything_is_sent() {
+fn a_plan_whose_steps_are_not_a_chain_this_version_runs_is_refused_before_anything_is_sent() {
     let (org, path, mut plan) = saved_plan(&[["person1@gen.example", "Lead", ""]]);
     plan["format_version"] = 2.into();
-    plan["changes"][0]["steps"] = json!([{"op": "enable"}, {"op": "update_profile"}]);
+    // An enable runs first, before the fields: no planner makes it after them.
+    plan["changes"][0]["steps"] = json!([{"op": "update_profile"}, {"op": "enable"}]);
     std::fs::write(&path, plan.to_string()).unwrap();
     let before = writes(&org);
 
     let run = apply_plan(&org, &path);
 
     run.assert_code(1).assert_stderr_contains(
-        "row 1: the plan asks to `enable` member 1, which this version of member-sync cannot send",
+        "row 1: the plan's steps `update_profile, enable` are not a chain this version of member-sync runs: make the plan again",
     );
     assert_eq!(writes(&org), before, "nothing sent");
 }
@@ -102,7 +103,7 @@ fn rollback_refuses_a_line_whose_action_it_cannot_undo_before_anything_is_sent()
     run.assert_code(0);
     // The same report, with its line's action as a later version may write it.
     let mut lines = run.report.clone();
-    lines[0].insert("action".into(), "disable".into());
+    lines[0].insert("action".into(), "join_group".into());
     let edited = org.path("edited.csv");
     let cells = lines.iter().map(|line| {
         REPORT_COLUMNS
@@ -116,7 +117,7 @@ fn rollback_refuses_a_line_whose_action_it_cannot_undo_before_anything_is_sent()
     let undo = org.run_command("rollback", &edited, &[]);
 
     undo.assert_code(1).assert_stderr_contains(&format!(
-        "{} line 2: its action `disable` cannot be undone by this version of member-sync",
+        "{} line 2: its action `join_group` cannot be undone by this version of member-sync",
         edited.display()
     ));
     assert_eq!(writes(&org), before, "nothing sent");

@@ -123,6 +123,11 @@ impl Hostile {
         format!("http://{}/api", self.addr)
     }
 
+    /// `http://127.0.0.1:PORT` then `path`: another address on this server (a webhook).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }

@@ -10,6 +10,7 @@ use crate::execute::retry_policy::{Disposition, Refusal, classify, retry_rule};
 use crate::execute::{Attempted, Engine};
 use crate::plan::{Chain, Operation, OperationKind};
 
+use super::lifecycle::{self, Failure, Holds};
 use super::{ChainOutcome, ChainResult};
 
 /// How a row's error starts when its profile call landed and its role call did not (failed,
@@ -17,11 +18,14 @@ use super::{ChainOutcome, ChainResult};
 /// the `landed` column.
 pub const PROFILE_ONLY: &str = "the profile fields were updated, the role was not: ";
 
-/// A step that did not succeed: how the chain ends, and why.
-type Failure = (ChainOutcome, String);
-
-/// Runs `chain`'s steps in order; the first that fails ends it.
-pub(super) async fn run_chain(engine: &Engine, chain: &Chain, index: usize) -> ChainResult {
+/// Runs `chain`'s steps in order; the first that fails, or that the run holds back
+/// (`holds`: the invite cap, a full seat pool), ends it.
+pub(super) async fn run_chain(
+    engine: &Engine,
+    holds: &Holds,
+    chain: &Chain,
+    index: usize,
+) -> ChainResult {
     let started = Instant::now();
     let mut result = ChainResult {
         index,
@@ -29,12 +33,18 @@ pub(super) async fn run_chain(engine: &Engine, chain: &Chain, index: usize) -> C
         http_status: None,
         attempts: 0,
         error: None,
+        note: None,
         request_id: None,
         elapsed: Duration::ZERO,
         landed: Vec::new(),
+        member_id: chain.member_id,
     };
     for (i, step) in chain.steps.iter().enumerate() {
-        if let Err((outcome, message)) = run_step(engine, chain, step, &mut result).await {
+        let ran = match holds.holding(step.kind()) {
+            Some(reason) => Err((ChainOutcome::Deferred, reason.to_string())),
+            None => run_step(engine, holds, step, &mut result).await,
+        };
+        if let Err((outcome, message)) = ran {
             let (done, not_done) = chain.steps.split_at(i);
             result.outcome = outcome;
             result.error = Some(format!("{}{message}", partly_done(done, not_done)));
@@ -48,54 +58,61 @@ pub(super) async fn run_chain(engine: &Engine, chain: &Chain, index: usize) -> C
 /// Sends one step and notes its answer on the result.
 async fn run_step(
     engine: &Engine,
-    chain: &Chain,
+    holds: &Holds,
     step: &Operation,
     result: &mut ChainResult,
 ) -> Result<(), Failure> {
-    if let Operation::Invite(_) | Operation::Enable | Operation::Disable { .. } = step {
-        // Their calls arrive with the API client's lifecycle endpoints (issue #19), and the
-        // planner makes none of them until then. An invite will be sent under
-        // `RetryRule::NeverAfterAmbiguous`: after a failure `retry_policy::is_ambiguous` calls
-        // ambiguous, the member is read by email and the step decided from what is there,
-        // never invited twice.
-        return Err(unsupported(step.kind()));
+    let kind = step.kind();
+    let rule = retry_rule(kind);
+    let client = engine.client();
+    let attempted = if let Operation::Invite(invite) = step {
+        lifecycle::invite(engine, invite, result).await?
+    } else {
+        // Every other step acts on a member that exists (an invitee's, once invited).
+        let Some(member_id) = result.member_id else {
+            return Err(not_sent("the member has no id: it was never created"));
+        };
+        match step {
+            Operation::UpdateProfile { body, .. } => {
+                engine
+                    .call_with(rule, || client.update_profile(member_id, body))
+                    .await
+            }
+            Operation::ChangeRole { .. } => {
+                let Some(role) = step.new_role() else {
+                    return Err(not_sent("a role change without a role"));
+                };
+                engine
+                    .call_with(rule, || client.update_role(member_id, role))
+                    .await
+            }
+            Operation::Enable => engine.call_with(rule, || client.enable(member_id)).await,
+            Operation::Disable { reassign_to: None } => {
+                engine.call_with(rule, || client.disable(member_id)).await
+            }
+            Operation::Disable {
+                reassign_to: Some(to),
+            } => {
+                engine
+                    .call_with(rule, || client.remove_with_reassignment(member_id, *to))
+                    .await
+            }
+            Operation::Invite(_) => unreachable!("sent above"),
+        }
+    };
+    if let Err(error) = &attempted.result
+        && let Some(held) = lifecycle::held_by(holds, kind, error)
+    {
+        result.attempts += attempted.attempts;
+        result.http_status = error.status();
+        append_request_id(result, error.request_id());
+        return Err(held);
     }
-    let Some(member_id) = chain.member_id else {
-        return Err(not_sent("the member has no id: it was never created"));
-    };
-    let rule = retry_rule(step.kind());
-    let attempted = match step {
-        Operation::UpdateProfile { body, .. } => {
-            let client = engine.client();
-            engine
-                .call_with(rule, || client.update_profile(member_id, body))
-                .await
-        }
-        Operation::ChangeRole { .. } => {
-            let Some(role) = step.new_role() else {
-                return Err(not_sent("a role change without a role"));
-            };
-            let client = engine.client();
-            engine
-                .call_with(rule, || client.update_role(member_id, role))
-                .await
-        }
-        Operation::Invite(_) | Operation::Enable | Operation::Disable { .. } => {
-            return Err(unsupported(step.kind()));
-        }
-    };
     record(result, attempted, step)
 }
 
 fn not_sent(why: &str) -> Failure {
     (ChainOutcome::Failed, format!("not sent: {why}"))
-}
-
-/// The end of a step this version cannot send.
-fn unsupported(kind: OperationKind) -> Failure {
-    not_sent(&format!(
-        "this version of member-sync cannot send `{kind}` (its API client has no such call yet)"
-    ))
 }
 
 /// How the error of a chain stopped part-way starts: what its steps before the failed one
@@ -157,6 +174,12 @@ fn record(
         Ok(reply) => {
             result.http_status = Some(reply.status);
             append_request_id(result, reply.request_id.as_deref());
+            if step.kind() == OperationKind::Invite {
+                result.member_id = Some(reply.value.id);
+            }
+            if let Some(why) = lifecycle::status_not_reached(step.kind(), &reply.value) {
+                return Err((ChainOutcome::Failed, why));
+            }
             let mut not_applied = Vec::new();
             for change in step.changes() {
                 let now = reply.value.current(change.field);
@@ -237,7 +260,7 @@ fn failure_message(
     }
 }
 
-fn append_request_id(result: &mut ChainResult, id: Option<&str>) {
+pub(super) fn append_request_id(result: &mut ChainResult, id: Option<&str>) {
     if let Some(id) = id {
         match &mut result.request_id {
             Some(ids) => {
@@ -255,4 +278,4 @@ fn show(value: &Option<crate::fields::Value>) -> String {
 
 #[cfg(test)]
 #[path = "steps_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -1,5 +1,6 @@
 //! Chains run against the in-process sandbox: steps in order, a chain stopped at the step that
-//! fails, and the line's error saying what landed and what did not.
+//! fails, and the line's error saying what landed and what did not. (The lifecycle steps'
+//! tests, in `lifecycle_tests.rs`, share these helpers.)
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,16 +20,16 @@ use crate::plan::{Chain, Change, LineKey, Operation};
 use crate::sandbox::{JournalEntry, Sandbox, SandboxConfig, Seed};
 
 /// Amelia Hart in the embedded seed: an admin, `DevOps Engineer`.
-const AMELIA: u64 = 1001;
+pub(in crate::execute::pool) const AMELIA: u64 = 1001;
 
-async fn sandbox() -> Sandbox {
+pub(in crate::execute::pool) async fn sandbox() -> Sandbox {
     let addr = "127.0.0.1:0".parse().unwrap();
     Sandbox::start(SandboxConfig::default(), Seed::embedded(), addr)
         .await
         .unwrap()
 }
 
-fn engine(sandbox: &Sandbox) -> Arc<Engine> {
+pub(in crate::execute::pool) fn engine(sandbox: &Sandbox) -> Arc<Engine> {
     let connection = Connection {
         base_url: url::Url::parse(&sandbox.base_url()).unwrap(),
         org_id: sandbox.org_id().into(),
@@ -45,7 +46,7 @@ fn text(s: &str) -> Option<Value> {
     Some(Value::Text(s.into()))
 }
 
-fn title(after: &str) -> Operation {
+pub(in crate::execute::pool) fn title(after: &str) -> Operation {
     let change = Change {
         field: Field::JobTitle,
         before: text("DevOps Engineer"),
@@ -74,7 +75,7 @@ fn role(after: &str) -> Operation {
     }
 }
 
-fn chain(steps: Vec<Operation>) -> Chain {
+pub(in crate::execute::pool) fn chain(steps: Vec<Operation>) -> Chain {
     Chain {
         line: LineKey::Row(1),
         member_id: Some(AMELIA),
@@ -98,7 +99,7 @@ async fn run(sandbox: &Sandbox, chains: Vec<Chain>) -> Vec<ChainResult> {
 }
 
 /// The writes the sandbox saw: `PUT /users/1001`, `PUT /users/1001/role`.
-fn writes(sandbox: &Sandbox) -> Vec<String> {
+pub(in crate::execute::pool) fn writes(sandbox: &Sandbox) -> Vec<String> {
     let org = format!("/api/organizations/{}", sandbox.org_id());
     sandbox
         .journal()
@@ -159,39 +160,6 @@ async fn a_later_step_that_fails_says_what_landed_before_it() {
         format!("{PROFILE_ONLY}HTTP 422: role: The selected role is invalid.")
     );
     assert_eq!(result.landed, [Field::JobTitle]);
-}
-
-#[tokio::test]
-async fn a_kind_the_client_cannot_send_yet_ends_its_chain_with_a_clear_error_and_sends_nothing() {
-    let sandbox = sandbox().await;
-    let chains = vec![
-        chain(vec![Operation::Enable, title("Lead")]),
-        chain(vec![
-            title("Lead"),
-            Operation::Disable { reassign_to: None },
-        ]),
-    ];
-    let results = run(&sandbox, chains).await;
-    let enable = &results[0];
-    assert_eq!(enable.outcome, ChainOutcome::Failed);
-    assert_eq!(enable.attempts, 0);
-    assert_eq!(
-        enable.error.as_deref(),
-        Some(
-            "not sent: this version of member-sync cannot send `enable` (its API client has no such call yet)"
-        )
-    );
-    let disable = &results[1];
-    assert_eq!(disable.landed, [Field::JobTitle]);
-    let error = disable.error.as_deref().unwrap();
-    assert!(
-        error.starts_with(
-            "the profile fields were updated, the disabling was not: not sent: this version"
-        ),
-        "{error}"
-    );
-    // Only the second chain's profile update went out.
-    assert_eq!(writes(&sandbox), ["PUT /users/1001"]);
 }
 
 #[test]

@@ -1,17 +1,24 @@
 //! Employment facts read through the whole of ingest and validation: each preset's status and
-//! date columns, the mapping file's, and the cells that make a row invalid.
+//! date columns, the mapping file's, and the cells that make a row invalid when a lifecycle
+//! flag reads them (strict), or only warned about when none does (lenient).
 
 use jiff::civil::date;
 
 use super::*;
+use crate::validate::employment::{NOT_READ, Reading};
 
+/// Read as a run with a lifecycle flag reads them: strictly.
 fn validated(csv: &str, mapping: Option<&str>) -> Vec<RowVerdict> {
-    let mut options = crate::ingest::LoadOptions::default();
+    validated_with(csv, mapping, Reading::Strict).verdicts
+}
+
+fn validated_with(csv: &str, mapping: Option<&str>, reading: Reading) -> Validation {
+    let mut options = crate::ingest::LoadOptions::default().with_employment_reading(reading);
     if let Some(text) = mapping {
         options = options.with_mapping(crate::ingest::mapping::parse(text).unwrap(), None);
     }
     let path = std::path::Path::new("t.csv");
-    validate(&crate::ingest::load_bytes_with(csv.as_bytes(), path, &options).unwrap())
+    validate_all(&crate::ingest::load_bytes_with(csv.as_bytes(), path, &options).unwrap())
 }
 
 fn employment(verdict: &RowVerdict) -> Employment {
@@ -174,6 +181,50 @@ fn a_date_that_could_be_read_two_ways_makes_the_row_invalid() {
         problems(&rows[2]),
         "Exit Date: \"soon\" is not a date: write it as YYYY-MM-DD (2026-03-31)"
     );
+}
+
+/// No lifecycle flag reads them (the default): a cell that cannot be read is warned about and
+/// left unknown, and the row stays valid, so a profile sync goes on.
+#[test]
+fn without_a_lifecycle_flag_an_unreadable_cell_is_warned_about_and_the_row_stays_valid() {
+    let csv = "Employee #,Work Email,Status,Hire Date\n1,ann@x.io,Gone fishing,2019-04-01\n\
+               2,bo@x.io,Active,03/04/2024\n";
+    let lenient = validated_with(csv, None, Reading::Lenient);
+    let facts: Vec<Employment> = lenient.verdicts.iter().map(employment).collect();
+    assert_eq!(
+        facts,
+        [
+            Employment {
+                start_date: Some(date(2019, 4, 1)),
+                ..Employment::default()
+            },
+            Employment {
+                status: Some(Status::Active),
+                ..Employment::default()
+            },
+        ]
+    );
+    let warned: Vec<(usize, &str)> = lenient
+        .warnings
+        .iter()
+        .map(|w| (w.row, w.column.as_str()))
+        .collect();
+    assert_eq!(warned, [(1, "Status"), (2, "Hire Date")]);
+    let message = &lenient.warnings[0].message;
+    assert!(
+        message.starts_with("\"Gone fishing\" is not a status member-sync knows")
+            && message.ends_with(NOT_READ),
+        "{message}"
+    );
+    // The same file read for a lifecycle flag: both rows invalid.
+    let strict = validated_with(csv, None, Reading::Strict);
+    assert!(
+        strict
+            .verdicts
+            .iter()
+            .all(|v| matches!(v, RowVerdict::Invalid(_)))
+    );
+    assert!(strict.warnings.is_empty());
 }
 
 #[test]
