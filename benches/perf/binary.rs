@@ -2,8 +2,8 @@
 //!
 //! The binary Cargo builds next to a bench (`CARGO_BIN_EXE_member-sync`) is not that one. A
 //! bench target links the dev-dependencies, and Cargo unifies their features with the
-//! binary's: tokio comes with `test-util` (the unit tests' paused clock), whose clock goes
-//! through a check on every `Instant::now()`. So the benchmark asks Cargo itself, before the
+//! binary's: tokio comes with `test-util` (the unit tests' paused clock: each of tokio's
+//! `Instant::now()` first checks whether a test paused it). So the benchmark asks Cargo itself, before the
 //! first scenario, for `cargo build --release --bin member-sync`: the same command, the same
 //! target directory (so the dependencies whose features do not differ are shared and a second
 //! run finds everything fresh), and Cargo's own account of what it built (its JSON messages)
