@@ -13,6 +13,10 @@
 
 use std::fmt;
 
+/// The reason on a joiner's line under `--joiners report` (the default).
+pub const JOINER_REPORTED: &str =
+    "no member has this email: a joiner, not invited (--joiners invite invites them)";
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -168,7 +172,15 @@ pub(super) fn joiner(mut desired: DesiredRow, rules: &Rules) -> RowPlan {
         note,
     };
     if lifecycle.joiners == Joiners::Report {
-        return not_found(&mut desired, None);
+        // Matched by email, a row with no member is a joiner (unless it says the person has
+        // left): its line says so, and how to act.
+        let left = matches!(
+            desired.employment.leaver_check(rules.today),
+            LeaverCheck::Left(_)
+        );
+        let note = (matches!(desired.key, MemberKey::Email(_)) && !left)
+            .then(|| Note::new(Noted::NotFound, JOINER_REPORTED));
+        return not_found(&mut desired, note);
     }
     let MemberKey::Email(email) = &desired.key else {
         let why = "no member has this user_id; only a row matched by email is invited";

@@ -157,7 +157,17 @@ fn joiners_are_reported_or_invited_with_the_rows_names_and_role() {
         vec![row(1, "new.hire@acme.example", "Lead"), admin]
     };
     let reported = planned(rows(), &Lifecycle::default());
-    assert!(matches!(reported[0], RowPlan::NotFound { note: None, .. }));
+    // Reported, and called what it is: a joiner, with how to invite.
+    let RowPlan::NotFound {
+        note: Some(note), ..
+    } = &reported[0]
+    else {
+        panic!("{:?}", reported[0]);
+    };
+    assert_eq!(
+        (note.outcome, note.reason.as_str()),
+        (Noted::NotFound, JOINER_REPORTED)
+    );
     let lifecycle = Lifecycle {
         joiners: Joiners::Invite,
         invite_role: InviteRole::Standard,

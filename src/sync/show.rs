@@ -79,6 +79,10 @@ fn row_line(plan: &RowPlan) -> Option<String> {
                 .unwrap_or_default();
             match note {
                 None => format!("? row {row} not found: {who}"),
+                Some(note) if note.outcome == Noted::NotFound => format!(
+                    "? row {row} not found: {who}: {}",
+                    cut(&note.reason, PROBLEMS_SHOWN)
+                ),
                 Some(note) => noted_line(&format!("row {row}"), &who, note),
             }
         }

@@ -58,7 +58,8 @@ impl HeldBack {
         self.waited
             .iter()
             .copied()
-            .filter(|(_, d)| !d.is_zero())
+            // Under a twentieth of a second is nothing worth naming (it would read `0.0 s`).
+            .filter(|(_, d)| *d >= Duration::from_millis(50))
             .max_by_key(|(_, d)| *d)
     }
 }

@@ -207,11 +207,12 @@ impl Pace {
     /// at 100 a minute until the hour's thousand are spent). It is what concurrency is sized
     /// for, and what the controller never goes above.
     pub fn ceiling(&self) -> Rate {
-        Rate {
-            per_second: self.tightest().map_or(Controller::AUTO_CEILING, |l| {
-                l.rate().per_second.min(Controller::AUTO_CEILING)
-            }),
-        }
+        let per_second = match (self.tightest(), self.auto) {
+            (Some(limit), false) => limit.rate().per_second,
+            (Some(limit), true) => limit.rate().per_second.min(Controller::AUTO_CEILING),
+            (None, _) => Controller::AUTO_CEILING,
+        };
+        Rate { per_second }
     }
 
     /// The limit that spaces requests: the one with the shortest window (the slowest of
@@ -324,6 +325,15 @@ mod tests {
         assert_eq!(auto.ceiling().per_second(), Controller::AUTO_CEILING);
         let capped: Pace = "auto,1000/h".parse().unwrap();
         assert!(capped.auto);
+        // `auto`'s own ceiling bounds a search, never a rate the user gave.
+        assert_eq!(
+            "auto,500/s".parse::<Pace>().unwrap().ceiling().per_second(),
+            Controller::AUTO_CEILING
+        );
+        assert_eq!(
+            "500/s".parse::<Pace>().unwrap().ceiling().per_second(),
+            500.0
+        );
         assert_eq!(capped.to_string(), "auto,1000/h");
         assert!("fast".parse::<Pace>().unwrap_err().contains("auto"));
     }
