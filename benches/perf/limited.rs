@@ -65,25 +65,12 @@ impl Limited {
 
     /// "0.93 of the limit (105 accepted in 5.61 s), 2 429s of 112 (1.8%)".
     pub fn summary(&self) -> String {
-        let first = self
-            .run
-            .journal
-            .iter()
-            .map(|e| e.at)
-            .min()
-            .unwrap_or_default();
-        let last = self
-            .run
-            .journal
-            .iter()
-            .map(|e| e.at)
-            .max()
-            .unwrap_or_default();
+        let span = self.run.arrival_span();
         format!(
             "goodput {:.3} of the limit ({} accepted in {:.2} s); {} 429s of {} requests ({:.1}%)",
             self.goodput,
             self.run.requests() - self.run.throttled(),
-            (last - first).as_secs_f64(),
+            span.as_secs_f64(),
             self.run.throttled(),
             self.run.requests(),
             self.share_429() * 100.0

@@ -170,23 +170,8 @@ impl Bench<'_> {
     fn q3_row(&self, limiter: &Limiter, run: &Limited, long: Duration, sweep: &Sweep) -> Row {
         let outcomes = run.run.outcomes();
         let count = |outcome: &str| outcomes.get(outcome).copied().unwrap_or(0);
-        let first = run
-            .run
-            .journal
-            .iter()
-            .map(|e| e.at)
-            .min()
-            .unwrap_or_default();
-        let last = run
-            .run
-            .journal
-            .iter()
-            .map(|e| e.at)
-            .max()
-            .unwrap_or_default();
-        let windows = ((last - first).as_secs_f64() / long.as_secs_f64())
-            .ceil()
-            .max(1.0);
+        let span = run.run.arrival_span();
+        let windows = (span.as_secs_f64() / long.as_secs_f64()).ceil().max(1.0);
         let per_window = run.run.throttled() as f64 / windows;
         let hint = run.run.stderr.contains("--only-rows-from");
         let ended = format!(

@@ -176,10 +176,15 @@ impl Measured {
     /// the span from the first request's arrival to the last's. Divided by the limit's
     /// sustained rate, it is the share of what the limit allows that the run used.
     pub fn accepted_per_second(&self) -> f64 {
+        let accepted = self.count(|e| e.status != 429);
+        accepted as f64 / self.arrival_span().as_secs_f64().max(1e-3)
+    }
+
+    /// From the first request's arrival at the server to the last's.
+    pub fn arrival_span(&self) -> std::time::Duration {
         let first = self.journal.iter().map(|e| e.at).min().unwrap_or_default();
         let last = self.journal.iter().map(|e| e.at).max().unwrap_or_default();
-        let accepted = self.count(|e| e.status != 429);
-        accepted as f64 / (last - first).as_secs_f64().max(1e-3)
+        last - first
     }
 
     /// How many report rows ended with each outcome (`updated`, `unchanged`, `cancelled`…).

@@ -16,6 +16,7 @@ pub mod rate_headers;
 pub mod wire;
 
 pub use answer::{RETRY_AFTER_CEILING, parse_retry_after};
+pub(crate) use client::error_chain;
 pub use client::{ApiError, Client, Connection, Reply};
 pub use member_state::MemberStatus;
 pub use rate_headers::Quota;

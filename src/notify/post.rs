@@ -5,6 +5,7 @@
 //! 5xx or a 429), and nothing else. Redirects are never followed, as for the API: a webhook
 //! that points elsewhere is a misconfiguration to be told, not a place to send the summary.
 
+use crate::api::error_chain;
 use std::time::Duration;
 
 use super::webhook::Webhook;
@@ -128,18 +129,4 @@ fn without_url(e: reqwest::Error) -> String {
         "the request failed"
     };
     format!("{kind}: {}", error_chain(&e.without_url()))
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut message = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = s.source();
-    }
-    message
 }
