@@ -5,10 +5,11 @@
 
 .DESCRIPTION
     Task Scheduler only records a task's exit code ("last run result"); nobody sees it. This
-    wrapper runs member-sync.exe, keeps its stderr in a log beside the reports, removes the
-    reports of all but the newest -KeepReports runs, and turns the exit code into a Windows
-    event (Application log, source "member-sync") and, with -WebhookUrl, a chat message
-    (Slack or Teams incoming webhook). It exits with member-sync's own code.
+    wrapper runs member-sync.exe, keeps its stderr in a log beside the reports, has it keep
+    the reports of the newest -KeepReports runs only (--keep-reports), and turns the exit
+    code into a Windows event (Application log, source "member-sync") and, with -WebhookUrl,
+    a chat message (Slack or Teams incoming webhook; member-sync's own --notify, in the
+    profile, says more). It exits with member-sync's own code.
 
     Exit codes (docs/operations.md): 0 fine; 3 rows invalid or failed; 1 could not run;
     2 usage; 4 a guard stopped it (nothing written); 5 too few rows matched;
@@ -55,16 +56,6 @@ function ConvertTo-Argument([string] $Value) {
     return '"' + $escaped + '"'
 }
 
-# The newest $KeepReports runs stay: reports are named by the time their run started
-# (member-sync-report-20261124-021501.csv, files beside it share the stem).
-function Remove-OldReports {
-    if ($KeepReports -le 0 -or -not (Test-Path -LiteralPath $ReportDir)) { return }
-    $runs = Get-ChildItem -LiteralPath $ReportDir -File -Filter 'member-sync-report-*' |
-        Group-Object { $_.Name.Split('.')[0] } | Sort-Object Name
-    $old = @($runs | Select-Object -First ([Math]::Max(0, $runs.Count - $KeepReports)))
-    foreach ($run in $old) { $run.Group | Remove-Item -Force }
-}
-
 # What an exit code means, and how loud to say it.
 function Get-Verdict([int] $Code) {
     switch ($Code) {
@@ -103,6 +94,8 @@ $summary = Join-Path $ReportDir 'member-sync-last.json'
 $arguments = @('apply', $Export, '--profile', $SyncProfile, '--yes', '--quiet', '--no-progress',
     '--report-dir', $ReportDir, '--summary-json', $summary)
 if ($Config -ne '') { $arguments += @('--config', $Config) }
+# member-sync deletes the reports of all but the newest N runs itself, after this one.
+if ($KeepReports -gt 0) { $arguments += @('--keep-reports', $KeepReports) }
 
 $commandLine = ($arguments | ForEach-Object { ConvertTo-Argument $_ }) -join ' '
 $process = Start-Process -FilePath $MemberSync -ArgumentList $commandLine -NoNewWindow -PassThru `
@@ -111,8 +104,6 @@ $process = Start-Process -FilePath $MemberSync -ArgumentList $commandLine -NoNew
 $null = $process.Handle
 $process.WaitForExit()
 $code = $process.ExitCode
-
-Remove-OldReports
 
 $verdict = Get-Verdict $code
 $said = (Get-Content -LiteralPath $log -Tail 20 -ErrorAction SilentlyContinue) -join "`n"
