@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+pub mod groups;
 mod lifecycle;
 
 pub use lifecycle::{

@@ -26,6 +26,7 @@ fn wants(fields: &[(Field, Desired)]) -> DesiredRow {
         user_id: None,
         fields: fields.iter().cloned().collect(),
         employment: Default::default(),
+        groups: None,
     }
 }
 

@@ -22,8 +22,10 @@ use crate::report::retention::Retention;
 use crate::report::{HtmlTarget, Outcome, ReportFormat};
 use crate::state::{StateDir, SyncIdentity};
 
+pub mod groups;
 pub mod lifecycle;
 
+pub use groups::GroupSync;
 pub use lifecycle::Lifecycle;
 
 /// Where a run sends its requests.
@@ -71,6 +73,8 @@ pub struct RunSettings {
     pub sync: Option<SyncIdentity>,
     /// Joiners, leavers and rehires (`plan` and `apply` of an export; the defaults elsewhere).
     pub lifecycle: Lifecycle,
+    /// Group membership from the export (`--groups-from`); `None`: no group is read or written.
+    pub groups: Option<GroupSync>,
     /// Who is told how the run ended (`--notify`).
     pub notify: Notify,
     /// Old time-named reports removed after the run (`--keep-reports`).
@@ -168,6 +172,7 @@ impl RunSettings {
                 .map(|report| (report, args.outcomes.clone())),
             state_dir: StateDir::resolve(args.state_dir.as_deref()),
             plan_output: PlanOutput::default(),
+            groups: None,
             allow_unmatched: false,
             sync: None,
             lifecycle: Lifecycle::default(),

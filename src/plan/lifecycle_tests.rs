@@ -54,6 +54,7 @@ fn row_of(n: usize, email: &str, fields: &[(Field, &str)]) -> DesiredRow {
             .map(|(field, text)| (*field, Desired::Set(Value::Text((*text).into()))))
             .collect(),
         employment: Employment::default(),
+        groups: None,
     }
 }
 

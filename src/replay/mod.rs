@@ -144,6 +144,7 @@ impl Recorded {
                 })
                 .collect(),
             employment: Default::default(),
+            groups: None,
         }
     }
 }

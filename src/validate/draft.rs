@@ -232,6 +232,7 @@ impl<'t> Draft<'t> {
                     user_id: self.user_id,
                     fields: self.fields,
                     employment: self.employment,
+                    groups: None,
                 }),
                 None,
             ),

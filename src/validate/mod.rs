@@ -50,6 +50,10 @@ pub struct DesiredRow {
     /// What the row says of the person's employment (status, start and end dates), for
     /// joiners and leavers: all unknown when the input has no such columns.
     pub employment: Employment,
+    /// The groups the row places its person in (`--groups-from`), as written, trimmed, one
+    /// per name. `None`: the row says nothing of groups (no such column, or blank cells), and
+    /// the person's groups stay as they are.
+    pub groups: Option<Vec<String>>,
 }
 
 impl DesiredRow {
