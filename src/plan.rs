@@ -8,6 +8,9 @@
 //! `last_name` and `timezone` (the endpoint requires them) merged with the changed profile
 //! fields, and only those; a role change is an operation of its own, after it.
 
+pub mod groups;
+#[cfg(test)]
+mod groups_tests;
 pub mod leavers;
 pub mod lifecycle;
 mod member_index;
