@@ -151,6 +151,11 @@ pub struct ReportRow<'a> {
     /// What the line's chain does (`update`; later `invite`, `enable`, `disable`,
     /// `enable+update`): planned, done or not. Empty when nothing is to be sent.
     pub action: Cow<'a, str>,
+    /// A group's line: the group's id (empty for one this run failed to create).
+    pub group_id: String,
+    /// A group's line: the group's name. A row's line: the groups it joins and leaves
+    /// (`+Sales; -Marketing`), and why a name it gives leads nowhere.
+    pub groups: String,
 }
 
 impl Default for ReportRow<'_> {
@@ -170,6 +175,8 @@ impl Default for ReportRow<'_> {
             elapsed_ms: None,
             landed: String::new(),
             action: Cow::Borrowed(""),
+            group_id: String::new(),
+            groups: String::new(),
         }
     }
 }
@@ -177,7 +184,7 @@ impl Default for ReportRow<'_> {
 /// The report's columns, in order. Each column added since the first twelve came last, after
 /// the others (`landed`, then `action`): scripts that read the first columns by position, and
 /// reports written before, still read the same.
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 16] = [
     "row",
     "email",
     "user_id",
@@ -192,6 +199,8 @@ pub const COLUMNS: [&str; 14] = [
     "elapsed_ms",
     "landed",
     "action",
+    "group_id",
+    "groups",
 ];
 
 impl<'a> ReportRow<'a> {
@@ -240,6 +249,8 @@ impl<'a> ReportRow<'a> {
             number(self.elapsed_ms),
             Text(&self.landed),
             Text(&self.action),
+            Text(&self.group_id),
+            Text(&self.groups),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod answer;
 mod client;
 pub mod error_body;
 pub mod groups;
+mod groups_pending;
 mod lifecycle;
 #[cfg(test)]
 mod lifecycle_tests;

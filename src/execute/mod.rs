@@ -7,6 +7,7 @@
 //! [`Engine::call`].
 
 pub mod fetch;
+pub mod groups;
 pub mod pacing;
 pub mod pool;
 pub mod retry_policy;

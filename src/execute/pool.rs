@@ -13,7 +13,7 @@
 //! chains never started are the caller's to mark `cancelled` (it knows which it handed in).
 
 mod lifecycle;
-mod steps;
+pub(crate) mod steps;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

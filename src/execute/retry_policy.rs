@@ -93,6 +93,15 @@ pub fn retry_rule(kind: OperationKind) -> RetryRule {
     }
 }
 
+/// A group's write (`PUT /groups/{id}`, the whole member list) lands in the same state
+/// however often it is sent.
+pub const GROUP_WRITE_RULE: RetryRule = RetryRule::Idempotent;
+
+/// A group's creation sent twice would meet the first (names are unique) or make a twin: it
+/// is never sent again after a failure that may have landed; the next run finds the group by
+/// its name.
+pub const GROUP_CREATE_RULE: RetryRule = RetryRule::NeverAfterAmbiguous;
+
 /// Whether a failed request may have been applied all the same: the server may have acted
 /// before its answer was lost (a timeout, a reset) or while it failed (a 5xx), or it answered
 /// 2xx in a way that could not be read. A refused connection, a 4xx and a stop before sending

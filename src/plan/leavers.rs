@@ -67,7 +67,7 @@ pub fn presence(rows: &[RowPlan], index: &MemberIndex, members: &[Member]) -> Pr
 
 /// The keys an invalid row's key cells hold, or `None` when one of them cannot be read (or
 /// there is none): then the row might be anyone's.
-fn invalid_row_keys(email: &str, user_id: &str) -> Option<Vec<MemberKey>> {
+pub(crate) fn invalid_row_keys(email: &str, user_id: &str) -> Option<Vec<MemberKey>> {
     let blank = |cell: &str| crate::fields::trim_cell(cell).is_empty();
     let mut keys = Vec::with_capacity(2);
     if !blank(user_id) {

@@ -19,13 +19,15 @@ use super::Change;
 use crate::fields::Field;
 
 /// The report line an operation ends: an input row's, or that of a subject acted on without a
-/// row (a member: a leaver, later). Room for a group's line when groups are written.
+/// row: a member (a leaver), or a group whose members the run writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LineKey {
     /// The input's data row (1 is the first).
     Row(usize),
     /// A member the run acts on without an input row, by id.
     Member(u64),
+    /// A group the run writes: its place in the run's group plan (`GroupPlan::changes`).
+    Group(u32),
 }
 
 impl LineKey {
@@ -33,14 +35,14 @@ impl LineKey {
     pub fn row(self) -> Option<usize> {
         match self {
             LineKey::Row(row) => Some(row),
-            LineKey::Member(_) => None,
+            LineKey::Member(_) | LineKey::Group(_) => None,
         }
     }
 
     /// The member, when the line is a subject's.
     pub fn member(self) -> Option<u64> {
         match self {
-            LineKey::Row(_) => None,
+            LineKey::Row(_) | LineKey::Group(_) => None,
             LineKey::Member(id) => Some(id),
         }
     }
@@ -52,6 +54,7 @@ impl fmt::Display for LineKey {
         match self {
             LineKey::Row(row) => write!(f, "row {row}"),
             LineKey::Member(id) => write!(f, "member {id}"),
+            LineKey::Group(n) => write!(f, "group {}", n + 1),
         }
     }
 }
@@ -156,8 +159,8 @@ pub enum Operation {
     /// `DELETE /users/{id}/disable`, or with `reassign_to` the removal that hands the member's
     /// tasks to that member. Never the permanent delete.
     Disable { reassign_to: Option<u64> },
-    // Room for a group write (`PUT /groups/{id}`, the whole member list): it serves many rows
-    // and ends a group's own line, so it will run after the member chains it depends on.
+    // A group's write is not a member's operation: it serves many rows, ends a group's own
+    // line and runs after every chain (`execute::groups`).
 }
 
 impl Operation {

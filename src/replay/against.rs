@@ -50,7 +50,8 @@ impl<'a> Replayed<'a> {
                     plan.rows.push(RowPlan::Chain(Box::new(chain)));
                     rows_added = true;
                 }
-                LineKey::Member(_) => plan.subjects.push(chain),
+                // A replay's group writes are not chains (`replay::groups`).
+                LineKey::Member(_) | LineKey::Group(_) => plan.subjects.push(chain),
             }
         }
         if rows_added {

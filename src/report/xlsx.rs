@@ -260,6 +260,8 @@ mod tests {
             elapsed_ms: Some(1234),
             landed: "[]".into(),
             action: "update".into(),
+            group_id: String::new(),
+            groups: String::new(),
         };
         vec![
             row(

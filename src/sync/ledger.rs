@@ -2,6 +2,7 @@
 //! moves the progress bar, and stops the run when the report cannot be written.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
@@ -26,6 +27,8 @@ pub(super) struct Ledger {
     failure: Option<ReportFailure>,
     /// The input line of each row (`lines[row - 1]`), when the rows come from a file.
     lines: Option<Vec<u64>>,
+    /// What each row's line says of groups (`--groups-from`), by row.
+    group_cells: BTreeMap<usize, String>,
 }
 
 /// The write that failed, and the rows that ended after it.
@@ -48,6 +51,7 @@ impl Ledger {
             stop,
             failure: None,
             lines: None,
+            group_cells: BTreeMap::new(),
         }
     }
 
@@ -56,8 +60,24 @@ impl Ledger {
         self.lines = lines;
     }
 
+    /// What each row's line says of groups, by row: filled into the row's `groups` cell.
+    pub(super) fn set_group_cells(&mut self, cells: BTreeMap<usize, String>) {
+        self.group_cells = cells;
+    }
+
+    /// `row` with its `groups` cell, when the row has one.
+    fn with_groups<'r>(cells: &BTreeMap<usize, String>, mut row: ReportRow<'r>) -> ReportRow<'r> {
+        if let (Some(number), true) = (row.line.row(), row.groups.is_empty())
+            && let Some(cell) = cells.get(&number)
+        {
+            row.groups.clone_from(cell);
+        }
+        row
+    }
+
     /// Writes a row's line to the file (unless the report already failed) and counts it.
     pub(super) fn record(&mut self, row: ReportRow<'_>) {
+        let row = Self::with_groups(&self.group_cells, row);
         let written = match self.failure {
             None => self.report.write(&row).map_err(|e| self.fail(e)).is_ok(),
             Some(_) => false,
@@ -84,10 +104,12 @@ impl Ledger {
         items: &'a [T],
         line: &(impl Fn(&'a T) -> Option<ReportRow<'a>> + Sync),
     ) {
+        let cells = &self.group_cells;
         let render = |items: &'a [T]| -> (Vec<Finished<'a>>, RenderedLines) {
             let mut lines = RenderedLines::with_capacity(items.len());
             let mut finished = Vec::with_capacity(items.len());
-            for row in items.iter().filter_map(line) {
+            let rows = items.iter().filter_map(line);
+            for row in rows.map(|row| Self::with_groups(cells, row)) {
                 lines.push(&row);
                 finished.push(Finished::from(row));
             }
@@ -265,9 +287,14 @@ struct Finished<'a> {
 
 impl<'a> From<ReportRow<'a>> for Finished<'a> {
     fn from(row: ReportRow<'a>) -> Finished<'a> {
+        // A group's line is named by its group.
+        let email = match row.line {
+            LineKey::Group(_) => Cow::Owned(row.groups),
+            _ => row.email,
+        };
         Finished {
             key: row.line,
-            email: row.email,
+            email,
             outcome: row.outcome.expect("every report row has an outcome"),
             error: row.error,
             sent: row.attempts > 0,

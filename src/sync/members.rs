@@ -6,7 +6,9 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{Client, Connection, Member};
+use std::time::Instant;
+
+use crate::api::{Client, Connection, Group, Member};
 use crate::execute::pool::Concurrency;
 use crate::execute::{Engine, fetch};
 use crate::exit_code::ExitCode;
@@ -27,6 +29,8 @@ pub(crate) struct Members {
     pub org: String,
     /// `None` when planning against an export: nothing is ever sent.
     pub engine: Option<Arc<Engine>>,
+    /// The organization's groups and when they were read, when the run syncs groups.
+    pub groups: Option<(Vec<Group>, Instant)>,
     /// Lives until the run ends; dropping it stops the server.
     pub _sandbox: Option<Sandbox>,
 }
@@ -94,6 +98,14 @@ pub(crate) async fn read_members_keeping(
                 .map(|(members, lookup)| (members, Some(lookup))),
             None => members_export::load(path).map(|members| (members, None)),
         };
+        if settings.groups.is_some() {
+            let error = RunError::new("--groups-from needs the organization's groups, and a member export (--against) holds none")
+                .hint("plan against the organization (--sandbox, or --org with a token) to sync groups");
+            return Err((
+                Err(error),
+                Some("the organization's groups could not be read"),
+            ));
+        }
         let (members, lookup) = loaded.map_err(|message| {
             let error = RunError::new(message)
                 .hint("--against takes the list endpoint's JSON or a CSV with an `id` column");
@@ -104,6 +116,7 @@ pub(crate) async fn read_members_keeping(
             lookup,
             org: path.display().to_string(),
             engine: None,
+            groups: None,
             _sandbox: None,
         });
     }
@@ -125,16 +138,25 @@ pub(crate) async fn read_members_keeping(
         Mode::Apply { concurrency, .. } => concurrency,
         Mode::Plan => Concurrency::Auto,
     };
-    let fetched = fetch::fetch_members(&engine, concurrency).await;
+    let fetched = match fetch::fetch_members(&engine, concurrency).await {
+        Ok(members) if settings.groups.is_some() => {
+            progress.waiting("reading the organization's groups");
+            let groups = fetch::fetch_groups(&engine).await;
+            groups.map(|groups| (members, Some((groups, Instant::now()))))
+        }
+        Ok(members) => Ok((members, None)),
+        Err(e) => Err(e),
+    };
     // The wait is over: a spinner left turning would draw over whatever comes next (the
     // plan, the confirmation question).
     progress.finish();
     match fetched {
-        Ok(members) => Ok(Members {
+        Ok((members, groups)) => Ok(Members {
             members,
             lookup: None,
             org: connection.org_id,
             engine: Some(engine),
+            groups,
             _sandbox: sandbox,
         }),
         Err(e) => match engine.refused() {

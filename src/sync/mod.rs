@@ -16,6 +16,7 @@ use crate::progress::Progress;
 use crate::settings::{RunSettings, Target};
 
 mod finish;
+mod groups;
 mod guards;
 mod leaving;
 mod ledger;
@@ -191,6 +192,9 @@ async fn run_to_end(
     send::record_decided(&mut ledger, &planned, matches!(mode, Mode::Apply { .. }));
     if let (Mode::Apply { concurrency, .. }, Some(engine)) = (mode, &org.engine) {
         send::send(engine, concurrency, to_send, &mut ledger, &progress).await?;
+        if let Some(group_run) = &planned.groups {
+            groups::send(engine, group_run, &mut ledger).await;
+        }
     }
     progress.finish();
     let ended = Ended {
@@ -230,9 +234,19 @@ fn decide(
     progress: &Arc<dyn Progress>,
 ) -> Decision {
     let max_leavers = settings.lifecycle.max_leavers;
+    let group_guard = |force| match &settings.groups {
+        Some(group_settings) => guard::groups::check_group_removals(
+            planned.group_changes(),
+            group_settings.max_removals,
+            force,
+        ),
+        None => Ok(()),
+    };
     let Mode::Apply { yes, guards, .. } = mode else {
         // `plan` sends nothing, but says what `apply` would refuse.
-        if let Err(refusal) = guards::check_leavers(&planned.to_send(), &org.members, max_leavers) {
+        let checked = guards::check_leavers(&planned.to_send(), &org.members, max_leavers)
+            .and_then(|()| group_guard(false));
+        if let Err(refusal) = checked {
             progress.warn(
                 &format!("apply would refuse: {refusal}"),
                 Some(&refusal.hint),
@@ -242,12 +256,14 @@ fn decide(
     };
     let to_send = planned.to_send();
     let checked = guards::check_leavers(&to_send, &org.members, max_leavers)
+        .and_then(|()| group_guard(guards.force))
         .and_then(|()| guards::check_apply(baseline, &to_send, &org.members, guards));
     if let Err(refusal) = checked {
         return Decision::Stop(Stopped::Refused(refusal));
     }
     let sandbox = matches!(settings.target, Target::Sandbox);
-    if !go_ahead(to_send.len(), &org.org, yes, sandbox, progress.as_ref()) {
+    let writes = to_send.len() + planned.group_changes().len();
+    if !go_ahead(writes, &org.org, yes, sandbox, progress.as_ref()) {
         return Decision::Stop(Stopped::Declined);
     }
     Decision::Send(to_send)

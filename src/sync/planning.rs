@@ -3,9 +3,12 @@
 //! run's absences counted), a replay's own chains added, the plan saved (`plan --out`) and
 //! shown, and what the protections take out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::api::Member;
+use crate::guard::Exclusions;
+use crate::plan::groups::GroupChange;
 use crate::plan::leavers::LeaverPlan;
 use crate::plan::{self, Chain, LineKey, MemberIndex, Plan, Rules};
 use crate::progress::Progress;
@@ -14,6 +17,7 @@ use crate::settings::{RunSettings, Source};
 use crate::state::GraceRun;
 use crate::validate::RowVerdict;
 
+use super::groups::{self, GroupRun};
 use super::ledger::Ledger;
 use super::matched::{self, FewMatched};
 use super::members::Members;
@@ -34,12 +38,20 @@ pub(super) struct Planned {
     /// The run read the whole directory: absent members are leavers (an export, not a
     /// repair run of some of its rows, a saved plan or a rollback).
     pub whole_directory: bool,
+    /// The group writes (`--groups-from`).
+    pub groups: Option<GroupRun>,
 }
 
 impl Planned {
     /// Report lines the plan ends: one per input row, one per subject.
     pub fn lines(&self) -> usize {
-        self.plan.rows.len() + self.plan.subjects.len() + self.leavers.lines.len()
+        let groups = self.groups.as_ref().map_or(0, GroupRun::lines);
+        self.plan.rows.len() + self.plan.subjects.len() + self.leavers.lines.len() + groups
+    }
+
+    /// The group writes `apply` sends.
+    pub fn group_changes(&self) -> &[GroupChange] {
+        self.groups.as_ref().map_or(&[], |run| &run.plan.changes)
     }
 
     /// The chains `apply` sends: every chain no protection took out, rows' first.
@@ -81,12 +93,15 @@ pub(super) fn plan_run(
     let whole_directory =
         matches!(settings.source, Source::Export { .. }) && settings.only_rows_from.is_none();
     let planned = plan_against(verdicts, org, settings, keys, whole_directory, progress)?;
-    let (mut plan, few_matched, leavers, grace) = planned;
+    let (mut plan, few_matched, leavers, grace, groups) = planned;
     if let Some(mut replayed) = replayed {
         for line in replayed.take_lines() {
             ledger.record(line);
         }
         replayed.add_to(&mut plan);
+    }
+    if let Some(groups) = &groups {
+        ledger.set_group_cells(groups.row_cells());
     }
     let (members, name) = (&org.members, org.org.as_str());
     save_plan(settings, &plan, (name, members), input_file, progress)?;
@@ -96,7 +111,12 @@ pub(super) fn plan_run(
         &settings.exclusions,
         settings.token_owner.as_deref(),
     );
-    show::show_plan(&plan, &leavers.lines, mode, members.len(), name, progress);
+    let group_lines = groups
+        .as_ref()
+        .map(|run| groups::plan_lines(&run.plan, members))
+        .unwrap_or_default();
+    let shown = (leavers.lines.as_slice(), group_lines);
+    show::show_plan(&plan, shown, mode, members.len(), name, progress);
     if !excluded.is_empty() {
         progress.note(&format!(
             "{} rows left alone: their members are protected (--exclude, --token-owner)",
@@ -110,18 +130,25 @@ pub(super) fn plan_run(
         leavers,
         grace,
         whole_directory,
+        groups,
     })
 }
 
 /// What planning against the organization gives the run.
-type Planning = (Plan, Option<FewMatched>, LeaverPlan, Option<GraceRun>);
+type Planning = (
+    Plan,
+    Option<FewMatched>,
+    LeaverPlan,
+    Option<GraceRun>,
+    Option<GroupRun>,
+);
 
 /// The rows planned against the members, through their index (built while they were read,
 /// when they came from an export), under the run's lifecycle settings; then, with too few rows
 /// matched, every invite held back; then the leavers. Rows matching an inconsistent member
 /// list are invalid, and the list's inconsistencies logged.
 fn plan_against(
-    verdicts: Vec<RowVerdict>,
+    mut verdicts: Vec<RowVerdict>,
     org: &mut Members,
     settings: &RunSettings,
     keys: Option<String>,
@@ -139,6 +166,10 @@ fn plan_against(
             inconsistencies.join("; ")
         );
     }
+    let row_groups = settings
+        .groups
+        .as_ref()
+        .map(|_| groups::take_row_groups(&mut verdicts));
     let mut plan = plan::plan_with(verdicts, &index, &Rules::now(&settings.lifecycle));
     let name = org.org.as_str();
     let few_matched = keys
@@ -154,5 +185,37 @@ fn plan_against(
         }
         false => (LeaverPlan::default(), None),
     };
-    Ok((plan, few_matched, leavers, grace))
+    let groups = match (&settings.groups, &org.groups, row_groups) {
+        (Some(group_settings), Some((groups, read_at)), Some(row_groups)) => {
+            let few = few_matched.is_some();
+            let context = groups::GroupContext {
+                settings: group_settings,
+                index: &index,
+                members: &org.members,
+                groups,
+                read_at: *read_at,
+                protected: protected(&org.members, &settings.exclusions),
+                rowless_kept: groups::rowless_kept(&plan, few, whole_directory),
+            };
+            Some(groups::plan(context, &plan, row_groups))
+        }
+        _ => None,
+    };
+    Ok((plan, few_matched, leavers, grace, groups))
+}
+
+/// Members `--exclude` protects: their groups are never changed.
+fn protected(members: &[Member], exclusions: &Exclusions) -> HashSet<u64> {
+    if exclusions.is_empty() {
+        return HashSet::new();
+    }
+    members
+        .iter()
+        .filter(|m| {
+            m.email
+                .as_deref()
+                .is_some_and(|e| exclusions.matching(e).is_some())
+        })
+        .map(|m| m.id)
+        .collect()
 }

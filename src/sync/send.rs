@@ -12,12 +12,12 @@ use crate::plan::{Chain, RowPlan};
 use crate::progress::Progress;
 use crate::report::ReportRow;
 
-use super::RunError;
 use super::ledger::Ledger;
 use super::lines::{
     excluded_row, member_note_row, planned_chain, planned_row, unsent_row, written_row,
 };
 use super::planning::Planned;
+use super::{RunError, groups};
 
 /// Writes the lines decided before any request, in a few writes: every row's, then every
 /// subject's. A chain a protection took out is `excluded`; the others are `planned`, or left
@@ -33,6 +33,12 @@ pub(super) fn record_decided(ledger: &mut Ledger, planned: &Planned, skip_chains
     ledger.record_all_decided(&planned.leavers.lines, |member| {
         Some(member_note_row(member))
     });
+    if !skip_chains {
+        let changes = planned.group_changes();
+        for (index, change) in changes.iter().enumerate() {
+            ledger.record(groups::planned_line(index, change));
+        }
+    }
 }
 
 /// The line of a chain decided before any request, if it has one now.

@@ -21,7 +21,7 @@ const PROBLEMS_SHOWN: usize = 3 * crate::report::SHOWN_CHARS;
 /// shown as text and cut when long (`report::describe_changes`).
 pub(super) fn show_plan(
     plan: &Plan,
-    members_noted: &[MemberNote],
+    (members_noted, group_lines): (&[MemberNote], Vec<String>),
     mode: Mode,
     member_count: usize,
     org: &str,
@@ -39,7 +39,9 @@ pub(super) fn show_plan(
     let mut hidden = 0;
     let subjects = plan.subjects.iter().map(|chain| Some(chain_line(chain)));
     let noted = members_noted.iter().map(|m| Some(member_note_line(m)));
-    for line in plan.rows.iter().map(row_line).chain(subjects).chain(noted) {
+    let groups = group_lines.into_iter().map(Some);
+    let lines = plan.rows.iter().map(row_line).chain(subjects).chain(noted);
+    for line in lines.chain(groups) {
         let Some(line) = line else {
             continue;
         };

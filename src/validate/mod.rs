@@ -81,6 +81,7 @@ impl DesiredRow {
             && self.user_id == other.user_id
             && self.fields == other.fields
             && self.employment == other.employment
+            && self.groups == other.groups
     }
 }
 

@@ -225,7 +225,7 @@ fn record(
 /// What the line's `error` says of a call that did not succeed.
 /// `attempts` are this call's, and `cut_off` says its last was on the wire when the grace
 /// after a stop ran out.
-fn failure_message(
+pub(crate) fn failure_message(
     error: &ApiError,
     disposition: Disposition,
     attempts: u32,
