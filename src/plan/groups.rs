@@ -55,8 +55,9 @@ pub struct GroupInput<'a> {
     pub protected: &'a HashSet<u64>,
 }
 
-/// A managed group's write: its whole member list before and after.
-#[derive(Debug, Clone, PartialEq)]
+/// A managed group's write: its whole member list before and after. Saved plans hold it as
+/// it is (`groups` of the plan file).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupChange {
     /// `None`: a group this run creates (`--create-groups`).
     pub id: Option<String>,
@@ -68,7 +69,8 @@ pub struct GroupChange {
     pub before: Vec<u64>,
     /// Sorted.
     pub after: Vec<u64>,
-    /// As read: a group changed since is not overwritten.
+    /// As read (kept for the record; the members are what a write compares).
+    #[serde(default)]
     pub last_updated: Option<String>,
 }
 

@@ -12,6 +12,7 @@
 //! `unchanged`. Everything else goes through the normal plan, guards, pacing and report.
 
 mod against;
+pub mod groups;
 pub mod plan_file;
 pub mod rollback;
 

@@ -28,12 +28,17 @@ use sha2::{Digest, Sha256};
 
 use super::Recorded;
 use crate::api::Member;
+use crate::guard::groups::RemovalLimit;
+use crate::plan::groups::GroupChange;
 use crate::plan::{Chain, Operation, OperationKind, Plan, RowPlan};
 use crate::report::value_json;
 
 /// The newest format this version reads and writes (see the module's documentation).
 /// `apply --plan` refuses any other.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
+/// The format of a plan with lines without a row (leavers) or members yet to be invited, and
+/// no group writes.
+pub const FORMAT_LINES_WITHOUT_ROW: u32 = 3;
 /// The format of a plan of profile and role changes only: every version reads it.
 pub const FORMAT_PROFILE_ONLY: u32 = 1;
 /// The format of a plan whose every entry is a row's existing member, with steps other than
@@ -54,6 +59,13 @@ pub struct PlanFile {
     pub counts: BTreeMap<String, usize>,
     /// One per chain of operations.
     pub changes: Vec<PlannedMember>,
+    /// One per group whose members change (`--groups-from`): its whole member list before
+    /// (what `apply --plan` expects to find) and after.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupChange>,
+    /// The `--max-group-removals` the plan was made under, which `apply --plan` checks again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_group_removals: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -216,7 +228,31 @@ impl PlanFile {
             input,
             counts,
             changes,
+            groups: Vec::new(),
+            max_group_removals: None,
         }
+    }
+
+    /// The plan with its group writes, made under `limit`. A plan that writes groups is of
+    /// the newest format: a version that cannot write them refuses it.
+    pub fn with_groups(mut self, groups: &[GroupChange], limit: RemovalLimit) -> PlanFile {
+        if !groups.is_empty() {
+            self.groups = groups.to_vec();
+            self.max_group_removals = Some(limit.to_string());
+            self.format_version = FORMAT_VERSION;
+        }
+        self
+    }
+
+    /// The group writes and the limit they were planned under.
+    pub fn group_writes(&self) -> Result<(Vec<GroupChange>, RemovalLimit), String> {
+        let limit = match &self.max_group_removals {
+            Some(text) => text
+                .parse()
+                .map_err(|e| format!("max_group_removals: {e}"))?,
+            None => RemovalLimit::DEFAULT,
+        };
+        Ok((self.groups.clone(), limit))
     }
 
     /// Reads a plan and checks it was made for this organization and API by a compatible
@@ -264,7 +300,7 @@ fn format_of(changes: &[PlannedMember]) -> u32 {
         .iter()
         .any(|c| c.row.is_none() || c.member_id.is_none())
     {
-        FORMAT_VERSION
+        FORMAT_LINES_WITHOUT_ROW
     } else if steps().all(PlannedStep::is_field_change) {
         FORMAT_PROFILE_ONLY
     } else {

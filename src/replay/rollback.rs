@@ -51,6 +51,10 @@ pub fn from_report(report: &Path, progress: &dyn Progress) -> Result<Undo, Strin
     for ReportLine { line, cells } in read_back(report, &COLUMNS, progress)? {
         let problem = |what: String| format!("{} line {line}: {what}", report.display());
         let cells = Cells(&cells);
+        // A group's line is undone by `replay::groups`.
+        if super::groups::is_group_action(&cells.0[8]) {
+            continue;
+        }
         let actions = cells.actions().map_err(problem)?;
         if cells.attempts() == "0" {
             continue;

@@ -11,6 +11,7 @@ use compact_str::ToCompactString;
 use crate::api::{Group, Member};
 use crate::execute::Engine;
 use crate::execute::groups::{GroupWritten, must_reread, write_group};
+use crate::guard::groups::RemovalLimit;
 use crate::plan::groups::{GroupChange, GroupInput, GroupPlan, Placement, plan_groups};
 use crate::plan::leavers::invalid_row_keys;
 use crate::plan::{LineKey, MemberIndex, OperationKind, Plan, RowPlan};
@@ -19,6 +20,7 @@ use crate::settings::GroupSync;
 use crate::validate::RowVerdict;
 
 use super::ledger::Ledger;
+use super::source::SavedGroups;
 
 /// What each valid row says of groups, by row, taken out of the rows before they are planned.
 pub(super) type RowGroups = HashMap<usize, Option<Vec<String>>>;
@@ -26,8 +28,11 @@ pub(super) type RowGroups = HashMap<usize, Option<Vec<String>>>;
 /// The group plan of a run, and when the groups it starts from were read.
 pub(super) struct GroupRun {
     pub plan: GroupPlan,
-    /// `None`: from a saved plan (every write reads its group again).
+    /// `None`: from a saved plan or a rollback (every write reads its group again).
     pub read_at: Option<Instant>,
+    /// `--max-group-removals` (a saved plan's own); `None` for a rollback, which restores
+    /// what a run did.
+    pub limit: Option<RemovalLimit>,
 }
 
 impl GroupRun {
@@ -133,6 +138,19 @@ pub(super) fn plan(context: GroupContext<'_>, plan: &Plan, mut row_groups: RowGr
     GroupRun {
         plan,
         read_at: Some(context.read_at),
+        limit: Some(context.settings.max_removals),
+    }
+}
+
+/// The group writes a saved plan or a rollback replays.
+pub(super) fn replayed(saved: SavedGroups) -> GroupRun {
+    GroupRun {
+        plan: GroupPlan {
+            changes: saved.changes,
+            ..GroupPlan::default()
+        },
+        read_at: None,
+        limit: saved.limit,
     }
 }
 

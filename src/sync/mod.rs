@@ -234,12 +234,8 @@ fn decide(
     progress: &Arc<dyn Progress>,
 ) -> Decision {
     let max_leavers = settings.lifecycle.max_leavers;
-    let group_guard = |force| match &settings.groups {
-        Some(group_settings) => guard::groups::check_group_removals(
-            planned.group_changes(),
-            group_settings.max_removals,
-            force,
-        ),
+    let group_guard = |force| match planned.groups.as_ref().and_then(|run| run.limit) {
+        Some(limit) => guard::groups::check_group_removals(planned.group_changes(), limit, force),
         None => Ok(()),
     };
     let Mode::Apply { yes, guards, .. } = mode else {

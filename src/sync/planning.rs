@@ -79,6 +79,7 @@ pub(super) fn plan_run(
         recorded,
         keys,
         input: input_file,
+        saved_groups,
         ..
     } = input;
     // A replay's lines are met with the organization first: the stale and the done end here,
@@ -94,6 +95,7 @@ pub(super) fn plan_run(
         matches!(settings.source, Source::Export { .. }) && settings.only_rows_from.is_none();
     let planned = plan_against(verdicts, org, settings, keys, whole_directory, progress)?;
     let (mut plan, few_matched, leavers, grace, groups) = planned;
+    let groups = groups.or(saved_groups.map(groups::replayed));
     if let Some(mut replayed) = replayed {
         for line in replayed.take_lines() {
             ledger.record(line);
@@ -104,7 +106,16 @@ pub(super) fn plan_run(
         ledger.set_group_cells(groups.row_cells());
     }
     let (members, name) = (&org.members, org.org.as_str());
-    save_plan(settings, &plan, (name, members), input_file, progress)?;
+    let saved_groups = groups
+        .as_ref()
+        .and_then(|run| Some((&run.plan.changes[..], run.limit?)));
+    save_plan(
+        settings,
+        &plan,
+        (name, members),
+        (input_file, saved_groups),
+        progress,
+    )?;
     let excluded = guards::excluded_lines(
         &plan,
         members,

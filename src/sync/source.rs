@@ -5,16 +5,26 @@ use crate::api::Member;
 use crate::exit_code::ExitCode;
 use crate::file_bytes::input_name;
 use crate::guard;
+use crate::guard::groups::RemovalLimit;
 use crate::ingest;
 use crate::plan::Plan;
+use crate::plan::groups::GroupChange;
 use crate::progress::Progress;
 use crate::replay::plan_file::{InputFile, PlanFile};
-use crate::replay::{Recorded, rollback};
+use crate::replay::{self, Recorded, rollback};
 use crate::sandbox::Seed;
 use crate::settings::{RunSettings, Source, Target};
 use crate::validate::{self, RowVerdict};
 
 use super::{RunError, Stage};
+
+/// Group writes a run replays: a saved plan's, or those undoing a run's.
+pub(super) struct SavedGroups {
+    pub changes: Vec<GroupChange>,
+    /// The `--max-group-removals` a saved plan was made under; `None` for a rollback, which
+    /// restores what a run did.
+    pub limit: Option<RemovalLimit>,
+}
 
 /// What a run read: one verdict per row, and the recorded changes when it replays some.
 pub(super) struct SourceRead {
@@ -22,6 +32,8 @@ pub(super) struct SourceRead {
     /// Rows read (kept in the sync's last-run record).
     pub rows: usize,
     pub recorded: Option<Vec<Recorded>>,
+    /// Group writes replayed (`apply --plan`, `rollback`).
+    pub saved_groups: Option<SavedGroups>,
     /// A guard that refuses the input itself (an empty export).
     pub refusal: Option<guard::Refusal>,
     /// An export's line of each row (`lines[row - 1]`), for the rows a person is told about.
@@ -81,6 +93,7 @@ fn read_source(
         lines: None,
         keys: None,
         input: None,
+        saved_groups: None,
     };
     match &settings.source {
         Source::Export { path, load } => {
@@ -108,6 +121,7 @@ fn read_source(
                     lines: None,
                     keys: None,
                     input: None,
+                    saved_groups: None,
                 }));
             }
             tracing::debug!(records = table.records.len(), "input read");
@@ -129,6 +143,7 @@ fn read_source(
                 lines: Some(lines),
                 keys: Some(keys),
                 input,
+                saved_groups: None,
             }))
         }
         Source::SavedPlan(path) => {
@@ -144,18 +159,28 @@ fn read_source(
                 plan.created_at,
                 plan.input.path
             ));
-            Ok(Some(replay(plan.recorded().map_err(RunError::new)?)))
+            let mut read = replay(plan.recorded().map_err(RunError::new)?);
+            let (changes, limit) = plan.group_writes().map_err(RunError::new)?;
+            if !changes.is_empty() {
+                read.saved_groups = Some(SavedGroups {
+                    changes,
+                    limit: Some(limit),
+                });
+            }
+            Ok(Some(read))
         }
         Source::None => Ok(None),
         Source::Rollback { report, .. } => {
             let undo = rollback::from_report(report, progress).map_err(RunError::new)?;
+            let groups =
+                replay::groups::undo_from_report(report, progress).map_err(RunError::new)?;
             // Said even with --quiet: a person must know what the rollback leaves.
             let hint = "withdraw an invitation in Tallyfy's web app if it should not stand; a person who has joined can be disabled";
             for (i, invitation) in undo.invitations.iter().enumerate() {
                 let last = i + 1 == undo.invitations.len();
                 progress.warn(invitation, last.then_some(hint));
             }
-            if undo.changes.is_empty() {
+            if undo.changes.is_empty() && groups.is_empty() {
                 progress.note(&format!(
                     "{} has no change that landed: nothing to undo",
                     report.display()
@@ -171,7 +196,19 @@ fn read_source(
                 undo.changes.len(),
                 report.display()
             ));
-            Ok(Some(replay(undo.changes)))
+            let mut read = replay(undo.changes);
+            if !groups.is_empty() {
+                progress.note(&format!(
+                    "restoring the members of {} groups of {}",
+                    groups.len(),
+                    report.display()
+                ));
+                read.saved_groups = Some(SavedGroups {
+                    changes: groups,
+                    limit: None,
+                });
+            }
+            Ok(Some(read))
         }
     }
 }
@@ -199,7 +236,7 @@ pub(super) fn save_plan(
     settings: &RunSettings,
     plan: &Plan,
     (org, members): (&str, &[Member]),
-    input: Option<InputFile>,
+    (input, groups): (Option<InputFile>, Option<(&[GroupChange], RemovalLimit)>),
     progress: &dyn Progress,
 ) -> Result<(), RunError> {
     let output = &settings.plan_output;
@@ -208,15 +245,22 @@ pub(super) fn save_plan(
         return Ok(());
     };
     let (_, url) = plan_identity(&settings.target);
-    let plan = PlanFile::for_input(plan, org, &url, input, members);
+    let mut plan = PlanFile::for_input(plan, org, &url, input, members);
+    if let Some((changes, limit)) = groups {
+        plan = plan.with_groups(changes, limit);
+    }
     let json = serde_json::to_string_pretty(&plan).expect("a plan serializes");
     if let Some(file) = &output.file {
         crate::output_file::Output::plan(file, output.overwrite)
             .write(format!("{json}\n").as_bytes())?;
         progress.note(&format!(
-            "plan saved to {} ({} members to change); apply it with `member-sync apply --plan {}`",
+            "plan saved to {} ({} members to change{}); apply it with `member-sync apply --plan {}`",
             file.display(),
             plan.changes.len(),
+            match plan.groups.len() {
+                0 => String::new(),
+                n => format!(", {n} groups to write"),
+            },
             file.display()
         ));
     }
