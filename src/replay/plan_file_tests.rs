@@ -38,13 +38,13 @@ fn plans_of_another_org_api_or_format_are_refused() {
 fn a_newer_plan_is_refused_as_one_whatever_its_entries_look_like() {
     let dir = tempfile::tempdir().unwrap();
     let newer = saved(dir.path(), |j| {
-        j["format_version"] = 4.into();
+        j["format_version"] = 5.into();
         j["changes"] = json!([{"line": {"group": "abc"}}]);
     });
     let err = PlanFile::load(&newer, "acme", URL).unwrap_err();
     assert!(
-        err.contains("is a plan of format 4 made by member-sync")
-            && err.ends_with("this version reads formats 1 to 3: make the plan again"),
+        err.contains("is a plan of format 5 made by member-sync")
+            && err.ends_with("this version reads formats 1 to 4: make the plan again"),
         "{err}"
     );
 }
