@@ -7,7 +7,7 @@ use std::path::Path;
 pub type ReportRow = HashMap<String, String>;
 
 /// The report's columns, in order, as documented in the README.
-pub const REPORT_COLUMNS: [&str; 14] = [
+pub const REPORT_COLUMNS: [&str; 16] = [
     "row",
     "email",
     "user_id",
@@ -22,6 +22,8 @@ pub const REPORT_COLUMNS: [&str; 14] = [
     "elapsed_ms",
     "landed",
     "action",
+    "group_id",
+    "groups",
 ];
 
 /// Writes a CSV file with a header row.

@@ -142,7 +142,7 @@ struct Columns {
     at: BTreeMap<&'static str, usize>,
 }
 
-const READ: [&str; 11] = [
+const READ: [&str; 12] = [
     "row",
     "email",
     "user_id",
@@ -154,6 +154,7 @@ const READ: [&str; 11] = [
     "attempts",
     "error",
     "action",
+    "groups",
 ];
 
 impl Columns {
@@ -197,13 +198,14 @@ impl Sections {
         let row = columns.cell(record, "row").trim().parse::<usize>().ok();
         let key = (row.unwrap_or(usize::MAX), at);
         *self.counted.entry(outcome.clone()).or_default() += 1;
+        let is_group = crate::replay::groups::is_group_action(columns.cell(record, "action"));
         let line = || Line {
             row,
-            email: shown(columns.cell(record, "email")),
+            email: shown(&subject(columns, record, is_group)),
             user_id: shown(columns.cell(record, "user_id")),
             outcome: outcome.clone(),
             action: shown(columns.cell(record, "action")),
-            changes: shown(columns.cell(record, "changes")),
+            changes: shown(&changes(columns, record, is_group)),
             error: shown(columns.cell(record, "error")),
             http_status: shown(columns.cell(record, "http_status")),
             attempts: shown(columns.cell(record, "attempts")),
@@ -219,7 +221,9 @@ impl Sections {
             let table = self.by_action.entry(shown(action)).or_default();
             table.add(key, line);
         }
-        self.add_field_changes(columns, record, key, row, &outcome);
+        if !is_group {
+            self.add_field_changes(columns, record, key, row, &outcome);
+        }
     }
 
     /// One entry per field the line changes, from its `before` and `after` objects.
@@ -246,6 +250,25 @@ impl Sections {
                 after: after.get(field).and_then(value_text),
             });
         }
+    }
+}
+
+/// Who a line is about: its email, or for a group's line the group (`group Sales`).
+fn subject(columns: &Columns, record: &csv::StringRecord, is_group: bool) -> String {
+    match is_group {
+        true => format!("group {}", columns.cell(record, "groups")),
+        false => columns.cell(record, "email").to_string(),
+    }
+}
+
+/// What a line changes: its fields, and for a row the groups it joins and leaves (a group's
+/// line says its members added and removed in `changes` already).
+fn changes(columns: &Columns, record: &csv::StringRecord, is_group: bool) -> String {
+    let fields = columns.cell(record, "changes");
+    match (is_group, columns.cell(record, "groups")) {
+        (true, _) | (false, "") => fields.to_string(),
+        (false, groups) if fields.is_empty() => format!("groups: {groups}"),
+        (false, groups) => format!("{fields}; groups: {groups}"),
     }
 }
 
