@@ -365,7 +365,7 @@ async fn sandbox_group_requests_are_journaled_and_meet_scripted_faults() {
 #[tokio::test]
 async fn sandbox_a_member_removed_from_the_organization_leaves_its_groups() {
     let sb = org(SandboxConfig::default()).await;
-    let remove = req(&sb, Method::DELETE, &format!("/organizations/o/users/2"));
+    let remove = req(&sb, Method::DELETE, "/organizations/o/users/2");
     assert_eq!(send(remove).await.0, StatusCode::OK);
     assert_eq!(sb.groups()[0]["members"], json!([1]));
     assert_eq!(
