@@ -99,6 +99,11 @@ pub enum ApiError {
     /// this one finished.
     #[error("not sent: the run was stopped")]
     Stopped,
+    /// A request that was never built, because what it was to carry cannot go on the wire
+    /// safely (a group id with `/` or `..` in it). Nothing was sent: a mistake upstream,
+    /// never worth a retry.
+    #[error("not sent: {0}")]
+    Unsendable(String),
 }
 
 impl ApiError {
@@ -353,16 +358,25 @@ impl Client {
             }),
             Err(e) => Err(ApiError::Malformed {
                 status,
-                message: format!(
-                    "{} at line {} column {}",
-                    classify_json_error(&e),
-                    e.line(),
-                    e.column()
-                ),
+                message: self.without_token(describe_json_error(&e)),
                 request_id,
             }),
         }
     }
+}
+
+/// Where the answer went wrong and, for JSON of the wrong shape, what was wrong in serde's
+/// words (clipped): `a group member id must be a whole number, got "user_id_1"` says more
+/// than a column number.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    let kind = classify_json_error(e);
+    if e.classify() != serde_json::error::Category::Data {
+        return format!("{kind}{at}");
+    }
+    let text = e.to_string();
+    let what = text.strip_suffix(&at).unwrap_or(&text);
+    format!("{kind} ({}){at}", error_body::clip(what))
 }
 
 fn classify_json_error(e: &serde_json::Error) -> &'static str {

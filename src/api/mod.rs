@@ -9,7 +9,8 @@ pub mod answer;
 mod client;
 pub mod error_body;
 pub mod groups;
-mod groups_pending;
+#[cfg(test)]
+mod groups_tests;
 mod lifecycle;
 #[cfg(test)]
 mod lifecycle_tests;
@@ -20,7 +21,7 @@ pub mod wire;
 pub use answer::{RETRY_AFTER_CEILING, parse_retry_after};
 pub(crate) use client::error_chain;
 pub use client::{ApiError, Client, Connection, Reply};
-pub use groups::{Group, GroupWrite};
+pub use groups::{Group, GroupPage, GroupWrite};
 pub use member_state::MemberStatus;
 pub use rate_headers::Quota;
 pub use wire::{Member, MemberPage};

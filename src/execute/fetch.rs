@@ -1,5 +1,5 @@
 //! Reading the organization's members, page by page, through the engine (so the list counts
-//! against the same rate limit as the writes).
+//! against the same rate limit as the writes). Its groups are read in `fetch/groups.rs`.
 //!
 //! The first page says how many there are; the others are then fetched concurrently, as fast
 //! as the pacer lets them leave, so a 10,000-member list costs one round trip plus 99 paced
@@ -30,6 +30,10 @@ use crate::api::{ApiError, Member, MemberPage};
 use crate::execute::Engine;
 use crate::execute::pool::Concurrency;
 
+mod groups;
+
+pub use groups::{MAX_GROUPS, fetch_groups};
+
 /// Page size asked for. Tallyfy caps pages at 100 whatever is asked.
 pub const PER_PAGE: u64 = 100;
 
@@ -49,6 +53,15 @@ pub enum FetchError {
     /// The pages do not add up: read no further than this.
     #[error("reading the member list stopped at page {page}: {problem}")]
     Pagination { page: u64, problem: String },
+    #[error("reading the groups failed on page {page} after {attempts} attempt(s): {error}")]
+    GroupRequest {
+        page: u64,
+        attempts: u32,
+        error: ApiError,
+    },
+    /// The group pages do not add up: read no further than this.
+    #[error("reading the groups stopped at page {page}: {problem}")]
+    GroupPagination { page: u64, problem: String },
 }
 
 /// The most pages a list of `total` members in pages of `page_len` may take: its own count,
@@ -298,9 +311,4 @@ async fn fetch_page(engine: &Engine, page: u64) -> Result<MemberPage, FetchError
     })?;
     tracing::debug!(page, len = reply.value.data.len(), "read a page of members");
     Ok(reply.value)
-}
-
-/// Pending h-gapi (replaced at its merge).
-pub async fn fetch_groups(_engine: &Arc<Engine>) -> Result<Vec<crate::api::Group>, FetchError> {
-    todo!()
 }

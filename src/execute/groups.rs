@@ -119,9 +119,15 @@ async fn steps(
         // A group created for rows whose members cannot be placed yet.
         return Ok(());
     }
+    // Tallyfy requires a description with every write; a group made without one (in the web
+    // app, or by an older client) is written with its name as its description.
+    let description = match latest.description.trim() {
+        "" => &latest.name,
+        _ => &latest.description,
+    };
     let body = GroupWrite {
         name: &latest.name,
-        description: &latest.description,
+        description,
         members: &change.after,
         guests: &latest.guests,
     };

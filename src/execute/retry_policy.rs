@@ -108,7 +108,10 @@ pub const GROUP_CREATE_RULE: RetryRule = RetryRule::NeverAfterAmbiguous;
 /// are not ambiguous.
 pub fn is_ambiguous(error: &ApiError) -> bool {
     match error {
-        ApiError::Connect(_) | ApiError::UntrustedCertificate(_) | ApiError::Stopped => false,
+        ApiError::Connect(_)
+        | ApiError::UntrustedCertificate(_)
+        | ApiError::Stopped
+        | ApiError::Unsendable(_) => false,
         ApiError::Malformed { .. } | ApiError::Oversized { .. } => true,
         ApiError::Timeout(_) | ApiError::Transport(_) => true,
         ApiError::Status { status, .. } => *status >= 500 || *status == 408,
@@ -160,7 +163,9 @@ pub fn classify(error: &ApiError) -> Disposition {
         ApiError::Status { status, .. } if *status >= 500 => Disposition::Retry,
         ApiError::Status { .. } => Disposition::FailRow,
         // The same request would get the same answer: a proxy or server to fix, not to wait for.
-        ApiError::Oversized { .. } | ApiError::Redirected { .. } => Disposition::FailRow,
+        ApiError::Oversized { .. } | ApiError::Redirected { .. } | ApiError::Unsendable(_) => {
+            Disposition::FailRow
+        }
         ApiError::Malformed { .. }
         | ApiError::Timeout(_)
         | ApiError::Connect(_)

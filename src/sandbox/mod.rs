@@ -16,11 +16,13 @@
 //! `rate_limit.rs` the 429s and the pacing-violation record,
 //! `listener.rs` the connections (counted, and resettable on purpose), `tls.rs` HTTPS with
 //! HTTP/2 offered, `lifecycle/` the invite, disable, enable and remove calls with their seat
-//! pool, invite cap and scripted faults.
+//! pool, invite cap and scripted faults, `groups/` the groups (list, get, create, the
+//! whole-list update) with their `manage_groups` switch.
 
 #[cfg(test)]
 mod fault_tests;
 mod faults;
+mod groups;
 mod lifecycle;
 pub mod limiter_model;
 mod listener;
@@ -41,6 +43,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use faults::{Fault, Faults};
+pub use groups::{GROUPS_PER_PAGE, GROUPS_PER_PAGE_MAX, GroupSettings, SandboxGroup};
 pub use lifecycle::{
     InviteCap, LifecycleCall, LifecycleSettings, Removal, ScriptedFault, ScriptedKind,
 };
@@ -91,6 +94,14 @@ pub struct SandboxConfig {
     /// Invitations allowed per window, past which an invite gets 429. `None`: no cap. A
     /// seed's `invite_cap` wins.
     pub invite_cap: Option<InviteCap>,
+    /// Groups to start with, after a seed's own `groups`.
+    pub groups: Vec<SandboxGroup>,
+    /// The token's `manage_groups` permission: without it, creating or updating a group is
+    /// answered 403 (reading stays open). On by default; a seed's `manage_groups` wins.
+    pub manage_groups: bool,
+    /// Group answers carry member ids as text (`["1001"]`) rather than integers, as some of
+    /// Tallyfy's examples show them.
+    pub group_member_ids_as_text: bool,
 }
 
 /// Tallyfy renamed two member fields; older responses carry the old names.
@@ -143,6 +154,9 @@ impl Default for SandboxConfig {
             faults: Faults::default(),
             seat_pool: None,
             invite_cap: None,
+            groups: Vec::new(),
+            manage_groups: true,
+            group_member_ids_as_text: false,
         }
     }
 }
@@ -187,6 +201,8 @@ pub struct Seed {
     pub members: Vec<serde_json::Value>,
     /// The seed's `seat_pool`, `invite_cap` and `scripted_faults` (docs/sandbox.md).
     pub lifecycle: LifecycleSettings,
+    /// The seed's `groups` and `manage_groups` (docs/sandbox.md).
+    pub groups: GroupSettings,
 }
 
 impl Seed {
@@ -210,11 +226,14 @@ impl Seed {
         let Some(members) = obj.get("members").and_then(|m| m.as_array()) else {
             return Err("seed has no `members` array".into());
         };
-        Store::from_seed(members)?;
+        let store = Store::from_seed(members)?;
+        let groups = GroupSettings::from_seed(obj)?;
+        groups::Groups::build(&groups.groups, &store).map_err(|e| format!("seed {e}"))?;
         Ok(Seed {
             org_id,
             members: members.clone(),
             lifecycle: LifecycleSettings::from_seed(obj)?,
+            groups,
         })
     }
 
@@ -240,6 +259,7 @@ impl Seed {
             org_id: Some(org_id.to_string()),
             members,
             lifecycle: LifecycleSettings::default(),
+            groups: GroupSettings::default(),
         }
     }
 
@@ -272,6 +292,9 @@ impl Sandbox {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         let mut config = config;
         seed.lifecycle.apply_to(&mut config);
+        seed.groups.apply_to(&mut config);
+        let groups = groups::Groups::build(&config.groups, &store)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let mut addr = listener.local_addr()?;
         if addr.ip().is_unspecified() {
@@ -294,6 +317,7 @@ impl Sandbox {
             requests: AtomicU64::new(0),
             authenticated: AtomicU64::new(0),
             store: Mutex::new(store),
+            groups: Mutex::new(groups),
             journal: Mutex::new(Vec::new()),
             gzipped: AtomicU64::new(0),
             lifecycle: lifecycle::OrgState::default(),
@@ -374,6 +398,46 @@ impl Sandbox {
     /// who got their work.
     pub fn removals(&self) -> Vec<Removal> {
         self.shared.lifecycle.removals()
+    }
+
+    /// Every group as the list endpoint shows it, in the order made.
+    pub fn groups(&self) -> Vec<serde_json::Value> {
+        let as_text = self.shared.config.group_member_ids_as_text;
+        self.shared
+            .groups()
+            .iter()
+            .map(|g| g.to_json(as_text))
+            .collect()
+    }
+
+    /// Sets a group's members as a person would in Tallyfy's UI: no request, nothing in the
+    /// journal, and `last_updated` renewed as by any write. The group as it now is, or why
+    /// not: an unknown group, or an id that is not a member's.
+    pub fn edit_group_members(
+        &self,
+        group_id: &str,
+        members: &[u64],
+    ) -> Result<serde_json::Value, String> {
+        let store = self.shared.store();
+        if let Some(stranger) = members.iter().find(|&&id| store.get(id).is_none()) {
+            return Err(format!(
+                "member {stranger} is not a member of the organization"
+            ));
+        }
+        let mut groups = self.shared.groups();
+        let Some(group) = groups.get(group_id).cloned() else {
+            return Err(format!("no group {group_id}"));
+        };
+        let change = groups::GroupChange {
+            name: group.name,
+            description: group.description,
+            members: Some(members.to_vec()),
+            guests: None,
+        };
+        let group = groups
+            .update(group_id, change)
+            .expect("the group just found");
+        Ok(group.to_json(self.shared.config.group_member_ids_as_text))
     }
 
     /// Answers sent compressed with gzip so far (only with [`SandboxConfig::gzip`]).

@@ -21,9 +21,9 @@ use serde_json::{Map, Value, json};
 use tower_http::compression::CompressionLayer;
 
 use super::faults::FaultState;
-use super::lifecycle;
 use super::store::{Casing, Store};
 use super::{JournalEntry, PaginationLinks, SandboxConfig, ValidationErrorShape, rules};
+use super::{groups, lifecycle};
 
 /// State shared by the handlers and the [`super::Sandbox`] handle.
 pub(crate) struct Shared {
@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     /// Requests that presented the right credentials (counted for `revoke_token_after`).
     pub authenticated: AtomicU64,
     pub store: Mutex<Store>,
+    /// Locked after `store` when both are (every path takes them in this order).
+    pub groups: Mutex<super::groups::Groups>,
     pub journal: Mutex<Vec<JournalEntry>>,
     pub faults: FaultState,
     /// Answers that left compressed ([`super::SandboxConfig::gzip`]).
@@ -50,6 +52,10 @@ impl Shared {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    pub fn groups(&self) -> std::sync::MutexGuard<'_, super::groups::Groups> {
+        self.groups.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub fn journal(&self) -> std::sync::MutexGuard<'_, Vec<JournalEntry>> {
         self.journal.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -57,7 +63,20 @@ impl Shared {
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     const USERS: &str = "/api/organizations/{org}/users";
+    const GROUPS: &str = "/api/organizations/{org}/groups";
     let router = Router::new()
+        .route(
+            GROUPS,
+            get(groups::list)
+                .post(groups::create)
+                .fallback(endpoint_not_found),
+        )
+        .route(
+            &format!("{GROUPS}/{{id}}"),
+            get(groups::show)
+                .put(groups::update)
+                .fallback(endpoint_not_found),
+        )
         .route(USERS, get(list).fallback(endpoint_not_found))
         .route(
             &format!("{USERS}/{{id}}"),

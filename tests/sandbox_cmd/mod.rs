@@ -266,3 +266,6 @@ fn sandbox_journal_is_private_and_replaces_an_earlier_journal() {
 
 // The lifecycle settings a seed carries (seat pool, invite cap, scripted faults).
 mod lifecycle;
+
+// The groups a seed carries (paged by 10, 201 on PUT, the manage_groups switch).
+mod groups;

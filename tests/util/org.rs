@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use member_sync::sandbox::{
-    JournalEntry, PacingViolation, Sandbox, SandboxConfig, SandboxTls, Seed,
+    JournalEntry, PacingViolation, Sandbox, SandboxConfig, SandboxGroup, SandboxTls, Seed,
 };
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -54,6 +54,18 @@ impl TestOrg {
         }
     }
 
+    /// `seed`'s organization with these groups besides its own, each `(name, member ids)`
+    /// with a description and no guests.
+    pub fn with_groups(config: SandboxConfig, seed: Seed, groups: &[(&str, &[u64])]) -> TestOrg {
+        let mut config = config;
+        config.groups.extend(
+            groups
+                .iter()
+                .map(|(name, members)| SandboxGroup::new(name, members)),
+        );
+        TestOrg::start(config, seed)
+    }
+
     pub fn base_url(&self) -> String {
         self.sandbox.base_url()
     }
@@ -82,6 +94,48 @@ impl TestOrg {
             .into_iter()
             .find(|m| m["id"] == json!(id))
             .unwrap_or_else(|| panic!("no member {id} in the sandbox"))
+    }
+
+    /// Every group as the list endpoint shows it, in the order made.
+    pub fn groups(&self) -> Vec<Value> {
+        self.sandbox.groups()
+    }
+
+    /// The group called `name` (any casing).
+    pub fn group(&self, name: &str) -> Value {
+        self.groups()
+            .into_iter()
+            .find(|g| {
+                g["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .unwrap_or_else(|| panic!("no group {name:?} in the sandbox"))
+    }
+
+    /// The sorted member ids of the group called `name`.
+    pub fn group_members(&self, name: &str) -> Vec<u64> {
+        let mut ids: Vec<u64> = self.group(name)["members"]
+            .as_array()
+            .expect("a member list")
+            .iter()
+            .map(|id| id.as_u64().expect("an integer member id"))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Sets the members of the group called `name` as a person would in Tallyfy's UI, between
+    /// a plan and an apply: no request (nothing in the journal), `last_updated` renewed. The
+    /// group as it now is.
+    pub fn edit_group_in_ui(&self, name: &str, members: &[u64]) -> Value {
+        let id = self.group(name)["id"]
+            .as_str()
+            .expect("a group id")
+            .to_string();
+        self.sandbox
+            .edit_group_members(&id, members)
+            .unwrap_or_else(|e| panic!("cannot edit group {name:?}: {e}"))
     }
 
     /// Every request the sandbox has answered, in order.
@@ -160,6 +214,23 @@ impl Request {
 
     pub fn is_profile_update(&self) -> bool {
         self.method == "PUT" && self.member_id().is_some() && !self.route.ends_with("/role")
+    }
+
+    /// The group id of `/groups/{id}`.
+    pub fn group_id(&self) -> Option<&str> {
+        self.route
+            .strip_prefix("/groups/")
+            .filter(|id| !id.contains('/'))
+    }
+
+    /// A page of `GET /groups`.
+    pub fn is_group_list(&self) -> bool {
+        self.method == "GET" && self.route == "/groups"
+    }
+
+    /// `PUT /groups/{id}`: one group's whole-list write.
+    pub fn is_group_write(&self) -> bool {
+        self.method == "PUT" && self.group_id().is_some()
     }
 }
 

@@ -36,6 +36,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+pub(crate) use rules::looks_like_email;
 pub(crate) use scripted::Armed;
 pub use scripted::{LifecycleCall, ScriptedFault, ScriptedKind};
 pub use settings::{InviteCap, LifecycleSettings};
@@ -196,6 +197,8 @@ pub(crate) async fn remove(
             return Err(refused(400, DEFAULT_ADMIN));
         }
         let mut removed = store.remove(member.id).expect("the member being removed");
+        // Out of the organization, out of its groups (the member store is locked first).
+        shared.groups().forget_member(removed.id);
         removed.set_status("disabled");
         lock(&shared.lifecycle.removals).push(Removal {
             member_id: removed.id,

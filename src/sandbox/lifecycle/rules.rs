@@ -68,7 +68,7 @@ fn email(body: &Map<String, Value>, store: &Store, errors: &mut Errors) -> Optio
 
 /// One `@` between a local part and a dotted domain, no spaces: what Laravel's `email` rule
 /// refuses in practice.
-fn looks_like_email(email: &str) -> bool {
+pub(crate) fn looks_like_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };

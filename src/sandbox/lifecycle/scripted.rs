@@ -26,15 +26,24 @@ pub enum LifecycleCall {
     Remove,
     /// `GET .../users?q=...`, the re-read of a member by email
     Search,
+    /// `POST .../groups`, about the group's name
+    CreateGroup,
+    /// `GET .../groups/{id}`, the re-read of a group before its write
+    GetGroup,
+    /// `PUT .../groups/{id}`, the whole-list write
+    UpdateGroup,
 }
 
 impl LifecycleCall {
-    const ALL: [LifecycleCall; 5] = [
+    const ALL: [LifecycleCall; 8] = [
         LifecycleCall::Invite,
         LifecycleCall::Disable,
         LifecycleCall::Enable,
         LifecycleCall::Remove,
         LifecycleCall::Search,
+        LifecycleCall::CreateGroup,
+        LifecycleCall::GetGroup,
+        LifecycleCall::UpdateGroup,
     ];
 
     /// The name a seed file uses.
@@ -45,6 +54,9 @@ impl LifecycleCall {
             LifecycleCall::Enable => "enable",
             LifecycleCall::Remove => "remove",
             LifecycleCall::Search => "search",
+            LifecycleCall::CreateGroup => "create_group",
+            LifecycleCall::GetGroup => "get_group",
+            LifecycleCall::UpdateGroup => "update_group",
         }
     }
 }
@@ -101,7 +113,8 @@ impl ScriptedKind {
 pub struct ScriptedFault {
     pub call: LifecycleCall,
     pub kind: ScriptedKind,
-    /// Only the calls about this member: an email for an invite or a search (any casing), a
+    /// Only the calls about this member or group: an email for an invite or a search (any
+    /// casing), a group's name for a group's creation, a group id for its read and update, a
     /// member id for the others. `None`: any.
     pub target: Option<String>,
     /// How many matching calls it hits, the first ones; 0: every one.
@@ -218,6 +231,9 @@ fn aim(
 ) -> Option<(LifecycleCall, Option<String>)> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let org = segments.iter().position(|s| *s == "organizations")? + 1;
+    if segments.get(org + 1) == Some(&"groups") {
+        return aim_at_group(method, &segments[org + 2..], body);
+    }
     if segments.get(org + 1) != Some(&"users") {
         return None;
     }
@@ -236,6 +252,23 @@ fn aim(
                 .map(|(_, value)| value.into_owned())?;
             (LifecycleCall::Search, Some(q))
         }
+        _ => return None,
+    })
+}
+
+/// Which group call a request under `.../groups` is, and about which group.
+fn aim_at_group(
+    method: &str,
+    rest: &[&str],
+    body: Option<&Value>,
+) -> Option<(LifecycleCall, Option<String>)> {
+    Some(match (method, rest) {
+        ("POST", []) => {
+            let name = body.and_then(|b| b.get("name")).and_then(Value::as_str);
+            (LifecycleCall::CreateGroup, name.map(str::to_string))
+        }
+        ("GET", [id]) => (LifecycleCall::GetGroup, Some(id.to_string())),
+        ("PUT", [id]) => (LifecycleCall::UpdateGroup, Some(id.to_string())),
         _ => return None,
     })
 }
@@ -280,6 +313,21 @@ mod tests {
         assert_eq!(at("GET", USERS, Some("page=2"), None), None);
         assert_eq!(at("PUT", &format!("{USERS}/7"), None, None), None);
         assert_eq!(at("PUT", &format!("{USERS}/7/role"), None, None), None);
+        const GROUPS: &str = "/api/organizations/o/groups";
+        let group = json!({"name": "Sales", "description": "d"});
+        assert_eq!(
+            at("POST", GROUPS, None, Some(&group)),
+            Some((LifecycleCall::CreateGroup, Some("Sales".into())))
+        );
+        assert_eq!(
+            at("PUT", &format!("{GROUPS}/ab12"), None, Some(&group)),
+            Some((LifecycleCall::UpdateGroup, Some("ab12".into())))
+        );
+        assert_eq!(
+            at("GET", &format!("{GROUPS}/ab12"), None, None),
+            Some((LifecycleCall::GetGroup, Some("ab12".into())))
+        );
+        assert_eq!(at("GET", GROUPS, Some("page=2"), None), None);
     }
 
     #[test]
