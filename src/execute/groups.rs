@@ -222,3 +222,7 @@ fn sorted(members: &[u64]) -> Vec<u64> {
     members.dedup();
     members
 }
+
+#[cfg(test)]
+#[path = "groups_tests.rs"]
+mod tests;
