@@ -150,6 +150,17 @@ impl BlankPolicies {
         }
     }
 
+    /// The policy for a group column (`--groups-from`): blank says nothing of the person's
+    /// groups (they stay as they are), never "clear", or an export with an empty Department
+    /// cell would take its person out of every managed group; the sentinel says "in none of
+    /// the managed groups".
+    pub fn for_groups(&self) -> BlankPolicy {
+        BlankPolicy {
+            blank: BlankMeaning::Keep,
+            clear_sentinel: self.sentinel.clone(),
+        }
+    }
+
     /// The policy for a key column (email, user_id): blank is "no key", never "clear".
     pub fn for_key(&self) -> BlankPolicy {
         BlankPolicy {
@@ -237,6 +248,8 @@ mod tests {
             CellIntent::Clear
         );
         assert_eq!(policies.for_key().interpret(""), CellIntent::Keep);
+        assert_eq!(policies.for_groups().interpret(" "), CellIntent::Keep);
+        assert_eq!(policies.for_groups().interpret("<none>"), CellIntent::Clear);
         let err = policies.clear_when_blank(Field::FirstName).unwrap_err();
         assert!(
             err.contains("phone, job_title, job_description, team"),

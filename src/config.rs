@@ -17,9 +17,11 @@ use serde::Deserialize;
 use crate::cli::{Cli, ConnectionArgs};
 use crate::env_vars;
 
+mod groups;
 mod lifecycle;
 mod slots;
 
+use groups::fill_groups;
 use lifecycle::fill_lifecycle;
 use slots::Slots;
 
@@ -78,6 +80,20 @@ pub struct Profile {
     pub reassign_to: Option<String>,
     /// `--rehires`: `report` or `enable`.
     pub rehires: Option<String>,
+    // Group membership (docs/groups.md), for `plan` and `apply`.
+    /// `--groups-from`: the columns whose cells name groups.
+    #[serde(default)]
+    pub groups_from: Vec<String>,
+    /// `--groups-separator`: `""` keeps each cell whole.
+    pub groups_separator: Option<String>,
+    /// `--manage-groups`: names or globs.
+    #[serde(default)]
+    pub manage_groups: Vec<String>,
+    /// `--groups`: `sync` or `additive`.
+    pub groups: Option<String>,
+    pub create_groups: Option<bool>,
+    /// `--max-group-removals`: a number, or a share (`20%`).
+    pub max_group_removals: Option<String>,
 
     // Notifications and report retention (`after_run` below).
     /// `--notify`: webhooks told how a run ended.
@@ -180,6 +196,7 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
         sync_name,
         allow_unmatched,
         lifecycle,
+        groups,
     } = Slots::of(&mut cli.command);
     let mut resolved = Resolved::new();
     let Some(run) = run else {
@@ -334,6 +351,9 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<Resolved, String> {
     }
     if let Some(lifecycle) = lifecycle {
         fill_lifecycle(&filler, lifecycle, &mut resolved)?;
+    }
+    if let Some(groups) = groups {
+        fill_groups(&filler, groups, &mut resolved)?;
     }
     if let Some(mapping) = mapping {
         let origin = filler.fill("mapping", None, p.and_then(|p| p.mapping.clone()), |path| {

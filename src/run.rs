@@ -7,13 +7,15 @@ use tokio_util::sync::CancellationToken;
 
 use clap::ArgMatches;
 
-use crate::cli::{Cli, Command, ConfigAction, IngestArgs, PlanFormat};
+use crate::cli::{Cli, Command, ConfigAction, GroupArgs, IngestArgs, PlanFormat};
 use crate::config;
 use crate::exit_code::ExitCode;
 use crate::guard::ChangeLimit;
 use crate::progress::Progress;
 use crate::sandbox_command;
-use crate::settings::{Lifecycle, PlanOutput, RunSettings, SettingsError, Source, load_options};
+use crate::settings::{
+    self, GroupSync, Lifecycle, PlanOutput, RunSettings, SettingsError, Source, load_options,
+};
 use crate::stop_signals::{self, OnFirst};
 use crate::sync::{self, Mode};
 
@@ -47,6 +49,8 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
     let mut allow_unmatched = false;
     // Joiners, leavers and rehires: only `plan` and `apply` have the flags.
     let mut lifecycle = Lifecycle::default();
+    // Group membership: only `plan` and `apply` of an export read groups.
+    let mut groups = None;
     let (args, source, mode, plan_output, against, sync) = match cli.command {
         Command::Completions { shell } => return print_completions(shell),
         Command::Config { .. } => unreachable!("handled above"),
@@ -79,9 +83,12 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
                 Ok(lifecycle) => lifecycle,
                 Err(e) => return fail(&e.message, e.hint.as_deref()),
             };
-            let source = match export_source(&plan.input, &plan.ingest, &lifecycle) {
-                Ok(source) => source,
-                Err(e) => return fail(&e.message, e.hint.as_deref()),
+            let source = match export_source(&plan.input, &plan.ingest, &plan.groups, &lifecycle) {
+                Ok((source, group_sync)) => {
+                    groups = group_sync;
+                    source
+                }
+                Err(code) => return code,
             };
             let output = PlanOutput {
                 file: plan.out,
@@ -105,10 +112,15 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
             };
             let source = match (&apply.plan, &apply.input) {
                 (Some(plan), _) => Source::SavedPlan(plan.clone()),
-                (None, Some(input)) => match export_source(input, &apply.ingest, &lifecycle) {
-                    Ok(source) => source,
-                    Err(e) => return fail(&e.message, e.hint.as_deref()),
-                },
+                (None, Some(input)) => {
+                    match export_source(input, &apply.ingest, &apply.groups, &lifecycle) {
+                        Ok((source, group_sync)) => {
+                            groups = group_sync;
+                            source
+                        }
+                        Err(code) => return code,
+                    }
+                }
                 (None, None) => unreachable!("clap requires an input or --plan"),
             };
             let mode = Mode::Apply {
@@ -160,6 +172,7 @@ pub async fn run(mut cli: Cli, matches: ArgMatches, progress: Arc<dyn Progress>)
             allow_unmatched,
             sync,
             lifecycle,
+            groups,
             ..settings
         },
         Err(e) => return fail(&e.message, e.hint.as_deref()),
@@ -204,18 +217,35 @@ fn show_config(cli: &Cli) -> ExitCode {
     }
 }
 
-/// An export and how to read it; the mapping file is read and checked here, before anything.
-/// Its status and date cells are read strictly when `lifecycle` acts on them.
+/// An export and how to read it, and the run's group settings; the mapping file is read and
+/// checked here, before anything. Its status and date cells are read strictly when `lifecycle`
+/// acts on them. A group flag that cannot act is a usage error (exit 2).
 fn export_source(
     path: &std::path::Path,
     ingest: &IngestArgs,
+    groups: &GroupArgs,
     lifecycle: &Lifecycle,
-) -> Result<Source, SettingsError> {
-    let load = load_options(ingest)?.with_employment_reading(lifecycle.employment_reading());
-    Ok(Source::Export {
+) -> Result<(Source, Option<GroupSync>), ExitCode> {
+    let error = |e: SettingsError, code: fn(&str, Option<&str>) -> ExitCode| {
+        code(&e.message, e.hint.as_deref())
+    };
+    let load = load_options(ingest).map_err(|e| error(e, fail))?;
+    let sync =
+        settings::groups::resolve(groups, load.mapping.as_ref()).map_err(|e| error(e, usage))?;
+    let load = settings::groups::load_options(&groups.columns, load)
+        .map_err(|e| error(e, usage))?
+        .with_employment_reading(lifecycle.employment_reading());
+    let source = Source::Export {
         path: path.to_path_buf(),
         load: Box::new(load),
-    })
+    };
+    Ok((source, sync))
+}
+
+/// A setting that cannot act as given (exit 2), printed as errors are.
+fn usage(message: &str, hint: Option<&str>) -> ExitCode {
+    crate::progress::print_error(message, hint);
+    ExitCode::Usage
 }
 
 /// Completions and the man page come from the clap definitions, so they never drift from them.

@@ -74,3 +74,6 @@ mod lifecycle;
 mod lifecycle_replay;
 // The files of packaging/ and the Dockerfile stay true to the binary: flags, variables, the cron wrapper.
 mod packaging;
+// Group membership from the export: group cells read by validate, the group flags, profile keys
+// and mapping file, refused where they cannot act.
+mod groups_input;

@@ -27,10 +27,12 @@ pub struct Failure {
 
 /// Runs `validate`: prints what was detected and every problem, writes the report if asked.
 pub fn run(args: &ValidateArgs, progress: &dyn Progress) -> Result<ExitCode, Failure> {
-    let options = settings::load_options(&args.ingest).map_err(|e| Failure {
-        message: e.message,
-        hint: e.hint,
-    })?;
+    let options = settings::load_options(&args.ingest)
+        .and_then(|options| settings::groups::load_options(&args.groups, options))
+        .map_err(|e| Failure {
+            message: e.message,
+            hint: e.hint,
+        })?;
     progress.note(&format!(
         "input: {}",
         crate::file_bytes::input_name(&args.input)

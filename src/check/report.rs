@@ -92,8 +92,9 @@ fn write_to(out: impl Write, table: &Table, validation: &Validation) -> io::Resu
     csv.flush()
 }
 
-/// What a valid row asks for: `{"job_title":"CFO","team":null}` (null clears), and what it
-/// says of employment when it does (`"status":"left","end_date":"2026-01-31"`).
+/// What a valid row asks for: `{"job_title":"CFO","team":null}` (null clears), what it says
+/// of employment when it does (`"status":"left","end_date":"2026-01-31"`), and the groups it
+/// places its person in when it says so (`"groups":["Sales","EMEA"]`; `[]` for none).
 fn fields_json(row: &crate::validate::DesiredRow) -> String {
     let mut object: Map<String, Json> = row
         .fields
@@ -121,6 +122,9 @@ fn fields_json(row: &crate::validate::DesiredRow) -> String {
         if let Some(date) = date {
             object.insert(name.into(), date.to_string().into());
         }
+    }
+    if let Some(groups) = &row.groups {
+        object.insert("groups".into(), groups.clone().into());
     }
     Json::Object(object).to_string()
 }

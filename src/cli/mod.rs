@@ -13,11 +13,13 @@ use crate::ingest::{PresetChoice, decode, preset, sniff};
 use crate::notify::{NotifyFormat, NotifyOn};
 use crate::report::{Outcome, ReportFormat};
 
+mod groups;
 mod lifecycle;
 mod sandbox;
 
 pub(crate) use sandbox::parse_share;
 
+pub use groups::{GroupArgs, GroupColumnArgs};
 pub use lifecycle::LifecycleArgs;
 
 pub use sandbox::{
@@ -139,6 +141,9 @@ pub struct ValidateArgs {
 
     #[command(flatten)]
     pub ingest: IngestArgs,
+
+    #[command(flatten)]
+    pub groups: GroupColumnArgs,
 }
 
 /// The `--help` heading of the input options. (Set per argument: a struct-wide heading would
@@ -237,6 +242,9 @@ pub struct PlanArgs {
 
     #[command(flatten)]
     pub lifecycle: LifecycleArgs,
+
+    #[command(flatten)]
+    pub groups: GroupArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -428,7 +436,11 @@ pub struct ApplyArgs {
 
     /// Apply a plan saved by `plan --out` instead of an export: exactly its changes, and none
     /// to a member that no longer holds the values the plan expects (`stale`).
-    #[arg(long, value_name = "PLAN", conflicts_with = "input")]
+    // The saved plan holds its group changes: group flags would do nothing.
+    #[arg(long, value_name = "PLAN", conflicts_with_all = [
+        "input", "groups_from", "groups_separator", "manage_groups", "groups", "create_groups",
+        "max_group_removals",
+    ])]
     pub plan: Option<PathBuf>,
 
     #[command(flatten)]
@@ -439,6 +451,9 @@ pub struct ApplyArgs {
 
     #[command(flatten)]
     pub lifecycle: LifecycleArgs,
+
+    #[command(flatten)]
+    pub groups: GroupArgs,
 
     /// Requests in flight at once [default: the rate × the slowest answer while reading the
     /// member list × 2, from 2 to 256].

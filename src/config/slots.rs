@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{Command, LifecycleArgs, RunArgs};
+use crate::cli::{Command, GroupArgs, LifecycleArgs, RunArgs};
 use crate::guard::ChangeLimit;
 
 /// The settings of a command that a profile can fill in (`None`: the command has no such flag).
@@ -16,6 +16,7 @@ pub(super) struct Slots<'a> {
     pub(super) sync_name: Option<&'a mut Option<String>>,
     pub(super) allow_unmatched: Option<&'a mut bool>,
     pub(super) lifecycle: Option<&'a mut LifecycleArgs>,
+    pub(super) groups: Option<&'a mut GroupArgs>,
 }
 
 impl<'a> Slots<'a> {
@@ -27,6 +28,7 @@ impl<'a> Slots<'a> {
                 sync_name: Some(&mut a.sync_name),
                 allow_unmatched: Some(&mut a.allow_unmatched),
                 lifecycle: Some(&mut a.lifecycle),
+                groups: Some(&mut a.groups),
                 ..Slots::default()
             },
             Command::Apply(a) => Slots {
@@ -38,6 +40,7 @@ impl<'a> Slots<'a> {
                 sync_name: Some(&mut a.sync_name),
                 allow_unmatched: Some(&mut a.allow_unmatched),
                 lifecycle: Some(&mut a.lifecycle),
+                groups: Some(&mut a.groups),
             },
             Command::Rollback(a) => Slots {
                 run: Some(&mut a.run),

@@ -382,6 +382,7 @@ pub fn target_name(target: Target) -> &'static str {
         Target::Status => "status",
         Target::StartDate => "start_date",
         Target::EndDate => "end_date",
+        Target::Groups => "groups",
         Target::Field(field) => field.name(),
     }
 }

@@ -147,7 +147,7 @@ fn build(
 
     let HeaderMap {
         mut columns,
-        unknown_columns,
+        mut unknown_columns,
     } = match header::map_headers_with(&header_row.cells.to_strings(), preset, mapping) {
         Ok(map) => map,
         Err(message) => {
@@ -161,13 +161,12 @@ fn build(
             return Err(Box::new((Refusal::new(message).hint(hint), info)));
         }
     };
-    let positions: Vec<usize> = columns
-        .iter()
-        .filter_map(|c| match c.source {
-            Source::Column(position) => Some(position),
-            Source::Constant(_) => None,
-        })
-        .collect();
+    let header_cells = header_row.cells.to_strings();
+    if let Err(refusal) = add_group_columns(&header_cells, options, &mut columns) {
+        return Err(Box::new((refusal, info)));
+    }
+    unknown_columns.retain(|h| !columns.iter().any(|c| c.header == *h));
+    let positions = cell_positions(&columns);
     add_constants(&mut columns, options);
 
     // Compared char by char, lower-cased on the fly: no copy of every cell of every row.
@@ -241,6 +240,7 @@ fn build(
 
     let mut rules: CellRules = mapping.map(|m| m.rules.clone()).unwrap_or_default();
     rules.employment.reading = options.employment_reading;
+    rules.group_separator = options.group_separator.clone();
     note_countries(&columns, &rules, &mut info);
     Ok(Table {
         columns,
@@ -249,6 +249,80 @@ fn build(
         source: info,
         rules,
     })
+}
+
+/// The file position of each cell a record keeps (`positions[index]`): a column mapped twice
+/// (a field and groups) is kept once.
+fn cell_positions(columns: &[MappedColumn]) -> Vec<usize> {
+    let mut positions = Vec::with_capacity(columns.len());
+    for column in columns {
+        if let Source::Column(position) = column.source
+            && column.index == positions.len()
+        {
+            positions.push(position);
+        }
+    }
+    positions
+}
+
+/// The group columns (`--groups-from`, else the mapping file's `groups`), in the order named:
+/// a column already mapped to a field shares its cell, any other is kept from now on. A name
+/// that is no header of the file stops the run before anything is read or sent.
+fn add_group_columns(
+    headers: &[String],
+    options: &LoadOptions,
+    columns: &mut Vec<MappedColumn>,
+) -> Result<(), Refusal> {
+    let (named, by) = options.group_headers();
+    for name in named {
+        let key = header::normalize(name);
+        let Some(position) = headers.iter().position(|h| header::normalize(h) == key) else {
+            return Err(missing_group_column(name, by, headers));
+        };
+        let at = |c: &&MappedColumn| c.source == Source::Column(position);
+        if columns
+            .iter()
+            .filter(at)
+            .any(|c| c.target == Target::Groups)
+        {
+            continue;
+        }
+        let index = match columns.iter().find(at) {
+            Some(mapped) => mapped.index,
+            None => columns
+                .iter()
+                .filter(|c| matches!(c.source, Source::Column(_)))
+                .map(|c| c.index + 1)
+                .max()
+                .unwrap_or(0),
+        };
+        columns.push(MappedColumn {
+            header: crate::fields::trim_cell(&headers[position]).to_string(),
+            index,
+            source: Source::Column(position),
+            target: Target::Groups,
+            rank: 0,
+        });
+    }
+    Ok(())
+}
+
+/// `--groups-from names `Dept`, but the file has no such column; headers found: ...`.
+fn missing_group_column(name: &str, by: &str, headers: &[String]) -> Refusal {
+    let found: Vec<String> = headers
+        .iter()
+        .map(|h| crate::fields::trim_cell(h))
+        .filter(|h| !h.is_empty())
+        .map(|h| format!("`{h}`"))
+        .collect();
+    Refusal::new(format!(
+        "{by} names `{name}`, but the file has no such column; headers found: {}",
+        found.join(", ")
+    ))
+    .hint(
+        "name a column of the header row as written there (case, spaces, `_` and `-` aside), \
+         or check that this is the export you meant",
+    )
 }
 
 /// Cells up to the last one that is not blank: Excel's trailing `,,,` do not count.

@@ -32,7 +32,10 @@
 //! ```
 //!
 //! A top-level `dates = "mm/dd/yyyy"` (or `"dd/mm/yyyy"`) says how the start and end date
-//! columns write a day and a month, which no cell can say for itself.
+//! columns write a day and a month, which no cell can say for itself. A top-level
+//! `groups = ["Department", "Team"]` names the columns whose cells name the person's groups
+//! (as `--groups-from` does): a list beside `[columns]`, not a target in it, because a group
+//! column often feeds a profile field too (`Department` is the team).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -57,6 +60,8 @@ pub struct Mapping {
     /// Field → value for rows whose cell is blank or that have no such column.
     pub constants: Vec<(Field, String)>,
     pub rules: CellRules,
+    /// `groups = [...]`: the headers of the group columns.
+    pub groups: Vec<String>,
 }
 
 /// One `[columns]` entry.
@@ -96,6 +101,9 @@ struct File {
     /// The order of day-and-month dates in the start and end date columns.
     dates: Option<String>,
     status: Option<StatusWords>,
+    /// The group columns.
+    #[serde(default)]
+    groups: Vec<String>,
 }
 
 /// `[status]`: words for still employed, and for left.
@@ -192,6 +200,12 @@ pub fn parse(text: &str) -> Result<Mapping, String> {
         let order = DayMonthOrder::parse(order).map_err(|e| format!("dates: {e}"))?;
         mapping.rules.employment.dates = Some(order);
     }
+    for header in &file.groups {
+        if crate::fields::trim_cell(header).is_empty() {
+            return Err("groups: a blank name is not a column; name each group column".into());
+        }
+    }
+    mapping.groups = file.groups;
     if let Some(words) = &file.status {
         mapping.rules.employment.status_words =
             ExtraWords::new(&words.active, &words.left).map_err(|e| format!("[status] {e}"))?;
@@ -211,6 +225,13 @@ pub fn parse_target(word: &str) -> Result<Option<Target>, String> {
         "status" => Target::Status,
         "start_date" => Target::StartDate,
         "end_date" => Target::EndDate,
+        "groups" => {
+            return Err(
+                "`groups` is not a [columns] target: list group columns at the top of the file, \
+                 `groups = [\"Department\"]` (the column may then feed a field as well)"
+                    .into(),
+            );
+        }
         name => Target::Field(Field::from_name(name).ok_or_else(|| {
             format!(
                 "`{word}` is not a field; use one of email, user_id, {}, country, display_name, \
@@ -393,6 +414,30 @@ mod tests {
             err("[columns]\nS = { field = \"status\", blank = \"clear\" }\n")
                 .contains("profile fields only")
         );
+    }
+
+    #[test]
+    fn group_columns_are_a_list_beside_the_columns() {
+        let mapping =
+            parse("groups = [\"Department\", \"Team\"]\n[columns]\n\"Department\" = \"team\"\n")
+                .unwrap();
+        assert_eq!(mapping.groups, ["Department", "Team"]);
+        assert_eq!(
+            mapping.rule_for("department").unwrap().target,
+            Some(Target::Field(Field::Team))
+        );
+        let err = |text: &str| parse(text).unwrap_err();
+        assert_eq!(
+            err("[columns]\nDept = \"groups\"\n"),
+            "[columns] \"Dept\": `groups` is not a [columns] target: list group columns at the \
+             top of the file, `groups = [\"Department\"]` (the column may then feed a field as \
+             well)"
+        );
+        assert_eq!(
+            err("groups = [\" \"]\n"),
+            "groups: a blank name is not a column; name each group column"
+        );
+        assert!(err("groups = \"Department\"\n").contains("invalid type"));
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::fields::country::CountryIds;
 use crate::fields::timezone::Aliases;
 use crate::file_bytes::{FileBytes, input_name};
 use crate::validate::employment::{EmploymentRules, Reading};
+use crate::validate::groups::GroupSeparator;
 
 pub use cells::Cells;
 pub use mapping::Mapping;
@@ -58,6 +59,10 @@ pub enum Target {
     StartDate,
     /// The last day of work (`Termination Date`, `Last Day`): a leaver only after it.
     EndDate,
+    /// Names of groups the person belongs to (`--groups-from`, the mapping file's `groups`):
+    /// every such column contributes (none is a fallback), read by `validate::groups`. A column
+    /// may feed a profile field too: it is then mapped twice, sharing its cell.
+    Groups,
 }
 
 /// Where a mapped column's values come from.
@@ -132,6 +137,8 @@ pub struct CellRules {
     pub timezones: Aliases,
     /// Status words and the date order a mapping file adds.
     pub employment: EmploymentRules,
+    /// Where group cells are cut into names (`--groups-separator`).
+    pub group_separator: GroupSeparator,
 }
 
 /// A loaded export.
@@ -203,6 +210,10 @@ impl Table {
                     Target::StartDate | Target::EndDate => {
                         about.push("for joiners and leavers; never sent".into())
                     }
+                    Target::Groups => about.push(format!(
+                        "group names, {}; blank keeps the person's groups",
+                        self.rules.group_separator.describe()
+                    )),
                     _ => {}
                 }
                 let about = if about.is_empty() {
@@ -340,6 +351,11 @@ pub struct LoadOptions {
     /// Whether a status or date cell that cannot be read makes its row invalid (a lifecycle
     /// flag acts on it) or is only warned about (`validate::employment::Reading`).
     pub employment_reading: Reading,
+    /// The headers `--groups-from` names (or the profile's `groups_from`); empty: those of the
+    /// mapping file's `groups`, if any.
+    pub group_columns: Vec<String>,
+    /// `--groups-separator`.
+    pub group_separator: GroupSeparator,
 }
 
 impl LoadOptions {
@@ -372,6 +388,25 @@ impl LoadOptions {
     pub fn with_employment_reading(mut self, reading: Reading) -> LoadOptions {
         self.employment_reading = reading;
         self
+    }
+
+    pub fn with_group_columns(
+        mut self,
+        headers: Vec<String>,
+        separator: GroupSeparator,
+    ) -> LoadOptions {
+        self.group_columns = headers;
+        self.group_separator = separator;
+        self
+    }
+
+    /// The headers of the group columns, and what named them (for messages): `--groups-from`
+    /// wins over the mapping file's `groups`, as `--preset` wins over its `preset`.
+    pub fn group_headers(&self) -> (&[String], &'static str) {
+        match (&self.group_columns[..], &self.mapping) {
+            ([], Some(mapping)) => (&mapping.groups, "the mapping file's `groups`"),
+            (named, _) => (named, "--groups-from"),
+        }
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Draft<'t> {
     pub(super) key_value: &'t str,
     pub(super) fields: FieldMap,
     pub(super) employment: Employment,
+    /// What the row's group cells say (`validate::groups`).
+    pub(super) groups: Option<Vec<String>>,
     problems: Vec<RowProblem>,
     pub(super) warnings: Vec<RowWarning>,
 }
@@ -59,6 +61,7 @@ impl<'t> Draft<'t> {
             key_value: "",
             fields: FieldMap::with_capacity(field_count),
             employment: Employment::default(),
+            groups: None,
             problems: Vec::new(),
             warnings: Vec::new(),
         };
@@ -232,7 +235,7 @@ impl<'t> Draft<'t> {
                     user_id: self.user_id,
                     fields: self.fields,
                     employment: self.employment,
-                    groups: None,
+                    groups: self.groups,
                 }),
                 None,
             ),

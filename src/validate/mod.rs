@@ -8,8 +8,9 @@
 //! enough. What a cell *means* (keep, clear, set) is [`crate::blank`]'s decision, under the
 //! policies the input carries (`table.rules`); the field rules are in [`rules`] (and the
 //! characters a text may hold in [`chars`]), the key rules in [`keys`], rows sharing a key in
-//! `duplicates`, and values taken from other columns (a display name split into first and
-//! last names, a country turned into `country_id`) in [`mod@derive`]. Choices the user should
+//! `duplicates`, group cells in [`groups`], and values taken from other columns (a display
+//! name split into first and last names, a country turned into `country_id`) in
+//! [`mod@derive`]. Choices the user should
 //! check are returned as [`RowWarning`]s beside the verdicts.
 
 pub mod chars;
@@ -17,6 +18,7 @@ pub mod derive;
 mod draft;
 mod duplicates;
 pub mod employment;
+pub mod groups;
 pub mod keys;
 pub mod rules;
 
@@ -260,6 +262,7 @@ fn validate_records<'t>(
         })
         .collect();
     let employment = employment::EmploymentColumns::of(table);
+    let groups = groups::GroupColumns::of(table);
     let mut verdicts = Vec::with_capacity(rows);
     verdicts.extend(records.iter().enumerate().map(|(i, record)| {
         let mut draft = Draft::new(key_columns, record, fields.len());
@@ -280,6 +283,9 @@ fn validate_records<'t>(
         }
         if let Some(employment) = &employment {
             employment.read(record, &mut draft);
+        }
+        if let Some(groups) = &groups {
+            groups.read(record, &mut draft);
         }
         derive::display_name(table, record, &mut draft);
         derive::country_id(table, record, &mut draft);
