@@ -77,3 +77,6 @@ mod packaging;
 // Group membership from the export: group cells read by validate, the group flags, profile keys
 // and mapping file, refused where they cannot act.
 mod groups_input;
+// Group membership through the binary: first syncs, movers, additive mode, created groups, the
+// removal and emptying guards, saved plans and rollback of group writes, manage_groups.
+mod groups;

@@ -112,12 +112,19 @@ pub struct RowGroups {
 }
 
 impl RowGroups {
-    /// The report's `groups` cell: `+Sales; -Marketing; Finance: no such group (...)`.
+    /// The report's `groups` cell: `joins Sales, EMEA; leaves Marketing; Finance: no such
+    /// group (...)`. Words, not `+`/`-`: a cell starting with a sign would be escaped for
+    /// spreadsheets (`cell_safety`).
     pub fn describe(&self) -> String {
-        let joins = self.joins.iter().map(|name| format!("+{name}"));
-        let leaves = self.leaves.iter().map(|name| format!("-{name}"));
-        let all: Vec<String> = joins.chain(leaves).chain(self.notes.clone()).collect();
-        all.join("; ")
+        let mut parts = Vec::new();
+        if !self.joins.is_empty() {
+            parts.push(format!("joins {}", self.joins.join(", ")));
+        }
+        if !self.leaves.is_empty() {
+            parts.push(format!("leaves {}", self.leaves.join(", ")));
+        }
+        parts.extend(self.notes.iter().cloned());
+        parts.join("; ")
     }
 
     fn is_empty(&self) -> bool {
@@ -253,11 +260,10 @@ pub fn plan_groups(input: GroupInput<'_>) -> GroupPlan {
         if !named.contains(&id) {
             // No row names the member: the file says they belong nowhere managed, unless
             // that cannot be trusted this run.
+            // A disabled member, or an id the member list does not have, stays.
             let removable = status
                 .get(&id)
-                .copied()
-                .flatten()
-                .is_some_and(|s| matches!(s, MemberStatus::Active | MemberStatus::Invited));
+                .is_some_and(|s| *s != Some(MemberStatus::Disabled));
             return input.rowless_kept.is_some() || !removable || input.protected.contains(&id);
         }
         true

@@ -98,7 +98,7 @@ fn a_first_sync_fills_empty_groups_one_write_each() {
     assert_eq!(change(&plan, "Sales").after, vec![1, 3]);
     assert_eq!(change(&plan, "Engineering").after, vec![2]);
     assert_eq!(change(&plan, "Sales").guests, vec!["guest@partner.example"]);
-    assert_eq!(plan.row(2).unwrap().describe(), "+Engineering");
+    assert_eq!(plan.row(2).unwrap().describe(), "joins Engineering");
 }
 
 #[test]
@@ -112,7 +112,10 @@ fn a_mover_leaves_one_group_and_joins_another() {
     let plan = plan(&sync(), rows, &groups);
     assert_eq!(change(&plan, "Sales").removed(), vec![2]);
     assert_eq!(change(&plan, "Support").added(), vec![2]);
-    assert_eq!(plan.row(2).unwrap().describe(), "+Support; -Sales");
+    assert_eq!(
+        plan.row(2).unwrap().describe(),
+        "joins Support; leaves Sales"
+    );
     assert!(plan.row(1).is_none());
 }
 
