@@ -11,7 +11,7 @@
 //! cargo bench --bench perf                 # the full run, about 6.5 minutes on 2 cores
 //! cargo bench --bench perf -- --out DIR    # where results.md and the charts go
 //! cargo test --bench perf -- --quick       # the CI smoke: tiny sizes, seconds
-//! cargo bench --bench perf -- --only P4,Q1 # some scenarios only (P1…P6, Q1…Q4, chart)
+//! cargo bench --bench perf -- --only P4,Q1 # some scenarios only (P1, P1g, P2…P6, Q1…Q4, chart)
 //! cargo bench --bench perf -- --keep       # keep the generated inputs, reports and journals
 //! ```
 //!
@@ -23,6 +23,7 @@
 mod binary;
 mod chart;
 mod fault_mix;
+mod groups;
 mod limited;
 mod limiter_chart;
 mod limiter_sizes;

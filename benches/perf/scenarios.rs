@@ -76,8 +76,9 @@ impl<'a> Bench<'a> {
     /// Runs the scenarios `wanted` accepts (`P1`…`P6`, `Q1`…`Q4`, `chart`), in that order.
     pub fn run(&mut self, wanted: impl Fn(&str) -> bool) -> Vec<Row> {
         type Scenario<'a> = fn(&mut Bench<'a>) -> Vec<Row>;
-        let scenarios: [(&str, Scenario<'a>); 11] = [
+        let scenarios: [(&str, Scenario<'a>); 12] = [
             ("P1", |b| vec![b.p1()]),
+            ("P1g", |b| vec![b.p1_groups()]),
             ("P2", Bench::p2),
             ("P3", |b| vec![b.p3()]),
             ("P4", |b| b.p4()),

@@ -5,6 +5,9 @@ use crate::org::Workload;
 
 pub struct Sizes {
     pub p1: Workload,
+    /// P1 for groups: department groups, and members the input moves to another.
+    pub p1_departments: u64,
+    pub p1_movers: u64,
     /// (latency ms, workload) at `p2_rate`.
     pub p2: Vec<(u64, Workload)>,
     pub p2_rate: f64,
@@ -44,6 +47,8 @@ impl Sizes {
                 changes: 50,
                 role_changes: 10,
             },
+            p1_departments: 150,
+            p1_movers: 40,
             // Each long enough that the three round trips no pacing can hide (the first page,
             // the last page, the last write) stay within 5%.
             p2: vec![
@@ -83,6 +88,8 @@ impl Sizes {
                 changes: 20,
                 role_changes: 4,
             },
+            p1_departments: 12,
+            p1_movers: 5,
             p2: vec![(20, all_change(150))],
             p2_rate: 100.0,
             p3: Workload {

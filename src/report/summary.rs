@@ -59,6 +59,8 @@ pub struct Summary {
     rows_to_check: BinaryHeap<RowToCheck>,
     /// Of the lines counted, those of members without a row (leavers).
     members: usize,
+    /// Of the lines counted, those of groups (`--groups-from`).
+    groups: usize,
 }
 
 /// A row (or a subject without a row) that did not go through, as the list at the end of a
@@ -87,8 +89,10 @@ impl Summary {
     /// Counts the line `key` ended with `outcome`: an input row's, or a member's without a row.
     pub fn add_line(&mut self, key: LineKey, outcome: Outcome) {
         self.add(outcome);
-        if key.member().is_some() {
-            self.members += 1;
+        match key {
+            LineKey::Member(_) => self.members += 1,
+            LineKey::Group(_) => self.groups += 1,
+            LineKey::Row(_) => {}
         }
     }
 
@@ -133,6 +137,11 @@ impl Summary {
     pub fn members_without_a_row(&self) -> usize {
         self.members
     }
+
+    /// Of [`Summary::rows`], the groups' lines.
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
 }
 
 impl fmt::Display for Summary {
@@ -152,12 +161,21 @@ impl fmt::Display for Summary {
             0 => String::new(),
             n => format!(" ({n} not in the report)"),
         };
-        let rows = count((self.rows() - self.members) as u64, "row", "rows");
-        let lines = match self.members {
+        let rows = count(
+            (self.rows() - self.members - self.groups) as u64,
+            "row",
+            "rows",
+        );
+        let mut lines = match self.members {
             0 => rows,
             1 => format!("{rows} and 1 member without a row"),
             n => format!("{rows} and {n} members without a row"),
         };
+        match self.groups {
+            0 => {}
+            1 => lines.push_str(" and 1 group"),
+            n => lines.push_str(&format!(" and {n} groups")),
+        }
         write!(
             f,
             "{lines}: {}{not_in_report} · {} ({}, {} answered 429) in {:.1}s",

@@ -288,5 +288,15 @@ pub(super) fn plan_lines(plan: &GroupPlan, members: &[Member]) -> Vec<String> {
             ". members without a row keep their groups in this run: {why}"
         ));
     }
+    let created = plan.changes.iter().filter(|c| c.id.is_none()).count();
+    lines.push(format!(
+        "groups: {} to write{} of {} managed (--groups-from)",
+        plan.changes.len(),
+        match created {
+            0 => String::new(),
+            n => format!(" ({n} to create)"),
+        },
+        plan.managed.len()
+    ));
     lines
 }

@@ -211,13 +211,13 @@ fn a_plan_of_the_format_that_wrote_leavers_as_row_0_still_applies() {
 #[test]
 fn a_plan_of_a_newer_format_is_refused_before_anything_is_sent() {
     let org = org(&[], None);
-    let plan = plan_file(&org, 4, json!([{"line": {"group": "abc"}}]));
+    let plan = plan_file(&org, 5, json!([{"line": {"group": "abc"}}]));
     let before = org.journal().len();
 
     let run = apply_plan(&org, &plan);
 
     run.assert_code(1).assert_stderr_contains(&format!(
-        "{} is a plan of format 4 made by member-sync {}; this version reads formats 1 to 3: make the plan again",
+        "{} is a plan of format 5 made by member-sync {}; this version reads formats 1 to 4: make the plan again",
         plan.display(),
         env!("CARGO_PKG_VERSION")
     ));
