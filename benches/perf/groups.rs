@@ -57,14 +57,26 @@ impl Departments {
     }
 }
 
-/// P1's input with a `Department` column.
+/// P1's input with a `Groups` column (not `Department`, which is also the `team` field).
 fn write_input(path: &Path, work: Workload, departments: &Departments) {
     let mut out = csv::Writer::from_path(path).expect("the input file");
-    out.write_record(["email", "first_name", "last_name", "timezone", "job_title", "role", "Department"])
-        .unwrap();
+    out.write_record([
+        "email",
+        "first_name",
+        "last_name",
+        "timezone",
+        "job_title",
+        "role",
+        "Groups",
+    ])
+    .unwrap();
     let first_role = work.changes / 2 + 1;
     for id in 1..=work.members {
-        let title = if id <= work.changes { NEW_TITLE } else { "Analyst" };
+        let title = if id <= work.changes {
+            NEW_TITLE
+        } else {
+            "Analyst"
+        };
         let admin = (first_role..first_role + work.role_changes).contains(&id);
         out.write_record([
             format!("person{id}@gen.example"),
@@ -94,7 +106,10 @@ impl Bench<'_> {
         let mut org = self.org("P1 groups", config, work);
         org.input = org.input.with_file_name("departments.csv");
         write_input(&org.input, work, &departments);
-        let run = org.apply("200/s", &["--groups-from", "Department", "--max-group-removals", "100%"]);
+        let run = org.apply(
+            "200/s",
+            &["--groups-from", "Groups", "--max-group-removals", "100%"],
+        );
         self.check("P1 groups", &org, &run, false);
         let group_count = departments.count + 20;
         let group_pages = group_count.div_ceil(100);
@@ -108,18 +123,25 @@ impl Bench<'_> {
                 .map(|ids| ids.iter().filter_map(|id| id.as_u64()).collect())
                 .unwrap_or_default();
             match (0..departments.count).find(|n| Departments::name(*n) == name) {
-                Some(n) => members
-                    .iter()
-                    .all(|id| departments.after(*id) == n)
-                    && (1..=work.members).filter(|id| departments.after(*id) == n).count() == members.len(),
+                Some(n) => {
+                    members.iter().all(|id| departments.after(*id) == n)
+                        && (1..=work.members)
+                            .filter(|id| departments.after(*id) == n)
+                            .count()
+                            == members.len()
+                }
                 None => members.len() == 1,
             }
         });
         if !converged {
-            self.broken.push("P1 groups: a group does not hold the members the input places there".into());
+            self.broken
+                .push("P1 groups: a group does not hold the members the input places there".into());
         }
         if run.requests() != minimal {
-            self.broken.push(format!("P1 groups: {} requests, expected {minimal}", run.requests()));
+            self.broken.push(format!(
+                "P1 groups: {} requests, expected {minimal}",
+                run.requests()
+            ));
         }
         Row {
             target: format!(
