@@ -87,7 +87,8 @@ pub fn check_group_removals(
             return Err(Refusal {
                 guard: "max group removals",
                 message: format!(
-                    "the plan removes {removed} members from group {}, more than the {allowed} allowed{of}",
+                    "the plan removes {} from group {}, more than the {allowed} allowed{of}",
+                    members(removed),
                     change.name
                 ),
                 hint: format!(
@@ -106,14 +107,22 @@ pub fn check_group_removals(
         Some(emptied) => Err(Refusal {
             guard: "empty group",
             message: format!(
-                "the plan removes every member of group {} ({} members)",
+                "the plan removes every member of group {} ({})",
                 emptied.name,
-                emptied.before.len()
+                members(emptied.before.len())
             ),
             hint: "read the plan (`member-sync plan`); if the group should be empty, pass --force"
                 .into(),
         }),
         None => Ok(()),
+    }
+}
+
+/// `1 member`, `3 members`.
+fn members(n: usize) -> String {
+    match n {
+        1 => "1 member".into(),
+        n => format!("{n} members"),
     }
 }
 

@@ -109,6 +109,8 @@ pub struct RowGroups {
     pub leaves: Vec<String>,
     /// Names that lead nowhere, and why (`Finance: no such group (--create-groups creates it)`).
     pub notes: Vec<String>,
+    /// Names of groups `--manage-groups` leaves out: chosen, not a problem.
+    pub unmanaged: Vec<String>,
 }
 
 impl RowGroups {
@@ -124,11 +126,20 @@ impl RowGroups {
             parts.push(format!("leaves {}", self.leaves.join(", ")));
         }
         parts.extend(self.notes.iter().cloned());
+        if !self.unmanaged.is_empty() {
+            parts.push(format!(
+                "not managed (--manage-groups): {}",
+                self.unmanaged.join(", ")
+            ));
+        }
         parts.join("; ")
     }
 
     fn is_empty(&self) -> bool {
-        self.joins.is_empty() && self.leaves.is_empty() && self.notes.is_empty()
+        self.joins.is_empty()
+            && self.leaves.is_empty()
+            && self.notes.is_empty()
+            && self.unmanaged.is_empty()
     }
 }
 
@@ -225,9 +236,7 @@ pub fn plan_groups(input: GroupInput<'_>) -> GroupPlan {
                     continue;
                 }
                 Resolved::NotManaged => {
-                    line.notes.push(format!(
-                        "{name}: not managed (--manage-groups does not match it)"
-                    ));
+                    line.unmanaged.push(name.clone());
                     continue;
                 }
             };

@@ -231,7 +231,7 @@ fn manage_groups_limits_what_is_written_and_takes_in_groups_the_file_no_longer_n
     assert!(plan.changes.iter().all(|c| c.name != "Book club"));
     assert_eq!(
         plan.row(1).unwrap().describe(),
-        "Book club: not managed (--manage-groups does not match it)"
+        "not managed (--manage-groups): Book club"
     );
 }
 

@@ -278,10 +278,19 @@ pub(super) fn plan_lines(plan: &GroupPlan, members: &[Member]) -> Vec<String> {
             )
         })
         .collect();
+    let mut unmanaged = std::collections::BTreeSet::new();
     for (row, groups) in &plan.rows {
         if !groups.notes.is_empty() {
             lines.push(format!("? row {row} groups: {}", groups.notes.join("; ")));
         }
+        unmanaged.extend(groups.unmanaged.iter().map(|name| name.as_str()));
+    }
+    if !unmanaged.is_empty() {
+        let names: Vec<&str> = unmanaged.into_iter().collect();
+        lines.push(format!(
+            ". groups the export names that --manage-groups leaves alone: {}",
+            names.join(", ")
+        ));
     }
     if let Some(why) = plan.rowless_kept {
         lines.push(format!(

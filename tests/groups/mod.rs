@@ -255,7 +255,7 @@ fn a_managed_group_emptied_needs_force() {
     org.apply(&input, &managed)
         .assert_code(4)
         .assert_stderr_contains(
-            "empty group guard: the plan removes every member of group Sales (1 members)",
+            "empty group guard: the plan removes every member of group Sales (1 member)",
         );
     assert_eq!(org.group_members("Sales"), [1]);
 
