@@ -172,53 +172,95 @@ enum Resolved<'a> {
     NotManaged,
 }
 
+/// What the rows say, gathered: who goes where, and who had a say.
+#[derive(Default)]
+struct Gathered {
+    rows: BTreeMap<usize, RowGroups>,
+    /// Group (by key) → members the file places there.
+    placed: BTreeMap<String, BTreeSet<u64>>,
+    /// Groups to create: key → the first spelling.
+    to_create: BTreeMap<String, String>,
+    /// Members whose row had its say on groups: removed from the managed groups it does not
+    /// place them in.
+    said: HashSet<u64>,
+    /// Members a row names at all (invalid rows with a readable key included).
+    named: HashSet<u64>,
+}
+
 /// Decides the run's group writes.
 pub fn plan_groups(input: GroupInput<'_>) -> GroupPlan {
-    let settings = input.settings;
     let by_key = groups_by_key(input.groups);
-    let named_keys: HashSet<String> = input
-        .placements
-        .iter()
-        .flat_map(|p| p.groups.iter().flatten())
-        .map(|name| group_key(name))
-        .collect();
-    let resolve = |name: &str| -> Resolved<'_> {
-        let key = group_key(name);
-        match by_key.get(&key).map(Vec::as_slice) {
-            Some([group]) if settings.manages(&group.name, true) => Resolved::Group(group),
-            Some([_]) => Resolved::NotManaged,
-            Some(many) => Resolved::Ambiguous(many.iter().map(|g| g.name.as_str()).collect()),
-            None if settings.manages(name, true) => Resolved::Missing(name.to_string()),
-            None => Resolved::NotManaged,
-        }
-    };
     let status: HashMap<u64, Option<MemberStatus>> =
         input.members.iter().map(|m| (m.id, m.status)).collect();
-    let mut rows: BTreeMap<usize, RowGroups> = BTreeMap::new();
-    // Group (by key) → members the file places there.
-    let mut placed: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
-    // Groups to create: key → the first spelling.
-    let mut to_create: BTreeMap<String, String> = BTreeMap::new();
-    // Members whose row had its say on groups: removable from managed groups they are not placed in.
-    let mut said: HashSet<u64> = HashSet::new();
-    // Members a row names at all.
-    let mut named: HashSet<u64> = input.named_by_invalid.clone();
+    let mut gathered = gather(&input, &by_key, &status);
+    let managed = managed_groups(&input, &by_key);
+    let keeps = |id: u64| keeps(id, &gathered, &status, &input);
+    let mut changes: Vec<GroupChange> = managed
+        .iter()
+        .filter_map(|group| {
+            let wanted = gathered.placed.get(&group_key(&group.name));
+            change_of(group, wanted, input.settings.mode, keeps)
+        })
+        .collect();
+    changes.extend(gathered.to_create.iter().map(|(key, spelling)| {
+        let members = gathered.placed.get(key);
+        created(spelling, members)
+    }));
+    changes.sort_by(|a, b| a.name.cmp(&b.name));
+    note_moves(&changes, &input.placements, &mut gathered.rows);
+    gathered.rows.retain(|_, line| !line.is_empty());
+    let mut managed: Vec<String> = managed.iter().map(|g| g.name.clone()).collect();
+    managed.extend(gathered.to_create.into_values());
+    managed.sort();
+    GroupPlan {
+        changes,
+        rows: gathered.rows,
+        rowless_kept: input.rowless_kept,
+        managed,
+    }
+}
+
+/// Where `name` leads among the groups, under the settings.
+fn resolve<'g>(
+    name: &str,
+    by_key: &HashMap<String, Vec<&'g Group>>,
+    settings: &GroupSync,
+) -> Resolved<'g> {
+    match by_key.get(&group_key(name)).map(Vec::as_slice) {
+        Some([group]) if settings.manages(&group.name, true) => Resolved::Group(group),
+        Some([_]) => Resolved::NotManaged,
+        Some(many) => Resolved::Ambiguous(many.iter().map(|g| g.name.as_str()).collect()),
+        None if settings.manages(name, true) => Resolved::Missing(name.to_string()),
+        None => Resolved::NotManaged,
+    }
+}
+
+/// Reads every row's group names: where each leads, who is placed, what each line says.
+fn gather(
+    input: &GroupInput<'_>,
+    by_key: &HashMap<String, Vec<&Group>>,
+    status: &HashMap<u64, Option<MemberStatus>>,
+) -> Gathered {
+    let mut gathered = Gathered {
+        named: input.named_by_invalid.clone(),
+        ..Gathered::default()
+    };
     for placement in &input.placements {
-        named.extend(placement.member_id);
+        gathered.named.extend(placement.member_id);
         let Some(names) = &placement.groups else {
             continue;
         };
-        let line = rows.entry(placement.row).or_default();
-        let placeable = placeability(placement, &status, input.protected);
+        let placeable = placeability(placement, status, input.protected);
         if let Ok(id) = placeable {
-            said.insert(id);
+            gathered.said.insert(id);
         }
+        let line = gathered.rows.entry(placement.row).or_default();
         for name in names {
-            let key = match resolve(name) {
+            let key = match resolve(name, by_key, input.settings) {
                 Resolved::Group(group) => group_key(&group.name),
-                Resolved::Missing(spelling) if settings.create => {
+                Resolved::Missing(spelling) if input.settings.create => {
                     let key = group_key(&spelling);
-                    to_create.entry(key.clone()).or_insert(spelling);
+                    gathered.to_create.entry(key.clone()).or_insert(spelling);
                     key
                 }
                 Resolved::Missing(_) => {
@@ -240,98 +282,104 @@ pub fn plan_groups(input: GroupInput<'_>) -> GroupPlan {
                     continue;
                 }
             };
-            match &placeable {
+            let members = gathered.placed.entry(key).or_default();
+            match placeable {
                 Ok(id) => {
-                    placed.entry(key).or_default().insert(*id);
+                    members.insert(id);
                 }
-                Err(why) => {
-                    placed.entry(key).or_default();
-                    line.notes.push(format!("{name}: not placed, {why}"));
-                }
+                Err(why) => line.notes.push(format!("{name}: not placed, {why}")),
             }
         }
     }
+    gathered
+}
+
+/// The existing groups member-sync may change (a name two groups share is neither's), by name.
+fn managed_groups<'g>(
+    input: &GroupInput<'g>,
+    by_key: &HashMap<String, Vec<&'g Group>>,
+) -> Vec<&'g Group> {
+    let named_keys: HashSet<String> = input
+        .placements
+        .iter()
+        .flat_map(|p| p.groups.iter().flatten())
+        .map(|name| group_key(name))
+        .collect();
     let mut managed: Vec<&Group> = input
         .groups
         .iter()
         .filter(|g| {
-            by_key
-                .get(&group_key(&g.name))
-                .is_some_and(|same| same.len() == 1)
+            let key = group_key(&g.name);
+            let unique = by_key.get(&key).is_some_and(|same| same.len() == 1);
+            unique && input.settings.manages(&g.name, named_keys.contains(&key))
         })
-        .filter(|g| settings.manages(&g.name, named_keys.contains(&group_key(&g.name))))
         .collect();
     managed.sort_by(|a, b| a.name.cmp(&b.name));
-    let keeps = |id: u64| -> bool {
-        if said.contains(&id) {
-            return false;
-        }
-        if !named.contains(&id) {
-            // No row names the member: the file says they belong nowhere managed, unless
-            // that cannot be trusted this run.
-            // A disabled member, or an id the member list does not have, stays.
-            let removable = status
-                .get(&id)
-                .is_some_and(|s| *s != Some(MemberStatus::Disabled));
-            return input.rowless_kept.is_some() || !removable || input.protected.contains(&id);
-        }
-        true
-    };
-    let mut changes = Vec::new();
-    for group in &managed {
-        let key = group_key(&group.name);
-        let wanted = placed.get(&key).cloned().unwrap_or_default();
-        let after: BTreeSet<u64> = match settings.mode {
-            GroupMode::Additive => group.members.iter().copied().chain(wanted).collect(),
-            GroupMode::Sync => group
-                .members
-                .iter()
-                .copied()
-                .filter(|id| keeps(*id))
-                .chain(wanted)
-                .collect(),
-        };
-        let after: Vec<u64> = after.into_iter().collect();
-        let mut before = group.members.clone();
-        before.sort_unstable();
-        before.dedup();
-        if after != before {
-            changes.push(GroupChange {
-                id: Some(group.id.clone()),
-                name: group.name.clone(),
-                description: group.description.clone(),
-                guests: group.guests.clone(),
-                before,
-                after,
-                last_updated: group.last_updated.clone(),
-            });
-        }
+    managed
+}
+
+/// Whether a member of a managed group stays in it when the file does not place them there
+/// (`--groups sync`): see the module's documentation.
+fn keeps(
+    id: u64,
+    gathered: &Gathered,
+    status: &HashMap<u64, Option<MemberStatus>>,
+    input: &GroupInput<'_>,
+) -> bool {
+    if gathered.said.contains(&id) {
+        return false;
     }
-    for (key, spelling) in &to_create {
-        changes.push(GroupChange {
-            id: None,
-            name: spelling.clone(),
-            description: CREATED_DESCRIPTION.to_string(),
-            guests: Vec::new(),
-            before: Vec::new(),
-            after: placed
-                .get(key)
-                .map(|s| s.iter().copied().collect())
-                .unwrap_or_default(),
-            last_updated: None,
-        });
+    if gathered.named.contains(&id) {
+        // A row names the member but says nothing (blank cells), or cannot be trusted.
+        return true;
     }
-    changes.sort_by(|a, b| a.name.cmp(&b.name));
-    note_moves(&changes, &input.placements, &mut rows);
-    rows.retain(|_, line| !line.is_empty());
-    let mut managed: Vec<String> = managed.iter().map(|g| g.name.clone()).collect();
-    managed.extend(to_create.into_values());
-    managed.sort();
-    GroupPlan {
-        changes,
-        rows,
-        rowless_kept: input.rowless_kept,
-        managed,
+    // No row names the member: the file says they belong nowhere managed, unless that
+    // cannot be trusted this run. A disabled member, or an id the member list does not
+    // have, stays.
+    let removable = status
+        .get(&id)
+        .is_some_and(|s| *s != Some(MemberStatus::Disabled));
+    input.rowless_kept.is_some() || !removable || input.protected.contains(&id)
+}
+
+/// An existing group's write, if its members change.
+fn change_of(
+    group: &Group,
+    wanted: Option<&BTreeSet<u64>>,
+    mode: GroupMode,
+    keeps: impl Fn(u64) -> bool,
+) -> Option<GroupChange> {
+    let stays = group
+        .members
+        .iter()
+        .copied()
+        .filter(|id| mode == GroupMode::Additive || keeps(*id));
+    let after: BTreeSet<u64> = stays.chain(wanted.into_iter().flatten().copied()).collect();
+    let after: Vec<u64> = after.into_iter().collect();
+    let mut before = group.members.clone();
+    before.sort_unstable();
+    before.dedup();
+    (after != before).then(|| GroupChange {
+        id: Some(group.id.clone()),
+        name: group.name.clone(),
+        description: group.description.clone(),
+        guests: group.guests.clone(),
+        before,
+        after,
+        last_updated: group.last_updated.clone(),
+    })
+}
+
+/// A group this run creates, with the members the file places there.
+fn created(spelling: &str, members: Option<&BTreeSet<u64>>) -> GroupChange {
+    GroupChange {
+        id: None,
+        name: spelling.to_string(),
+        description: CREATED_DESCRIPTION.to_string(),
+        guests: Vec::new(),
+        before: Vec::new(),
+        after: members.into_iter().flatten().copied().collect(),
+        last_updated: None,
     }
 }
 
