@@ -21,7 +21,7 @@ use super::Controller;
 use crate::sandbox::limiter_model::{LimiterModel, LimiterState, Verdict, Window};
 
 /// What a run did, as the server saw it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 struct Outcome {
     /// Accepted requests per second between the first and last arrival, over the limit.
     goodput: f64,
@@ -29,6 +29,8 @@ struct Outcome {
     throttled: f64,
     /// Pool-wide pauses (429s that found the pool sending).
     pauses: u32,
+    /// Goodput over the second half of the span (P5 reads the pace once found).
+    second_half: f64,
 }
 
 struct Scenario {
@@ -37,6 +39,19 @@ struct Scenario {
     jitter: f64,
     pages: u32,
     writes: u32,
+}
+
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "goodput {:.3} (second half {:.3}), {:.1}% 429s, at most {} pauses",
+            self.goodput,
+            self.second_half,
+            self.throttled * 100.0,
+            self.pauses
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,7 +86,8 @@ fn simulate(s: &Scenario, ceiling: f64, auto: bool, seed: u64) -> Outcome {
     let mut ready: u32 = 1;
     let (mut pages_done, mut writes_done, mut list_queued) = (0u32, 0u32, false);
     let (mut sent, mut throttled, mut pauses, mut seq) = (0u32, 0u32, 0u32, 0u64);
-    let (mut first_arrival, mut last_arrival, mut accepted) = (None, 0.0_f64, 0u32);
+    let (mut first_arrival, mut last_arrival) = (None, 0.0_f64);
+    let mut admitted_at: Vec<f64> = Vec::new();
     let half = s.latency / 2.0;
     loop {
         let send_at =
@@ -102,7 +118,7 @@ fn simulate(s: &Scenario, ceiling: f64, auto: bool, seed: u64) -> Outcome {
                         let verdict = server.admit(Duration::from_secs_f64(t));
                         let retry_after = match verdict {
                             Verdict::Admitted { .. } => {
-                                accepted += 1;
+                                admitted_at.push(t);
                                 None
                             }
                             Verdict::Throttled { wait, .. } => {
@@ -151,12 +167,17 @@ fn simulate(s: &Scenario, ceiling: f64, auto: bool, seed: u64) -> Outcome {
         }
     }
     assert_eq!(writes_done, s.writes, "every write lands");
-    let span = last_arrival - first_arrival.unwrap_or(0.0);
-    let per_second = f64::from(accepted.saturating_sub(1)) / span.max(1e-9);
+    let first = first_arrival.unwrap_or(0.0);
+    let limit = s.model.sustained_per_second();
+    let goodput = |from: f64| {
+        let late = admitted_at.iter().filter(|&&t| t >= from).count();
+        late.saturating_sub(1) as f64 / (last_arrival - from).max(1e-9) / limit
+    };
     Outcome {
-        goodput: per_second / s.model.sustained_per_second(),
+        goodput: goodput(first),
         throttled: f64::from(throttled) / f64::from(sent),
         pauses,
+        second_half: goodput((first + last_arrival) / 2.0),
     }
 }
 
@@ -170,6 +191,7 @@ fn mean(s: &Scenario, ceiling: f64, auto: bool) -> Outcome {
         goodput: runs.iter().map(|o| o.goodput).sum::<f64>() / n,
         throttled: runs.iter().map(|o| o.throttled).sum::<f64>() / n,
         pauses: runs.iter().map(|o| o.pauses).max().unwrap_or(0),
+        second_half: runs.iter().map(|o| o.second_half).sum::<f64>() / n,
     }
 }
 
@@ -225,6 +247,32 @@ fn q1_a_strict_bucket_with_jitter_at_its_limit_gets_nine_tenths_of_the_best_fixe
     }
 }
 
+/// Q1 of docs/performance.md: a strict bucket (nginx `limit_req` without `burst`) whose
+/// arrivals wander by up to 20 ms, the client given the limit as its rate, the issue's
+/// workload (1,000 members: 10 pages, then the writes).
+#[test]
+#[ignore = "issue #18's Q1 target, not met yet (about 0.77 × over 100 changes): see docs/performance.md"]
+fn q1_target_nine_tenths_of_the_best_fixed_rate_on_the_benchmarks_workloads() {
+    let mut failed = false;
+    for writes in [100, 400] {
+        let s = Scenario {
+            model: strict(20.0),
+            latency: 0.1,
+            jitter: 0.02,
+            pages: 10,
+            writes,
+        };
+        let (best_rate, best) = best_fixed(&s);
+        let ours = mean(&s, 20.0, false);
+        let ratio = ours.goodput / best.goodput;
+        eprintln!(
+            "Q1 {writes}: {ratio:.2} × the best fixed ({best_rate}/s: {best:?}), ours {ours:?}"
+        );
+        failed |= ratio < 0.9 || ours.throttled > 0.05;
+    }
+    assert!(!failed, "see above");
+}
+
 #[test]
 fn q2_fixed_windows_at_or_over_the_limit_get_most_of_it() {
     let mut failed = false;
@@ -272,6 +320,53 @@ fn q4_auto_finds_a_loose_limit_it_was_not_told() {
         failed |= !(ours.goodput >= wanted && ours.throttled <= most_429);
     }
     assert!(!failed, "see above");
+}
+
+/// Q4: `--rate auto` against a loose bucket it is not told of (1,000 members: 10 pages; 2,000
+/// for the long run: 20).
+#[test]
+#[ignore = "issue #18's Q4 target, not met yet (11% 429s over 100 changes): see docs/performance.md"]
+fn q4_target_at_most_3_percent_429s_on_the_benchmarks_workloads() {
+    let loose = LimiterModel::TokenBucket {
+        per_second: 50.0,
+        burst: 50,
+    };
+    let mut failed = false;
+    for (pages, writes, wanted) in [(10, 100, 0.8), (20, 2000, 0.95)] {
+        let s = Scenario {
+            model: loose.clone(),
+            latency: 0.1,
+            jitter: 0.005,
+            pages,
+            writes,
+        };
+        let ours = mean(&s, Controller::AUTO_CEILING, true);
+        eprintln!("Q4 {writes}: {ours:?}");
+        failed |= !(ours.goodput >= wanted && ours.throttled <= 0.03);
+    }
+    assert!(!failed, "see above");
+}
+
+/// P5: `--rate auto` against the sandbox's bucket (a second's worth of burst), 40/s, 150 ms,
+/// 1,500 members all changed: the second half of the run at ≥ 0.9 of the limit, ≤ 3% 429s.
+#[test]
+fn p5_auto_finds_the_sandboxs_limit() {
+    let s = Scenario {
+        model: LimiterModel::TokenBucket {
+            per_second: 40.0,
+            burst: 40,
+        },
+        latency: 0.15,
+        jitter: 0.005,
+        pages: 15,
+        writes: 1500,
+    };
+    let ours = mean(&s, Controller::AUTO_CEILING, true);
+    eprintln!("P5: {ours:?}");
+    assert!(
+        ours.second_half >= 0.9 && ours.throttled <= 0.03,
+        "{ours:?}"
+    );
 }
 
 #[test]
