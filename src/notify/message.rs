@@ -110,7 +110,7 @@ impl RunEnded {
                 .map(|o| s.count(o))
                 .sum()
         });
-        let rows: Vec<Row> = listed.iter().map(|r| Row::of(r, &safe)).collect();
+        let rows: Vec<Row> = listed.iter().map(|r| Row::of(r, safe)).collect();
         RunEnded {
             summary: cut_strings(summary, secret),
             not_listed: needing_attention.saturating_sub(rows.len()),
@@ -235,11 +235,27 @@ impl RunEnded {
                     .map(|n| format!("{n} {o}"))
             })
             .collect();
-        let rows = match s["rows"].as_u64() {
-            Some(rows) if !outcomes.is_empty() => {
-                format!("{}: {}", count(rows, "row", "rows"), outcomes.join(", "))
+        // As the summary line: input rows, then members without a row and groups apart.
+        let lines = s["rows"].as_u64().map(|rows| {
+            let mut lines = count(rows, "row", "rows");
+            match s["members_without_a_row"].as_u64().unwrap_or(0) {
+                0 => {}
+                n => {
+                    lines += &format!(
+                        " and {}",
+                        count(n, "member without a row", "members without a row")
+                    )
+                }
             }
-            Some(rows) => count(rows, "row", "rows"),
+            match s["groups"].as_u64().unwrap_or(0) {
+                0 => {}
+                n => lines += &format!(" and {}", count(n, "group", "groups")),
+            }
+            lines
+        });
+        let rows = match lines {
+            Some(lines) if !outcomes.is_empty() => format!("{lines}: {}", outcomes.join(", ")),
+            Some(lines) => lines,
             None => "no rows read".into(),
         };
         let number = |key: &str| s[key].as_u64().unwrap_or(0);
@@ -460,6 +476,14 @@ mod tests {
         assert_eq!(
             ended.counts(),
             "3 rows: 2 updated, 1 invalid · 4 requests (1 retry, 0 answered 429) in 1.5s"
+        );
+        let mut apart = summary(3, None);
+        apart["members_without_a_row"] = json!(1);
+        apart["groups"] = json!(2);
+        assert!(
+            RunEnded::new(&apart, None, None)
+                .counts()
+                .starts_with("3 rows and 1 member without a row and 2 groups: 2 updated"),
         );
     }
 }

@@ -68,7 +68,14 @@ fn a_failed_group_write_is_in_the_json_by_its_group() {
 
 #[test]
 fn chat_shapes_name_a_failed_group_write_by_its_group() {
-    let (_org, _run, slack) = run_refused_a_group_write("slack");
+    let (_org, run, slack) = run_refused_a_group_write("slack");
+    // The counts as the run's summary line says them: rows and groups apart.
+    let counts = "2 rows and 1 group: 2 unchanged, 1 failed";
+    run.assert_stderr_contains(counts);
+    assert!(
+        slack["text"].as_str().unwrap().contains(counts),
+        "{slack:#}"
+    );
     let sections: Vec<&str> = slack["blocks"].as_array().unwrap()[1..]
         .iter()
         .map(|b| b["text"]["text"].as_str().unwrap())
