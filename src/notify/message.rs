@@ -33,19 +33,68 @@ pub(super) struct RunEnded {
     not_listed: usize,
 }
 
-/// A row that did not go through (or a member acted on without a row), as sent.
+/// A row that did not go through (or a member acted on without a row, or a group's write),
+/// as sent.
 #[derive(Debug, Serialize)]
 struct Row {
     #[serde(skip)]
     key: LineKey,
-    /// The input's data row; `null` for a member's line.
+    /// The input's data row; `null` for a member's or a group's line.
     row: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     member: Option<u64>,
+    /// The group's name, for a group's line (which has no email).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
     line: Option<u64>,
-    email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
     outcome: &'static str,
     why: String,
+}
+
+impl Row {
+    /// A line to check as sent: a group's line is named by its group, which the run's list
+    /// carries where a row's email is.
+    fn of(listed: &RowToCheck, safe: impl Fn(&str, usize) -> String) -> Row {
+        let named = safe(&listed.email, EMAIL_CHARS);
+        let (group, email) = match listed.key {
+            LineKey::Group(_) => (Some(named), None),
+            LineKey::Row(_) | LineKey::Member(_) => (None, Some(named)),
+        };
+        Row {
+            key: listed.key,
+            row: listed.key.row(),
+            member: listed.key.member(),
+            group,
+            line: listed.line,
+            email,
+            outcome: listed.outcome.as_str(),
+            why: safe(&listed.why, WHY_CHARS),
+        }
+    }
+
+    /// `row 37 (line 38, ann@acme.example) invalid: …`, `member 1001 (ann@acme.example)
+    /// failed: …`, `group Sales failed: …`.
+    fn text(&self) -> String {
+        let why = if self.why.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", self.why)
+        };
+        if let Some(group) = &self.group {
+            return format!("group {group} {}{why}", self.outcome);
+        }
+        let email = match self.email.as_deref() {
+            None | Some("") => "no email",
+            Some(email) => email,
+        };
+        let place = match self.line {
+            Some(line) => format!("line {line}, {email}"),
+            None => email.to_string(),
+        };
+        format!("{} ({place}) {}{why}", self.key, self.outcome)
+    }
 }
 
 impl RunEnded {
@@ -61,18 +110,7 @@ impl RunEnded {
                 .map(|o| s.count(o))
                 .sum()
         });
-        let rows: Vec<Row> = listed
-            .iter()
-            .map(|r: &RowToCheck| Row {
-                key: r.key,
-                row: r.key.row(),
-                member: r.key.member(),
-                line: r.line,
-                email: safe(&r.email, EMAIL_CHARS),
-                outcome: r.outcome.as_str(),
-                why: safe(&r.why, WHY_CHARS),
-            })
-            .collect();
+        let rows: Vec<Row> = listed.iter().map(|r| Row::of(r, safe)).collect();
         RunEnded {
             summary: cut_strings(summary, secret),
             not_listed: needing_attention.saturating_sub(rows.len()),
@@ -197,11 +235,27 @@ impl RunEnded {
                     .map(|n| format!("{n} {o}"))
             })
             .collect();
-        let rows = match s["rows"].as_u64() {
-            Some(rows) if !outcomes.is_empty() => {
-                format!("{}: {}", count(rows, "row", "rows"), outcomes.join(", "))
+        // As the summary line: input rows, then members without a row and groups apart.
+        let lines = s["rows"].as_u64().map(|rows| {
+            let mut lines = count(rows, "row", "rows");
+            match s["members_without_a_row"].as_u64().unwrap_or(0) {
+                0 => {}
+                n => {
+                    lines += &format!(
+                        " and {}",
+                        count(n, "member without a row", "members without a row")
+                    )
+                }
             }
-            Some(rows) => count(rows, "row", "rows"),
+            match s["groups"].as_u64().unwrap_or(0) {
+                0 => {}
+                n => lines += &format!(" and {}", count(n, "group", "groups")),
+            }
+            lines
+        });
+        let rows = match lines {
+            Some(lines) if !outcomes.is_empty() => format!("{lines}: {}", outcomes.join(", ")),
+            Some(lines) => lines,
             None => "no rows read".into(),
         };
         let number = |key: &str| s[key].as_u64().unwrap_or(0);
@@ -216,27 +270,7 @@ impl RunEnded {
 
     /// `row 37 (line 38, ann@acme.example) invalid: Time Zone: ...`, then how many more.
     fn row_lines(&self) -> Vec<String> {
-        let mut lines: Vec<String> = self
-            .rows
-            .iter()
-            .map(|r| {
-                let email = if r.email.is_empty() {
-                    "no email"
-                } else {
-                    &r.email
-                };
-                let place = match r.line {
-                    Some(line) => format!("line {line}, {email}"),
-                    None => email.to_string(),
-                };
-                let why = if r.why.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", r.why)
-                };
-                format!("{} ({place}) {}{why}", r.key, r.outcome)
-            })
-            .collect();
+        let mut lines: Vec<String> = self.rows.iter().map(Row::text).collect();
         if self.not_listed > 0 {
             lines.push(format!("and {} more: see the report", self.not_listed));
         }
@@ -410,6 +444,29 @@ mod tests {
     }
 
     #[test]
+    fn a_group_line_is_named_by_its_group() {
+        let mut run = Summary::default();
+        run.add(Outcome::Stale);
+        run.list(RowToCheck {
+            key: LineKey::Group(0),
+            line: None,
+            email: "<!channel> Sales".into(),
+            outcome: Outcome::Stale,
+            why: "changed".into(),
+        });
+        let ended = RunEnded::new(&summary(3, None), Some(&run), None);
+        let body = ended.body(NotifyFormat::Json);
+        assert_eq!(
+            body["rows_to_check"][0],
+            json!({"row": null, "group": "<!channel> Sales", "line": null,
+                   "outcome": "stale", "why": "changed"})
+        );
+        assert_eq!(ended.row_lines(), ["group <!channel> Sales stale: changed"]);
+        let slack = ended.body(NotifyFormat::Slack);
+        assert_eq!(slack["blocks"][2]["text"]["type"], "plain_text");
+    }
+
+    #[test]
     fn the_title_says_what_the_exit_code_means() {
         let ended = RunEnded::new(&summary(4, None), None, None);
         assert_eq!(
@@ -419,6 +476,14 @@ mod tests {
         assert_eq!(
             ended.counts(),
             "3 rows: 2 updated, 1 invalid · 4 requests (1 retry, 0 answered 429) in 1.5s"
+        );
+        let mut apart = summary(3, None);
+        apart["members_without_a_row"] = json!(1);
+        apart["groups"] = json!(2);
+        assert!(
+            RunEnded::new(&apart, None, None)
+                .counts()
+                .starts_with("3 rows and 1 member without a row and 2 groups: 2 updated"),
         );
     }
 }

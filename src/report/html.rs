@@ -24,6 +24,7 @@
 //! - **Written like every output** (`crate::output_file`): whole, to a temporary file renamed
 //!   into place, `0600`, never over an existing file or through a link.
 
+mod groups;
 mod lines;
 mod page;
 
@@ -108,6 +109,11 @@ pub struct RunFacts<'a> {
     /// Rows per outcome as the run counted them; `None` when it counted none (the page then
     /// counts the report's lines).
     pub counts: Option<BTreeMap<String, usize>>,
+    /// Of the lines counted, those of members without a row, and of groups
+    /// (`--groups-from`): the headline counts them apart from the rows, as the summary line
+    /// does.
+    pub members: usize,
+    pub groups: usize,
     /// Rows counted whose line is not in the report (it could not be written whole).
     pub not_in_report: usize,
     pub stats: StatsSnapshot,
@@ -130,7 +136,11 @@ pub fn write_html(
 ) -> Result<PathBuf, Refused> {
     let path = target.path_for(facts.report);
     let output = html_output(&path, target.flag());
-    let sections = Sections::read(lines).map_err(|e| Refused {
+    let sections = Sections::read(lines).and_then(|mut sections| {
+        sections.name_members(lines)?;
+        Ok(sections)
+    });
+    let sections = sections.map_err(|e| Refused {
         message: format!(
             "cannot write the HTML report {}: the report {} could not be read: {e}",
             path.display(),

@@ -146,6 +146,8 @@ impl RunEnd {
             finished,
             duration,
             counts: summary.map(|s| s.counts.iter().map(|(o, n)| (o.to_string(), *n)).collect()),
+            members: summary.map_or(0, |s| s.members_without_a_row()),
+            groups: summary.map_or(0, |s| s.groups()),
             not_in_report: summary.map_or(0, |s| s.not_in_report.values().sum()),
             pace: (self.engine.as_ref())
                 .filter(|_| stats.requests > 0)

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::exit_code::fails_the_run;
 use crate::plan::leavers::MemberNote;
-use crate::plan::{Chain, Note, Noted, OperationKind, Plan, RowPlan};
+use crate::plan::{Chain, LineKey, Note, Noted, OperationKind, Plan, RowPlan};
 use crate::progress::Progress;
 use crate::report::{Outcome, RowToCheck, SHOWN_CHARS, Summary, cut, shown_text};
 use crate::validate::describe;
@@ -321,6 +321,10 @@ fn row_to_check(row: &RowToCheck) -> String {
         "" => String::new(),
         why => format!(": {}", shown_text(why, PROBLEMS_SHOWN)),
     };
+    if let LineKey::Group(_) = key {
+        // A group's line carries its group's name where a row's has the email.
+        return format!("group {place} {}{why}", row.outcome);
+    }
     format!("{key} ({place}) {}{why}", row.outcome)
 }
 
@@ -346,6 +350,11 @@ mod tests {
             row_to_check(&check(LineKey::Member(1042), None)),
             "member 1042 (ann@acme.example) failed: HTTP 403: no"
         );
+        let group = RowToCheck {
+            email: "Sales".into(),
+            ..check(LineKey::Group(0), None)
+        };
+        assert_eq!(row_to_check(&group), "group Sales failed: HTTP 403: no");
         // Rows are listed before members.
         assert!(LineKey::Row(usize::MAX) < LineKey::Member(0));
     }

@@ -11,6 +11,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::groups::{HOSTILE_SHOWN, group_org, group_run};
 use super::hostile::{hostile_run, members_with_hostile_titles};
 use super::*;
 
@@ -81,6 +82,23 @@ fn chromium_takes_a_screenshot_of_an_ordinary_run() {
     let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-html.png");
     std::fs::copy(&png, &kept).unwrap();
     let _ = writeln!(std::io::stderr(), "screenshot: {}", kept.display());
+}
+
+#[test]
+fn chromium_shows_a_hostile_group_name_as_text() {
+    let Some(chromium) = find_chromium() else {
+        skipped();
+        return;
+    };
+    let org = group_org(member_sync::sandbox::SandboxConfig::default());
+    let html = org.path("groups.html");
+    group_run(&org, &html, &[]).assert_code(0);
+    let title = element_text(&page(&html), "title").to_string();
+
+    let dom = chromium.dump_dom(&org, &html, "");
+    assert_eq!(element_text(&dom, "title"), title, "{dom}");
+    assert!(!dom.contains("<img"), "{dom}");
+    at(&dom, &format!("<td>{HOSTILE_SHOWN}</td><td>updated</td>"));
 }
 
 fn skipped() {

@@ -53,7 +53,7 @@ pub(super) fn members_with_hostile_titles() -> Vec<serde_json::Value> {
 }
 
 /// Each tag of the page, as written (`<td class="x">`).
-fn tags(page: &str) -> Vec<&str> {
+pub(super) fn tags(page: &str) -> Vec<&str> {
     page.match_indices('<')
         .map(|(start, _)| {
             let end = page[start..]

@@ -5,6 +5,7 @@
 //! browser shows it ([`chromium`]).
 
 mod chromium;
+mod groups;
 mod hostile;
 mod large;
 

@@ -3,6 +3,7 @@
 //! the token and the webhook's own URL never show.
 
 mod ends;
+mod groups;
 mod shapes;
 mod trust;
 

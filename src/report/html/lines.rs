@@ -15,6 +15,7 @@ use std::path::Path;
 use serde_json::Value as Json;
 
 use super::ROWS_LISTED;
+use super::groups::{GroupLine, ids_named};
 use crate::report::{shown_text, unescape_cell};
 
 /// The longest text shown in a cell, in characters; the CSV has the whole value.
@@ -129,10 +130,18 @@ pub(super) struct Sections {
     /// Lines whose action is more than a profile `update` (`invite`, `disable`,
     /// `enable+update`), by action.
     pub by_action: BTreeMap<String, Table<Line>>,
+    /// The groups written (or to write): their lines updated or planned.
+    pub groups: Table<GroupLine>,
+    /// The emails of the members the listed group lines name, by id
+    /// ([`Sections::name_members`]).
+    pub names: BTreeMap<u64, String>,
     /// Lines updated or planned.
     pub changed: usize,
     /// Lines per outcome, as the file has them.
     pub counted: BTreeMap<String, usize>,
+    /// Of the lines counted, those of members without a row, and of groups.
+    pub counted_members: usize,
+    pub counted_groups: usize,
     /// Whether the report has an `action` column.
     pub has_action: bool,
 }
@@ -199,6 +208,11 @@ impl Sections {
         let key = (row.unwrap_or(usize::MAX), at);
         *self.counted.entry(outcome.clone()).or_default() += 1;
         let is_group = crate::replay::groups::is_group_action(columns.cell(record, "action"));
+        match (is_group, row) {
+            (true, _) => self.counted_groups += 1,
+            (false, None) => self.counted_members += 1,
+            (false, Some(_)) => {}
+        }
         let line = || Line {
             row,
             email: shown(&subject(columns, record, is_group)),
@@ -217,13 +231,39 @@ impl Sections {
         }
         self.changed += 1;
         let action = columns.cell(record, "action");
-        if !action.is_empty() && action != "update" {
+        if is_group {
+            self.groups.add(key, || {
+                let cell = |name| columns.cell(record, name);
+                let (name, action) = (shown(cell("groups")), shown(action));
+                let outcome = outcome.clone();
+                GroupLine::of(name, outcome, action, cell("before"), cell("after"))
+            });
+        } else if !action.is_empty() && action != "update" {
             let table = self.by_action.entry(shown(action)).or_default();
             table.add(key, line);
         }
         if !is_group {
             self.add_field_changes(columns, record, key, row, &outcome);
         }
+    }
+
+    /// Reads the report at `path` again for the emails of the members the listed group lines
+    /// name (their lines hold only ids); nothing to read when no group was written.
+    pub fn name_members(&mut self, path: &Path) -> io::Result<()> {
+        let wanted = ids_named(&self.groups);
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path)?;
+        let columns = Columns::of(reader.headers()?);
+        for record in reader.records().flatten() {
+            let id = columns.cell(&record, "user_id").trim().parse::<u64>().ok();
+            let email = columns.cell(&record, "email");
+            if let Some(id) = id.filter(|id| wanted.contains(id) && !email.is_empty()) {
+                self.names.entry(id).or_insert_with(|| shown(email));
+            }
+        }
+        Ok(())
     }
 
     /// One entry per field the line changes, from its `before` and `after` objects.

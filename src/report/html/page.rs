@@ -7,7 +7,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use sha2::{Digest, Sha256};
 
 use super::lines::{FieldChange, Line, NEEDS_ATTENTION, Sections, Table};
-use super::{ROWS_LISTED, RunFacts};
+use super::{ROWS_LISTED, RunFacts, groups};
 
 /// The page's style, whole (no font, image or import from elsewhere).
 pub(super) const STYLE: &str = include_str!("style.css");
@@ -91,7 +91,12 @@ fn title(facts: &RunFacts<'_>) -> String {
 /// The command, when, how it ended, the counts as a bar, the requests and the pace.
 fn headline(facts: &RunFacts<'_>, sections: &Sections) -> Markup {
     let counts = counts(facts, sections);
-    let rows: usize = counts.iter().map(|(_, n)| n).sum();
+    let lines: usize = counts.iter().map(|(_, n)| n).sum();
+    let (members, groups) = match facts.counts {
+        Some(_) => (facts.members, facts.groups),
+        None => (sections.counted_members, sections.counted_groups),
+    };
+    let rows = lines.saturating_sub(members + groups);
     let time = |at: &jiff::ZonedDateTime| at.strftime("%Y-%m-%d %H:%M:%S %:z").to_string();
     html! {
         h1 { "member-sync " (facts.command) }
@@ -105,7 +110,7 @@ fn headline(facts: &RunFacts<'_>, sections: &Sections) -> Markup {
             @if let Some(error) = &facts.error { ": " (error) }
         }
         @if let Some(hint) = &facts.hint { p.hint { "hint: " (hint) } }
-        (bar(&counts, rows))
+        (bar(&counts, lines))
         ul.legend {
             @for (outcome, n) in &counts {
                 li { span class=(swatch(outcome)) {} (n) " " (outcome) }
@@ -113,6 +118,8 @@ fn headline(facts: &RunFacts<'_>, sections: &Sections) -> Markup {
         }
         dl.numbers {
             dt { "rows" } dd { (rows) }
+            @if members > 0 { dt { "members without a row" } dd { (members) } }
+            @if groups > 0 { dt { "groups" } dd { (groups) } }
             dt { "requests" } dd { (facts.stats.requests) }
             dt { "retries" } dd { (facts.stats.retries) }
             dt { "answered 429" } dd { (facts.stats.throttled) }
@@ -143,16 +150,16 @@ fn counts(facts: &RunFacts<'_>, sections: &Sections) -> Vec<(String, usize)> {
     listed
 }
 
-/// The counts as one stacked bar, each outcome's share of the rows.
-fn bar(counts: &[(String, usize)], rows: usize) -> Markup {
-    if rows == 0 {
+/// The counts as one stacked bar, each outcome's share of the lines.
+fn bar(counts: &[(String, usize)], lines: usize) -> Markup {
+    if lines == 0 {
         return html! {};
     }
     let mut x = 0.0;
     let segments: Vec<(&str, usize, f64, f64)> = counts
         .iter()
         .map(|(outcome, n)| {
-            let width = *n as f64 * 1000.0 / rows as f64;
+            let width = *n as f64 * 1000.0 / lines as f64;
             x += width;
             (outcome.as_str(), *n, x - width, width)
         })
@@ -253,12 +260,18 @@ fn attention(sections: &Sections) -> Markup {
     }
 }
 
-/// The changes: actions beyond a profile update by name, then each field, before → after.
+/// The changes: the groups written, actions beyond a profile update by name, then each
+/// field, before → after.
 fn changes(sections: &Sections) -> Markup {
     html! {
         section #changes {
             h2 { "Changes " span.count { (sections.changed) } }
             @if sections.changed == 0 { p.none { "No row changed, or would change." } }
+            @if sections.groups.total > 0 {
+                h3 { "groups (" (sections.groups.total) ")" }
+                (groups::table(&sections.groups, &sections.names))
+                (unlisted(sections.groups.unlisted()))
+            }
             @for (action, table) in &sections.by_action {
                 h3 { "action: " (action) " (" (table.total) ")" }
                 (lines_table(table, false))

@@ -27,6 +27,8 @@ fn facts(report: &Path) -> RunFacts<'_> {
         finished: now,
         duration: Duration::from_secs(3),
         counts: None,
+        members: 0,
+        groups: 0,
         not_in_report: 0,
         stats: StatsSnapshot::default(),
         pace: None,
@@ -216,4 +218,46 @@ fn a_hundred_thousand_rows_make_a_page_of_bounded_size() {
     assert!(page.contains("24000 more rows are not listed here"));
     assert_eq!(page.matches("<tr>").count(), 4 * (ROWS_LISTED + 1));
     assert!(page.len() < 2_000_000, "{} bytes", page.len());
+}
+
+#[test]
+fn without_the_runs_counts_groups_and_members_are_counted_apart_from_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let group = |action: &str| {
+        line([
+            "",
+            "",
+            "",
+            "planned",
+            r#"{"members":[1]}"#,
+            r#"{"members":[1,2]}"#,
+            "",
+            action,
+        ])
+    };
+    let path = report(
+        dir.path(),
+        &WITH_ACTION,
+        &[
+            line(["1", "a@x", "1", "unchanged", "", "", "", ""]),
+            line(["2", "b@x", "2", "unchanged", "", "", "", ""]),
+            line(["", "c@x", "3", "planned", "{}", "{}", "", "disable"]),
+            group("group"),
+            group("create_group+group"),
+        ],
+    );
+    let mut sections = Sections::read(&path).unwrap();
+    sections.name_members(&path).unwrap();
+    let page = render(&facts(&path), &sections);
+    assert!(
+        page.contains(
+            "<dt>rows</dt><dd>2</dd><dt>members without a row</dt><dd>1</dd><dt>groups</dt><dd>2</dd>"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>b@x</td><td></td><td class=\"num\">1 → 2</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>create_group+group</td>"), "{page}");
 }
