@@ -64,10 +64,10 @@ pub struct Summary {
 }
 
 /// A row (or a subject without a row) that did not go through, as the list at the end of a
-/// run names it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// run names it. Listed groups first (a failed group write concerns many rows, and there are
+/// few groups), then rows by number, then members without a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowToCheck {
-    /// First, so rows order by number (and subjects after them).
     pub key: LineKey,
     /// The line of the input file the row starts on (none for a saved plan or a rollback).
     pub line: Option<u64>,
@@ -76,6 +76,30 @@ pub struct RowToCheck {
     pub outcome: Outcome,
     /// The report's `error`.
     pub why: String,
+}
+
+impl Ord for RowToCheck {
+    fn cmp(&self, other: &RowToCheck) -> std::cmp::Ordering {
+        fn order(r: &RowToCheck) -> ((u8, LineKey), Option<u64>, &str, Outcome, &str) {
+            let rank = listing_rank(r.key);
+            (rank, r.line, r.email.as_str(), r.outcome, r.why.as_str())
+        }
+        order(self).cmp(&order(other))
+    }
+}
+
+impl PartialOrd for RowToCheck {
+    fn partial_cmp(&self, other: &RowToCheck) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Groups' lines are listed before every row's.
+fn listing_rank(key: LineKey) -> (u8, LineKey) {
+    match key {
+        LineKey::Group(_) => (0, key),
+        _ => (1, key),
+    }
 }
 
 impl Summary {
@@ -99,7 +123,10 @@ impl Summary {
     /// Whether the line `key` would be listed: a caller asks before building a [`RowToCheck`].
     pub fn lists(&self, key: LineKey) -> bool {
         self.rows_to_check.len() < Self::ROWS_LISTED
-            || self.rows_to_check.peek().is_some_and(|last| key < last.key)
+            || self
+                .rows_to_check
+                .peek()
+                .is_some_and(|last| listing_rank(key) < listing_rank(last.key))
     }
 
     /// Keeps `row` among the rows listed if it is one of the lowest-numbered so far (rows end
@@ -195,6 +222,27 @@ impl fmt::Display for Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_group_is_listed_before_any_number_of_rows() {
+        let mut summary = Summary::default();
+        let check = |key, why: &str| RowToCheck {
+            key,
+            line: None,
+            email: String::new(),
+            outcome: Outcome::Failed,
+            why: why.into(),
+        };
+        for row in 1..=30 {
+            summary.list(check(LineKey::Row(row), "invalid"));
+        }
+        assert!(summary.lists(LineKey::Group(0)));
+        summary.list(check(LineKey::Group(0), "403"));
+        let listed = summary.rows_listed();
+        assert_eq!(listed.len(), Summary::ROWS_LISTED);
+        assert_eq!(listed[0].key, LineKey::Group(0));
+        assert_eq!(listed[1].key, LineKey::Row(1));
+    }
 
     #[test]
     fn members_without_a_row_are_counted_apart_from_the_rows() {
