@@ -9,6 +9,7 @@
 //! write takes the name, description and guests of that latest read, so a rename or a guest
 //! added in the meantime is kept. Its answer must show the members sent.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::api::{ApiError, Group, GroupWrite};
@@ -41,6 +42,8 @@ pub struct GroupWritten {
     pub elapsed: Duration,
     /// Whether the group was read again before the write.
     pub reread: bool,
+    /// The member list sent (the plan's, with the ids of this run's invitees that landed).
+    pub sent: Option<Vec<u64>>,
 }
 
 /// Whether a write must read its group again first: a saved plan's always, a run's once the
@@ -49,8 +52,14 @@ pub fn must_reread(read_at: Option<Instant>) -> bool {
     read_at.is_none_or(|at| at.elapsed() > REREAD_AFTER)
 }
 
-/// Creates the group when it is new, reads it again when `reread`, and writes its members.
-pub async fn write_group(engine: &Engine, change: &GroupChange, reread: bool) -> GroupWritten {
+/// Creates the group when it is new, reads it again when `reread`, and writes its members:
+/// the plan's, with the ids `invited` gives this run's invitees (by email).
+pub async fn write_group(
+    engine: &Engine,
+    change: &GroupChange,
+    reread: bool,
+    invited: &HashMap<String, u64>,
+) -> GroupWritten {
     let started = Instant::now();
     let mut written = GroupWritten {
         outcome: Outcome::Updated,
@@ -61,18 +70,49 @@ pub async fn write_group(engine: &Engine, change: &GroupChange, reread: bool) ->
         request_id: None,
         elapsed: Duration::ZERO,
         reread: false,
+        sent: None,
     };
     if engine.stop_token().is_cancelled() {
         written.outcome = Outcome::Cancelled;
         written.message = Some("not attempted: the run was stopped".into());
         return written;
     }
-    if let Err((outcome, message)) = steps(engine, change, reread, &mut written).await {
+    let (after, not_invited) = with_invitees(change, invited);
+    if after == change.before && change.id.is_some() {
+        written.outcome = Outcome::Unchanged;
+        written.message = Some(format!(
+            "not written: the invitations it waited for did not land ({})",
+            not_invited.join(", ")
+        ));
+        return written;
+    }
+    let result = steps(engine, change, &after, reread, &mut written).await;
+    if let Err((outcome, message)) = result {
         written.outcome = outcome;
         written.message = Some(message);
     }
+    if written.outcome == Outcome::Updated && !not_invited.is_empty() {
+        written.message = Some(format!(
+            "written without {}, whose invitation did not land: a later run adds them",
+            not_invited.join(", ")
+        ));
+    }
     written.elapsed = started.elapsed();
     written
+}
+
+/// The plan's `after` with the ids of the invitees whose invitation landed, and the emails of
+/// those whose did not.
+fn with_invitees(change: &GroupChange, invited: &HashMap<String, u64>) -> (Vec<u64>, Vec<String>) {
+    let mut after = change.after.clone();
+    let mut not_invited = Vec::new();
+    for email in &change.invitees {
+        match invited.get(email) {
+            Some(id) => after.push(*id),
+            None => not_invited.push(email.clone()),
+        }
+    }
+    (sorted(&after), not_invited)
 }
 
 type Failure = (Outcome, String);
@@ -80,6 +120,7 @@ type Failure = (Outcome, String);
 async fn steps(
     engine: &Engine,
     change: &GroupChange,
+    after: &[u64],
     reread: bool,
     written: &mut GroupWritten,
 ) -> Result<(), Failure> {
@@ -115,7 +156,7 @@ async fn steps(
         Some(id) => (id.clone(), as_planned(id, change)),
     };
     written.id = Some(id.clone());
-    if change.after.is_empty() && latest.members.is_empty() {
+    if after.is_empty() && latest.members.is_empty() {
         // A group created for rows whose members cannot be placed yet.
         return Ok(());
     }
@@ -128,20 +169,21 @@ async fn steps(
     let body = GroupWrite {
         name: &latest.name,
         description,
-        members: &change.after,
+        members: after,
         guests: &latest.guests,
     };
+    written.sent = Some(after.to_vec());
     let call = engine
         .call_with(GROUP_WRITE_RULE, || client.update_group(&id, &body))
         .await;
     let answered = answer(written, call, "writing the group's members")?;
-    if sorted(&answered.members) != change.after {
+    if sorted(&answered.members) != after {
         return Err((
             Outcome::Failed,
             format!(
                 "the server accepted the group's members but holds {} of them, not the {} sent; a new plan shows the difference",
                 answered.members.len(),
-                change.after.len()
+                after.len()
             ),
         ));
     }

@@ -1,6 +1,7 @@
 //! A group's write against the sandbox: what is sent, what is read again first, and what is
 //! left alone.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +56,7 @@ fn sales(before: &[u64], after: &[u64]) -> GroupChange {
         before: before.to_vec(),
         after: after.to_vec(),
         last_updated: None,
+        invitees: Vec::new(),
     }
 }
 
@@ -83,7 +85,7 @@ fn requests(sandbox: &Sandbox) -> Vec<String> {
 #[tokio::test]
 async fn a_fresh_plan_writes_the_whole_list_once_with_the_guests_kept() {
     let (sandbox, engine) = org(SandboxConfig::default()).await;
-    let written = write_group(&engine, &sales(&[1, 2], &[1, 3]), false).await;
+    let written = write_group(&engine, &sales(&[1, 2], &[1, 3]), false, &HashMap::new()).await;
     assert_eq!(written.outcome, Outcome::Updated, "{written:?}");
     assert_eq!(requests(&sandbox), ["PUT 201"]);
     assert_eq!(members_of(&sandbox, "Sales"), [1, 3]);
@@ -98,7 +100,7 @@ async fn a_fresh_plan_writes_the_whole_list_once_with_the_guests_kept() {
 async fn an_old_plan_reads_the_group_again_and_leaves_a_changed_one_alone() {
     let (sandbox, engine) = org(SandboxConfig::default()).await;
     sandbox.edit_group_members(SALES, &[1, 2, 4]).unwrap();
-    let written = write_group(&engine, &sales(&[1, 2], &[1, 3]), true).await;
+    let written = write_group(&engine, &sales(&[1, 2], &[1, 3]), true, &HashMap::new()).await;
     assert_eq!(written.outcome, Outcome::Stale, "{written:?}");
     assert!(
         written
@@ -109,7 +111,7 @@ async fn an_old_plan_reads_the_group_again_and_leaves_a_changed_one_alone() {
     assert_eq!(requests(&sandbox), ["GET 200"]);
     assert_eq!(members_of(&sandbox, "Sales"), [1, 2, 4]);
     // Unchanged since: written after the read.
-    let written = write_group(&engine, &sales(&[1, 2, 4], &[4]), true).await;
+    let written = write_group(&engine, &sales(&[1, 2, 4], &[4]), true, &HashMap::new()).await;
     assert_eq!(written.outcome, Outcome::Updated, "{written:?}");
     assert_eq!(members_of(&sandbox, "Sales"), [4]);
 }
@@ -125,8 +127,9 @@ async fn a_new_group_is_created_then_filled() {
         before: Vec::new(),
         after: vec![2, 5],
         last_updated: None,
+        invitees: Vec::new(),
     };
-    let written = write_group(&engine, &new, false).await;
+    let written = write_group(&engine, &new, false, &HashMap::new()).await;
     assert_eq!(written.outcome, Outcome::Updated, "{written:?}");
     assert_eq!(written.id.as_ref().map(String::len), Some(32));
     assert_eq!(requests(&sandbox), ["POST 201", "PUT 201"]);
@@ -140,7 +143,7 @@ async fn without_manage_groups_the_write_fails_naming_the_permission() {
         ..SandboxConfig::default()
     };
     let (sandbox, engine) = org(config).await;
-    let written = write_group(&engine, &sales(&[1, 2], &[1]), false).await;
+    let written = write_group(&engine, &sales(&[1, 2], &[1]), false, &HashMap::new()).await;
     assert_eq!(written.outcome, Outcome::Failed);
     assert_eq!(written.http_status, Some(403));
     assert!(
@@ -170,8 +173,9 @@ async fn a_group_without_a_description_is_written_with_its_name_as_one() {
         before: vec![1],
         after: vec![1, 2],
         last_updated: None,
+        invitees: Vec::new(),
     };
-    let written = write_group(&engine, &change, false).await;
+    let written = write_group(&engine, &change, false, &HashMap::new()).await;
     assert_eq!(written.outcome, Outcome::Updated, "{written:?}");
     assert_eq!(members_of(&sandbox, "Bare"), [1, 2]);
 }

@@ -139,6 +139,7 @@ mod tests {
             before: before.to_vec(),
             after: after.to_vec(),
             last_updated: None,
+            invitees: Vec::new(),
         }
     }
 

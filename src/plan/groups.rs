@@ -11,8 +11,9 @@
 //!   names the member at all (and every row's key could be read, and enough rows matched).
 //!   A member whose row leaves the group cells blank, whose row is invalid, who is protected
 //!   (`--exclude`), disabled, or unknown to the organization keeps their groups.
-//! - A member is added only when active or invited (has an id and may work); a joiner not
-//!   yet a member joins on the run after the invitation, and the row says so.
+//! - A member is added only when active or invited (has an id and may work). A joiner this
+//!   run invites is added once the invitation has given the id (the group writes run after
+//!   every member chain); a joiner not invited is not placed, and the row says so.
 //! - A name that matches two groups (`Sales` and `SALES`) changes neither.
 //!
 //! The result is a [`GroupPlan`]: one [`GroupChange`] per group to write (its full member
@@ -37,6 +38,8 @@ pub struct Placement {
     pub groups: Option<Vec<String>>,
     /// The row's member will be active after this run's chain (a rehire being enabled).
     pub enabled_by_run: bool,
+    /// The email of a joiner this run invites: placed once the invitation gives its id.
+    pub invitee: Option<String>,
 }
 
 /// Everything the group plan is decided from.
@@ -72,6 +75,10 @@ pub struct GroupChange {
     /// As read (kept for the record; the members are what a write compares).
     #[serde(default)]
     pub last_updated: Option<String>,
+    /// Joiners this run invites who belong here, by email: added to `after` once their
+    /// invitation has landed and given their id (`execute::groups`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invitees: Vec<String>,
 }
 
 impl GroupChange {
@@ -85,14 +92,15 @@ impl GroupChange {
         difference(&self.before, &self.after)
     }
 
-    /// `+3 -1 (12 → 14 members)`.
+    /// `+3 -1 (12 → 14 members)`; joiners this run invites are counted among those added.
     pub fn summary(&self) -> String {
+        let invitees = self.invitees.len();
         format!(
             "+{} -{} ({} → {} members)",
-            self.added().len(),
+            self.added().len() + invitees,
             self.removed().len(),
             self.before.len(),
-            self.after.len()
+            self.after.len() + invitees
         )
     }
 }
@@ -185,6 +193,8 @@ struct Gathered {
     said: HashSet<u64>,
     /// Members a row names at all (invalid rows with a readable key included).
     named: HashSet<u64>,
+    /// Group (by key) → emails of joiners this run invites who belong there.
+    invitees: BTreeMap<String, Vec<String>>,
 }
 
 /// Decides the run's group writes.
@@ -198,13 +208,16 @@ pub fn plan_groups(input: GroupInput<'_>) -> GroupPlan {
     let mut changes: Vec<GroupChange> = managed
         .iter()
         .filter_map(|group| {
-            let wanted = gathered.placed.get(&group_key(&group.name));
-            change_of(group, wanted, input.settings.mode, keeps)
+            let key = group_key(&group.name);
+            let wanted = gathered.placed.get(&key);
+            let invitees = gathered.invitees.get(&key).cloned().unwrap_or_default();
+            change_of(group, wanted, invitees, input.settings.mode, keeps)
         })
         .collect();
     changes.extend(gathered.to_create.iter().map(|(key, spelling)| {
         let members = gathered.placed.get(key);
-        created(spelling, members)
+        let invitees = gathered.invitees.get(key).cloned().unwrap_or_default();
+        created(spelling, members, invitees)
     }));
     changes.sort_by(|a, b| a.name.cmp(&b.name));
     note_moves(&changes, &input.placements, &mut gathered.rows);
@@ -282,12 +295,20 @@ fn gather(
                     continue;
                 }
             };
-            let members = gathered.placed.entry(key).or_default();
-            match placeable {
-                Ok(id) => {
+            let members = gathered.placed.entry(key.clone()).or_default();
+            match (placeable, &placement.invitee) {
+                (Ok(id), _) => {
                     members.insert(id);
                 }
-                Err(why) => line.notes.push(format!("{name}: not placed, {why}")),
+                (Err(_), Some(email)) => {
+                    gathered
+                        .invitees
+                        .entry(key)
+                        .or_default()
+                        .push(email.clone());
+                    line.joins.push(name.clone());
+                }
+                (Err(why), None) => line.notes.push(format!("{name}: not placed, {why}")),
             }
         }
     }
@@ -346,6 +367,7 @@ fn keeps(
 fn change_of(
     group: &Group,
     wanted: Option<&BTreeSet<u64>>,
+    invitees: Vec<String>,
     mode: GroupMode,
     keeps: impl Fn(u64) -> bool,
 ) -> Option<GroupChange> {
@@ -359,7 +381,7 @@ fn change_of(
     let mut before = group.members.clone();
     before.sort_unstable();
     before.dedup();
-    (after != before).then(|| GroupChange {
+    (after != before || !invitees.is_empty()).then(|| GroupChange {
         id: Some(group.id.clone()),
         name: group.name.clone(),
         description: group.description.clone(),
@@ -367,11 +389,12 @@ fn change_of(
         before,
         after,
         last_updated: group.last_updated.clone(),
+        invitees,
     })
 }
 
 /// A group this run creates, with the members the file places there.
-fn created(spelling: &str, members: Option<&BTreeSet<u64>>) -> GroupChange {
+fn created(spelling: &str, members: Option<&BTreeSet<u64>>, invitees: Vec<String>) -> GroupChange {
     GroupChange {
         id: None,
         name: spelling.to_string(),
@@ -380,6 +403,7 @@ fn created(spelling: &str, members: Option<&BTreeSet<u64>>) -> GroupChange {
         before: Vec::new(),
         after: members.into_iter().flatten().copied().collect(),
         last_updated: None,
+        invitees,
     }
 }
 
@@ -404,7 +428,7 @@ fn placeability(
     protected: &HashSet<u64>,
 ) -> Placeable {
     let Some(id) = placement.member_id else {
-        return Err("not a member yet: joins on the run after the invitation is accepted");
+        return Err("not a member yet: placed once invited (--joiners invite)");
     };
     if protected.contains(&id) {
         return Err("the member is protected (--exclude)");

@@ -55,6 +55,7 @@ fn row(row: usize, member_id: Option<u64>, groups: &[&str]) -> Placement {
         member_id,
         groups: Some(groups.iter().map(|g| g.to_string()).collect()),
         enabled_by_run: false,
+        invitee: None,
     }
 }
 
@@ -64,6 +65,7 @@ fn blank(row: usize, member_id: u64) -> Placement {
         member_id: Some(member_id),
         groups: None,
         enabled_by_run: false,
+        invitee: None,
     }
 }
 
@@ -267,4 +269,17 @@ fn an_unchanged_group_is_not_written() {
     );
     assert!(plan.changes.is_empty());
     assert!(plan.rows.is_empty());
+}
+
+#[test]
+fn a_joiner_this_run_invites_joins_once_the_invitation_gives_an_id() {
+    let groups = [group("a", "Sales", &[1])];
+    let mut joiner = row(2, None, &["Sales"]);
+    joiner.invitee = Some("new.hire@acme.example".into());
+    let plan = plan(&sync(), vec![row(1, Some(1), &["Sales"]), joiner], &groups);
+    let sales = change(&plan, "Sales");
+    assert_eq!(sales.after, vec![1]);
+    assert_eq!(sales.invitees, vec!["new.hire@acme.example"]);
+    assert_eq!(sales.summary(), "+1 -0 (1 → 2 members)");
+    assert_eq!(plan.row(2).unwrap().describe(), "joins Sales");
 }

@@ -49,6 +49,7 @@ pub fn undo_from_report(
             before: members(&cells[5]).map_err(|e| problem(format!("after: {e}")))?,
             after: members(&cells[4]).map_err(|e| problem(format!("before: {e}")))?,
             last_updated: None,
+            invitees: Vec::new(),
         };
         if cells[1].starts_with("create_group") {
             progress.note(&format!(

@@ -99,16 +99,19 @@ pub(super) fn plan(context: GroupContext<'_>, plan: &Plan, mut row_groups: RowGr
     let mut placements = Vec::new();
     let mut named_by_invalid = HashSet::new();
     for row in &plan.rows {
-        let (number, member_id, enabled_by_run) = match row {
-            RowPlan::Unchanged { row, member_id, .. } => (*row, Some(*member_id), false),
+        let (number, member_id, enabled_by_run, invitee) = match row {
+            RowPlan::Unchanged { row, member_id, .. } => (*row, Some(*member_id), false, None),
             RowPlan::Chain(chain) => {
-                let enables = chain
-                    .steps
-                    .iter()
-                    .any(|s| s.kind() == OperationKind::Enable);
-                (row.row(), chain.member_id, enables)
+                let does = |kind| chain.steps.iter().any(|s| s.kind() == kind);
+                let invitee = chain.email.clone().filter(|_| does(OperationKind::Invite));
+                (
+                    row.row(),
+                    chain.member_id,
+                    does(OperationKind::Enable),
+                    invitee,
+                )
             }
-            RowPlan::NotFound { row, .. } => (*row, None, false),
+            RowPlan::NotFound { row, .. } => (*row, None, false, None),
             RowPlan::Invalid(invalid) => {
                 let keys = invalid_row_keys(&invalid.email, &invalid.user_id).unwrap_or_default();
                 let found = keys.iter().filter_map(|key| context.index.find(key));
@@ -123,6 +126,7 @@ pub(super) fn plan(context: GroupContext<'_>, plan: &Plan, mut row_groups: RowGr
                 member_id,
                 groups,
                 enabled_by_run,
+                invitee,
             });
         }
     }
@@ -182,6 +186,16 @@ pub(super) fn written_line(
         ..members_cells(change)
     };
     line.group_id = written.id.clone().unwrap_or_default();
+    // The list sent has this run's invitees in it: the line says what was written.
+    if let Some(sent) = written.sent.as_ref().filter(|sent| **sent != change.after) {
+        let landed = GroupChange {
+            after: sent.clone(),
+            invitees: Vec::new(),
+            ..change.clone()
+        };
+        let cells = members_cells(&landed);
+        (line.changes, line.after) = (cells.changes, cells.after);
+    }
     line
 }
 
@@ -223,13 +237,18 @@ fn members_cells(change: &GroupChange) -> ReportRow<'static> {
 
 /// Writes the groups one at a time, each line as it ends; the rest `cancelled` once the run
 /// is stopped.
-pub(super) async fn send(engine: &Arc<Engine>, run: &GroupRun, ledger: &mut Ledger) {
+pub(super) async fn send(
+    engine: &Arc<Engine>,
+    run: &GroupRun,
+    invited: &HashMap<String, u64>,
+    ledger: &mut Ledger,
+) {
     if run.plan.changes.is_empty() {
         return;
     }
     tracing::info!(groups = run.plan.changes.len(), "writing the groups");
     for (index, change) in run.plan.changes.iter().enumerate() {
-        let written = write_group(engine, change, must_reread(run.read_at)).await;
+        let written = write_group(engine, change, must_reread(run.read_at), invited).await;
         if written.reread {
             tracing::debug!(group = %change.name, "read again before its write");
         }
@@ -269,6 +288,12 @@ pub(super) fn plan_lines(plan: &GroupPlan, members: &[Member]) -> Vec<String> {
                 None => "+ create group",
             };
             let mut people = who('+', change.added());
+            people.extend(
+                change
+                    .invitees
+                    .iter()
+                    .map(|email| format!("+{email} (once invited)")),
+            );
             people.extend(who('-', change.removed()));
             format!(
                 "{verb} {}: {}: {}",

@@ -191,9 +191,9 @@ async fn run_to_end(
     progress.start_rows(planned.lines() as u64);
     send::record_decided(&mut ledger, &planned, matches!(mode, Mode::Apply { .. }));
     if let (Mode::Apply { concurrency, .. }, Some(engine)) = (mode, &org.engine) {
-        send::send(engine, concurrency, to_send, &mut ledger, &progress).await?;
+        let invited = send::send(engine, concurrency, to_send, &mut ledger, &progress).await?;
         if let Some(group_run) = &planned.groups {
-            groups::send(engine, group_run, &mut ledger).await;
+            groups::send(engine, group_run, &invited, &mut ledger).await;
         }
     }
     progress.finish();

@@ -2,13 +2,14 @@
 //! chains are run by the executor (`execute::pool`) and each line written as its chain ends;
 //! chains the run was stopped before are `cancelled`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
 use crate::execute::Engine;
 use crate::execute::pool::{Concurrency, HeldSteps, run_chains};
-use crate::plan::{Chain, RowPlan};
+use crate::plan::{Chain, OperationKind, RowPlan};
 use crate::progress::Progress;
 use crate::report::ReportRow;
 
@@ -51,16 +52,18 @@ fn chain_line<'a>(planned: &Planned, chain: &'a Chain, skip_chains: bool) -> Opt
 }
 
 /// Runs `chains` with `concurrency` workers through `engine`, writing each chain's line as it
-/// ends, and the lines of those never started as `cancelled`.
+/// ends, and the lines of those never started as `cancelled`. Gives the members this run's
+/// invitations created, by email (the group writes add them).
 pub(super) async fn send(
     engine: &Arc<Engine>,
     concurrency: Concurrency,
     chains: Vec<Chain>,
     ledger: &mut Ledger,
     progress: &Arc<dyn Progress>,
-) -> Result<(), RunError> {
+) -> Result<HashMap<String, u64>, RunError> {
+    let mut invited = HashMap::new();
     if chains.is_empty() {
-        return Ok(());
+        return Ok(invited);
     }
     progress.sending();
     engine.set_progress(progress.clone());
@@ -77,7 +80,15 @@ pub(super) async fn send(
     let mut finished = vec![false; chains.len()];
     while let Some(result) = results.recv().await {
         finished[result.index] = true;
-        ledger.record(written_row(&chains[result.index], &result));
+        let chain = &chains[result.index];
+        let invites = chain
+            .steps
+            .iter()
+            .any(|s| s.kind() == OperationKind::Invite);
+        if let (true, Some(email), Some(id)) = (invites, &chain.email, result.member_id) {
+            invited.insert(email.clone(), id);
+        }
+        ledger.record(written_row(chain, &result));
     }
     let held = pool
         .await
@@ -86,7 +97,7 @@ pub(super) async fn send(
         ledger.record(unsent_row(chain));
     }
     tell_held(&held, progress.as_ref());
-    Ok(())
+    Ok(invited)
 }
 
 /// Says once why invites or enables stopped in this run: a full seat pool as a warning (a

@@ -295,3 +295,38 @@ fn without_the_manage_groups_permission_the_group_lines_fail_and_say_why() {
     );
     run.assert_stderr_contains("group Sales");
 }
+
+#[test]
+fn a_joiner_invited_in_the_run_joins_the_group_in_the_same_run() {
+    let org = org(&[("Sales", &[1])]);
+    let input = org.input(
+        "people.csv",
+        &["email", "first_name", "last_name", "Groups"],
+        [
+            vec!["person1@gen.example", "First1", "Last1", "Sales"],
+            vec!["new.hire@gen.example", "New", "Hire", "Sales"],
+        ],
+    );
+
+    let plan = org.plan(&input, &["--groups-from", "Groups", "--joiners", "invite"]);
+    plan.assert_code(0).assert_stderr_contains(
+        "= group Sales: +1 -0 (1 → 2 members): +new.hire@gen.example (once invited)",
+    );
+    let run = org.apply(&input, &["--groups-from", "Groups", "--joiners", "invite"]);
+
+    run.assert_code(0);
+    let hire = org
+        .members()
+        .into_iter()
+        .find(|m| m["email"] == "new.hire@gen.example")
+        .expect("invited");
+    let id = hire["id"].as_u64().unwrap();
+    assert_eq!(org.group_members("Sales"), [1, id]);
+    let sales = group_line(&run, "Sales");
+    assert_eq!(sales["changes"], format!("members added: {id}"));
+    assert_eq!(
+        json_cell(sales, "after"),
+        serde_json::json!({"members": [1, id]})
+    );
+    assert_eq!(report_row(&run.report, 2)["groups"], "joins Sales");
+}
