@@ -20,6 +20,7 @@ use crate::settings::GroupSync;
 use crate::validate::RowVerdict;
 
 use super::ledger::Ledger;
+use super::show::GroupLines;
 use super::source::SavedGroups;
 
 /// What each valid row says of groups, by row, taken out of the rows before they are planned.
@@ -259,7 +260,7 @@ pub(super) async fn send(
 /// The plan's lines of groups, for a person: each group to write with who joins and leaves
 /// it (`= group Sales: +2 -1 (5 → 6 members): +amy@acme.example; -bo@acme.example`), then each
 /// row whose group names lead nowhere.
-pub(super) fn plan_lines(plan: &GroupPlan, members: &[Member]) -> Vec<String> {
+pub(super) fn plan_lines(plan: &GroupPlan, members: &[Member]) -> GroupLines {
     const NAMED: usize = 5;
     let email: HashMap<u64, &str> = members
         .iter()
@@ -323,14 +324,15 @@ pub(super) fn plan_lines(plan: &GroupPlan, members: &[Member]) -> Vec<String> {
         ));
     }
     let created = plan.changes.iter().filter(|c| c.id.is_none()).count();
-    lines.push(format!(
-        "groups: {} to write{} of {} managed (--groups-from)",
-        plan.changes.len(),
-        match created {
-            0 => String::new(),
-            n => format!(" ({n} to create)"),
-        },
-        plan.managed.len()
-    ));
-    lines
+    let created = match created {
+        0 => String::new(),
+        n => format!(" ({n} to create)"),
+    };
+    // A saved plan or a rollback carries its writes, not the groups it manages.
+    let managed = match plan.managed.len() {
+        0 => String::new(),
+        n => format!(" of {n} managed"),
+    };
+    let count = format!("groups: {} to write{created}{managed}", plan.changes.len());
+    GroupLines { lines, count }
 }

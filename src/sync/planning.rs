@@ -124,8 +124,7 @@ pub(super) fn plan_run(
     );
     let group_lines = groups
         .as_ref()
-        .map(|run| groups::plan_lines(&run.plan, members))
-        .unwrap_or_default();
+        .map(|run| groups::plan_lines(&run.plan, members));
     let shown = (leavers.lines.as_slice(), group_lines);
     show::show_plan(&plan, shown, mode, members.len(), name, progress);
     if !excluded.is_empty() {

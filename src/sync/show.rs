@@ -18,10 +18,12 @@ use super::Mode;
 const PROBLEMS_SHOWN: usize = 3 * crate::report::SHOWN_CHARS;
 
 /// The plan, for a person: one line per change or problem, then the counts. Values are
-/// shown as text and cut when long (`report::describe_changes`).
+/// shown as text and cut when long (`report::describe_changes`). `apply` previews the first
+/// lines of the members' changes and, apart, of the groups', so that a long list of rows never
+/// hides what happens to the groups; the groups' count follows the members'.
 pub(super) fn show_plan(
     plan: &Plan,
-    (members_noted, group_lines): (&[MemberNote], Vec<String>),
+    (members_noted, groups): (&[MemberNote], Option<GroupLines>),
     mode: Mode,
     member_count: usize,
     org: &str,
@@ -35,22 +37,17 @@ pub(super) fn show_plan(
         Mode::Plan => usize::MAX,
         Mode::Apply { .. } => APPLY_PREVIEW,
     };
-    let mut shown = 0;
-    let mut hidden = 0;
-    let subjects = plan.subjects.iter().map(|chain| Some(chain_line(chain)));
-    let noted = members_noted.iter().map(|m| Some(member_note_line(m)));
-    let groups = group_lines.into_iter().map(Some);
-    let lines = plan.rows.iter().map(row_line).chain(subjects).chain(noted);
-    for line in lines.chain(groups) {
-        let Some(line) = line else {
-            continue;
-        };
-        if shown < limit {
-            progress.note(&line);
-            shown += 1;
-        } else {
-            hidden += 1;
-        }
+    let subjects = plan.subjects.iter().map(|chain| chain_line(chain));
+    let noted = members_noted.iter().map(member_note_line);
+    let lines = plan
+        .rows
+        .iter()
+        .filter_map(row_line)
+        .chain(subjects)
+        .chain(noted);
+    let mut hidden = preview(lines, limit, progress);
+    if let Some(groups) = &groups {
+        hidden += preview(groups.lines.iter().cloned(), limit, progress);
     }
     if hidden > 0 {
         progress.note(&format!(
@@ -58,6 +55,27 @@ pub(super) fn show_plan(
         ));
     }
     progress.note(&counts_line(plan, members_noted, member_count, org));
+    if let Some(groups) = &groups {
+        progress.note(&groups.count);
+    }
+}
+
+/// The plan's group lines (`sync::groups::plan_lines`), and its count of groups.
+pub(super) struct GroupLines {
+    pub lines: Vec<String>,
+    pub count: String,
+}
+
+/// Notes the first `limit` of `lines`; says how many it left out.
+fn preview(lines: impl Iterator<Item = String>, limit: usize, progress: &dyn Progress) -> usize {
+    let mut hidden = 0;
+    for (i, line) in lines.enumerate() {
+        match i < limit {
+            true => progress.note(&line),
+            false => hidden += 1,
+        }
+    }
+    hidden
 }
 
 /// A row's line in the plan, if it has one (unchanged and duplicate rows have none).

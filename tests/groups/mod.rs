@@ -330,3 +330,27 @@ fn a_joiner_invited_in_the_run_joins_the_group_in_the_same_run() {
     );
     assert_eq!(report_row(&run.report, 2)["groups"], "joins Sales");
 }
+
+#[test]
+fn apply_previews_the_group_changes_apart_from_a_long_list_of_rows() {
+    let org = TestOrg::with_groups(
+        SandboxConfig::default(),
+        generated_seed(30),
+        &[("Sales", &[])],
+    );
+    let rows = (1..=30).map(|id| {
+        vec![
+            format!("person{id}@gen.example"),
+            "Senior Analyst".to_string(),
+            "Sales".to_string(),
+        ]
+    });
+    let input = org.input("people.csv", &["email", "job_title", "Groups"], rows);
+
+    let run = org.apply(&input, GROUPS);
+
+    run.assert_code(0)
+        .assert_stderr_contains("… and 10 more (`member-sync plan` lists them all)")
+        .assert_stderr_contains("= group Sales: +30 -0 (0 → 30 members)")
+        .assert_stderr_contains("groups: 1 to write of 1 managed");
+}
