@@ -141,25 +141,12 @@ async fn list(
     if org != shared.org_id {
         return resource_not_found();
     }
-    let params: HashMap<String, String> = query
-        .as_deref()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let number = |key: &str| {
-        params
-            .get(key)
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|&n| n > 0)
-    };
     let cap = shared.config.per_page_cap.max(1);
-    let per_page = number("per_page").unwrap_or(cap).min(cap);
-    let page = number("page").unwrap_or(1);
+    let asked = ListQuery::read(query.as_deref(), cap, cap);
+    let (page, per_page) = (asked.page, asked.per_page);
     // `q`: members whose names or email hold it, any casing.
-    let q = params
+    let q = asked
+        .params
         .get("q")
         .map(|q| q.trim().to_lowercase())
         .filter(|q| !q.is_empty());
@@ -180,17 +167,63 @@ async fn list(
             .collect();
         (data, total)
     };
-    let total_pages = total.div_ceil(per_page).max(1);
     let search: String = q.as_deref().map_or_else(String::new, |q| {
         format!(
             "&q={}",
             url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
         )
     });
+    page_answer(&shared, &format!("users?{search}"), &asked, data, total)
+}
+
+/// What a list call asks: its query's parameters, and the page (pages count from 1; a
+/// `per_page` past `most` reads as `most`, as Tallyfy's lists clamp it).
+pub(crate) struct ListQuery {
+    pub params: HashMap<String, String>,
+    pub page: usize,
+    pub per_page: usize,
+}
+
+impl ListQuery {
+    pub(crate) fn read(query: Option<&str>, per_page: usize, most: usize) -> ListQuery {
+        let params: HashMap<String, String> = query
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let number = |key: &str| {
+            params
+                .get(key)
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .filter(|&n| n > 0)
+        };
+        ListQuery {
+            per_page: number("per_page").unwrap_or(per_page).min(most),
+            page: number("page").unwrap_or(1),
+            params,
+        }
+    }
+}
+
+/// A page of a list as Tallyfy answers it: `data`, and the pagination meta with its links
+/// (as the config shapes them) to `{base}/organizations/{org}/{path}page=..&per_page=..`.
+/// `path` is the list's path and query up to its page (`users?`, `users?&q=ann`).
+pub(crate) fn page_answer(
+    shared: &Shared,
+    path: &str,
+    asked: &ListQuery,
+    data: Vec<Value>,
+    total: usize,
+) -> Response {
+    let (page, per_page) = (asked.page, asked.per_page);
+    let total_pages = total.div_ceil(per_page).max(1);
+    let (list, extra) = path.split_once('?').unwrap_or((path, ""));
     let page_url = |p: usize| {
         Value::String(format!(
-            "{}/organizations/{org}/users?page={p}&per_page={per_page}{search}",
-            shared.base_url
+            "{}/organizations/{}/{list}?page={p}&per_page={per_page}{extra}",
+            shared.base_url, shared.org_id
         ))
     };
     let links = match shared.config.pagination_links {

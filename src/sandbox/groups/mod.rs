@@ -19,7 +19,6 @@ mod store;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -31,8 +30,9 @@ use serde_json::{Value, json};
 pub(crate) use store::{GroupChange, Groups};
 pub use store::{GroupSettings, SandboxGroup};
 
-use super::PaginationLinks;
-use super::routes::{Shared, error, invalid, ok, parse_object, resource_not_found};
+use super::routes::{
+    ListQuery, Shared, error, invalid, ok, page_answer, parse_object, resource_not_found,
+};
 
 /// Groups a page holds unless `per_page` says otherwise.
 pub const GROUPS_PER_PAGE: usize = 10;
@@ -51,59 +51,19 @@ pub(crate) async fn list(
     if org != shared.org_id {
         return resource_not_found();
     }
-    let params: HashMap<String, String> = query
-        .as_deref()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let number = |key: &str| {
-        params
-            .get(key)
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|&n| n > 0)
-    };
-    let per_page = number("per_page")
-        .unwrap_or(GROUPS_PER_PAGE)
-        .min(GROUPS_PER_PAGE_MAX);
-    let page = number("page").unwrap_or(1);
+    let asked = ListQuery::read(query.as_deref(), GROUPS_PER_PAGE, GROUPS_PER_PAGE_MAX);
     let as_text = shared.config.group_member_ids_as_text;
     let (data, total) = {
         let groups = shared.groups();
         let data: Vec<Value> = groups
             .iter()
-            .skip((page - 1).saturating_mul(per_page))
-            .take(per_page)
+            .skip((asked.page - 1).saturating_mul(asked.per_page))
+            .take(asked.per_page)
             .map(|g| g.to_json(as_text))
             .collect();
         (data, groups.len())
     };
-    let total_pages = total.div_ceil(per_page).max(1);
-    let page_url = |p: usize| {
-        Value::String(format!(
-            "{}/organizations/{org}/groups?page={p}&per_page={per_page}",
-            shared.base_url
-        ))
-    };
-    let links = match shared.config.pagination_links {
-        PaginationLinks::Object => json!({
-            "previous": if page > 1 { page_url(page - 1) } else { Value::Null },
-            "next": if page < total_pages { page_url(page + 1) } else { Value::Null },
-        }),
-        PaginationLinks::EmptyArray => json!([]),
-        PaginationLinks::Null => Value::Null,
-    };
-    let pagination = json!({
-        "total": total,
-        "count": data.len(),
-        "per_page": per_page,
-        "current_page": page,
-        "total_pages": total_pages,
-        "links": links,
-    });
-    ok(json!({ "data": data, "meta": { "pagination": pagination } }))
+    page_answer(&shared, "groups?", &asked, data, total)
 }
 
 /// `GET /organizations/{org}/groups/{id}`
