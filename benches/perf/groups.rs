@@ -7,11 +7,10 @@
 //! members to the next department: each mover changes two groups (some shared).
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use member_sync::sandbox::{SandboxConfig, SandboxGroup};
 
-use crate::org::{NEW_TITLE, Workload};
+use crate::org::write_input_with;
 use crate::scenarios::{Bench, Row};
 
 /// The groups of the scenario and the input's department of each member.
@@ -57,41 +56,6 @@ impl Departments {
     }
 }
 
-/// P1's input with a `Groups` column (not `Department`, which is also the `team` field).
-fn write_input(path: &Path, work: Workload, departments: &Departments) {
-    let mut out = csv::Writer::from_path(path).expect("the input file");
-    out.write_record([
-        "email",
-        "first_name",
-        "last_name",
-        "timezone",
-        "job_title",
-        "role",
-        "Groups",
-    ])
-    .unwrap();
-    let first_role = work.changes / 2 + 1;
-    for id in 1..=work.members {
-        let title = if id <= work.changes {
-            NEW_TITLE
-        } else {
-            "Analyst"
-        };
-        let admin = (first_role..first_role + work.role_changes).contains(&id);
-        out.write_record([
-            format!("person{id}@gen.example"),
-            format!("First{id}"),
-            format!("Last{id}"),
-            "Europe/London".into(),
-            title.into(),
-            if admin { "admin" } else { "standard" }.into(),
-            Departments::name(departments.after(id)),
-        ])
-        .unwrap();
-    }
-    out.flush().unwrap();
-}
-
 impl Bench<'_> {
     pub(crate) fn p1_groups(&mut self) -> Row {
         let work = self.sizes.p1;
@@ -105,7 +69,9 @@ impl Bench<'_> {
         };
         let mut org = self.org("P1 groups", config, work);
         org.input = org.input.with_file_name("departments.csv");
-        write_input(&org.input, work, &departments);
+        // A `Groups` column, not `Department`, which is also the `team` field.
+        let department = |id: u64| Departments::name(departments.after(id));
+        write_input_with(&org.input, work, Some(("Groups", &department)));
         let run = org.apply(
             "200/s",
             &["--groups-from", "Groups", "--max-group-removals", "100%"],

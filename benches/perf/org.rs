@@ -48,8 +48,17 @@ pub fn seed(members: u64) -> Seed {
 
 /// The input CSV: every member, the changed ones changed.
 pub fn write_input(path: &Path, work: Workload) {
+    write_input_with(path, work, None);
+}
+
+/// [`write_input`] with one more column: its header, and each member's cell by id.
+pub fn write_input_with(
+    path: &Path,
+    work: Workload,
+    extra: Option<(&str, &dyn Fn(u64) -> String)>,
+) {
     let mut out = csv::Writer::from_path(path).expect("the input file");
-    out.write_record([
+    let mut header = vec![
         "email",
         "first_name",
         "last_name",
@@ -57,8 +66,9 @@ pub fn write_input(path: &Path, work: Workload) {
         "job_title",
         "team",
         "role",
-    ])
-    .unwrap();
+    ];
+    header.extend(extra.map(|(name, _)| name));
+    out.write_record(&header).unwrap();
     for id in 1..=work.members {
         let title = if work.title_changes(id) {
             NEW_TITLE
@@ -70,7 +80,7 @@ pub fn write_input(path: &Path, work: Workload) {
         } else {
             "standard"
         };
-        out.write_record([
+        let mut record = vec![
             format!("person{id}@gen.example"),
             format!("First{id}"),
             format!("Last{id}"),
@@ -78,8 +88,9 @@ pub fn write_input(path: &Path, work: Workload) {
             title.into(),
             "Operations".into(),
             role.into(),
-        ])
-        .unwrap();
+        ];
+        record.extend(extra.map(|(_, cell)| cell(id)));
+        out.write_record(&record).unwrap();
     }
     out.flush().unwrap();
 }

@@ -13,10 +13,11 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::api::{ApiError, Group, GroupWrite};
+use crate::execute::pool::steps::{append_id, failure_message};
 use crate::execute::retry_policy::{
     Disposition, GROUP_CREATE_RULE, GROUP_WRITE_RULE, classify, is_ambiguous,
 };
-use crate::execute::{Attempted, Engine, pool::steps::failure_message};
+use crate::execute::{Attempted, Engine};
 use crate::plan::groups::GroupChange;
 use crate::report::Outcome;
 
@@ -212,12 +213,12 @@ fn answer(
     match call.result {
         Ok(reply) => {
             written.http_status = Some(reply.status);
-            append(&mut written.request_id, reply.request_id.as_deref());
+            append_id(&mut written.request_id, reply.request_id.as_deref());
             Ok(reply.value)
         }
         Err(error) => {
             written.http_status = error.status().or(written.http_status);
-            append(&mut written.request_id, error.request_id());
+            append_id(&mut written.request_id, error.request_id());
             Err(failed(&error, call.attempts, call.cut_off, doing))
         }
     }
@@ -244,18 +245,6 @@ fn failed(error: &ApiError, attempts: u32, cut_off: bool, doing: &str) -> Failur
         );
     }
     (outcome, message)
-}
-
-fn append(ids: &mut Option<String>, id: Option<&str>) {
-    if let Some(id) = id {
-        match ids {
-            Some(ids) => {
-                ids.push(' ');
-                ids.push_str(id);
-            }
-            None => *ids = Some(id.to_string()),
-        }
-    }
 }
 
 fn sorted(members: &[u64]) -> Vec<u64> {

@@ -105,7 +105,8 @@ impl GroupChange {
     }
 }
 
-fn difference(a: &[u64], b: &[u64]) -> Vec<u64> {
+/// The ids of `a` not in `b`, in `a`'s order.
+pub(crate) fn difference(a: &[u64], b: &[u64]) -> Vec<u64> {
     let b: HashSet<u64> = b.iter().copied().collect();
     a.iter().copied().filter(|id| !b.contains(id)).collect()
 }

@@ -12,7 +12,7 @@ use crate::api::{Group, Member};
 use crate::execute::Engine;
 use crate::execute::groups::{GroupWritten, must_reread, write_group};
 use crate::guard::groups::RemovalLimit;
-use crate::plan::groups::{GroupChange, GroupInput, GroupPlan, Placement, plan_groups};
+use crate::plan::groups::{GroupChange, GroupInput, GroupPlan, Placement, difference, plan_groups};
 use crate::plan::leavers::invalid_row_keys;
 use crate::plan::{LineKey, MemberIndex, OperationKind, Plan, RowPlan};
 use crate::report::{Outcome, ReportRow};
@@ -165,7 +165,7 @@ pub(super) fn planned_line(index: usize, change: &GroupChange) -> ReportRow<'_> 
         line: LineKey::Group(index as u32),
         outcome: Some(Outcome::Planned),
         action: action(change).into(),
-        ..members_cells(change)
+        ..members_cells(change, &change.after)
     }
 }
 
@@ -175,7 +175,9 @@ pub(super) fn written_line(
     change: &GroupChange,
     written: &GroupWritten,
 ) -> ReportRow<'static> {
-    let mut line = ReportRow {
+    // The list sent (with this run's invitees in it), else the plan's.
+    let after = written.sent.as_deref().unwrap_or(&change.after);
+    ReportRow {
         line: LineKey::Group(index as u32),
         outcome: Some(written.outcome),
         action: action(change).into(),
@@ -184,20 +186,9 @@ pub(super) fn written_line(
         error: written.message.clone().unwrap_or_default().into(),
         request_id: written.request_id.clone().unwrap_or_default(),
         elapsed_ms: Some(written.elapsed.as_millis()),
-        ..members_cells(change)
-    };
-    line.group_id = written.id.clone().unwrap_or_default();
-    // The list sent has this run's invitees in it: the line says what was written.
-    if let Some(sent) = written.sent.as_ref().filter(|sent| **sent != change.after) {
-        let landed = GroupChange {
-            after: sent.clone(),
-            invitees: Vec::new(),
-            ..change.clone()
-        };
-        let cells = members_cells(&landed);
-        (line.changes, line.after) = (cells.changes, cells.after);
+        group_id: written.id.clone().unwrap_or_default(),
+        ..members_cells(change, after)
     }
-    line
 }
 
 /// `group`, or `create_group+group` for a group the run creates.
@@ -209,8 +200,8 @@ fn action(change: &GroupChange) -> &'static str {
 }
 
 /// The cells every line of a group's write has: its id and name, the members added and
-/// removed (`changes`), and the whole lists before and after, as JSON.
-fn members_cells(change: &GroupChange) -> ReportRow<'static> {
+/// removed (`changes`), and the whole lists before and `after`, as JSON.
+fn members_cells(change: &GroupChange, after: &[u64]) -> ReportRow<'static> {
     let list = |ids: &[u64]| serde_json::json!({ "members": ids }).to_string();
     let ids = |ids: Vec<u64>| {
         ids.iter()
@@ -219,7 +210,10 @@ fn members_cells(change: &GroupChange) -> ReportRow<'static> {
             .join(" ")
     };
     let mut changes = Vec::new();
-    let (added, removed) = (change.added(), change.removed());
+    let (added, removed) = (
+        difference(after, &change.before),
+        difference(&change.before, after),
+    );
     if !added.is_empty() {
         changes.push(format!("members added: {}", ids(added)));
     }
@@ -231,7 +225,7 @@ fn members_cells(change: &GroupChange) -> ReportRow<'static> {
         groups: change.name.clone(),
         changes: changes.join("; "),
         before: list(&change.before),
-        after: list(&change.after),
+        after: list(after),
         ..Default::default()
     }
 }

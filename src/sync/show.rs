@@ -37,7 +37,7 @@ pub(super) fn show_plan(
         Mode::Plan => usize::MAX,
         Mode::Apply { .. } => APPLY_PREVIEW,
     };
-    let subjects = plan.subjects.iter().map(|chain| chain_line(chain));
+    let subjects = plan.subjects.iter().map(chain_line);
     let noted = members_noted.iter().map(member_note_line);
     let lines = plan
         .rows

@@ -261,13 +261,18 @@ pub(crate) fn failure_message(
 }
 
 pub(super) fn append_request_id(result: &mut ChainResult, id: Option<&str>) {
+    append_id(&mut result.request_id, id);
+}
+
+/// Adds a response's request id to `ids` (space-separated when a line made several calls).
+pub(crate) fn append_id(ids: &mut Option<String>, id: Option<&str>) {
     if let Some(id) = id {
-        match &mut result.request_id {
+        match ids {
             Some(ids) => {
                 ids.push(' ');
                 ids.push_str(id);
             }
-            None => result.request_id = Some(id.to_string()),
+            None => *ids = Some(id.to_string()),
         }
     }
 }
