@@ -29,7 +29,7 @@ mod held;
 mod rate;
 mod windows;
 
-pub use controller::Controller;
+pub use controller::{Answer, Controller};
 pub use held::{HeldBack, Holder, in_words, time_of_day};
 pub use rate::{Limit, Pace, Rate};
 
@@ -344,12 +344,19 @@ impl Pacer {
     pub fn observe(&self, ticket: Ticket, signal: Signal, quota: Option<api::Quota>) {
         let mut state = self.lock();
         let before = state.control.rate();
+        let since = |at: Instant| {
+            at.saturating_duration_since(state.clock.origin)
+                .as_secs_f64()
+        };
+        let answer = Answer {
+            epoch: ticket.epoch,
+            sent: since(ticket.sent),
+            came: since(Instant::now()),
+        };
         match signal {
-            Signal::Accepted => state
-                .control
-                .on_accepted(ticket.epoch, ticket.sent.elapsed()),
+            Signal::Accepted => state.control.on_accepted(answer),
             Signal::Throttled => {
-                if state.control.on_throttled(ticket.epoch) {
+                if state.control.on_throttled(answer) {
                     tracing::info!(
                         rate = %Rate::from_per_second(state.control.rate()),
                         "429: slowing down"

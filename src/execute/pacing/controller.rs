@@ -6,45 +6,70 @@
 //! server refuses loses a whole `Retry-After` per 429. So:
 //!
 //! - **Start.** A fixed rate starts at its ceiling (the user said the server takes it). `auto`
-//!   starts slow and, until the first 429, grows by one request per round trip for every
-//!   answer that succeeds (TCP's slow start): the rate doubles every round trip, so a generous
-//!   limit is found in a fraction of a second, not in the minutes a per-second step takes.
-//! - **Cut.** A 429 to a request sent at the current pace cuts it (multiplicative decrease):
-//!   back to the fastest rate proven clean, when one is known and below; else by half when it
-//!   ends slow start (the rate was up to twice too fast), by [`CUT`] otherwise, deeper
-//!   ([`DEEP_CUT`]) when the last cut was not enough (a 429 again within a few windows). A 429
-//!   counts once: answers to requests sent before the cut were already acted on.
-//! - **Come back by halves.** The controller keeps two bounds: the fastest rate held for a
+//!   starts slow and, until the first 429, grows with every answer that succeeds (TCP's slow
+//!   start): by half a request per round trip, and never faster than doubling every 0.35 s.
+//!   A generous limit is found in a couple of seconds; and since a loose limiter's burst hides
+//!   its limit until it runs out, a slower climb runs out less far past the limit, where every
+//!   request then in flight is refused.
+//! - **Size the cut from what was in flight.** A 429 to a request sent at the current pace cuts
+//!   it at once (by half when it ends slow start), then the answers to the requests already on
+//!   their way when it came size the cut: past its limit, a limiter admits about
+//!   `limit ÷ rate` of what arrives, so once [`SIZE_AFTER`] have come (at least two admitted:
+//!   a spent window admits none, and says nothing of its rate) the pace is that share of the
+//!   rate that tripped, a little under. A 429 counts once.
+//! - **Strict or banking: the first 429 tells.** A limiter that refuses within the first
+//!   second's worth of requests has no burst to speak of (a strict bucket, nginx `limit_req`
+//!   without `burst`; a short window): every pause it causes is lost time, and it refuses
+//!   arrivals that wander closer than its interval even below its rate. Against it a cut goes
+//!   deep ([`STRICT_CUT`]), or, once the answers' spread is known, to where arrivals one
+//!   interval apart cannot meet the limit however they wander; later, back to the fastest
+//!   pace held clean, and a rate is held twice as long before the next step up. A limiter that
+//!   let a second's worth through first banks what a pause leaves unused (a loose bucket, a
+//!   long window): past its rate it admits exactly its rate, pauses included, so a cut never
+//!   goes below what it admitted between the last two 429s; a pause costs it nothing, a pace
+//!   below its rate is lost for good.
+//! - **Come back by steps.** The controller keeps two bounds: the fastest rate held for a
 //!   while with no 429 (`clean`), and the slowest that drew one lately (`tripped`). It holds
 //!   each rate for a few windows; a rate held clean raises `clean`, and the next one tried is
-//!   halfway to `tripped`. So it closes in on the best pace the limiter takes, whatever its
-//!   design, with one 429 per halving, and then stays there. A strict bucket whose refusals
-//!   come more often the closer the pace (arrival jitter) ends below them; a token bucket or
-//!   a fixed window ends at its limit.
+//!   a quarter of the way to `tripped`. So it closes in on the best pace the limiter takes,
+//!   whatever its design, and then stays there.
 //! - **Look again, rarely.** Once the bounds meet, it holds on; only after a long clean spell
 //!   ([`FORGET_AFTER`] windows, doubled each time the limit is met where it was) does it
 //!   forget `tripped` and probe above, by steps that double while no 429 comes, up to the
 //!   ceiling: a limit can rise, but a probe into one that has not costs a `Retry-After`.
 //!
-//! A "window" is one second's worth of answers at the current rate (counted, so the
-//! controller needs no clock and the tests drive it in simulated time).
-
-use std::time::Duration;
+//! A "window" is one second's worth of answers at the current rate (counted, so the tests
+//! drive the controller in simulated time); the one clock it reads is the time of each 429,
+//! given by the pacer.
 
 /// Cut on a 429 after slow start, with no clean rate known below.
 const CUT: f64 = 0.9;
-/// Cut on a 429 that comes again within [`RECENT_WINDOWS`] of the last cut.
-const DEEP_CUT: f64 = 0.7;
 /// Requests a round trip added per answer in slow start: the rate grows by half every round
 /// trip (doubling, as TCP does, overshot a loose limit by so much that every request in
 /// flight when its burst ran out came back 429).
 const SLOW_START_GAIN: f64 = 0.5;
-/// Cut that ends slow start: the rate had doubled every round trip.
+/// At most this much added per answer in slow start: the rate doubles at most every 0.35 s
+/// however short the round trip (`ln 2 / 0.35 s`, one answer per request). A loose limiter's
+/// burst (a second's worth) hides its limit until it runs out; the faster the climb, the
+/// further past the limit it runs out, and every request then in flight is refused.
+const SLOW_START_MOST_PER_ANSWER: f64 = std::f64::consts::LN_2 / 0.35;
+/// Cut that ends slow start, until the answers already on their way size it better.
 const SLOW_START_EXIT: f64 = 0.5;
-/// How soon after a cut another 429 says the cut was not deep enough.
-const RECENT_WINDOWS: u32 = 3;
+/// Answers to requests sent before a cut (in flight when the 429 came) needed to size the cut
+/// from the share the server admitted: past its limit, a limiter admits about `limit ÷ rate`
+/// of what arrives.
+const SIZE_AFTER: u32 = 5;
+/// The pace set from that share, below the limit it shows.
+const SIZE_MARGIN: f64 = 0.95;
+/// How far above that limit the limit may be (a share of a few dozen answers is rough): the
+/// pace comes back towards it by the usual steps, not to the rate that tripped.
+const SIZE_SPREAD: f64 = 1.2;
+/// Cut on a 429 from a strict limiter before the answers' spread is known.
+const STRICT_CUT: f64 = 0.7;
 /// Answers seen before their spread is trusted to size a cut.
-const ROOM_AFTER: u32 = 3;
+const ROOM_AFTER: u32 = 10;
+/// Answers accepted between two 429s before their count says what the limiter admits.
+const CYCLE_AFTER: u32 = 10;
 /// Windows a rate is held before it counts as clean.
 const HOLD: u32 = 4;
 /// How far towards the rate that tripped the next try goes, from the clean one. Less than
@@ -82,6 +107,8 @@ pub struct Controller {
     clean: Option<f64>,
     /// The slowest rate that drew a 429 lately.
     tripped: Option<f64>,
+    /// Whether `tripped` is the sizing's guess of the limit, not a rate that drew a 429.
+    guessed: bool,
     /// Windows held clean at the bounds, towards [`Controller::forget_after`].
     settled: u32,
     forget_after: u32,
@@ -97,6 +124,48 @@ pub struct Controller {
     quickest: Option<f64>,
     wander: f64,
     answers: u32,
+    /// The answers to the requests in flight at the last cut, while they come back.
+    sizing: Option<Sizing>,
+    /// The rate the last cut was made from.
+    rate_before_cut: f64,
+    /// What the first 429 showed of the limiter.
+    kind: Option<Kind>,
+    /// Answers accepted since the last 429 (sent after it), and when that 429 came.
+    since_throttled: u32,
+    last_throttled: Option<f64>,
+}
+
+/// How a limiter treats a pause, as its first 429 shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// It refused within a second's worth of requests from the start: no burst to speak of (a
+    /// strict bucket, or a short window). A pause is lost time, so the pace goes where arrivals
+    /// cannot be refused, and stays.
+    Strict,
+    /// It let a burst through first (a loose bucket, a long window): it banks what a pause
+    /// leaves unused, so past its rate it admits exactly its rate, pauses included. That rate
+    /// is what to go at.
+    Banking,
+}
+
+/// What the requests in flight at a cut were answered: past its limit, a limiter admits its
+/// limit's worth of them per second of their sending, whatever the pace.
+#[derive(Debug, Clone, Copy)]
+struct Sizing {
+    /// When the first and the last of them were sent (the 429 that cut included).
+    first_sent: f64,
+    last_sent: f64,
+    admitted: u32,
+    refused: u32,
+}
+
+/// One answer, as the controller reads it: the epoch its request was sent in, when it was sent
+/// and when the answer came (seconds, from any origin the caller keeps to).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Answer {
+    pub epoch: u64,
+    pub sent: f64,
+    pub came: f64,
 }
 
 impl Controller {
@@ -120,6 +189,7 @@ impl Controller {
             phase,
             clean: None,
             tripped: None,
+            guessed: false,
             settled: 0,
             forget_after: FORGET_AFTER,
             since_cut: u32::MAX,
@@ -129,6 +199,11 @@ impl Controller {
             quickest: None,
             wander: 0.0,
             answers: 0,
+            sizing: None,
+            rate_before_cut: ceiling,
+            kind: None,
+            since_throttled: 0,
+            last_throttled: None,
         }
     }
 
@@ -149,9 +224,10 @@ impl Controller {
         self.phase == Phase::SlowStart
     }
 
-    /// An answer other than 429 to a request sent in `epoch`, after `took`.
-    pub fn on_accepted(&mut self, epoch: u64, took: Duration) {
-        let took = took.as_secs_f64();
+    /// An answer other than 429.
+    pub fn on_accepted(&mut self, answer: Answer) {
+        let Answer { epoch, sent, came } = answer;
+        let took = (came - sent).max(0.0);
         self.round_trip = Some(match self.round_trip {
             None => took,
             Some(rtt) => rtt * 0.875 + took * 0.125,
@@ -163,11 +239,14 @@ impl Controller {
         self.wander = (took - quickest).max(self.wander * 0.99);
         self.answers = self.answers.saturating_add(1);
         if epoch != self.epoch {
+            self.sized(answer, true);
             return;
         }
+        self.sizing = None;
+        self.since_throttled = self.since_throttled.saturating_add(1);
         if self.phase == Phase::SlowStart {
             let rtt = self.round_trip.unwrap_or(took).max(0.01);
-            self.set_rate(self.rate + SLOW_START_GAIN / rtt);
+            self.set_rate(self.rate + (SLOW_START_GAIN / rtt).min(SLOW_START_MOST_PER_ANSWER));
             return;
         }
         self.accepted += 1.0;
@@ -202,12 +281,19 @@ impl Controller {
         self.clean = Some(clean);
         match self.tripped {
             Some(tripped) if tripped - clean > clean * CLOSE => {
-                self.set_rate(clean + (tripped - clean) * STEP_TOWARDS);
-                self.phase = Phase::Holding { left: HOLD };
+                // A guessed bound is tried whole: nothing refused there yet.
+                let step = if self.guessed { 1.0 } else { STEP_TOWARDS };
+                self.set_rate(clean + (tripped - clean) * step);
+                self.phase = Phase::Holding {
+                    left: self.hold_windows(),
+                };
             }
             Some(_) => {
                 self.settled += 1;
-                if self.settled >= self.forget_after {
+                // A bound the sizing guessed, not a rate that drew a 429: reached clean, it
+                // was too low; look above at once.
+                if self.settled >= self.forget_after || self.guessed {
+                    self.guessed = false;
                     self.tripped = None;
                     self.settled = 0;
                     self.phase = Phase::Probing { step: FIRST_PROBE };
@@ -218,9 +304,11 @@ impl Controller {
         }
     }
 
-    /// A 429 to a request sent in `epoch`. Returns whether the rate was cut.
-    pub fn on_throttled(&mut self, epoch: u64) -> bool {
+    /// A 429. Returns whether the rate was cut.
+    pub fn on_throttled(&mut self, answer: Answer) -> bool {
+        let Answer { epoch, sent, came } = answer;
         if epoch != self.epoch {
+            self.sized(answer, false);
             return false;
         }
         let at = self.rate;
@@ -229,6 +317,14 @@ impl Controller {
             // A probe met the limit: look again less often.
             self.forget_after = (self.forget_after * 2).min(MOST_FORGET);
         }
+        // Told by the first 429 after slow start (which grew through whatever came first).
+        let quick = f64::from(self.since_throttled) < at;
+        let kind = match self.phase {
+            Phase::SlowStart => Kind::Banking,
+            _ => *self
+                .kind
+                .get_or_insert(if quick { Kind::Strict } else { Kind::Banking }),
+        };
         // A rate thought clean drew a 429: the limiter moved, or its refusals are rare there
         // (a strict bucket with wandering arrivals). Just below it, then.
         let clean_failed = self
@@ -237,29 +333,108 @@ impl Controller {
         if clean_failed {
             self.clean = None;
         }
-        // Requests one interval apart reach the server up to the wander closer together: a
-        // strict limiter at `at` refuses them unless the interval leaves room for that. Known
-        // once a few answers have come (before, the cut is a guess).
-        let room = (self.answers >= ROOM_AFTER).then(|| 1.0 / (1.0 / at + self.wander));
-        let next = match (self.phase, self.clean, room) {
-            (Phase::SlowStart, _, _) => at * SLOW_START_EXIT,
-            _ if clean_failed => at * (1.0 - CLOSE),
-            (_, Some(clean), _) => clean,
-            (_, None, Some(room)) => room.min(at * CUT),
-            _ if self.since_cut <= RECENT_WINDOWS => at * DEEP_CUT,
-            _ => at * CUT,
+        // What the server admitted since the last 429, its pause included: past a banking
+        // limiter's rate, that is its rate.
+        let admitted = self
+            .last_throttled
+            .filter(|_| self.since_throttled >= CYCLE_AFTER)
+            .map(|last| f64::from(self.since_throttled) / (came - last).max(1e-3));
+        let next = match (self.phase, kind) {
+            (Phase::SlowStart, _) => at * SLOW_START_EXIT,
+            // Back to a pace held clean, if one is known below; else where wandering arrivals
+            // cannot meet the limit.
+            (_, Kind::Strict) => match (self.clean.filter(|&c| c < at), self.room(at)) {
+                (Some(clean), _) => clean,
+                (None, Some(room)) => room.min(at * CUT),
+                (None, None) => at * STRICT_CUT,
+            },
+            // Never below what it admitted: under its rate, a pause is lost for good.
+            (_, Kind::Banking) => {
+                let cut = match self.clean {
+                    _ if clean_failed => at * (1.0 - CLOSE),
+                    Some(clean) => clean,
+                    None => at * CUT,
+                };
+                admitted.map_or(cut, |admitted| cut.max(admitted.min(at * (1.0 - CLOSE))))
+            }
         };
         self.tripped = Some(match self.tripped {
+            // Against a strict limiter a step up that met it is not tried again soon: each
+            // try costs a whole pause, and its refusals only grow closer to its rate.
+            _ if kind == Kind::Strict
+                && next < at * (1.0 - CLOSE / 2.0)
+                && self.clean == Some(next) =>
+            {
+                next * (1.0 + CLOSE / 2.0)
+            }
             Some(lately) if self.since_cut <= FORGET_AFTER => lately.min(at),
             _ => at,
         });
         self.set_rate(next);
-        self.phase = Phase::Holding { left: HOLD };
+        self.phase = Phase::Holding {
+            left: self.hold_windows(),
+        };
         self.settled = 0;
         self.since_cut = 0;
+        self.since_throttled = 0;
+        self.last_throttled = Some(came);
         self.epoch += 1;
         self.accepted = 0.0;
+        // The 429 itself is not counted: it is the one that came first, not one of those that
+        // followed it into the limiter.
+        self.sizing = Some(Sizing {
+            first_sent: sent,
+            last_sent: sent,
+            admitted: 0,
+            refused: 0,
+        });
         true
+    }
+
+    /// The fastest pace whose requests, one interval apart, cannot reach a strict limiter at
+    /// `at` closer than its interval, however their arrival wanders (known once enough answers
+    /// have come to show the spread).
+    fn room(&self, at: f64) -> Option<f64> {
+        (self.answers >= ROOM_AFTER).then(|| 1.0 / (1.0 / at + self.wander))
+    }
+
+    /// Windows a rate is held before it counts as clean: longer against a strict limiter,
+    /// where a step that meets it costs a whole `Retry-After` that nothing makes up for.
+    fn hold_windows(&self) -> u32 {
+        match self.kind {
+            Some(Kind::Strict) => HOLD * 2,
+            _ => HOLD,
+        }
+    }
+
+    /// An answer to a request sent in the epoch just cut: once enough have come, the pace is
+    /// what the server admitted of them, per second of their sending, whatever the cut guessed.
+    fn sized(&mut self, answer: Answer, admitted: bool) {
+        if answer.epoch + 1 != self.epoch {
+            return;
+        }
+        let Some(sizing) = self.sizing.as_mut() else {
+            return;
+        };
+        if admitted {
+            sizing.admitted += 1;
+        } else {
+            sizing.refused += 1;
+        }
+        sizing.first_sent = sizing.first_sent.min(answer.sent);
+        sizing.last_sent = sizing.last_sent.max(answer.sent);
+        let seen = sizing.admitted + sizing.refused;
+        let span = sizing.last_sent - sizing.first_sent;
+        // None admitted: a window is spent until it starts again, which says nothing of its
+        // rate (the pause covers it).
+        if seen < SIZE_AFTER || sizing.admitted < 2 || span <= 0.0 {
+            return;
+        }
+        let limit = (f64::from(sizing.admitted) / span).min(self.rate_before_cut);
+        self.tripped = Some((limit * SIZE_SPREAD).min(self.rate_before_cut));
+        self.guessed = true;
+        self.clean = None;
+        self.set_rate(limit * SIZE_MARGIN);
     }
 
     /// The server says its window is spent (`X-RateLimit-Remaining: 0` with no reset time):
