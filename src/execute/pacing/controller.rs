@@ -7,7 +7,7 @@
 //!
 //! - **Start.** A fixed rate starts at its ceiling (the user said the server takes it). `auto`
 //!   starts slow and, until the first 429, grows with every answer that succeeds (TCP's slow
-//!   start): by half a request per round trip, and never faster than doubling every 0.35 s.
+//!   start): by half a request per round trip, and never faster than doubling every 0.5 s.
 //!   A generous limit is found in a couple of seconds; and since a loose limiter's burst hides
 //!   its limit until it runs out, a slower climb runs out less far past the limit, where every
 //!   request then in flight is refused.
@@ -48,11 +48,11 @@ const CUT: f64 = 0.9;
 /// trip (doubling, as TCP does, overshot a loose limit by so much that every request in
 /// flight when its burst ran out came back 429).
 const SLOW_START_GAIN: f64 = 0.5;
-/// At most this much added per answer in slow start: the rate doubles at most every 0.35 s
-/// however short the round trip (`ln 2 / 0.35 s`, one answer per request). A loose limiter's
+/// At most this much added per answer in slow start: the rate doubles at most every 0.5 s
+/// however short the round trip (`ln 2 / 0.5 s`, one answer per request). A loose limiter's
 /// burst (a second's worth) hides its limit until it runs out; the faster the climb, the
 /// further past the limit it runs out, and every request then in flight is refused.
-const SLOW_START_MOST_PER_ANSWER: f64 = std::f64::consts::LN_2 / 0.35;
+const SLOW_START_MOST_PER_ANSWER: f64 = std::f64::consts::LN_2 / 0.5;
 /// Cut that ends slow start, until the answers already on their way size it better.
 const SLOW_START_EXIT: f64 = 0.5;
 /// Answers to requests sent before a cut (in flight when the 429 came) needed to size the cut
