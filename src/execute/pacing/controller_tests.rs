@@ -462,7 +462,7 @@ fn a_429_counts_once_and_the_answers_in_flight_size_the_cut() {
 }
 
 #[test]
-fn slow_start_grows_by_half_every_round_trip_at_most_doubling_every_0_35_s_and_its_first_429_halves()
+fn slow_start_grows_by_half_every_round_trip_at_most_doubling_every_half_second_and_its_first_429_halves()
  {
     let mut ctl = Controller::new(Controller::AUTO_CEILING, true);
     assert_eq!(ctl.rate(), Controller::AUTO_START);
@@ -470,7 +470,7 @@ fn slow_start_grows_by_half_every_round_trip_at_most_doubling_every_0_35_s_and_i
     ctl.on_accepted(answer(0, 0.0, 0.5));
     assert!((ctl.rate() - (Controller::AUTO_START + 1.0)).abs() < 1e-9);
     // After 100 ms: not the 5 a second half a request per round trip would add, but what
-    // doubles the rate every 0.35 s (one answer per request: ln 2 / 0.35 s each).
+    // doubles the rate every 0.5 s (one answer per request: ln 2 / 0.5 s each).
     let mut ctl = Controller::new(Controller::AUTO_CEILING, true);
     ctl.on_accepted(answer(0, 0.0, 0.1));
     let grown = Controller::AUTO_START + SLOW_START_MOST_PER_ANSWER;
