@@ -158,6 +158,11 @@ impl Engine {
         self.pacer.rate()
     }
 
+    /// How many chains are still to be started (each sends one request or more).
+    pub fn work_left(&self, left: usize) {
+        self.pacer.work_left(left);
+    }
+
     /// How many workers to run now: `concurrency` as set, or sized for the fastest the pace
     /// may become, the slowest answer so far and the first retry's backoff.
     pub fn workers(&self, concurrency: pool::Concurrency) -> usize {

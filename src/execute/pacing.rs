@@ -374,6 +374,11 @@ impl Pacer {
         }
     }
 
+    /// How many requests are still to be sent: slow start grows no faster than they can use.
+    pub fn work_left(&self, left: usize) {
+        self.lock().control.set_work_left(left);
+    }
+
     /// The pace right now.
     pub fn rate(&self) -> Rate {
         let state = self.lock();

@@ -10,7 +10,8 @@
 //!   start): by half a request per round trip, and never faster than doubling every 0.5 s.
 //!   A generous limit is found in a couple of seconds; and since a loose limiter's burst hides
 //!   its limit until it runs out, a slower climb runs out less far past the limit, where every
-//!   request then in flight is refused.
+//!   request then in flight is refused. Nor does it grow past what the work left can use in
+//!   a second: a short run would otherwise end just as the burst runs out.
 //! - **Size the cut from what was in flight.** A 429 to a request sent at the current pace cuts
 //!   it at once (by half when it ends slow start), then the answers to the requests already on
 //!   their way when it came size the cut: past its limit, a limiter admits about
@@ -53,6 +54,11 @@ const SLOW_START_GAIN: f64 = 0.5;
 /// burst (a second's worth) hides its limit until it runs out; the faster the climb, the
 /// further past the limit it runs out, and every request then in flight is refused.
 const SLOW_START_MOST_PER_ANSWER: f64 = std::f64::consts::LN_2 / 0.5;
+/// Slow start grows no faster than the work left can use in this long (requests left ÷ this).
+/// A short run against a loose limiter otherwise ends just as the burst runs out, at three or
+/// four times the limit, with every request then in flight refused and a whole `Retry-After`
+/// to wait for the last ones.
+const WORK_HORIZON: f64 = 1.0;
 /// Cut that ends slow start, until the answers already on their way size it better.
 const SLOW_START_EXIT: f64 = 0.5;
 /// Answers to requests sent before a cut (in flight when the 429 came) needed to size the cut
@@ -128,6 +134,8 @@ pub struct Controller {
     sizing: Option<Sizing>,
     /// The rate the last cut was made from.
     rate_before_cut: f64,
+    /// Requests still to be sent, when the caller knows.
+    work_left: Option<f64>,
     /// What the first 429 showed of the limiter.
     kind: Option<Kind>,
     /// Answers accepted since the last 429 (sent after it), and when that 429 came.
@@ -201,6 +209,7 @@ impl Controller {
             answers: 0,
             sizing: None,
             rate_before_cut: ceiling,
+            work_left: None,
             kind: None,
             since_throttled: 0,
             last_throttled: None,
@@ -222,6 +231,12 @@ impl Controller {
 
     pub fn in_slow_start(&self) -> bool {
         self.phase == Phase::SlowStart
+    }
+
+    /// How many requests are still to be sent (known once the writes start): slow start does
+    /// not grow past what they can use.
+    pub fn set_work_left(&mut self, left: usize) {
+        self.work_left = Some(left as f64);
     }
 
     /// An answer other than 429.
@@ -246,7 +261,13 @@ impl Controller {
         self.since_throttled = self.since_throttled.saturating_add(1);
         if self.phase == Phase::SlowStart {
             let rtt = self.round_trip.unwrap_or(took).max(0.01);
-            self.set_rate(self.rate + (SLOW_START_GAIN / rtt).min(SLOW_START_MOST_PER_ANSWER));
+            let grown = self.rate + (SLOW_START_GAIN / rtt).min(SLOW_START_MOST_PER_ANSWER);
+            // No faster than the work left can use within [`WORK_HORIZON`]: past that, growing
+            // only runs a loose limiter's burst out sooner, with more requests in flight.
+            let usable = self
+                .work_left
+                .map_or(f64::INFINITY, |left| (left / WORK_HORIZON).max(self.rate));
+            self.set_rate(grown.min(usable));
             return;
         }
         self.accepted += 1.0;

@@ -122,6 +122,9 @@ fn simulate(s: &Scenario, ceiling: f64, auto: bool, seed: u64) -> Outcome {
                 now = at;
                 last_send = at;
                 let tries = ready.pop_front().expect("ready");
+                if pages_done == s.pages {
+                    ctl.set_work_left(ready.len());
+                }
                 sent += 1;
                 seq += 1;
                 let arrival = at + half + rng.random_range(0.0..=s.jitter.max(0.0));
@@ -347,10 +350,11 @@ fn q2_fixed_windows_at_or_over_the_limit_get_most_of_it() {
 
 /// Q4: `--rate auto` against a loose bucket it is not told of, the benchmark's workloads
 /// (1,000 members: 10 pages; 2,000 for the long run: 20). Over 2,000 writes the target holds
-/// (0.95 of the limit, ≤ 3% 429s). Over 100 it is a knife's edge: the run ends about when the
-/// bucket's burst runs out, and either finishes inside it with no 429 (here: 0.69 of the limit,
-/// the slow start's climb weighing on a 2-second run) or trips in its last round trip (the
-/// benchmark: 6 of 116 refused, 0.73). Held to what it reaches, as a guard.
+/// (0.95 of the limit, ≤ 3% 429s). Over 100 the run ends about when the bucket's burst runs
+/// out; slow start not outgrowing the work left keeps it inside the burst (no 429), at the
+/// cost of a slower end: 0.62 of the limit here, where the simulated list is read more slowly
+/// than the binary reads it (see docs/performance.md for the benchmark). Held to what it
+/// reaches, as a guard.
 #[test]
 fn q4_auto_finds_a_loose_limit_it_was_not_told() {
     let loose = LimiterModel::TokenBucket {
@@ -358,7 +362,7 @@ fn q4_auto_finds_a_loose_limit_it_was_not_told() {
         burst: 50,
     };
     let mut failed = false;
-    for (pages, writes, wanted) in [(10, 100, 0.65), (20, 2000, 0.95)] {
+    for (pages, writes, wanted) in [(10, 100, 0.6), (20, 2000, 0.95)] {
         let s = Scenario {
             model: loose.clone(),
             latency: 0.1,
@@ -559,4 +563,19 @@ fn a_limit_the_sizing_guessed_too_low_is_passed_once_held_clean() {
     }
     assert!(ctl.rate() >= 45.0, "stuck at {} after {t:.0} s", ctl.rate());
     assert!(t < 30.0, "{t}");
+}
+
+/// Slow start grows no faster than the work left can use in a second.
+#[test]
+fn slow_start_does_not_outgrow_the_work_left() {
+    let mut ctl = Controller::new(Controller::AUTO_CEILING, true);
+    ctl.set_work_left(30);
+    for n in 0..200 {
+        ctl.on_accepted(answer(0, f64::from(n) * 0.01, 0.1));
+    }
+    assert!((ctl.rate() - 30.0).abs() < 1e-9, "{}", ctl.rate());
+    // Less left: it does not slow down for that, it stops growing.
+    ctl.set_work_left(5);
+    ctl.on_accepted(answer(0, 3.0, 0.1));
+    assert!((ctl.rate() - 30.0).abs() < 1e-9, "{}", ctl.rate());
 }
