@@ -34,6 +34,7 @@ pub use held::{HeldBack, Holder, in_words, time_of_day};
 pub use rate::{Limit, Pace, Rate};
 
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -113,6 +114,26 @@ pub struct Pacer {
     state: Mutex<State>,
     /// Told of every wait longer than [`NOTICE_AFTER`], with its end and its cause.
     progress: std::sync::OnceLock<Arc<dyn Progress>>,
+    /// Requests waiting for their turn right now, and chains not started yet (once the pool
+    /// says): the work slow start may grow for.
+    waiting: AtomicUsize,
+    not_started: std::sync::OnceLock<AtomicUsize>,
+}
+
+/// Counts a request as waiting while it is in [`Pacer::ready`].
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Waiting<'a> {
+        count.fetch_add(1, Ordering::Relaxed);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A wait this long is said at default verbosity (and on the progress bar): a run that sits
@@ -195,6 +216,8 @@ impl Pacer {
             first_attempts: tokio::sync::Mutex::new(()),
             changed: Notify::new(),
             progress: std::sync::OnceLock::new(),
+            waiting: AtomicUsize::new(0),
+            not_started: std::sync::OnceLock::new(),
             state: Mutex::new(State {
                 spacing: Arc::new(spacing(interval, &clock)),
                 interval,
@@ -218,6 +241,7 @@ impl Pacer {
         stop: &CancellationToken,
         attempt: Attempt,
     ) -> Result<Ticket, Stopped> {
+        let _waiting = Waiting::new(&self.waiting);
         let _lane = match attempt {
             Attempt::First => Some(tokio::select! {
                 lane = self.first_attempts.lock() => lane,
@@ -343,6 +367,10 @@ impl Pacer {
     /// Feeds an answer to the controller, and the server's rate headers if it sent them.
     pub fn observe(&self, ticket: Ticket, signal: Signal, quota: Option<api::Quota>) {
         let mut state = self.lock();
+        if let Some(not_started) = self.not_started.get() {
+            let left = not_started.load(Ordering::Relaxed) + self.waiting.load(Ordering::Relaxed);
+            state.control.set_work_left(left);
+        }
         let before = state.control.rate();
         let since = |at: Instant| {
             at.saturating_duration_since(state.clock.origin)
@@ -374,9 +402,12 @@ impl Pacer {
         }
     }
 
-    /// How many requests are still to be sent: slow start grows no faster than they can use.
-    pub fn work_left(&self, left: usize) {
-        self.lock().control.set_work_left(left);
+    /// How many chains are not started yet: slow start grows no faster than they and the
+    /// requests waiting for their turn can use.
+    pub fn work_left(&self, not_started: usize) {
+        self.not_started
+            .get_or_init(|| AtomicUsize::new(not_started))
+            .store(not_started, Ordering::Relaxed);
     }
 
     /// The pace right now.
