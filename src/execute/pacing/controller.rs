@@ -14,10 +14,11 @@
 //!   a second: a short run would otherwise end just as the burst runs out.
 //! - **Size the cut from what was in flight.** A 429 to a request sent at the current pace cuts
 //!   it at once (by half when it ends slow start), then the answers to the requests already on
-//!   their way when it came size the cut: past its limit, a limiter admits about
-//!   `limit ÷ rate` of what arrives, so once [`SIZE_AFTER`] have come (at least two admitted:
-//!   a spent window admits none, and says nothing of its rate) the pace is that share of the
-//!   rate that tripped, a little under. A 429 counts once.
+//!   their way when it came size the cut: past its limit, a limiter admits its limit's worth of
+//!   arrivals per second, so once [`SIZE_AFTER`] have come (at least two admitted: a spent
+//!   window admits none, and says nothing of its rate) the pace is what it admitted of them per
+//!   second of their sending, a little under. The bound that guesses is tried whole, and
+//!   passed once held clean. A 429 counts once.
 //! - **Strict or banking: the first 429 tells.** A limiter that refuses within the first
 //!   second's worth of requests has no burst to speak of (a strict bucket, nginx `limit_req`
 //!   without `burst`; a short window): every pause it causes is lost time, and it refuses
