@@ -159,8 +159,8 @@ impl Engine {
     }
 
     /// How many chains are still to be started (each sends one request or more).
-    pub fn work_left(&self, left: usize) {
-        self.pacer.work_left(left);
+    pub fn chains_not_started(&self, left: usize) {
+        self.pacer.chains_not_started(left);
     }
 
     /// How many workers to run now: `concurrency` as set, or sized for the fastest the pace

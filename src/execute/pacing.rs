@@ -404,7 +404,7 @@ impl Pacer {
 
     /// How many chains are not started yet: slow start grows no faster than they and the
     /// requests waiting for their turn can use.
-    pub fn work_left(&self, not_started: usize) {
+    pub fn chains_not_started(&self, not_started: usize) {
         self.not_started
             .get_or_init(|| AtomicUsize::new(not_started))
             .store(not_started, Ordering::Relaxed);

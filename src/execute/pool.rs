@@ -130,7 +130,7 @@ pub async fn run_chains(
                 let Some(chain) = chains.get(index) else {
                     break;
                 };
-                engine.work_left(chains.len() - index - 1);
+                engine.chains_not_started(chains.len() - index - 1);
                 let result = steps::run_chain(&engine, &holds, chain, index).await;
                 if results.send(result).is_err() {
                     break;

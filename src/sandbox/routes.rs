@@ -186,13 +186,7 @@ pub(crate) struct ListQuery {
 
 impl ListQuery {
     pub(crate) fn read(query: Option<&str>, per_page: usize, most: usize) -> ListQuery {
-        let params: HashMap<String, String> = query
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let params = query_params(query);
         let number = |key: &str| {
             params
                 .get(key)
@@ -205,6 +199,17 @@ impl ListQuery {
             params,
         }
     }
+}
+
+/// A request's query string as its parameters (none without one).
+pub(crate) fn query_params(query: Option<&str>) -> HashMap<String, String> {
+    query
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A page of a list as Tallyfy answers it: `data`, and the pagination meta with its links

@@ -105,6 +105,7 @@ fn simulate(s: &Scenario, ceiling: f64, auto: bool, seed: u64) -> Outcome {
     let (mut first_arrival, mut last_arrival) = (None, 0.0_f64);
     let mut admitted_at: Vec<f64> = Vec::new();
     let half = s.latency / 2.0;
+    let obey_429s = std::env::var_os("SIM_FIXED").is_none();
     let trace = std::env::var("SIM_TRACE").is_ok_and(|c| c == "all" || c == ceiling.to_string())
         && std::env::var("SIM_SEED").map_or(seed == 1, |s| s == seed.to_string());
     let mut traced_rate = 0.0;
@@ -187,7 +188,7 @@ fn simulate(s: &Scenario, ceiling: f64, auto: bool, seed: u64) -> Outcome {
                                     }
                                     paused_until = until;
                                 }
-                                if std::env::var_os("SIM_FIXED").is_none() {
+                                if obey_429s {
                                     ctl.on_throttled(answer);
                                 }
                                 ready.push_front(tries);

@@ -2,8 +2,6 @@
 //! reassignment query. Written apart from the client, like `../rules.rs`, and with Laravel's
 //! wording: every failing field reported, `unique` and `required_if` among them.
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 
 use crate::sandbox::rules::{self, Errors, ROLES, fail, input, required_string};
@@ -87,13 +85,7 @@ pub(crate) fn reassignment(
     store: &Store,
     removed: u64,
 ) -> Result<Option<u64>, Errors> {
-    let params: HashMap<String, String> = query
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+    let params = crate::sandbox::routes::query_params(query);
     let reassign = params
         .get("with_reassignment")
         .is_some_and(|v| matches!(v.trim(), "true" | "1"));
