@@ -133,8 +133,6 @@ pub struct Controller {
     answers: u32,
     /// The answers to the requests in flight at the last cut, while they come back.
     sizing: Option<Sizing>,
-    /// The rate the last cut was made from.
-    rate_before_cut: f64,
     /// Requests still to be sent, when the caller knows.
     work_left: Option<f64>,
     /// What the first 429 showed of the limiter.
@@ -161,6 +159,8 @@ enum Kind {
 /// limit's worth of them per second of their sending, whatever the pace.
 #[derive(Debug, Clone, Copy)]
 struct Sizing {
+    /// The rate they were sent at, which the cut was made from.
+    at: f64,
     /// When the first and the last of them were sent (the 429 that cut included).
     first_sent: f64,
     last_sent: f64,
@@ -209,7 +209,6 @@ impl Controller {
             wander: 0.0,
             answers: 0,
             sizing: None,
-            rate_before_cut: ceiling,
             work_left: None,
             kind: None,
             since_throttled: 0,
@@ -361,11 +360,15 @@ impl Controller {
             .last_throttled
             .filter(|_| self.since_throttled >= CYCLE_AFTER)
             .map(|last| f64::from(self.since_throttled) / (came - last).max(1e-3));
+        // Against a strict limiter, back to a pace held clean, if one is known below.
+        let back_to_clean = match (self.phase, kind) {
+            (Phase::SlowStart, _) | (_, Kind::Banking) => None,
+            (_, Kind::Strict) => self.clean.filter(|&clean| clean < at),
+        };
         let next = match (self.phase, kind) {
             (Phase::SlowStart, _) => at * SLOW_START_EXIT,
-            // Back to a pace held clean, if one is known below; else where wandering arrivals
-            // cannot meet the limit.
-            (_, Kind::Strict) => match (self.clean.filter(|&c| c < at), self.room(at)) {
+            // Else where wandering arrivals cannot meet the limit.
+            (_, Kind::Strict) => match (back_to_clean, self.room(at)) {
                 (Some(clean), _) => clean,
                 (None, Some(room)) => room.min(at * CUT),
                 (None, None) => at * STRICT_CUT,
@@ -383,15 +386,12 @@ impl Controller {
         self.tripped = Some(match self.tripped {
             // Against a strict limiter a step up that met it is not tried again soon: each
             // try costs a whole pause, and its refusals only grow closer to its rate.
-            _ if kind == Kind::Strict
-                && next < at * (1.0 - CLOSE / 2.0)
-                && self.clean == Some(next) =>
-            {
-                next * (1.0 + CLOSE / 2.0)
-            }
+            _ if back_to_clean.is_some() => next * (1.0 + CLOSE / 2.0),
             Some(lately) if self.since_cut <= FORGET_AFTER => lately.min(at),
             _ => at,
         });
+        // A rate that drew a 429 is a bound, not a guess.
+        self.guessed = false;
         self.set_rate(next);
         self.phase = Phase::Holding {
             left: self.hold_windows(),
@@ -405,6 +405,7 @@ impl Controller {
         // The 429 itself is not counted: it is the one that came first, not one of those that
         // followed it into the limiter.
         self.sizing = Some(Sizing {
+            at,
             first_sent: sent,
             last_sent: sent,
             admitted: 0,
@@ -452,8 +453,8 @@ impl Controller {
         if seen < SIZE_AFTER || sizing.admitted < 2 || span <= 0.0 {
             return;
         }
-        let limit = (f64::from(sizing.admitted) / span).min(self.rate_before_cut);
-        self.tripped = Some((limit * SIZE_SPREAD).min(self.rate_before_cut));
+        let limit = (f64::from(sizing.admitted) / span).min(sizing.at);
+        self.tripped = Some((limit * SIZE_SPREAD).min(sizing.at));
         self.guessed = true;
         self.clean = None;
         self.set_rate(limit * SIZE_MARGIN);
